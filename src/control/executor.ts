@@ -1,0 +1,42 @@
+/**
+ * The executor contract: how the control plane runs a job's ranks somewhere (this machine,
+ * Slurm, the simulator). Adapters stay thin; every executor passes the same contract suite.
+ */
+
+/** What an executor needs to launch one attempt of a job. */
+export interface LaunchSpec {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly workdir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly nodes: number;
+  readonly ranksPerNode: number;
+  readonly gpusPerNode: number;
+  readonly checkpointDir: string;
+  /** Names of the nodes chosen by the scheduler (empty: executor places, e.g. Slurm's own). */
+  readonly nodeNames: readonly string[];
+  /** Directory for this attempt's per-rank logs. */
+  readonly logDir: string;
+}
+
+export type ExecutorEvent =
+  | { readonly type: 'running'; readonly jobId: string; readonly attempt: number; readonly handle: string }
+  | { readonly type: 'heartbeat'; readonly jobId: string; readonly attempt: number }
+  | { readonly type: 'exited'; readonly jobId: string; readonly attempt: number; readonly exitCode: number; readonly reason: string }
+  | { readonly type: 'failed'; readonly jobId: string; readonly attempt: number; readonly reason: string; readonly nodeLost?: string };
+
+export interface Executor {
+  readonly name: string;
+  /** Starts all ranks of one attempt (gang). Resolves with an opaque handle once launched. */
+  launch(spec: LaunchSpec): Promise<string>;
+  /** Stops every process of the attempt. Idempotent. */
+  stop(jobId: string, attempt: number, reason: string): Promise<void>;
+  /** Re-adopts an attempt after a control-plane restart; false if its processes are gone. */
+  adopt(jobId: string, attempt: number, handle: string): Promise<boolean>;
+  /** Subscribes to lifecycle events. */
+  onEvent(listener: (e: ExecutorEvent) => void): void;
+  /** Releases resources (timers, child watchers) without killing adopted jobs. */
+  close(): Promise<void>;
+}

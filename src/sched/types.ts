@@ -1,0 +1,70 @@
+import type { ClusterTopology } from '../fleet/types.ts';
+
+/**
+ * The scheduler core's contract, shared by the simulator (virtual clock) and the live control
+ * plane (wall clock): one scheduler, two clocks. Pure: no I/O, no ambient time; `nowSeconds`
+ * is passed in. Extend with optional fields only; both drivers depend on it.
+ */
+
+export type JobKind = 'train' | 'serve' | 'batch' | 'eval';
+
+/** A job as the scheduler sees it: a gang of `nodes` nodes x `gpusPerNode` GPUs. */
+export interface SchedJob {
+  readonly id: string;
+  readonly tenant: string;
+  /** Higher runs first and may preempt lower. */
+  readonly priority: number;
+  readonly kind: JobKind;
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  readonly submitSeconds: number;
+  /** User's runtime estimate (backfill); absent: unknown, never backfilled ahead of a reservation. */
+  readonly estimatedRuntimeSeconds?: number;
+  /** May be preempted by higher priority work. */
+  readonly preemptible: boolean;
+}
+
+/** A job holding nodes now. */
+export interface RunningJob extends SchedJob {
+  readonly nodeIndices: readonly number[];
+  readonly startSeconds: number;
+  /** Time of its last completed checkpoint (work since then is lost on preemption). */
+  readonly lastCheckpointSeconds?: number;
+}
+
+/** Per-tenant guaranteed GPUs and how much more it may borrow from idle quota. */
+export interface TenantQuota {
+  readonly tenant: string;
+  readonly guaranteedGpus: number;
+  /** Extra GPUs it may borrow when others are idle (Infinity: unlimited). */
+  readonly borrowLimitGpus: number;
+  /** Fair-share weight. */
+  readonly weight: number;
+}
+
+/** A snapshot of the cluster for one scheduling cycle. */
+export interface ClusterView {
+  readonly topology: ClusterTopology;
+  /** Node is usable (not down, not draining, provisioned). Index = node index. */
+  readonly nodeUp: (nodeIndex: number) => boolean;
+  readonly running: readonly RunningJob[];
+  readonly quotas: readonly TenantQuota[];
+  /** Nodes held aside as hot spares for the largest jobs. */
+  readonly spareNodes?: readonly number[];
+}
+
+export type Decision =
+  | { readonly kind: 'start'; readonly jobId: string; readonly nodeIndices: readonly number[] }
+  | { readonly kind: 'preempt'; readonly jobId: string; readonly reason: string; readonly forJobId: string }
+  | { readonly kind: 'provision'; readonly pool: string; readonly nodes: number; readonly reason: string }
+  | { readonly kind: 'release'; readonly pool: string; readonly nodeIndices: readonly number[] };
+
+export interface Scheduler {
+  readonly name: string;
+  /**
+   * One scheduling cycle: given the pending queue (any order) and the cluster, decide which
+   * jobs start where, which to preempt, and capacity to provision. Deterministic for the same
+   * inputs. Gang: a `start` always carries exactly `nodes` node indices.
+   */
+  schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[];
+}
