@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import { register as registerTrain } from './plan-train.ts';
+import { register as registerServe } from './plan-serve.ts';
 
-/** Registers the `plan` commands (placeholder until its issue lands). */
-export function register(_program: Command): void {}
+/** `gigafactory plan train|serve`. */
+export function register(program: Command): void {
+  const plan = program.command('plan').description('Analytical planning: time and cost to train a model or serve it');
+  registerTrain(plan);
+  registerServe(plan);
+}
