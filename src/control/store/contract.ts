@@ -1,0 +1,133 @@
+/**
+ * One conformance suite for every Store (SQLite now, PostgreSQL later), in the manner of
+ * Hono's `runTest({ newRouter })`: `runStoreContract({ name, newStore })` from a *.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJobSpec } from '../job-spec.ts';
+import type { Store } from './types.ts';
+import { JobNotFoundError, JobStateError } from './types.ts';
+
+export interface StoreContractOptions {
+  readonly name: string;
+  /** A fresh, empty store. `reopen` (optional) opens the same data again (durability). */
+  readonly newStore: () => Promise<{ store: Store; reopen?: () => Promise<Store>; cleanup: () => Promise<void> }>;
+}
+
+const spec = (over: Record<string, unknown> = {}) => parseJobSpec({ name: 'j', command: ['true'], max_restarts: 1, ...over });
+
+export function runStoreContract(o: StoreContractOptions): void {
+  const withStore = (name: string, fn: (s: Store, reopen?: () => Promise<Store>) => Promise<void>) =>
+    test(`${o.name} store: ${name}`, async () => {
+      const { store, reopen, cleanup } = await o.newStore();
+      try { await fn(store, reopen); } finally { await store.close(); await cleanup(); }
+    });
+
+  withStore('submit gives distinct ids, queued, readable back', async (s) => {
+    const a = await s.submitJob({ tenant: 't1', spec: spec(), submitSeconds: 1 });
+    const b = await s.submitJob({ tenant: 't1', spec: spec({ name: 'other' }), submitSeconds: 2 });
+    assert.ok(a.created && b.created);
+    assert.notEqual(a.job.id, b.job.id);
+    assert.equal(a.job.state, 'queued');
+    assert.deepEqual((await s.getJob(b.job.id))?.spec, b.job.spec);
+    assert.equal(await s.getJob('job-999999'), undefined);
+    assert.equal(await s.getJob('nonsense'), undefined);
+  });
+
+  withStore('idempotency key returns the first job, per tenant', async (s) => {
+    const a = await s.submitJob({ tenant: 't1', spec: spec(), submitSeconds: 1, idempotencyKey: 'k' });
+    const again = await s.submitJob({ tenant: 't1', spec: spec(), submitSeconds: 2, idempotencyKey: 'k' });
+    const other = await s.submitJob({ tenant: 't2', spec: spec(), submitSeconds: 2, idempotencyKey: 'k' });
+    assert.equal(again.created, false);
+    assert.equal(again.job.id, a.job.id);
+    assert.ok(other.created);
+    assert.equal((await s.listJobs({})).length, 2);
+  });
+
+  withStore('list filters by tenant and state', async (s) => {
+    const a = await s.submitJob({ tenant: 't1', spec: spec(), submitSeconds: 1 });
+    await s.submitJob({ tenant: 't2', spec: spec(), submitSeconds: 1 });
+    await s.startAttempt(a.job.id, [0], 2);
+    assert.deepEqual((await s.listJobs({ tenant: 't1' })).map((j) => j.id), [a.job.id]);
+    assert.equal((await s.listJobs({ states: ['queued'] })).length, 1);
+    assert.equal((await s.listJobs({ states: ['running'] }))[0]?.id, a.job.id);
+    assert.equal((await s.listJobs({ limit: 1 })).length, 1);
+  });
+
+  withStore('attempt lifecycle: fail requeues until max_restarts, then fails', async (s) => {
+    const { job } = await s.submitJob({ tenant: 't', spec: spec({ max_restarts: 1 }), submitSeconds: 0 });
+    const r1 = await s.startAttempt(job.id, [3, 4], 10);
+    assert.equal(r1.state, 'running');
+    assert.equal(r1.attempt, 1);
+    assert.deepEqual(r1.nodeIndices, [3, 4]);
+    await assert.rejects(s.startAttempt(job.id, [0], 11), JobStateError);
+    await s.setHandle(job.id, 1, 'h1');
+    assert.equal((await s.getJob(job.id))?.handle, 'h1');
+    const q = await s.endAttempt(job.id, 1, { outcome: 'failed', reason: 'rank 1 died', nowSeconds: 20, exitCode: 1, lostSeconds: 5 });
+    assert.equal(q.state, 'queued');
+    assert.equal(q.restarts, 1);
+    // A stale end of the same attempt changes nothing.
+    assert.equal((await s.endAttempt(job.id, 1, { outcome: 'succeeded', reason: 'late', nowSeconds: 21 })).state, 'queued');
+    await s.startAttempt(job.id, [0], 30);
+    const f = await s.endAttempt(job.id, 2, { outcome: 'failed', reason: 'again', nowSeconds: 40, exitCode: 2 });
+    assert.equal(f.state, 'failed');
+    const attempts = await s.listAttempts(job.id);
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.outcome, a.reason]), [[1, 'failed', 'rank 1 died'], [2, 'failed', 'again']]);
+    assert.equal(attempts[0]?.lostSeconds, 5);
+    assert.equal(attempts[0]?.handle, 'h1');
+  });
+
+  withStore('preemption requeues without counting a restart; success is terminal', async (s) => {
+    const { job } = await s.submitJob({ tenant: 't', spec: spec({ max_restarts: 0 }), submitSeconds: 0 });
+    await s.startAttempt(job.id, [0], 1);
+    const p = await s.endAttempt(job.id, 1, { outcome: 'preempted', reason: 'for job-9', nowSeconds: 2 });
+    assert.equal(p.state, 'queued');
+    assert.equal(p.restarts, 0);
+    await s.startAttempt(job.id, [1], 3);
+    const done = await s.endAttempt(job.id, 2, { outcome: 'succeeded', reason: 'exit 0', nowSeconds: 4, exitCode: 0 });
+    assert.equal(done.state, 'succeeded');
+    assert.equal(done.exitCode, 0);
+  });
+
+  withStore('cancel: queued at once, running by request, unknown id throws', async (s) => {
+    const a = (await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).job;
+    const b = (await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).job;
+    assert.equal((await s.requestCancel(a.id, 1)).state, 'cancelled');
+    await s.startAttempt(b.id, [0], 1);
+    const c = await s.requestCancel(b.id, 2);
+    assert.equal(c.state, 'running');
+    assert.equal(c.cancelRequested, true);
+    // A failure after a cancel request ends as cancelled, not requeued.
+    assert.equal((await s.endAttempt(b.id, 1, { outcome: 'failed', reason: 'killed', nowSeconds: 3 })).state, 'cancelled');
+    await assert.rejects(s.requestCancel('job-424242', 1), JobNotFoundError);
+  });
+
+  withStore('events and tokens', async (s) => {
+    const { job } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 });
+    await s.addEvent({ jobId: job.id, seconds: 1, type: 'note', message: 'hello' });
+    const ev = await s.listEvents(job.id);
+    assert.deepEqual(ev.map((e) => e.type), ['submitted', 'note']);
+    assert.equal(await s.countAdminTokens(), 0);
+    await s.addToken('hash-a', { tenant: 'admin', admin: true }, 0);
+    await s.addToken('hash-b', { tenant: 'lab', admin: false }, 0);
+    assert.deepEqual(await s.findToken('hash-b'), { tenant: 'lab', admin: false });
+    assert.equal(await s.findToken('nope'), undefined);
+    assert.equal(await s.countAdminTokens(), 1);
+  });
+
+  withStore('state survives close and reopen', async (s, reopen) => {
+    if (!reopen) return;
+    const { job } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 });
+    await s.startAttempt(job.id, [0], 1);
+    await s.setHandle(job.id, 1, 'pids');
+    await s.close();
+    const s2 = await reopen();
+    try {
+      const j = await s2.getJob(job.id);
+      assert.equal(j?.state, 'running');
+      assert.equal(j?.handle, 'pids');
+      const next = await s2.submitJob({ tenant: 't', spec: spec(), submitSeconds: 2 });
+      assert.notEqual(next.job.id, job.id);
+    } finally { await s2.close(); }
+  });
+}

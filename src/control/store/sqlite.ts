@@ -1,0 +1,233 @@
+/**
+ * SQLite store (better-sqlite3, WAL). Each state change is one `db.transaction`. With
+ * synchronous=FULL (default) a commit is fsynced before the call returns, so an accepted job
+ * survives SIGKILL and power loss; 'normal' survives SIGKILL only (WAL), and is faster.
+ */
+import Database from 'better-sqlite3';
+import type { JobSpec } from '../job-spec.ts';
+import {
+  JobNotFoundError, JobStateError, nextStateAfterAttempt,
+  type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
+  type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
+} from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant TEXT NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
+  submit_seconds REAL NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, restarts INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0, node_indices TEXT NOT NULL DEFAULT '[]', handle TEXT,
+  start_seconds REAL, end_seconds REAL, exit_code INTEGER, reason TEXT, idem_key TEXT,
+  UNIQUE (tenant, idem_key));
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs (tenant, seq);
+CREATE TABLE IF NOT EXISTS attempts (
+  job_seq INTEGER NOT NULL, attempt INTEGER NOT NULL, start_seconds REAL NOT NULL, node_indices TEXT NOT NULL,
+  handle TEXT, end_seconds REAL, outcome TEXT, reason TEXT, exit_code INTEGER, lost_seconds REAL,
+  PRIMARY KEY (job_seq, attempt));
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, job_seq INTEGER NOT NULL, seconds REAL NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_job ON events (job_seq, id);
+CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, admin INTEGER NOT NULL, created_seconds REAL NOT NULL);
+`;
+
+interface JobRow {
+  seq: number; tenant: string; spec: string; state: string; submit_seconds: number; attempt: number; restarts: number;
+  cancel_requested: number; node_indices: string; handle: string | null; start_seconds: number | null;
+  end_seconds: number | null; exit_code: number | null; reason: string | null;
+}
+interface AttemptRow {
+  job_seq: number; attempt: number; start_seconds: number; node_indices: string; handle: string | null;
+  end_seconds: number | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function toJob(r: JobRow): JobRecord {
+  return {
+    id: `job-${r.seq}`, tenant: r.tenant, spec: JSON.parse(r.spec) as JobSpec, state: r.state as JobState,
+    submitSeconds: r.submit_seconds, attempt: r.attempt, restarts: r.restarts, cancelRequested: r.cancel_requested === 1,
+    nodeIndices: JSON.parse(r.node_indices) as number[], handle: opt(r.handle), startSeconds: opt(r.start_seconds),
+    endSeconds: opt(r.end_seconds), exitCode: opt(r.exit_code), reason: opt(r.reason),
+  };
+}
+
+function toAttempt(r: AttemptRow): AttemptRecord {
+  return {
+    jobId: `job-${r.job_seq}`, attempt: r.attempt, startSeconds: r.start_seconds, nodeIndices: JSON.parse(r.node_indices) as number[],
+    handle: opt(r.handle), endSeconds: opt(r.end_seconds), outcome: opt(r.outcome) as AttemptRecord['outcome'],
+    reason: opt(r.reason), exitCode: opt(r.exit_code), lostSeconds: opt(r.lost_seconds),
+  };
+}
+
+/** `job-12` -> 12; anything else -> undefined (so a bad id is simply "not found"). */
+export function jobSeq(id: string): number | undefined {
+  const m = /^job-([1-9][0-9]{0,14})$/.exec(id);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface SqliteStoreOptions {
+  /** 'full': fsync per commit (default); 'normal': WAL without fsync per commit. */
+  readonly synchronous?: 'full' | 'normal';
+}
+
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly s;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.s = {
+      insert: p(`INSERT INTO jobs (tenant, spec, state, priority, submit_seconds, idem_key) VALUES (?, ?, 'queued', ?, ?, ?)`),
+      byIdem: p(`SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?`),
+      get: p(`SELECT * FROM jobs WHERE seq = ?`),
+      start: p(`UPDATE jobs SET state = 'running', attempt = attempt + 1, node_indices = ?, handle = NULL, start_seconds = ? WHERE seq = ?`),
+      insAttempt: p(`INSERT INTO attempts (job_seq, attempt, start_seconds, node_indices) VALUES (?, ?, ?, ?)`),
+      setHandleJob: p(`UPDATE jobs SET handle = ? WHERE seq = ? AND attempt = ? AND state = 'running'`),
+      setHandleAttempt: p(`UPDATE attempts SET handle = ? WHERE job_seq = ? AND attempt = ?`),
+      getAttempt: p(`SELECT * FROM attempts WHERE job_seq = ? AND attempt = ?`),
+      endAttempt: p(`UPDATE attempts SET end_seconds = ?, outcome = ?, reason = ?, exit_code = ?, lost_seconds = ? WHERE job_seq = ? AND attempt = ?`),
+      endJob: p(`UPDATE jobs SET state = ?, restarts = ?, node_indices = '[]', end_seconds = ?, exit_code = ?, reason = ? WHERE seq = ?`),
+      cancelQueued: p(`UPDATE jobs SET state = 'cancelled', end_seconds = ?, reason = 'cancelled while queued' WHERE seq = ?`),
+      cancelRunning: p(`UPDATE jobs SET cancel_requested = 1 WHERE seq = ?`),
+      attempts: p(`SELECT * FROM attempts WHERE job_seq = ? ORDER BY attempt`),
+      addEvent: p(`INSERT INTO events (job_seq, seconds, type, message) VALUES (?, ?, ?, ?)`),
+      events: p(`SELECT * FROM (SELECT * FROM events WHERE job_seq = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
+      addToken: p(`INSERT INTO tokens (hash, tenant, admin, created_seconds) VALUES (?, ?, ?, ?)`),
+      findToken: p(`SELECT tenant, admin FROM tokens WHERE hash = ?`),
+      countAdmin: p(`SELECT COUNT(*) AS n FROM tokens WHERE admin = 1`),
+    };
+  }
+
+  private row(seq: number): JobRow | undefined {
+    return this.s.get.get(seq) as JobRow | undefined;
+  }
+
+  private mustRow(id: string): JobRow {
+    const seq = jobSeq(id);
+    const r = seq === undefined ? undefined : this.row(seq);
+    if (!r) throw new JobNotFoundError(id);
+    return r;
+  }
+
+  async submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }> {
+    return this.db.transaction(() => {
+      if (input.idempotencyKey !== undefined) {
+        const seen = this.s.byIdem.get(input.tenant, input.idempotencyKey) as JobRow | undefined;
+        if (seen) return { job: toJob(seen), created: false };
+      }
+      const info = this.s.insert.run(input.tenant, JSON.stringify(input.spec), input.spec.priority, input.submitSeconds, input.idempotencyKey ?? null);
+      const seq = Number(info.lastInsertRowid);
+      this.s.addEvent.run(seq, input.submitSeconds, 'submitted', `by tenant ${input.tenant}`);
+      return { job: toJob(this.row(seq)!), created: true };
+    }).immediate();
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const seq = jobSeq(id);
+    const r = seq === undefined ? undefined : this.row(seq);
+    return r ? toJob(r) : undefined;
+  }
+
+  async listJobs(q: ListJobsQuery): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.tenant !== undefined) { where.push('tenant = ?'); args.push(q.tenant); }
+    if (q.states && q.states.length > 0) { where.push(`state IN (${q.states.map(() => '?').join(',')})`); args.push(...q.states); }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'id' ? 'ASC' : 'DESC'}${q.limit !== undefined ? ' LIMIT ?' : ''}`;
+    if (q.limit !== undefined) args.push(q.limit);
+    return (this.db.prepare(sql).all(...args) as JobRow[]).map(toJob);
+  }
+
+  async startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      const r = this.mustRow(jobId);
+      if (r.state !== 'queued') throw new JobStateError(jobId, r.state as JobState, 'start');
+      const nodes = JSON.stringify(nodeIndices);
+      this.s.start.run(nodes, nowSeconds, r.seq);
+      this.s.insAttempt.run(r.seq, r.attempt + 1, nowSeconds, nodes);
+      this.s.addEvent.run(r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${nodeIndices.join(',')}`);
+      return toJob(this.row(r.seq)!);
+    }).immediate();
+  }
+
+  async setHandle(jobId: string, attempt: number, handle: string): Promise<void> {
+    const seq = jobSeq(jobId);
+    if (seq === undefined) throw new JobNotFoundError(jobId);
+    this.db.transaction(() => {
+      this.s.setHandleJob.run(handle, seq, attempt);
+      this.s.setHandleAttempt.run(handle, seq, attempt);
+    }).immediate();
+  }
+
+  async endAttempt(jobId: string, attempt: number, input: EndAttemptInput): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      const r = this.mustRow(jobId);
+      const a = this.s.getAttempt.get(r.seq, attempt) as AttemptRow | undefined;
+      if (r.state !== 'running' || r.attempt !== attempt || !a || a.outcome !== null) return toJob(r);
+      const job = toJob(r);
+      const next = nextStateAfterAttempt(job, input.outcome);
+      this.s.endAttempt.run(input.nowSeconds, input.outcome, input.reason, input.exitCode ?? null, input.lostSeconds ?? null, r.seq, attempt);
+      const terminal = next.state !== 'queued';
+      this.s.endJob.run(next.state, next.restarts, terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq);
+      const what = next.state === 'queued' ? `requeued (restart ${next.restarts}/${job.spec.max_restarts})` : next.state;
+      this.s.addEvent.run(r.seq, input.nowSeconds, next.state === 'queued' ? 'requeued' : next.state, `attempt ${attempt} ${input.outcome}: ${input.reason}; ${what}`);
+      return toJob(this.row(r.seq)!);
+    }).immediate();
+  }
+
+  async requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      const r = this.mustRow(jobId);
+      if (r.state === 'queued') {
+        this.s.cancelQueued.run(nowSeconds, r.seq);
+        this.s.addEvent.run(r.seq, nowSeconds, 'cancelled', 'cancelled while queued');
+      } else if (r.state === 'running' && r.cancel_requested === 0) {
+        this.s.cancelRunning.run(r.seq);
+        this.s.addEvent.run(r.seq, nowSeconds, 'cancel-requested', 'stopping every rank');
+      }
+      return toJob(this.row(r.seq)!);
+    }).immediate();
+  }
+
+  async listAttempts(jobId: string): Promise<AttemptRecord[]> {
+    const seq = jobSeq(jobId);
+    return seq === undefined ? [] : (this.s.attempts.all(seq) as AttemptRow[]).map(toAttempt);
+  }
+
+  async addEvent(e: EventRecord): Promise<void> {
+    const seq = jobSeq(e.jobId);
+    if (seq === undefined) throw new JobNotFoundError(e.jobId);
+    this.s.addEvent.run(seq, e.seconds, e.type, e.message);
+  }
+
+  async listEvents(jobId: string, limit = 1000): Promise<EventRecord[]> {
+    const seq = jobSeq(jobId);
+    if (seq === undefined) return [];
+    return (this.s.events.all(seq, limit) as { seconds: number; type: string; message: string }[])
+      .map((r) => ({ jobId, seconds: r.seconds, type: r.type, message: r.message }));
+  }
+
+  async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> {
+    this.s.addToken.run(tokenHash, record.tenant, record.admin ? 1 : 0, nowSeconds);
+  }
+
+  async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
+    const r = this.s.findToken.get(tokenHash) as { tenant: string; admin: number } | undefined;
+    return r ? { tenant: r.tenant, admin: r.admin === 1 } : undefined;
+  }
+
+  async countAdminTokens(): Promise<number> {
+    return (this.s.countAdmin.get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

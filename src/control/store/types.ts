@@ -1,0 +1,142 @@
+/**
+ * The control plane's store: jobs, attempts, events and tokens. Every method that changes
+ * state is one transaction, so a crash (SIGKILL) at any moment leaves either the old or the
+ * new state, never half of one. SQLite today (./sqlite.ts); PostgreSQL later behind this same
+ * interface, checked by the same suite (./contract.ts `runStoreContract`). Methods are async
+ * so a networked store fits.
+ */
+import type { JobSpec } from '../job-spec.ts';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobRecord {
+  /** `job-N`, N from a store sequence (never reused). */
+  readonly id: string;
+  readonly tenant: string;
+  readonly spec: JobSpec;
+  readonly state: JobState;
+  readonly submitSeconds: number;
+  /** Attempts started so far (the current one when running). */
+  readonly attempt: number;
+  /** Failed attempts counted against spec.max_restarts (preemptions do not count). */
+  readonly restarts: number;
+  readonly cancelRequested: boolean;
+  /** Nodes held by the current attempt (empty unless running). */
+  readonly nodeIndices: readonly number[];
+  /** Executor handle of the current attempt (pids, Slurm job id), for re-adoption. */
+  readonly handle?: string;
+  readonly startSeconds?: number;
+  readonly endSeconds?: number;
+  readonly exitCode?: number;
+  /** Why the job is in its state (last failure, cancel, ...). */
+  readonly reason?: string;
+}
+
+export type AttemptOutcome = 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
+
+export interface AttemptRecord {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly startSeconds: number;
+  readonly nodeIndices: readonly number[];
+  readonly handle?: string;
+  readonly endSeconds?: number;
+  readonly outcome?: AttemptOutcome;
+  readonly reason?: string;
+  readonly exitCode?: number;
+  /** Work lost: seconds since the last checkpoint (or the attempt's start) when it ended. */
+  readonly lostSeconds?: number;
+}
+
+export interface EventRecord {
+  readonly jobId: string;
+  readonly seconds: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+export interface TokenRecord {
+  readonly tenant: string;
+  readonly admin: boolean;
+}
+
+export interface SubmitInput {
+  readonly tenant: string;
+  readonly spec: JobSpec;
+  readonly submitSeconds: number;
+  /** Client-chosen key: a retried submit with the same (tenant, key) returns the first job. */
+  readonly idempotencyKey?: string;
+}
+
+export interface EndAttemptInput {
+  readonly outcome: AttemptOutcome;
+  readonly reason: string;
+  readonly nowSeconds: number;
+  readonly exitCode?: number;
+  readonly lostSeconds?: number;
+}
+
+export interface ListJobsQuery {
+  /** Only this tenant's jobs (absent: all, for admins and the reconciler). */
+  readonly tenant?: string;
+  readonly states?: readonly JobState[];
+  /** Newest first when listing for people; the reconciler asks `order: 'id'`. */
+  readonly order?: 'newest' | 'id';
+  readonly limit?: number;
+}
+
+export interface Store {
+  readonly name: string;
+  /** Submits a job as `queued`; `created` is false when the idempotency key was seen. */
+  submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  listJobs(query: ListJobsQuery): Promise<JobRecord[]>;
+  /** queued -> running: opens attempt `attempt+1` on these nodes. Throws if not queued. */
+  startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord>;
+  /** Records the executor handle of the current attempt. No-op for a stale attempt. */
+  setHandle(jobId: string, attempt: number, handle: string): Promise<void>;
+  /**
+   * Closes the current attempt and moves the job on: succeeded; cancelled; failed once
+   * restarts would exceed max_restarts; else queued again (restart from checkpoint).
+   * Idempotent: a stale or already-closed attempt returns the job unchanged.
+   */
+  endAttempt(jobId: string, attempt: number, input: EndAttemptInput): Promise<JobRecord>;
+  /** queued -> cancelled at once; running -> cancelRequested (the reconciler stops it). */
+  requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord>;
+  listAttempts(jobId: string): Promise<AttemptRecord[]>;
+  addEvent(event: EventRecord): Promise<void>;
+  listEvents(jobId: string, limit?: number): Promise<EventRecord[]>;
+  /** Stores a token by its hash (never the token itself). */
+  addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void>;
+  findToken(tokenHash: string): Promise<TokenRecord | undefined>;
+  countAdminTokens(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A job id the store does not hold (or the caller may not see). */
+export class JobNotFoundError extends Error {
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super(`no job "${jobId}"; list jobs with \`gigafactory jobs\``);
+    this.name = 'JobNotFoundError';
+    this.jobId = jobId;
+  }
+}
+
+/** A state change that the job's current state does not allow (start a finished job). */
+export class JobStateError extends Error {
+  constructor(readonly jobId: string, readonly state: JobState, action: string) {
+    super(`job ${jobId} is ${state}; cannot ${action}`);
+    this.name = 'JobStateError';
+  }
+}
+
+/** The state after an attempt ends: shared by every Store so they agree. */
+export function nextStateAfterAttempt(job: Pick<JobRecord, 'restarts' | 'cancelRequested' | 'spec'>, outcome: AttemptOutcome): { state: JobState; restarts: number } {
+  if (outcome === 'succeeded') return { state: 'succeeded', restarts: job.restarts };
+  if (outcome === 'cancelled' || job.cancelRequested) return { state: 'cancelled', restarts: job.restarts };
+  if (outcome === 'preempted') return { state: 'queued', restarts: job.restarts };
+  const restarts = job.restarts + 1;
+  return { state: restarts > job.spec.max_restarts ? 'failed' : 'queued', restarts };
+}
