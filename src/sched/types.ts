@@ -1,4 +1,5 @@
 import type { ClusterTopology } from '../fleet/types.ts';
+import type { FreeIndex } from './free-index.ts';
 
 /**
  * The scheduler core's contract, shared by the simulator (virtual clock) and the live control
@@ -51,6 +52,12 @@ export interface ClusterView {
   readonly quotas: readonly TenantQuota[];
   /** Nodes held aside as hot spares for the largest jobs. */
   readonly spareNodes?: readonly number[];
+  /**
+   * Optional prebuilt free-node index consistent with `nodeUp`, `running` and `spareNodes` (a
+   * driver that maintains one incrementally passes it to skip an O(nodes) rebuild per cycle).
+   * The scheduler clones it and never mutates it.
+   */
+  readonly freeIndex?: FreeIndex;
 }
 
 export type Decision =
@@ -64,7 +71,8 @@ export interface Scheduler {
   /**
    * One scheduling cycle: given the pending queue (any order) and the cluster, decide which
    * jobs start where, which to preempt, and capacity to provision. Deterministic for the same
-   * inputs. Gang: a `start` always carries exactly `nodes` node indices.
+   * inputs. Gang: a `start` always carries exactly `nodes` node indices. Drivers apply the
+   * decisions in order: a `preempt` comes before the `start` that uses its nodes.
    */
   schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[];
 }

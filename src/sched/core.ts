@@ -1,0 +1,91 @@
+import { FreeIndex } from './free-index.ts';
+import { placeGang } from './placement.ts';
+import { gpusOf, type CycleState, type Policy } from './framework.ts';
+import type { ClusterView, Decision, RunningJob, SchedJob, Scheduler } from './types.ts';
+
+/** Builds the cycle's free index from the view (O(nodes)) unless the driver passed one. */
+export function freeIndexOf(view: ClusterView): FreeIndex {
+  if (view.freeIndex) return view.freeIndex.clone();
+  const free = FreeIndex.empty(view.topology);
+  for (const n of view.topology.nodes) if (view.nodeUp(n.index)) free.release(n.index);
+  for (const r of view.running) free.takeAll(r.nodeIndices);
+  if (view.spareNodes) free.takeAll(view.spareNodes);
+  return free;
+}
+
+/**
+ * One scheduler built from a policy's plug-ins. The cycle:
+ * 1. Snapshot: clone the free index, sum GPUs per tenant.
+ * 2. Order the queue (QueueSort).
+ * 3. For each job: quota (Admit; refused jobs are skipped, they never block);
+ *    if a reservation is active, the backfill guard must allow it.
+ * 4. Place the gang (topology-aware, all or nothing); if it does not fit, ask the preemption
+ *    plug-ins for victims and place on the nodes they free.
+ * 5. Still blocked: strict policies stop here (head-of-line); backfill reserves for this head
+ *    and continues with the guard; others skip the job.
+ * Pure: no clock but `nowSeconds`, no I/O, no randomness.
+ */
+export class PolicyScheduler implements Scheduler {
+  readonly name: string;
+  private readonly policy: Policy;
+  constructor(policy: Policy) { this.policy = policy; this.name = policy.name; }
+
+  schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[] {
+    const decisions: Decision[] = [];
+    if (queue.length === 0) return decisions;
+    // 1. Snapshot.
+    const running = new Map<string, RunningJob>();
+    const usageGpus = new Map<string, number>();
+    for (const r of view.running) {
+      running.set(r.id, r);
+      usageGpus.set(r.tenant, (usageGpus.get(r.tenant) ?? 0) + gpusOf(r));
+    }
+    const state: CycleState = {
+      nowSeconds, view, free: freeIndexOf(view), running, usageGpus,
+      quotas: new Map(view.quotas.map((q) => [q.tenant, q])),
+    };
+    // 2. Order.
+    const ordered = this.policy.sort.sort(queue, state);
+    let guard: ((j: SchedJob) => boolean) | null = null;
+    for (const job of ordered) {
+      // 3. Admit.
+      if (this.policy.admit.some((a) => a.admit(job, state).code !== 'success')) continue;
+      if (guard && !guard(job)) continue;
+      // 4. Place, else preempt and place.
+      let nodes = placeGang(state.free, job.nodes);
+      if (!nodes && !guard) nodes = this.preemptFor(job, state, decisions);
+      if (nodes) {
+        this.start(job, nodes, state, decisions);
+        continue;
+      }
+      // 5. Blocked.
+      if (guard) continue;
+      if (this.policy.backfill) guard = this.policy.backfill.reserve(job, state);
+      else if (this.policy.strict) break;
+    }
+    return decisions;
+  }
+
+  private preemptFor(job: SchedJob, state: CycleState, decisions: Decision[]): number[] | null {
+    for (const p of this.policy.preempt) {
+      const victims = p.victims(job, state);
+      if (!victims || victims.length === 0) continue;
+      for (const v of victims) {
+        decisions.push({ kind: 'preempt', jobId: v.id, reason: p.name, forJobId: job.id });
+        state.running.delete(v.id);
+        state.usageGpus.set(v.tenant, (state.usageGpus.get(v.tenant) ?? 0) - gpusOf(v));
+        state.free.releaseAll(v.nodeIndices);
+      }
+      const nodes = placeGang(state.free, job.nodes);
+      if (nodes) return nodes;
+    }
+    return null;
+  }
+
+  private start(job: SchedJob, nodes: number[], state: CycleState, decisions: Decision[]): void {
+    decisions.push({ kind: 'start', jobId: job.id, nodeIndices: nodes });
+    state.free.takeAll(nodes);
+    state.usageGpus.set(job.tenant, (state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job));
+    state.running.set(job.id, { ...job, nodeIndices: nodes, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds });
+  }
+}

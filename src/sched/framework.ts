@@ -1,0 +1,66 @@
+import type { FreeIndex } from './free-index.ts';
+import type { ClusterView, RunningJob, SchedJob, TenantQuota } from './types.ts';
+
+/**
+ * Extension points of one scheduling cycle (after the Kubernetes scheduling framework): each a
+ * one-method interface plus `name`. A policy is a list of plug-ins (see registry.ts).
+ */
+
+/** Expected outcomes are values. `unschedulable`: try again next cycle (may fit later).
+ * `unresolvable`: will never fit as the cluster is (bigger than the fleet); the driver should reject it. */
+export type Status =
+  | { readonly code: 'success' }
+  | { readonly code: 'unschedulable' | 'unresolvable'; readonly reason: string; readonly plugin: string };
+
+export const SUCCESS: Status = { code: 'success' };
+
+/** Mutable per-cycle state: a snapshot that plug-ins read and the cycle updates as it admits. */
+export interface CycleState {
+  readonly nowSeconds: number;
+  readonly view: ClusterView;
+  readonly free: FreeIndex;
+  /** Running jobs, including those started (and minus those preempted) in this cycle. */
+  readonly running: Map<string, RunningJob>;
+  /** GPUs in use per tenant. */
+  readonly usageGpus: Map<string, number>;
+  readonly quotas: ReadonlyMap<string, TenantQuota>;
+}
+
+export interface Plugin { readonly name: string }
+
+/** Orders the pending queue once per cycle (head first). */
+export interface QueueSortPlugin extends Plugin {
+  sort(queue: readonly SchedJob[], state: CycleState): SchedJob[];
+}
+
+/** May this job be admitted now (quota)? Never blocks the queue: a refused job is skipped. */
+export interface AdmitPlugin extends Plugin {
+  admit(job: SchedJob, state: CycleState): Status;
+}
+
+/** Runs when a job does not fit: returns running jobs whose eviction would let it fit, or null. */
+export interface PreemptPlugin extends Plugin {
+  victims(job: SchedJob, state: CycleState): RunningJob[] | null;
+}
+
+/** Whether later jobs may start after the head job is blocked, and which. */
+export interface BackfillPlugin extends Plugin {
+  /** Called once, for the first job that does not fit; returns a guard for the jobs after it. */
+  reserve(head: SchedJob, state: CycleState): (job: SchedJob) => boolean;
+}
+
+export interface Policy {
+  readonly name: string;
+  readonly sort: QueueSortPlugin;
+  readonly admit: readonly AdmitPlugin[];
+  readonly preempt: readonly PreemptPlugin[];
+  /** Absent: strict head-of-line blocking when `strict`, else skip jobs that do not fit. */
+  readonly backfill?: BackfillPlugin;
+  readonly strict: boolean;
+}
+
+export const gpusOf = (j: SchedJob): number => j.nodes * j.gpusPerNode;
+
+/** Work a running job would lose if stopped now: time since its last checkpoint (or start). */
+export const lostWorkSeconds = (j: RunningJob, nowSeconds: number): number =>
+  Math.max(0, nowSeconds - (j.lastCheckpointSeconds ?? j.startSeconds));

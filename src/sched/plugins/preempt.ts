@@ -1,0 +1,53 @@
+import { placeGang } from '../placement.ts';
+import { gpusOf, lostWorkSeconds, type CycleState, type PreemptPlugin } from '../framework.ts';
+import type { RunningJob, SchedJob } from '../types.ts';
+import { borrowedGpus, quotaOf } from './quota.ts';
+
+/**
+ * Chooses victims among `candidates` so that `job` fits, losing the least work: candidates are
+ * taken in order of work since their last checkpoint (least first), until enough nodes would be
+ * free; then a placement is computed on that hypothetical free set and only the victims whose
+ * nodes the placement uses are kept. Null when even all candidates are not enough.
+ */
+export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
+  const now = state.nowSeconds;
+  candidates.sort((a, b) => lostWorkSeconds(a, now) - lostWorkSeconds(b, now) || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
+  let avail = state.free.totalFree;
+  const chosen: RunningJob[] = [];
+  for (const c of candidates) {
+    if (avail >= job.nodes) break;
+    chosen.push(c);
+    avail += c.nodeIndices.length;
+  }
+  if (avail < job.nodes) return null;
+  const hypo = state.free.clone();
+  for (const v of chosen) hypo.releaseAll(v.nodeIndices);
+  const placed = placeGang(hypo, job.nodes);
+  if (!placed) return null;
+  const used = new Set(placed);
+  return chosen.filter((v) => v.nodeIndices.some((n) => used.has(n)));
+}
+
+/** Priority preemption: lower-priority preemptible jobs make room for a higher-priority one. */
+export const priorityPreempt = {
+  name: 'preempt/priority',
+  victims(job, state) {
+    const c = [...state.running.values()].filter((r) => r.preemptible && r.priority < job.priority);
+    return c.length === 0 ? null : chooseVictims(job, state, c);
+  },
+} satisfies PreemptPlugin;
+
+/**
+ * Reclaim: a tenant within its guarantee takes back GPUs that other tenants borrowed. Only jobs
+ * of tenants currently over their guarantee are candidates, whatever their priority.
+ */
+export const quotaReclaim = {
+  name: 'preempt/reclaim',
+  victims(job, state) {
+    if (state.quotas.size === 0) return null;
+    const q = quotaOf(state, job.tenant);
+    if ((state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job) > q.guaranteedGpus) return null;
+    const c = [...state.running.values()].filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) > 0);
+    return c.length === 0 ? null : chooseVictims(job, state, c);
+  },
+} satisfies PreemptPlugin;
