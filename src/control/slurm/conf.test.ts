@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClusterNode, ClusterTopology } from '../../fleet/types.ts';
+import { renderSlurmConfig } from './conf.ts';
+import { expandHostlist } from './hostlist.ts';
+import { InputError } from '../../lib/errors.ts';
+
+function topo(spec: { pool: string; gpuType: ClusterNode['gpuType']; count: number; rented?: boolean }[], nodesPerLeaf: number, leavesPerSpine: number): ClusterTopology {
+  const nodes: ClusterNode[] = [];
+  for (const s of spec) {
+    for (let i = 0; i < s.count; i++) {
+      const index = nodes.length;
+      const leaf = Math.floor(index / nodesPerLeaf);
+      nodes.push({ index, name: `${s.pool}-${i}`, gpuType: s.gpuType, gpus: s.gpuType === 'cpu' ? 0 : 8, leaf, spine: Math.floor(leaf / leavesPerSpine), pool: s.pool, rented: s.rented ?? false });
+    }
+  }
+  const leafCount = Math.ceil(nodes.length / nodesPerLeaf);
+  return { nodes, leafCount, spineCount: Math.ceil(leafCount / leavesPerSpine) };
+}
+
+const hw = { hardwareOf: () => ({ cpus: 112, realMemoryMiB: 2_000_000 }) };
+
+/** Parses `Key=Value Key=Value` lines that start with `first`. */
+function lines(text: string, first: string): Record<string, string>[] {
+  return text.split('\n').filter((l) => l.startsWith(`${first}=`)).map((l) => Object.fromEntries(l.split(/\s+/).map((kv) => kv.split('=', 2) as [string, string])));
+}
+
+test('every node appears once in slurm.conf with its GPUs as typed GRES, and once in gres.conf', () => {
+  const t = topo([{ pool: 'hall1', gpuType: 'h100', count: 10 }, { pool: 'oci', gpuType: 'h100', count: 3, rented: true }, { pool: 'cpu', gpuType: 'cpu', count: 2 }], 4, 2);
+  const f = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw });
+  const nodeLines = lines(f['slurm.conf'], 'NodeName');
+  const names = nodeLines.flatMap((l) => expandHostlist(l['NodeName']!));
+  assert.deepEqual(names.sort(), t.nodes.map((n) => n.name).sort());
+  for (const l of nodeLines) {
+    const isCpu = expandHostlist(l['NodeName']!)[0]!.startsWith('cpu');
+    assert.equal(l['Gres'], isCpu ? undefined : 'gpu:h100:8');
+    assert.equal(l['CPUs'], '112');
+  }
+  const gresNames = lines(f['gres.conf'], 'NodeName').flatMap((l) => expandHostlist(l['NodeName']!));
+  assert.equal(gresNames.length, 13);
+  assert.match(f['gres.conf'], /Type=h100 File=\/dev\/nvidia\[0-7\]/);
+  assert.match(f['slurm.conf'], /^SlurmctldHost=ctl$/m);
+  const parts = lines(f['slurm.conf'], 'PartitionName').map((p) => p['PartitionName']);
+  assert.deepEqual(parts, ['all', 'hall1', 'oci', 'cpu']);
+});
+
+test('topology.conf: leaves hold their nodes, spines their leaves, one core switch joins the spines', () => {
+  const t = topo([{ pool: 'hall1', gpuType: 'h100', count: 20 }], 4, 2);
+  const f = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw });
+  const sw = lines(f['topology.conf'], 'SwitchName');
+  const leaves = sw.filter((s) => s['Nodes'] !== undefined);
+  assert.equal(leaves.length, t.leafCount);
+  for (const leaf of leaves) {
+    const idx = Number(leaf['SwitchName']!.slice('leaf'.length));
+    assert.deepEqual(expandHostlist(leaf['Nodes']!), t.nodes.filter((n) => n.leaf === idx).map((n) => n.name));
+  }
+  const spines = sw.filter((s) => s['SwitchName']!.startsWith('spine'));
+  assert.equal(spines.length, t.spineCount);
+  assert.deepEqual(expandHostlist(spines[0]!['Switches']!), ['leaf0', 'leaf1']);
+  const core = sw.find((s) => s['SwitchName'] === 'core');
+  assert.deepEqual(expandHostlist(core!['Switches']!).length, t.spineCount);
+});
+
+test('one spine needs no core switch', () => {
+  const f = renderSlurmConfig(topo([{ pool: 'h', gpuType: 'h100', count: 4 }], 2, 4), { clusterName: 'gf', controllerHost: 'ctl', ...hw });
+  assert.doesNotMatch(f['topology.conf'], /SwitchName=core/);
+});
+
+test('local emulation: localhost nodes, one slurmd port each, fake GPU devices, all paths under the directory', () => {
+  const t = topo([{ pool: 'hall1', gpuType: 'h100', count: 4 }, { pool: 'oci', gpuType: 'h200', count: 2 }], 2, 2);
+  const f = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ignored', ...hw, local: { dir: '/tmp/x', controllerPort: 30000, firstNodePort: 30001, mungeSocket: '/tmp/x/run/m.sock' } });
+  const nodeLines = lines(f['slurm.conf'], 'NodeName');
+  const ports = nodeLines.flatMap((l) => {
+    const [a, b] = l['Port']!.split('-').map(Number) as [number, number | undefined];
+    return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
+  });
+  assert.equal(new Set(ports).size, t.nodes.length);
+  assert.ok(!ports.includes(30000));
+  assert.ok(nodeLines.every((l) => l['NodeHostname'] === 'localhost'));
+  assert.match(f['gres.conf'], /File=\/dev\/tty\[0-7\]/);
+  assert.match(f['slurm.conf'], /^SlurmdParameters=config_overrides$/m);
+  assert.match(f['slurm.conf'], /^AuthInfo=socket=\/tmp\/x\/run\/m.sock$/m);
+  for (const l of f['slurm.conf'].split('\n').filter((x) => /(Location|Dir|File)=/.test(x))) assert.match(l, /=\/tmp\/x\//);
+});
+
+test('a node name Slurm cannot take is an input error naming it', () => {
+  const t = topo([{ pool: 'h', gpuType: 'h100', count: 1 }], 1, 1);
+  const bad: ClusterTopology = { ...t, nodes: [{ ...t.nodes[0]!, name: 'bad name' }] };
+  assert.throws(() => renderSlurmConfig(bad, { clusterName: 'gf', controllerHost: 'c', ...hw }), (e: unknown) => e instanceof InputError && /bad name/.test(e.message));
+});

@@ -1,0 +1,166 @@
+/**
+ * Writes Slurm's configuration (slurm.conf, gres.conf, topology.conf) for a fleet's cluster
+ * topology: GPUs as typed GRES, switches from the leaf/spine layout (topology/tree), one
+ * partition for everything plus one per hall or rented pool. Pure: returns file texts.
+ *
+ * `local` emulates the cluster on one machine (what tests and the benchmark run): every node
+ * is `NodeHostname=localhost` with its own slurmd port from a range, fake GPU device files,
+ * and all state, spool, log and pid files under one directory.
+ */
+import type { ClusterNode, ClusterTopology } from '../../fleet/types.ts';
+import { InputError } from '../../lib/errors.ts';
+import { compressHostlist, expandHostlist } from './hostlist.ts';
+
+/** Per-node hardware Slurm must know (from the node catalog). */
+export interface SlurmNodeHardware {
+  readonly cpus: number;
+  readonly realMemoryMiB: number;
+}
+
+export interface LocalEmulation {
+  /** Root of state, spool, logs, pid files and the munge socket. */
+  readonly dir: string;
+  readonly controllerPort: number;
+  /** slurmd ports are firstNodePort, firstNodePort+1, ... in node order. */
+  readonly firstNodePort: number;
+  readonly mungeSocket: string;
+}
+
+export interface SlurmConfOptions {
+  readonly clusterName: string;
+  /** SlurmctldHost (ignored with `local`: localhost). */
+  readonly controllerHost: string;
+  readonly hardwareOf: (node: ClusterNode) => SlurmNodeHardware;
+  readonly local?: LocalEmulation;
+}
+
+export interface SlurmConfigFiles {
+  readonly 'slurm.conf': string;
+  readonly 'gres.conf': string;
+  readonly 'topology.conf': string;
+}
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** GRES type from a GPU id: lower-case alphanumerics (Slurm matches `--gres=gpu:TYPE:N`). */
+export const gresType = (gpuType: string): string => gpuType.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Partition name for a hall or pool name (Slurm accepts letters, digits, `_`, `-`). */
+export const partitionName = (pool: string): string => pool.replace(/[^A-Za-z0-9_-]/g, '_');
+
+interface NodeGroup { names: string[]; hw: SlurmNodeHardware; gpuType: string; gpus: number }
+
+/** Nodes with identical hardware and GPUs, in first-seen order, so each group is one NodeName line. */
+function groupNodes(topology: ClusterTopology, hardwareOf: SlurmConfOptions['hardwareOf']): NodeGroup[] {
+  const groups = new Map<string, NodeGroup>();
+  for (const node of topology.nodes) {
+    if (!NAME_RE.test(node.name)) {
+      throw new InputError({ field: `nodes[${node.index}].name`, value: node.name, expected: 'a Slurm node name: a letter, then letters, digits, "_" or "-"' });
+    }
+    const hw = hardwareOf(node);
+    const key = `${hw.cpus}/${hw.realMemoryMiB}/${node.gpuType}/${node.gpus}`;
+    let g = groups.get(key);
+    if (g === undefined) { g = { names: [], hw, gpuType: node.gpuType, gpus: node.gpus }; groups.set(key, g); }
+    g.names.push(node.name);
+  }
+  return [...groups.values()];
+}
+
+function header(o: SlurmConfOptions): string[] {
+  const l = o.local;
+  const common = [
+    `# Written by \`gigafactory slurm config\`${l ? ' (local emulation: every node on this machine)' : ''}.`,
+    `ClusterName=${o.clusterName}`,
+    `SlurmctldHost=${l ? 'localhost' : o.controllerHost}`,
+    'AuthType=auth/munge',
+    'CredType=cred/munge',
+    'GresTypes=gpu',
+    'SchedulerType=sched/backfill',
+    'SelectType=select/cons_tres',
+    'TopologyPlugin=topology/tree',
+    'MpiDefault=none',
+    // Gigafactory requeues from its own checkpoints; Slurm must not silently rerun a job.
+    'JobRequeue=0',
+    'ReturnToService=2',
+    // Finished jobs stay visible to `squeue --json` long enough for the executor to read the exit.
+    'MinJobAge=600',
+  ];
+  if (l === undefined) {
+    return [...common,
+      'SlurmctldPort=6817', 'SlurmdPort=6818', 'SlurmUser=slurm',
+      'SelectTypeParameters=CR_Core_Memory',
+      'ProctrackType=proctrack/cgroup', 'TaskPlugin=task/cgroup,task/affinity',
+      'JobAcctGatherType=jobacct_gather/cgroup', 'AccountingStorageType=accounting_storage/none',
+      'StateSaveLocation=/var/spool/slurmctld', 'SlurmdSpoolDir=/var/spool/slurmd',
+      'SlurmctldPidFile=/run/slurmctld.pid', 'SlurmdPidFile=/run/slurmd.pid',
+      'SlurmctldLogFile=/var/log/slurm/slurmctld.log', 'SlurmdLogFile=/var/log/slurm/slurmd.log',
+    ];
+  }
+  const d = l.dir;
+  return [...common,
+    `SlurmctldPort=${l.controllerPort}`, 'SlurmUser=root', 'SlurmdUser=root',
+    `AuthInfo=socket=${l.mungeSocket}`,
+    // Emulated nodes share this machine's cores and memory: no cgroups, CPUs not memory.
+    'SelectTypeParameters=CR_Core',
+    'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none',
+    'JobAcctGatherType=jobacct_gather/none', 'AccountingStorageType=accounting_storage/none',
+    // Nodes announce the configured CPUs/GPUs, not this machine's.
+    'SlurmdParameters=config_overrides',
+    `StateSaveLocation=${d}/state`, `SlurmdSpoolDir=${d}/spool/%n`,
+    `SlurmctldPidFile=${d}/run/slurmctld.pid`, `SlurmdPidFile=${d}/run/slurmd-%n.pid`,
+    `SlurmctldLogFile=${d}/log/slurmctld.log`, `SlurmdLogFile=${d}/log/slurmd-%n.log`,
+    // Fast node-failure detection and short waits keep the emulated cluster responsive.
+    'SlurmdTimeout=30', 'MessageTimeout=5', 'KillWait=2', 'SchedulerParameters=bf_interval=1,sched_min_interval=100000',
+  ];
+}
+
+/** Renders the three configuration files for a topology. */
+export function renderSlurmConfig(topology: ClusterTopology, o: SlurmConfOptions): SlurmConfigFiles {
+  if (topology.nodes.length === 0) throw new InputError({ field: 'fleet', value: 0, expected: 'a fleet with at least one node' });
+  if (!NAME_RE.test(o.clusterName)) throw new InputError({ field: 'cluster name', value: o.clusterName, expected: 'letters, digits, "_" or "-"' });
+  const groups = groupNodes(topology, o.hardwareOf);
+  const slurm = header(o);
+  const gres = ['# Written by `gigafactory slurm config`: GPUs as typed GRES.'];
+  let port = o.local?.firstNodePort ?? 0;
+  for (const g of groups) {
+    const list = compressHostlist(g.names);
+    const count = expandHostlist(list).length;
+    const gpu = g.gpus > 0 && g.gpuType !== 'cpu' ? ` Gres=gpu:${gresType(g.gpuType)}:${g.gpus}` : '';
+    const where = o.local ? ` NodeHostname=localhost Port=${count === 1 ? port : `${port}-${port + count - 1}`}` : '';
+    port += count;
+    slurm.push(`NodeName=${list}${where} CPUs=${g.hw.cpus} RealMemory=${g.hw.realMemoryMiB}${gpu} State=UNKNOWN`);
+    if (gpu !== '') {
+      const files = o.local ? `/dev/tty[0-${g.gpus - 1}]` : `/dev/nvidia[0-${g.gpus - 1}]`;
+      gres.push(`NodeName=${list} Name=gpu Type=${gresType(g.gpuType)} File=${files}`);
+    }
+  }
+  slurm.push('PartitionName=all Nodes=ALL Default=YES MaxTime=INFINITE State=UP');
+  const pools = new Map<string, string[]>();
+  for (const n of topology.nodes) pools.set(n.pool, [...(pools.get(n.pool) ?? []), n.name]);
+  for (const [pool, names] of pools) {
+    if (partitionName(pool) === 'all') continue;
+    slurm.push(`PartitionName=${partitionName(pool)} Nodes=${compressHostlist(names)} MaxTime=INFINITE State=UP`);
+  }
+  return { 'slurm.conf': `${slurm.join('\n')}\n`, 'gres.conf': `${gres.join('\n')}\n`, 'topology.conf': renderTopology(topology) };
+}
+
+/** topology/tree: one switch per leaf (its nodes), one per spine (its leaves), a core above spines. */
+export function renderTopology(topology: ClusterTopology): string {
+  const leafNodes = new Map<number, string[]>();
+  const spineLeaves = new Map<number, Set<number>>();
+  for (const n of topology.nodes) {
+    leafNodes.set(n.leaf, [...(leafNodes.get(n.leaf) ?? []), n.name]);
+    const s = spineLeaves.get(n.spine) ?? new Set<number>();
+    s.add(n.leaf);
+    spineLeaves.set(n.spine, s);
+  }
+  const lines = ['# Written by `gigafactory slurm config`: switches from the fleet\'s leaf/spine layout.'];
+  for (const [leaf, names] of [...leafNodes].sort((a, b) => a[0] - b[0])) lines.push(`SwitchName=leaf${leaf} Nodes=${compressHostlist(names)}`);
+  const spines = [...spineLeaves].sort((a, b) => a[0] - b[0]);
+  for (const [spine, leaves] of spines) {
+    lines.push(`SwitchName=spine${spine} Switches=${compressHostlist([...leaves].sort((a, b) => a - b).map((l) => `leaf${l}`))}`);
+  }
+  // Slurm places a job only under one switch that reaches all its nodes: give the spines a root.
+  if (spines.length > 1) lines.push(`SwitchName=core Switches=${compressHostlist(spines.map(([s]) => `spine${s}`))}`);
+  return `${lines.join('\n')}\n`;
+}
