@@ -19,8 +19,17 @@ export interface LaunchSpec {
   readonly nodeNames: readonly string[];
   /** Directory for this attempt's per-rank logs. */
   readonly logDir: string;
+  /** Seconds a rank may go without touching $GF_HEARTBEAT_FILE before it counts as hung (absent: liveness only). */
+  readonly heartbeatTimeoutSeconds?: number;
 }
 
+/**
+ * Lifecycle events of one attempt. `running`: every rank launched. `heartbeat`: ranks alive
+ * (at most every few seconds). `exited`: the gang is over: exitCode 0 when every rank exited 0,
+ * else the first non-zero code (a rank's death stops the whole gang). `failed`: the attempt
+ * was lost to the infrastructure (heartbeat timeout, node lost, processes vanished). After
+ * `stop()` an executor emits nothing more for that attempt.
+ */
 export type ExecutorEvent =
   | { readonly type: 'running'; readonly jobId: string; readonly attempt: number; readonly handle: string }
   | { readonly type: 'heartbeat'; readonly jobId: string; readonly attempt: number }
