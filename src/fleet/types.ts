@@ -1,4 +1,8 @@
 import type { GpuSpec } from '../catalog/gpus.ts';
+import type { NodeType } from '../catalog/nodes.ts';
+
+/** A node type (defined in the catalog layer, which may not import fleet). */
+export type { NodeType };
 
 /**
  * A fleet as described in YAML (`gigafactory fleet show FILE`): owned halls plus rented pools,
@@ -11,6 +15,8 @@ export interface FleetSpec {
   readonly pools: readonly PoolSpec[];
   readonly network: NetworkSpec;
   readonly facility: FacilitySpec;
+  /** Node types defined by the fleet itself (e.g. the detected `local` machine), by id; looked up before the catalog. */
+  readonly nodeTypes?: Readonly<Record<string, NodeType>>;
 }
 
 /** Owned capacity: a data hall of identical nodes. */
@@ -19,6 +25,8 @@ export interface HallSpec {
   /** Node type id from the node catalog (e.g. `hgx-h100`). */
   readonly nodeType: string;
   readonly nodes: number;
+  /** Nodes per rack; default: the node type's nodesPerRack. */
+  readonly nodesPerRack?: number;
 }
 
 /** Rented capacity from a cloud provider (e.g. OCI BM.GPU.H100.8). */
@@ -53,21 +61,6 @@ export interface FacilitySpec {
   readonly electricityUsdPerKwh: number;
   /** Years over which capex is spread for the hourly cost of owning. */
   readonly amortizationYears: number;
-}
-
-/** A node type: GPUs per node and the rest of the server. */
-export interface NodeType {
-  readonly id: string;
-  readonly name: string;
-  readonly gpu: GpuSpec['id'];
-  readonly gpusPerNode: number;
-  readonly nicsPerNode: number;
-  readonly nicGbps: number;
-  /** Maximum server power including CPUs, NICs, fans, kW. */
-  readonly maxPowerKw: number;
-  readonly capexUsd: number;
-  readonly cpuCores: number;
-  readonly memoryBytes: number;
 }
 
 /**
