@@ -1,0 +1,218 @@
+/**
+ * SlurmExecutor: runs each attempt as one Slurm batch job (see script.ts) and follows it
+ * through `squeue --json` in one poll loop for all attempts. Gigafactory's scheduler chooses
+ * the nodes (--nodelist) unless `placement: 'slurm'`. Events follow the executor contract:
+ * running when Slurm starts the job; exited with the first failing rank's code (rank exit
+ * files) or 0; failed when a node fails (NODE_FAIL: the control plane requeues the job from
+ * its checkpoint) or a rank stops touching its heartbeat file. stop maps to scancel.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
+import { expandHostlist } from './hostlist.ts';
+import { renderSbatchScript, rankExitFile, rankHeartbeatFile } from './script.ts';
+import { SlurmCli, type SlurmJob } from './slurm-cli.ts';
+
+export interface SlurmExecutorOptions {
+  /** slurm.conf of the cluster (absent: SLURM_CONF or Slurm's default). */
+  readonly confPath?: string;
+  readonly partition?: string;
+  /** 'gigafactory' (default): --nodelist from the scheduler; 'slurm': Slurm's own placement. */
+  readonly placement?: 'gigafactory' | 'slurm';
+  readonly pollMs?: number;
+  /** Longest wait in stop() for Slurm to finish killing the job. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** What the store keeps to find an attempt again (`adopt`). */
+interface Handle { slurmJobId: string; logDir: string; ranks: number; heartbeatTimeoutSeconds?: number }
+
+interface Attempt extends Handle { jobId: string; attempt: number; running: boolean; runningSinceMs: number; lastHeartbeatEventMs: number; stopping: boolean }
+
+const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'RESIZING', 'SUSPENDED']);
+const ACTIVE = new Set(['RUNNING', 'COMPLETING', 'STOPPED', 'SIGNALING', 'STAGE_OUT']);
+/** Terminal states that mean the hardware failed, not the job: requeue from checkpoint. */
+const INFRA_FAILURE = new Set(['NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED']);
+const HEARTBEAT_EVENT_MS = 5000;
+
+const key = (jobId: string, attempt: number): string => `${jobId}#${attempt}`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class SlurmExecutor implements Executor {
+  readonly name = 'slurm';
+  readonly cli: SlurmCli;
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private polling = false;
+
+  constructor(private readonly options: SlurmExecutorOptions = {}) {
+    this.cli = new SlurmCli({ confPath: options.confPath });
+    this.timer = setInterval(() => void this.poll(), options.pollMs ?? 250);
+    this.timer.unref();
+  }
+
+  onEvent(listener: (e: ExecutorEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(e: ExecutorEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Submits the attempt; rejects with SlurmRejectedError (Slurm's message) or SlurmUnavailableError. */
+  async launch(spec: LaunchSpec): Promise<string> {
+    mkdirSync(spec.logDir, { recursive: true });
+    mkdirSync(spec.checkpointDir, { recursive: true });
+    const ranks = spec.nodes * spec.ranksPerNode;
+    for (let r = 0; r < ranks; r++) writeFileSync(rankHeartbeatFile(spec.logDir, r), '');
+    const scriptPath = join(spec.logDir, 'job.sbatch');
+    writeFileSync(scriptPath, renderSbatchScript(spec, { partition: this.options.partition, slurmPlaces: this.options.placement === 'slurm' }));
+    const slurmJobId = await this.cli.sbatch(scriptPath);
+    const handle: Handle = { slurmJobId, logDir: spec.logDir, ranks, heartbeatTimeoutSeconds: spec.heartbeatTimeoutSeconds };
+    this.track(spec.jobId, spec.attempt, handle);
+    return JSON.stringify(handle);
+  }
+
+  private track(jobId: string, attempt: number, h: Handle): void {
+    this.attempts.set(key(jobId, attempt), { ...h, jobId, attempt, running: false, runningSinceMs: 0, lastHeartbeatEventMs: 0, stopping: false });
+  }
+
+  /** scancel, then wait until Slurm has ended every process of the job. Idempotent. */
+  async stop(jobId: string, attempt: number, _reason: string): Promise<void> {
+    const a = this.attempts.get(key(jobId, attempt));
+    if (a === undefined) return;
+    a.stopping = true;
+    await this.cli.scancel([a.slurmJobId]);
+    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 20_000);
+    while (Date.now() < deadline) {
+      const j = (await this.cli.jobs()).find((x) => x.jobId === a.slurmJobId);
+      if (j === undefined || (!PENDING.has(j.state) && !ACTIVE.has(j.state))) break;
+      await sleep(100);
+    }
+    this.attempts.delete(key(jobId, attempt));
+  }
+
+  /** Follows an attempt submitted by an earlier executor; false when Slurm no longer knows it. */
+  async adopt(jobId: string, attempt: number, handle: string): Promise<boolean> {
+    let h: Handle;
+    try { h = JSON.parse(handle) as Handle; } catch { return false; }
+    if (typeof h.slurmJobId !== 'string' || !/^\d+$/.test(h.slurmJobId) || typeof h.logDir !== 'string') return false;
+    const j = (await this.cli.jobs()).find((x) => x.jobId === h.slurmJobId);
+    // A finished job Slurm still remembers is adopted too: its exit is reported, not lost.
+    if (j === undefined || j.comment !== `gf:${jobId}:${attempt}`) return false;
+    this.track(jobId, attempt, { slurmJobId: h.slurmJobId, logDir: h.logDir, ranks: Number(h.ranks) || 1, heartbeatTimeoutSeconds: h.heartbeatTimeoutSeconds });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.attempts.clear();
+  }
+
+  /** 1. one squeue for all attempts; 2. newly running; 3. heartbeats; 4. ends. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.attempts.size === 0) return;
+    this.polling = true;
+    try {
+      // 1. One snapshot of every job (an unreachable controller: try again next tick).
+      const jobs = new Map((await this.cli.jobs()).map((j) => [j.jobId, j]));
+      const nowMs = Date.now();
+      for (const a of [...this.attempts.values()]) {
+        if (a.stopping) continue;
+        const j = jobs.get(a.slurmJobId);
+        if (j === undefined) { this.end(a, this.vanished(a)); continue; }
+        if (PENDING.has(j.state)) continue;
+        // 2. Running (a job may also finish between two polls: report running first).
+        if (!a.running) {
+          a.running = true;
+          a.runningSinceMs = nowMs;
+          a.lastHeartbeatEventMs = nowMs;
+          this.emit({ type: 'running', jobId: a.jobId, attempt: a.attempt, handle: JSON.stringify({ slurmJobId: a.slurmJobId, logDir: a.logDir, ranks: a.ranks, heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds }) });
+        }
+        if (ACTIVE.has(j.state)) {
+          // 3. Hung ranks: the heartbeat file untouched for too long since the job started.
+          const hung = this.hungRank(a, nowMs);
+          if (hung !== undefined) {
+            a.stopping = true;
+            await this.cli.scancel([a.slurmJobId]);
+            this.end(a, { type: 'failed', jobId: a.jobId, attempt: a.attempt, reason: `rank ${hung} heartbeat timeout (${a.heartbeatTimeoutSeconds}s without a touch of $GF_HEARTBEAT_FILE)` });
+          } else if (nowMs - a.lastHeartbeatEventMs >= HEARTBEAT_EVENT_MS) {
+            a.lastHeartbeatEventMs = nowMs;
+            this.emit({ type: 'heartbeat', jobId: a.jobId, attempt: a.attempt });
+          }
+          continue;
+        }
+        // 4. Finished.
+        this.end(a, await this.finalEvent(a, j));
+      }
+    } catch {
+      // Slurm unreachable or a malformed answer: keep every attempt and retry on the next tick.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private end(a: Attempt, e: ExecutorEvent): void {
+    this.attempts.delete(key(a.jobId, a.attempt));
+    this.emit(e);
+  }
+
+  private hungRank(a: Attempt, nowMs: number): number | undefined {
+    if (a.heartbeatTimeoutSeconds === undefined) return undefined;
+    for (let r = 0; r < a.ranks; r++) {
+      if (existsSync(rankExitFile(a.logDir, r))) continue;
+      let touchedMs = 0;
+      try { touchedMs = statSync(rankHeartbeatFile(a.logDir, r)).mtimeMs; } catch { /* never touched */ }
+      if (nowMs - Math.max(touchedMs, a.runningSinceMs) > a.heartbeatTimeoutSeconds * 1000) return r;
+    }
+    return undefined;
+  }
+
+  /** The first rank to exit non-zero (by exit-file time), if any. */
+  private firstFailedRank(a: Attempt): { rank: number; code: number } | undefined {
+    let best: { rank: number; code: number; ms: number } | undefined;
+    for (let r = 0; r < a.ranks; r++) {
+      const f = rankExitFile(a.logDir, r);
+      if (!existsSync(f)) continue;
+      const code = Number.parseInt(readFileSync(f, 'utf8').trim(), 10);
+      if (code === 0) continue;
+      const ms = statSync(f).mtimeMs;
+      if (best === undefined || ms < best.ms) best = { rank: r, code: Number.isFinite(code) ? code : 1, ms };
+    }
+    return best;
+  }
+
+  private async finalEvent(a: Attempt, j: SlurmJob): Promise<ExecutorEvent> {
+    const base = { jobId: a.jobId, attempt: a.attempt };
+    if (INFRA_FAILURE.has(j.state)) {
+      return { type: 'failed', ...base, reason: `Slurm job ${j.jobId} ${j.state} (${j.stateReason})`, nodeLost: await this.lostNode(j) };
+    }
+    const bad = this.firstFailedRank(a);
+    if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
+    if (j.state === 'COMPLETED') return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
+    const code = j.exitSignal > 0 ? 128 + j.exitSignal : j.exitCode !== 0 ? j.exitCode : 1;
+    return { type: 'exited', ...base, exitCode: code, reason: `Slurm job ${j.jobId} ${j.state} (${j.stateReason}); see ${join(a.logDir, `slurm-${j.jobId}.out`)}` };
+  }
+
+  /** The job's node that Slurm now reports down (or its first node). */
+  private async lostNode(j: SlurmJob): Promise<string | undefined> {
+    const names = expandHostlist(j.nodes);
+    try {
+      const down = new Set((await this.cli.nodes()).filter((n) => /down|drain|fail|not_responding/.test(`${n.state} ${n.flags.join(' ').toLowerCase()}`)).map((n) => n.name));
+      return names.find((n) => down.has(n)) ?? names[0];
+    } catch {
+      return names[0];
+    }
+  }
+
+  /** Slurm forgot the job (MinJobAge passed, controller state lost): trust the rank exit files. */
+  private vanished(a: Attempt): ExecutorEvent {
+    const base = { jobId: a.jobId, attempt: a.attempt };
+    const bad = this.firstFailedRank(a);
+    if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
+    const allZero = Array.from({ length: a.ranks }, (_, r) => existsSync(rankExitFile(a.logDir, r))).every(Boolean);
+    if (allZero) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
+    return { type: 'failed', ...base, reason: `Slurm job ${a.slurmJobId} is no longer known to slurmctld and left no exit record` };
+  }
+}
