@@ -4,20 +4,28 @@
  * interrupted). Without Slurm installed the tests are skipped with a clear message.
  */
 import { after, before } from 'node:test';
-import { startLocalCluster, smallTopology, type LocalCluster } from '../../src/control/slurm/local-cluster.ts';
+import { fileURLToPath } from 'node:url';
+import { loadFleet } from '../../src/cli/fleet-arg.ts';
+import { startLocalCluster, type LocalCluster } from '../../src/control/slurm/local-cluster.ts';
 import { findSlurmBinary } from '../../src/control/slurm/slurm-cli.ts';
 
 export const slurmMissing: string | false = ['slurmctld', 'slurmd', 'munged', 'sbatch'].some((b) => findSlurmBinary(b) === undefined)
   ? 'Slurm binaries not found (apt-get install -y slurm-wlm munge; .ci/run installs them)'
   : false;
 
-/** The cluster of this test file, available once `before` ran. */
-export function useCluster(nodes = 4): { get(): LocalCluster } {
+/** 4 owned + 2 rented H100 nodes, 8 GPUs each. */
+export const TEST_FLEET = fileURLToPath(new URL('./fleet-4-nodes.yaml', import.meta.url));
+
+/**
+ * The cluster of this test file, available once `before` ran: started from the configuration
+ * `gigafactory slurm config TEST_FLEET --include-pools --local DIR` writes.
+ */
+export function useCluster(): { get(): LocalCluster } {
   let cluster: LocalCluster | undefined;
   const stop = (): void => { void cluster?.down(); };
   if (slurmMissing === false) {
     before(async () => {
-      cluster = await startLocalCluster(smallTopology(nodes));
+      cluster = await startLocalCluster(loadFleet(TEST_FLEET));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

@@ -1,4 +1,86 @@
+// `gigafactory slurm ...`: Slurm's configuration from a fleet, and a real Slurm cluster emulated
+// on this machine (munged + slurmctld + one slurmd per node) to run jobs on.
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
+import { fleetSlurmConfig, writeSlurmConfig } from '../../control/slurm/fleet-config.ts';
+import { findFreePorts, runScript } from '../../control/slurm/local-cluster.ts';
+import { expandHostlist } from '../../control/slurm/hostlist.ts';
+import { findSlurmBinary, SlurmUnavailableError } from '../../control/slurm/slurm-cli.ts';
+import { InputError } from '../../lib/errors.ts';
 
-/** Registers the `slurm` commands (placeholder until its issue lands). */
-export function register(_program: Command): void {}
+/** Most nodes `slurm up` starts on one machine (one slurmd process each). */
+const MAX_LOCAL_NODES = 64;
+
+function parsePort(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new InputError({ field: '--port', value: v, expected: 'a whole number from 1024 to 65000 (the controller port; nodes use the ones after it)' });
+  return n;
+}
+
+function countNodes(slurmConf: string): number {
+  return slurmConf.split('\n').filter((l) => l.startsWith('NodeName=')).reduce((a, l) => a + expandHostlist(l.split(/\s+/)[0]!.slice('NodeName='.length)).length, 0);
+}
+
+interface ConfigOpts { out: string; includePools?: boolean; clusterName?: string; controller?: string; local?: string; port?: string }
+
+async function writeConfig(fleetArg: string, o: ConfigOpts): Promise<{ paths: string[]; nodes: number; switches: number }> {
+  const fleet = loadFleet(fleetArg);
+  const base = { includePools: o.includePools, clusterName: o.clusterName, controllerHost: o.controller };
+  // Render once to size the port range, then with the ports.
+  let files = fleetSlurmConfig(fleet, base);
+  const nodes = countNodes(files['slurm.conf']);
+  if (o.local !== undefined) {
+    const dir = resolve(o.local);
+    const port = parsePort(o.port) ?? await findFreePorts(nodes + 1);
+    files = fleetSlurmConfig(fleet, { ...base, local: { dir, controllerPort: port, firstNodePort: port + 1, mungeSocket: join(dir, 'run', 'munge.sock') } });
+  }
+  const switches = files['topology.conf'].split('\n').filter((l) => l.startsWith('SwitchName=')).length;
+  return { paths: writeSlurmConfig(files, o.out), nodes, switches };
+}
+
+function requireSlurm(): void {
+  const missing = ['munged', 'slurmctld', 'slurmd', 'sinfo'].filter((b) => findSlurmBinary(b) === undefined);
+  if (missing.length > 0) throw new SlurmUnavailableError(`Slurm not installed (missing: ${missing.join(', ')})`, 'install it: apt-get install -y slurm-wlm munge');
+}
+
+export function register(program: Command): void {
+  const slurm = program.command('slurm').description('Drive a Slurm cluster: write its configuration from a fleet, run one on this machine');
+
+  slurm.command('config')
+    .description('Write slurm.conf, gres.conf (GPUs as typed GRES) and topology.conf (leaf/spine switches) for a fleet')
+    .argument('<fleet>', FLEET_ARG_HELP)
+    .requiredOption('--out <dir>', 'directory to write the three files into')
+    .option('--include-pools', 'also configure rented pools at their maximum size')
+    .option('--cluster-name <name>', 'ClusterName (default: the fleet name)')
+    .option('--controller <host>', 'SlurmctldHost', 'slurmctld')
+    .option('--local <dir>', 'emulate on this machine: nodes on localhost, state/logs/munge under DIR')
+    .option('--port <n>', 'with --local: controller port; nodes use the next ones (default: free ports)')
+    .action(async (fleetArg: string, o: ConfigOpts) => {
+      const r = await writeConfig(fleetArg, o);
+      process.stdout.write(`${r.paths.join('\n')}\n${r.nodes} nodes, ${r.switches} switches${o.local !== undefined ? `; start with: scripts/slurm-cluster.sh up ${resolve(o.local)}` : ''}\n`);
+    });
+
+  slurm.command('up')
+    .description('Start a real Slurm cluster for a small fleet on this machine (munged, slurmctld, one slurmd per node)')
+    .argument('<fleet>', FLEET_ARG_HELP)
+    .requiredOption('--dir <dir>', 'directory for configuration, state, logs and the munge key')
+    .option('--include-pools', 'also start rented pools\' nodes')
+    .action(async (fleetArg: string, o: { dir: string; includePools?: boolean }) => {
+      requireSlurm();
+      const dir = resolve(o.dir);
+      const r = await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools });
+      if (r.nodes > MAX_LOCAL_NODES) {
+        throw new InputError({ field: 'FLEET', value: fleetArg, expected: `a fleet of at most ${MAX_LOCAL_NODES} nodes to run on one machine (this one has ${r.nodes}); use \`slurm config\` for a real cluster` });
+      }
+      process.stdout.write(await runScript(['up', dir], 120_000));
+    });
+
+  slurm.command('down')
+    .description('Stop the cluster `slurm up` started (cancels its jobs)')
+    .requiredOption('--dir <dir>', 'the directory given to `slurm up`')
+    .action(async (o: { dir: string }) => {
+      process.stdout.write(await runScript(['down', resolve(o.dir)], 120_000));
+    });
+}

@@ -9,8 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClusterTopology } from '../../fleet/types.ts';
-import { renderSlurmConfig, type SlurmNodeHardware } from './conf.ts';
+import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
+import { renderSlurmConfig, type LocalEmulation, type SlurmConfigFiles, type SlurmNodeHardware } from './conf.ts';
+import { fleetSlurmConfig } from './fleet-config.ts';
+import { expandHostlist } from './hostlist.ts';
 import { findSlurmBinary } from './slurm-cli.ts';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts/slurm-cluster.sh');
@@ -63,15 +65,26 @@ export function runScript(args: readonly string[], timeoutMs = 60_000): Promise<
 
 const DEFAULT_HW: SlurmNodeHardware = { cpus: 64, realMemoryMiB: 2048 };
 
-/** Writes DIR/etc from `topology` (local emulation) and starts the cluster; rejects if it cannot. */
-export async function startLocalCluster(topology: ClusterTopology, options: { dir?: string; hardware?: SlurmNodeHardware } = {}): Promise<LocalCluster> {
+/** Node names of a rendered slurm.conf, in file order. */
+export function configuredNodes(slurmConf: string): string[] {
+  return slurmConf.split('\n').filter((l) => l.startsWith('NodeName=')).flatMap((l) => expandHostlist(l.split(/\s+/)[0]!.slice('NodeName='.length)));
+}
+
+const isFleet = (s: ClusterTopology | FleetSpec): s is FleetSpec => 'halls' in s;
+
+/**
+ * Writes DIR/etc for a fleet (as `gigafactory slurm config FLEET --local DIR --include-pools`
+ * does) or a hand-built topology, and starts the cluster; rejects if it cannot.
+ */
+export async function startLocalCluster(source: ClusterTopology | FleetSpec, options: { dir?: string; hardware?: SlurmNodeHardware } = {}): Promise<LocalCluster> {
   if (findSlurmBinary('slurmctld') === undefined) throw new Error('slurmctld not found; apt-get install -y slurm-wlm munge');
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'gf-slurm-'));
-  const base = await findFreePorts(topology.nodes.length + 1);
-  const files = renderSlurmConfig(topology, {
-    clusterName: 'gf', controllerHost: 'localhost', hardwareOf: () => options.hardware ?? DEFAULT_HW,
-    local: { dir, controllerPort: base, firstNodePort: base + 1, mungeSocket: join(dir, 'run', 'munge.sock') },
-  });
+  const render = (local?: LocalEmulation): SlurmConfigFiles => (isFleet(source)
+    ? fleetSlurmConfig(source, { includePools: true, local })
+    : renderSlurmConfig(source, { clusterName: 'gf', controllerHost: 'localhost', hardwareOf: () => options.hardware ?? DEFAULT_HW, local }));
+  const nodeNames = configuredNodes(render()['slurm.conf']);
+  const base = await findFreePorts(nodeNames.length + 1);
+  const files = render({ dir, controllerPort: base, firstNodePort: base + 1, mungeSocket: join(dir, 'run', 'munge.sock') });
   mkdirSync(join(dir, 'etc'), { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'etc', name), text);
   let stopped = false;
@@ -87,5 +100,5 @@ export async function startLocalCluster(topology: ClusterTopology, options: { di
     await down({ keep: true });
     throw e;
   }
-  return { dir, confPath: join(dir, 'etc', 'slurm.conf'), nodeNames: topology.nodes.map((n) => n.name), down };
+  return { dir, confPath: join(dir, 'etc', 'slurm.conf'), nodeNames, down };
 }
