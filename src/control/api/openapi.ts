@@ -1,0 +1,81 @@
+// The OpenAPI 3.1 document served at /openapi.json (kept next to the routes of ./app.ts).
+import { MAX_COMMAND_WORDS, MAX_GPUS_PER_NODE, MAX_NODES, MAX_RANKS_PER_NODE } from '../job-spec.ts';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = {
+  400: { description: 'Invalid input; `error.issues` names each field', content: { 'application/json': { schema: ref('Error') } } },
+  401: { description: 'Missing or unknown bearer token', content: { 'application/json': { schema: ref('Error') } } },
+  404: { description: 'No such job (or not this tenant\'s)', content: { 'application/json': { schema: ref('Error') } } },
+};
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^job-[0-9]+$' } };
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'Gigafactory control plane', version: '0.1.0', description: 'Jobs on this cluster. Every /v1 route needs `Authorization: Bearer TOKEN`; a tenant token sees its own jobs, an admin token all.' },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      JobSpec: {
+        type: 'object', additionalProperties: false, required: ['name', 'command'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' },
+          kind: { enum: ['train', 'serve', 'batch', 'eval'], default: 'train' },
+          priority: { type: 'integer', minimum: 0, maximum: 1000, default: 100 },
+          preemptible: { type: 'boolean', default: true },
+          nodes: { type: 'integer', minimum: 1, maximum: MAX_NODES, default: 1 },
+          ranks_per_node: { type: 'integer', minimum: 1, maximum: MAX_RANKS_PER_NODE, default: 1 },
+          gpus_per_node: { type: 'integer', minimum: 0, maximum: MAX_GPUS_PER_NODE, default: 0 },
+          command: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: MAX_COMMAND_WORDS },
+          workdir: { type: 'string' },
+          env: { type: 'object', additionalProperties: { type: 'string' } },
+          checkpoint_dir: { type: 'string', description: 'Default: <data-dir>/jobs/<id>/checkpoints; passed to ranks as GF_CHECKPOINT_DIR' },
+          max_restarts: { type: 'integer', minimum: 0, maximum: 100, default: 3 },
+          heartbeat_timeout_seconds: { type: 'number', minimum: 1, description: 'A rank that does not touch $GF_HEARTBEAT_FILE for this long fails the attempt' },
+          estimated_runtime_seconds: { type: 'number', exclusiveMinimum: 0 },
+        },
+      },
+      Job: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, tenant: { type: 'string' }, name: { type: 'string' },
+          state: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+          attempt: { type: 'integer' }, restarts: { type: 'integer' }, exit_code: { type: ['integer', 'null'] },
+          reason: { type: ['string', 'null'] }, submit_time: { type: 'string', format: 'date-time' }, spec: ref('JobSpec'),
+        },
+      },
+      Error: {
+        type: 'object',
+        properties: { error: { type: 'object', properties: { status: { type: 'integer' }, message: { type: 'string' }, issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, value: {}, expected: { type: 'string' } } } } } } },
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
+    '/v1/jobs': {
+      post: {
+        summary: 'Submit a job', parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'A retry with the same key returns the first job (200) instead of a new one (201)' }],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('JobSpec') } } },
+        responses: { 201: json({ type: 'object', properties: { job: ref('Job'), created: { type: 'boolean' } } }, 'Queued'), 200: { description: 'Seen before (same Idempotency-Key)' }, 413: { description: 'Body too large' }, 422: { description: 'Can never fit this cluster' }, ...errors },
+      },
+      get: {
+        summary: 'List jobs (newest first)',
+        parameters: [{ name: 'state', in: 'query', schema: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
+        responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } }, 'Jobs'), ...errors },
+      },
+    },
+    '/v1/jobs/{id}': { get: { summary: 'A job with its attempts and events', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
+    '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel: a queued job at once, a running one by stopping every rank', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
+    '/v1/jobs/{id}/logs': {
+      get: {
+        summary: 'A chunk of one rank\'s output; poll with offset=next_offset to follow', parameters: [idParam,
+          { name: 'rank', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }, { name: 'attempt', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }, { name: 'limit_bytes', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1048576 } }],
+        responses: { 200: json({ type: 'object', properties: { text: { type: 'string' }, next_offset: { type: 'integer' }, state: { type: 'string' } } }, 'Log chunk'), ...errors },
+      },
+    },
+    '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
+    '/v1/nodes': { get: { summary: 'Nodes of this cluster', responses: { 200: { description: 'Nodes' }, ...errors } } },
+  },
+} as const;

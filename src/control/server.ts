@@ -1,0 +1,92 @@
+/**
+ * `gigafactory up`: the control plane in one process. Opens the SQLite store in the data dir,
+ * registers this machine as the cluster, starts the local executor and the reconciler
+ * (re-adopting or requeueing jobs left running), and serves the API on 127.0.0.1. On first
+ * start it creates an admin token (written to <data-dir>/admin-token, mode 0600). It writes
+ * <data-dir>/server.json so the CLI can find it. Closing leaves running jobs running: the
+ * next `up` re-adopts them.
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { ClusterTopology } from '../fleet/types.ts';
+import { createScheduler } from '../sched/index.ts';
+import { createApp } from './api/app.ts';
+import { hashToken, newToken } from './api/auth.ts';
+import { localTopology } from './cluster.ts';
+import type { Executor } from './executor.ts';
+import { detectHost } from './host.ts';
+import { LocalExecutor } from './local/executor.ts';
+import { Reconciler } from './reconciler.ts';
+import { SqliteStore } from './store/sqlite.ts';
+import type { Store } from './store/types.ts';
+
+export interface ControlPlaneOptions {
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Split this machine into N local nodes (default 1). */
+  readonly localNodes?: number;
+  readonly policy?: string;
+  readonly tickMs?: number;
+  readonly synchronous?: 'full' | 'normal';
+  readonly log?: (line: string) => void;
+  /** Overrides for tests and benches. */
+  readonly executor?: Executor;
+  readonly topology?: ClusterTopology;
+}
+
+export interface ControlPlane {
+  readonly url: string;
+  readonly dataDir: string;
+  /** Set only on the first start of a data dir (it is also in <data-dir>/admin-token). */
+  readonly newAdminToken?: string;
+  readonly store: Store;
+  readonly reconciler: Reconciler;
+  readonly topology: ClusterTopology;
+  close(): Promise<void>;
+}
+
+export const serverInfoPath = (dataDir: string) => join(dataDir, 'server.json');
+export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
+
+export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const dataDir = resolve(o.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const log = o.log ?? (() => undefined);
+  const store = new SqliteStore(join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' });
+  let newAdminToken: string | undefined;
+  if ((await store.countAdminTokens()) === 0) {
+    newAdminToken = newToken();
+    await store.addToken(hashToken(newAdminToken), { tenant: 'admin', admin: true }, Date.now() / 1000);
+    writeFileSync(adminTokenPath(dataDir), `${newAdminToken}\n`, { mode: 0o600 });
+    chmodSync(adminTokenPath(dataDir), 0o600);
+  }
+  const host = detectHost();
+  const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
+  const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
+  const reconciler = new Reconciler({ store, executor, scheduler: createScheduler(o.policy ?? 'default'), topology, dataDir, log, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  await reconciler.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log });
+  const server: ServerType = await new Promise((ok) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  writeFileSync(serverInfoPath(dataDir), JSON.stringify({ url, pid: process.pid }) + '\n');
+  log(`control plane on ${url}; data dir ${dataDir}; ${topology.nodes.length} node(s)`);
+  let closed = false;
+  return {
+    url, dataDir, store, reconciler, topology, ...(newAdminToken !== undefined ? { newAdminToken } : {}),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      await reconciler.stop();
+      await executor.close();
+      await store.close();
+      rmSync(serverInfoPath(dataDir), { force: true });
+    },
+  };
+}
