@@ -169,7 +169,7 @@ export function parseFleetYaml(text: string, fileName: string): FleetSpec {
     const netNode = get('network') as YAMLMap | undefined;
     r.issue('network.nic_gbps', nicGbps, `at most the ${switchType} port speed, ${sw.portGbps.value} Gb/s (or pick a faster switch_type)`, (isMap(netNode) ? netNode.get('nic_gbps', true) as Node : undefined) ?? netNode);
   }
-  if (r.issues.length > 0) throw new InputError(r.issues, fileName);
+  if (r.issues.length > 0) throw new InputError([...r.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), fileName);
 
   const network: NetworkSpec = {
     switchType, nicGbps,

@@ -5,7 +5,7 @@ import { switchSpec, radixAt } from '../catalog/network.ts';
 import { nodeType } from '../catalog/nodes.ts';
 import { ownedNodeHourlyCostUsd, rentalPricePerGpuHourUsd } from '../catalog/prices.ts';
 import type { RailFabric } from './network.ts';
-import { mainFabricGroups, tiersFor, type NetworkTier } from './tiers.ts';
+import { mainFabric, tiersFor, type NetworkTier } from './tiers.ts';
 import { fabricFor } from './topology.ts';
 import type { FleetSpec, NodeType } from './types.ts';
 
@@ -86,11 +86,11 @@ function group(fleet: FleetSpec, name: string, t: NodeType, nodes: number, rente
   };
 }
 
-function fabricSummary(fleet: FleetSpec, name: string, groups: readonly { type: NodeType; nodes: number }[]): FabricSummary {
+function fabricSummary(fleet: FleetSpec, name: string, groups: readonly { type: NodeType; nodes: number }[], nicGbps: number): FabricSummary {
   const sw = switchSpec(fleet.network.switchType);
-  const fabric = fabricFor(fleet, groups);
+  const fabric = fabricFor(fleet, groups, nicGbps);
   return {
-    name, switchType: sw.id, radix: radixAt(sw, fleet.network.nicGbps), nicGbps: fleet.network.nicGbps,
+    name, switchType: sw.id, radix: radixAt(sw, nicGbps), nicGbps,
     railOptimized: fleet.network.railOptimized, oversubscription: fleet.network.oversubscription, fabric,
     powerKw: (fabric.switches * sw.maxPowerWatts.value) / 1000,
     capexUsd: fabric.switches * sw.priceUsd.value,
@@ -106,8 +106,11 @@ export function summarizeFleet(fleet: FleetSpec): FleetSummary {
   ];
   const ownedNodes = fleet.halls.reduce((a, h) => a + h.nodes, 0);
   const fabrics: FabricSummary[] = [];
-  if (ownedNodes > 1) fabrics.push(fabricSummary(fleet, 'owned', mainFabricGroups(fleet)));
-  for (const p of fleet.pools) if (p.maxNodes > 1) fabrics.push(fabricSummary(fleet, p.name, [{ type: nodeType(p.nodeType, custom), nodes: p.maxNodes }]));
+  if (ownedNodes > 1) fabrics.push(fabricSummary(fleet, 'owned', mainFabric(fleet).groups, fleet.network.nicGbps));
+  for (const p of fleet.pools) {
+    const t = nodeType(p.nodeType, custom);
+    if (p.maxNodes > 1) fabrics.push(fabricSummary(fleet, p.name, [{ type: t, nodes: p.maxNodes }], t.nicGbps));
+  }
   const owned = groups.filter((g) => g.kind === 'owned');
   const ownedFabric = fabrics.find((f) => f.name === 'owned');
   const sum = (xs: readonly GroupSummary[], f: (g: GroupSummary) => number) => xs.reduce((a, g) => a + f(g), 0);
@@ -117,7 +120,7 @@ export function summarizeFleet(fleet: FleetSpec): FleetSummary {
   return {
     name: fleet.name,
     ...(fleet.description !== undefined ? { description: fleet.description } : {}),
-    groups, gpusByType, fabrics, tiers: tiersFor(fleet, mainFabricGroups(fleet)), pue: fleet.facility.pue,
+    groups, gpusByType, fabrics, tiers: tiersFor(fleet, mainFabric(fleet)), pue: fleet.facility.pue,
     totals: {
       nodes: sum(groups, (g) => g.nodes), gpus: sum(groups, (g) => g.gpus), racks: sum(groups, (g) => g.racks),
       cpuCores: sum(groups, (g) => g.cpuCores), memoryBytes: sum(groups, (g) => g.memoryBytes),

@@ -17,16 +17,18 @@ export interface NetworkTier {
 }
 
 export interface FabricGroup { readonly type: NodeType; readonly nodes: number }
+export interface MainFabric { readonly groups: readonly FabricGroup[]; readonly nicGbps: number }
 
-/** The node groups of a fleet's main fabric: every owned hall, or the first pool of a rented-only fleet. */
-export function mainFabricGroups(fleet: FleetSpec): FabricGroup[] {
+/** The node groups of a fleet's main fabric: every owned hall, or the first pool of a rented-only fleet (at its NIC speed). */
+export function mainFabric(fleet: FleetSpec): MainFabric {
   const custom = fleet.nodeTypes ?? {};
-  if (fleet.halls.length > 0) return fleet.halls.map((h) => ({ type: nodeType(h.nodeType, custom), nodes: h.nodes }));
-  return fleet.pools.slice(0, 1).map((p) => ({ type: nodeType(p.nodeType, custom), nodes: p.maxNodes }));
+  if (fleet.halls.length > 0) return { groups: fleet.halls.map((h) => ({ type: nodeType(h.nodeType, custom), nodes: h.nodes })), nicGbps: fleet.network.nicGbps };
+  const groups = fleet.pools.slice(0, 1).map((p) => ({ type: nodeType(p.nodeType, custom), nodes: p.maxNodes }));
+  return { groups, nicGbps: groups[0]?.type.nicGbps ?? fleet.network.nicGbps };
 }
 
 /** Network tiers of a set of nodes on the fleet's network; the node type with the most GPUs sets per-GPU figures. */
-export function tiersFor(fleet: FleetSpec, groups: readonly FabricGroup[]): NetworkTier[] {
+export function tiersFor(fleet: FleetSpec, { groups, nicGbps }: MainFabric): NetworkTier[] {
   const main = [...groups].sort((a, b) => b.nodes * b.type.gpusPerNode - a.nodes * a.type.gpusPerNode)[0];
   if (main === undefined || main.type.gpu === 'cpu' || main.type.gpusPerNode === 0) return [];
   const gpn = main.type.gpusPerNode;
@@ -38,8 +40,8 @@ export function tiersFor(fleet: FleetSpec, groups: readonly FabricGroup[]): Netw
     latencySeconds: LINK_LATENCY.nvlinkMicroseconds.value * us,
   }];
   if (totalNodes <= 1) return tiers;
-  const fabric = fabricFor(fleet, groups);
-  const nicBytesPerGpu = (main.type.nicsPerNode * fleet.network.nicGbps * 1e9) / 8 / gpn;
+  const fabric = fabricFor(fleet, groups, nicGbps);
+  const nicBytesPerGpu = (main.type.nicsPerNode * nicGbps * 1e9) / 8 / gpn;
   const hop = fleet.network.hopLatencyMicroseconds;
   const latency = (hops: number) => (2 * LINK_LATENCY.nicMicroseconds.value + hops * hop) * us;
   const levels: { name: NetworkTier['name']; nodes: number; hops: number; taper: number }[] = [
@@ -62,5 +64,5 @@ export function tiersFor(fleet: FleetSpec, groups: readonly FabricGroup[]): Netw
 
 /** Network tiers of the fleet's main fabric (owned halls, or the first pool when there are none). */
 export function networkTiers(fleet: FleetSpec): NetworkTier[] {
-  return tiersFor(fleet, mainFabricGroups(fleet));
+  return tiersFor(fleet, mainFabric(fleet));
 }

@@ -14,17 +14,20 @@ export interface TopologyOptions {
 
 interface Group { readonly name: string; readonly type: NodeType; readonly nodes: number; readonly rented: boolean }
 
-/** The fabric of a set of nodes on the fleet's network spec (the widest rail count decides). */
-export function fabricFor(fleet: FleetSpec, groups: readonly { type: NodeType; nodes: number }[]): RailFabric {
+/**
+ * The fabric of a set of nodes on the fleet's switch type (the widest rail count decides).
+ * NIC speed: the fleet's network.nicGbps for owned halls; a rented pool runs at its shape's NICs.
+ */
+export function fabricFor(fleet: FleetSpec, groups: readonly { type: NodeType; nodes: number }[], nicGbps = fleet.network.nicGbps): RailFabric {
   const sw = switchSpec(fleet.network.switchType);
-  const radix = radixAt(sw, fleet.network.nicGbps);
+  const radix = radixAt(sw, nicGbps);
   if (radix < 2) {
-    throw new ImpossibleError(`switch ${sw.id} has ${sw.portGbps.value} Gb/s ports; NICs of ${fleet.network.nicGbps} Gb/s do not fit`,
+    throw new ImpossibleError(`switch ${sw.id} has ${sw.portGbps.value} Gb/s ports; NICs of ${nicGbps} Gb/s do not fit`,
       `set network.nic_gbps to at most ${sw.portGbps.value}, or pick a faster switch`);
   }
   const nodes = groups.reduce((a, g) => a + g.nodes, 0);
   const rails = Math.max(1, ...groups.map((g) => g.type.nicsPerNode));
-  return railFabric({ nodes: Math.max(1, nodes), railsPerNode: rails, radix, oversubscription: fleet.network.oversubscription, railOptimized: fleet.network.railOptimized, nicGbps: fleet.network.nicGbps });
+  return railFabric({ nodes: Math.max(1, nodes), railsPerNode: rails, radix, oversubscription: fleet.network.oversubscription, railOptimized: fleet.network.railOptimized, nicGbps });
 }
 
 /** Builds the scheduler's view of a fleet. 12,500 nodes take about a millisecond (bench/topology). */
@@ -40,7 +43,7 @@ export function buildTopology(fleet: FleetSpec, options: TopologyOptions = {}): 
   // One fabric for all owned halls, then one per pool.
   const fabrics: Group[][] = [owned, ...rented.map((g) => [g])].filter((f) => f.length > 0 && f.some((g) => g.nodes > 0));
   for (const groups of fabrics) {
-    const fabric = fabricFor(fleet, groups);
+    const fabric = groups[0]!.rented ? fabricFor(fleet, groups, groups[0]!.type.nicGbps) : fabricFor(fleet, groups);
     let local = 0;
     let maxLeaf = -1;
     let maxSpine = -1;
