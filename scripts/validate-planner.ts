@@ -1,0 +1,53 @@
+// `npm run validate:planner`: evaluates every row of shared/data/training-runs.csv with that row's
+// hardware, model, batch and layout (keys a row leaves blank are chosen by the planner's search),
+// and compares predicted with measured tokens/s per GPU. Prints a table, the median and maximum
+// absolute error; `--json` prints the same as JSON. Exit 1 when the targets (median <= 10%, max <= 25%) are missed.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { homogeneousCluster } from '../src/plan/hardware.ts';
+import { planContext } from '../src/plan/context.ts';
+import { bestLayouts } from '../src/plan/search.ts';
+import { formatLayout } from '../src/plan/layout.ts';
+import { parseCsv } from '../src/plan/validation/csv.ts';
+import { validationCases } from '../src/plan/validation/rows.ts';
+import { isUserError } from '../src/lib/errors.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const fileArg = args.find((a) => !a.startsWith('--'));
+const file = resolve(fileArg ?? process.env.GIGAFACTORY_TRAINING_RUNS ?? '../shared/data/training-runs.csv');
+const { cases, skipped } = validationCases(parseCsv(readFileSync(file, 'utf8')));
+
+interface Row { id: string; model: string; gpus: number; precision: string; layout: string; predicted: number; measured: number; measuredFrom: string; errorPct: number; note?: string }
+const rows: Row[] = [];
+for (const c of cases) {
+  const ctx = planContext({ model: c.model, hardware: homogeneousCluster(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12 });
+  try {
+    const best = bestLayouts(ctx, { fixed: c.layout, globalBatchSeqs: c.globalBatchSeqs, top: 1 }).ranked[0];
+    const err = best.tokensPerSecondPerGpu / c.measuredTokensPerSecondPerGpu - 1;
+    rows.push({ id: c.id, model: c.label, gpus: c.gpus, precision: c.precision, layout: formatLayout(best.layout), predicted: best.tokensPerSecondPerGpu, measured: c.measuredTokensPerSecondPerGpu, measuredFrom: c.measuredFrom, errorPct: err * 100 });
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    rows.push({ id: c.id, model: c.label, gpus: c.gpus, precision: c.precision, layout: '-', predicted: Number.NaN, measured: c.measuredTokensPerSecondPerGpu, measuredFrom: c.measuredFrom, errorPct: Number.NaN, note: e.message.split('\n')[0] });
+  }
+}
+const errs = rows.map((r) => (Number.isNaN(r.errorPct) ? Number.POSITIVE_INFINITY : Math.abs(r.errorPct))).sort((a, b) => a - b);
+const median = errs.length ? (errs[(errs.length - 1) >> 1] + errs[errs.length >> 1]) / 2 : Number.NaN;
+const max = errs.length ? errs[errs.length - 1] : Number.NaN;
+const pass = median <= 10 && max <= 25;
+
+if (json) {
+  process.stdout.write(JSON.stringify({ file, rows, skipped, medianAbsErrorPct: median, maxAbsErrorPct: max, pass }, null, 2) + '\n');
+} else {
+  const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
+  const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+  console.log(`${pad('id', 5)} ${pad('model', 28)} ${lpad('gpus', 5)} ${pad('prec', 4)} ${lpad('pred tok/s/gpu', 14)} ${lpad('meas tok/s/gpu', 14)} ${lpad('error', 7)}  layout`);
+  for (const r of rows) {
+    const pred = Number.isNaN(r.predicted) ? 'rejected' : r.predicted.toFixed(1);
+    const err = Number.isNaN(r.errorPct) ? '-' : `${r.errorPct >= 0 ? '+' : ''}${r.errorPct.toFixed(1)}%`;
+    console.log(`${pad(r.id, 5)} ${pad(r.model, 28)} ${lpad(String(r.gpus), 5)} ${pad(r.precision, 4)} ${lpad(pred, 14)} ${lpad(r.measured.toFixed(1), 14)} ${lpad(err, 7)}  ${r.note ?? r.layout}${r.measuredFrom === 'tokens/s' ? '' : ` [measured from ${r.measuredFrom}]`}`);
+  }
+  console.log(`\n${rows.length} rows compared, ${skipped.length} skipped (${[...new Set(skipped.map((s) => s.reason))].join('; ')})`);
+  console.log(`median absolute error ${median.toFixed(1)}% (target <= 10%), max ${max.toFixed(1)}% (target <= 25%): ${pass ? 'PASS' : 'FAIL'}`);
+}
+process.exitCode = pass ? 0 : 1;

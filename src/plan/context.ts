@@ -1,0 +1,51 @@
+import type { ModelArch } from '../catalog/model-arch.ts';
+import { gemmDevice, gemmEfficiency, HBM_FRACTION, type GemmDevice } from './gemm.ts';
+import type { ClusterHardware } from './hardware.ts';
+import { modelShape, type ModelShape } from './shape.ts';
+
+export type Precision = 'bf16' | 'fp8';
+
+/** What a training plan is asked: model, hardware, precision, sequence length, batch. */
+export interface TrainRequest {
+  readonly model: ModelArch;
+  readonly hardware: ClusterHardware;
+  readonly precision: Precision;
+  readonly seq: number;
+  /** Global batch in tokens; undefined: the planner picks (see defaultGlobalBatchSeqs). */
+  readonly globalBatchTokens?: number;
+  /** Tokens to train on. */
+  readonly tokens: number;
+}
+
+/** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
+export interface PlanContext {
+  readonly req: TrainRequest;
+  readonly shape: ModelShape;
+  readonly hw: ClusterHardware;
+  readonly seq: number;
+  /** GEMMs in the requested precision. */
+  readonly gemm: GemmDevice;
+  /** Attention and the LM head run in BF16 even in FP8 recipes (Transformer Engine default). */
+  readonly gemmBf16: GemmDevice;
+  readonly attentionForwardFlopsPerSecond: number;
+  readonly attentionBackwardFlopsPerSecond: number;
+  readonly hbmBytesPerSecond: number;
+  readonly fp8: boolean;
+  /** Memoized per-layer costs keyed by the layout fields they depend on. */
+  readonly layerCache: Map<string, unknown>;
+}
+
+export function planContext(req: TrainRequest): PlanContext {
+  const gpu = req.hardware.gpu;
+  const eff = gemmEfficiency(gpu);
+  const bf16Peak = gpu.peakDenseBf16FlopsPerSecond.value;
+  return {
+    req, shape: modelShape(req.model), hw: req.hardware, seq: req.seq,
+    gemm: gemmDevice(gpu, req.precision), gemmBf16: gemmDevice(gpu, 'bf16'),
+    attentionForwardFlopsPerSecond: bf16Peak * eff.attentionForwardFraction,
+    attentionBackwardFlopsPerSecond: bf16Peak * eff.attentionBackwardFraction,
+    hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
+    fp8: req.precision === 'fp8',
+    layerCache: new Map(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { PlanContext } from './context.ts';
+import { layoutGpus, type Layout } from './layout.ts';
+import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
+import { modelFlopsPerToken } from './shape.ts';
+import { stepTime, type StepBreakdown } from './step-time.ts';
+
+/** A layout with its memory and step time, and the throughput that follows. */
+export interface Evaluated {
+  readonly layout: Layout;
+  readonly globalBatchSeqs: number;
+  readonly gpusUsed: number;
+  readonly memory: MemoryBreakdown;
+  readonly step: StepBreakdown;
+  readonly tokensPerSecondPerGpu: number;
+  readonly tokensPerSecond: number;
+  /** Model FLOP/s per GPU under FLOPS_CONVENTION, and its fraction of the dense peak. */
+  readonly tflopsPerGpu: number;
+  readonly mfu: number;
+}
+
+export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number): Evaluated {
+  const microbatches = globalBatchSeqs / (l.dp * l.mbs);
+  const memory = memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value);
+  const step = stepTime(ctx, l, globalBatchSeqs);
+  const gpusUsed = layoutGpus(l);
+  const tokensPerSecond = (globalBatchSeqs * ctx.seq) / step.stepSeconds;
+  const tokensPerSecondPerGpu = tokensPerSecond / gpusUsed;
+  const flopsPerGpu = tokensPerSecondPerGpu * modelFlopsPerToken(ctx.shape, ctx.seq);
+  return {
+    layout: l, globalBatchSeqs, gpusUsed, memory, step, tokensPerSecondPerGpu, tokensPerSecond,
+    tflopsPerGpu: flopsPerGpu / 1e12, mfu: flopsPerGpu / ctx.gemm.peakFlopsPerSecond,
+  };
+}

@@ -1,0 +1,113 @@
+import type { GpuSpec } from '../catalog/gpus.ts';
+import type { Source } from '../catalog/source.ts';
+
+/**
+ * Matrix-multiply time on one GPU, from shape and precision (not one efficiency constant):
+ *
+ *   t = max(2MNK / (peak x kernelFraction x tileUtil x kUtil), bytes / (hbm x hbmFraction)) + launch
+ *
+ * - kernelFraction: best sustained fraction of the datasheet peak for a large, perfectly tiled
+ *   GEMM at the GPU's power limit (published cuBLAS microbenchmarks, below);
+ * - tileUtil: wave quantization. The output is cut into tileM x tileN tiles that run in waves of
+ *   one tile per SM; util = MN / (waves x SMs x tileM x tileN) counts both padded tile edges and
+ *   the idle SMs of the last wave;
+ * - kUtil = K / (K + kOverhead): each tile's main loop pays a prologue/epilogue of about two
+ *   k-blocks of 64 (pipeline fill and the output write), which matters for small K;
+ * - bytes: A, B read once and C written once (operands in the GEMM precision, output in BF16).
+ */
+export interface GemmEfficiency {
+  /** Sustained fraction of the dense peak for large square GEMMs, by precision. */
+  readonly kernelFractionBf16: number;
+  readonly kernelFractionFp8: number;
+  readonly tileM: number;
+  readonly tileN: number;
+  /** Fused attention kernels (FlashAttention/cuDNN), fraction of the BF16 peak, forward and backward. */
+  readonly attentionForwardFraction: number;
+  readonly attentionBackwardFraction: number;
+  readonly source: Source;
+}
+
+const K_OVERHEAD = 128;
+/** Kernel launch + tail, seconds (CUDA kernel launch ~2-4 us; graphs or not). */
+export const KERNEL_LAUNCH_SECONDS = 3e-6;
+/** Sustained fraction of HBM bandwidth for streaming kernels (STREAM-like copies on H100/A100: ~90%). */
+export const HBM_FRACTION = 0.9;
+
+const HOPPER: GemmEfficiency = {
+  kernelFractionBf16: 0.77, kernelFractionFp8: 0.66, tileM: 128, tileN: 256,
+  attentionForwardFraction: 0.6, attentionBackwardFraction: 0.45,
+  source: {
+    ref: 'cuBLAS 8192^3 GEMMs on H100 SXM (700 W): ~760 TFLOP/s BF16, ~1,300 TFLOP/s FP8 (NVIDIA Transformer Engine and CUTLASS 3 published benchmarks); FlashAttention-3 (Shah et al., 2024): 600-740 TFLOP/s forward BF16, backward ~450; Hopper CUTLASS default tile 128x256',
+    kind: 'S',
+    note: 'kernel fractions 760/989 and 1300/1979; attention fractions at head dim 128, long sequences',
+  },
+};
+
+const AMPERE: GemmEfficiency = {
+  kernelFractionBf16: 0.88, kernelFractionFp8: 0.88, tileM: 256, tileN: 128,
+  attentionForwardFraction: 0.65, attentionBackwardFraction: 0.5,
+  source: {
+    ref: 'cuBLAS large FP16 GEMMs on A100 SXM: ~270-280 of 312 TFLOP/s (NVIDIA A100 whitepaper, Megatron-LM GEMM sweeps); FlashAttention-2 (Dao, 2023): 50-73% of A100 peak; Ampere CUTLASS default tile 256x128',
+    kind: 'S',
+  },
+};
+
+const BLACKWELL: GemmEfficiency = {
+  ...HOPPER,
+  source: { ref: 'No public B200 GEMM sweep at the time of writing: Hopper fractions assumed', kind: 'S', note: 'assumption, not a measurement' },
+};
+
+export function gemmEfficiency(gpu: GpuSpec): GemmEfficiency {
+  return gpu.id === 'a100' ? AMPERE : gpu.id === 'b200' ? BLACKWELL : HOPPER;
+}
+
+/** Precompiled per-GPU constants so the hot path does no lookups. */
+export interface GemmDevice {
+  readonly peakFlopsPerSecond: number;
+  readonly kernelFraction: number;
+  readonly sms: number;
+  readonly tileM: number;
+  readonly tileN: number;
+  readonly hbmBytesPerSecond: number;
+  /** Bytes per operand element (1 for FP8, 2 for BF16/FP16). */
+  readonly operandBytes: number;
+}
+
+export function gemmDevice(gpu: GpuSpec, precision: 'bf16' | 'fp8'): GemmDevice {
+  const e = gemmEfficiency(gpu);
+  const fp8 = precision === 'fp8' && gpu.peakDenseFp8FlopsPerSecond.value !== null;
+  return {
+    peakFlopsPerSecond: fp8 ? (gpu.peakDenseFp8FlopsPerSecond.value as number) : gpu.peakDenseBf16FlopsPerSecond.value,
+    kernelFraction: fp8 ? e.kernelFractionFp8 : e.kernelFractionBf16,
+    sms: gpu.streamingMultiprocessors.value,
+    tileM: e.tileM, tileN: e.tileN,
+    hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
+    operandBytes: fp8 ? 1 : 2,
+  };
+}
+
+/** Fraction of the kernel's best throughput this shape achieves (tile + wave quantization, K fill). */
+export function gemmUtilization(d: GemmDevice, m: number, n: number, k: number): number {
+  const tiles = Math.ceil(m / d.tileM) * Math.ceil(n / d.tileN);
+  const waves = Math.ceil(tiles / d.sms);
+  const tileUtil = (m * n) / (waves * d.sms * d.tileM * d.tileN);
+  return tileUtil * (k / (k + K_OVERHEAD));
+}
+
+/** Seconds for `count` independent GEMMs of shape (m x k) . (k x n). */
+export function gemmSeconds(d: GemmDevice, m: number, n: number, k: number, count = 1): number {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  const flops = 2 * m * n * k;
+  const compute = flops / (d.peakFlopsPerSecond * d.kernelFraction * gemmUtilization(d, m, n, k));
+  const bytes = (m * k + k * n) * d.operandBytes + m * n * 2;
+  const memory = bytes / d.hbmBytesPerSecond;
+  return count * (Math.max(compute, memory) + KERNEL_LAUNCH_SECONDS);
+}
+
+/** Forward + backward (dgrad + wgrad) of a linear layer: tokens x inFeatures -> outFeatures. */
+export function linearTrainSeconds(d: GemmDevice, tokens: number, inFeatures: number, outFeatures: number): { forward: number; backward: number } {
+  const forward = gemmSeconds(d, tokens, outFeatures, inFeatures);
+  const dgrad = gemmSeconds(d, tokens, inFeatures, outFeatures);
+  const wgrad = gemmSeconds(d, inFeatures, outFeatures, tokens);
+  return { forward, backward: dgrad + wgrad };
+}

@@ -1,0 +1,143 @@
+import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
+import type { PlanContext } from './context.ts';
+import { linearTrainSeconds } from './gemm.ts';
+import type { Layout } from './layout.ts';
+
+/**
+ * Time of one transformer layer for one micro-batch on one GPU, forward + backward, split by
+ * cause. Depends only on tp, cp, ep, mbs, sp, recompute and tpOverlap, so it is memoized.
+ */
+export interface LayerCost {
+  /** Matrix multiplies (projections, FFN or experts), forward + backward. */
+  readonly gemmSeconds: number;
+  /** Fused attention core (QK^T, softmax, PV), forward + backward. */
+  readonly attentionSeconds: number;
+  /** Memory-bound element-wise work: norms, residuals, RoPE, activation, FP8 casts, MoE permutes. */
+  readonly elementwiseSeconds: number;
+  /** Extra forward work of activation recomputation. */
+  readonly recomputeSeconds: number;
+  /** Tensor-parallel collectives: total and exposed (not hidden behind GEMMs). */
+  readonly tpCommSeconds: number;
+  readonly tpExposedSeconds: number;
+  readonly tpAlgorithm: string;
+  /** Context-parallel ring-attention KV exchange, exposed part. */
+  readonly cpExposedSeconds: number;
+  readonly cpAlgorithm: string;
+  /** Expert-parallel all-to-all (dispatch + combine, forward + backward). */
+  readonly epSeconds: number;
+  readonly epAlgorithm: string;
+  /** Forward-only part (for overlap windows). */
+  readonly forwardSeconds: number;
+  readonly totalSeconds: number;
+}
+
+/** Bytes moved per token by the element-wise kernels of one layer, forward (backward ~2x). */
+function elementwiseBytesPerToken(ctx: PlanContext, l: Layout, moeShare: number): number {
+  const s = ctx.shape;
+  const spDiv = l.sp ? l.tp : 1;
+  const a = 2; // BF16 activations
+  const norms = (2 * 2 * s.hidden * a) / spDiv; // 2 norms: read + write
+  const residual = (2 * 3 * s.hidden * a) / spDiv; // 2 adds: read 2, write 1
+  const rope = (2 * (s.qWidth + s.kvWidth) * a) / l.tp;
+  const width = (1 - moeShare) * s.ffn + moeShare * s.expertFfn * (s.topK + s.sharedExperts);
+  const act = ((s.gated ? 3 : 2) * width * a) / l.tp;
+  // FP8: each GEMM input is cast (read BF16, write FP8) before use.
+  const casts = ctx.fp8 ? (3 * (2 * s.hidden + s.qWidth + width)) / l.tp : 0;
+  // MoE: permute and unpermute copies of the routed tokens (read + write each).
+  const permute = moeShare * (2 * 2 * s.topK * s.hidden * a) / spDiv;
+  return norms + residual + rope + act + casts + permute;
+}
+
+export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
+  const key = `${l.tp},${l.cp},${l.ep},${l.mbs},${l.sp ? 1 : 0},${l.recompute},${l.tpOverlap ? 1 : 0}`;
+  const hit = ctx.layerCache.get(key) as LayerCost | undefined;
+  if (hit) return hit;
+  const s = ctx.shape;
+  const g = ctx.gemm;
+  const t = l.tp;
+  const tokens = (l.mbs * ctx.seq) / l.cp;
+  const moeShare = s.moe ? s.moeLayers / s.layers : 0;
+
+  // 1. GEMMs (per-layer average of dense and MoE layers).
+  const qkv = linearTrainSeconds(g, tokens, s.hidden, (s.qWidth + 2 * s.kvWidth) / t);
+  const proj = linearTrainSeconds(g, tokens, s.qWidth / t, s.hidden);
+  const up = s.gated ? 2 : 1;
+  const fc1 = linearTrainSeconds(g, tokens, s.hidden, (up * s.ffn) / t);
+  const fc2 = linearTrainSeconds(g, tokens, s.ffn / t, s.hidden);
+  let ffnF = fc1.forward + fc2.forward;
+  let ffnB = fc1.backward + fc2.backward;
+  if (s.moe) {
+    // Balanced routing: the local experts see tokens x topK rows in total (one grouped GEMM).
+    const routed = tokens * s.topK;
+    const e1 = linearTrainSeconds(g, routed, s.hidden, (up * s.expertFfn) / t);
+    const e2 = linearTrainSeconds(g, routed, s.expertFfn / t, s.hidden);
+    const router = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.experts);
+    let moeF = e1.forward + e2.forward + router.forward;
+    let moeB = e1.backward + e2.backward + router.backward;
+    if (s.sharedExperts > 0) {
+      const w = s.sharedExperts * s.expertFfn;
+      const s1 = linearTrainSeconds(g, tokens, s.hidden, (up * w) / t);
+      const s2 = linearTrainSeconds(g, tokens, w / t, s.hidden);
+      moeF += s1.forward + s2.forward;
+      moeB += s1.backward + s2.backward;
+    }
+    ffnF = moeShare * moeF + (1 - moeShare) * ffnF;
+    ffnB = moeShare * moeB + (1 - moeShare) * ffnB;
+  }
+  const gemmF = qkv.forward + proj.forward + ffnF;
+  const gemmB = qkv.backward + proj.backward + ffnB;
+
+  // 2. Attention core: causal, each CP rank's tokens attend to half the sequence on average.
+  const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
+  const attnF = attnFlopsF / ctx.attentionForwardFlopsPerSecond;
+  const attnB = (2.5 * attnFlopsF) / ctx.attentionBackwardFlopsPerSecond;
+
+  // 3. Element-wise, memory bound.
+  const ewF = (elementwiseBytesPerToken(ctx, l, moeShare) * tokens) / ctx.hbmBytesPerSecond;
+  const ewB = 2 * ewF;
+
+  const forward = gemmF + attnF + ewF;
+  const recompute = l.recompute === 'full' ? forward : l.recompute === 'selective' ? attnF : 0;
+
+  // 4. Tensor parallel: 2 all-reduces forward, 2 backward (as reduce-scatter + all-gather with SP).
+  const actBytes = tokens * s.hidden * 2;
+  const tpGroup = { size: t, stride: 1 };
+  const ar = allReduce(ctx.hw, tpGroup, actBytes);
+  const rs = reduceScatter(ctx.hw, tpGroup, actBytes);
+  const perCollective = l.sp ? 2 * rs.seconds : ar.seconds;
+  const tpComm = t > 1 ? 4 * perCollective * (l.recompute === 'full' ? 1.5 : 1) : 0;
+  const gemmAll = gemmF + gemmB;
+  const tpExposed = l.tpOverlap ? Math.max(tpComm / t, tpComm - gemmAll) : tpComm;
+
+  // 5. Context parallel: ring attention sends K,V each of cp-1 steps forward; K,V and dK,dV backward.
+  let cpExposed = 0;
+  let cpAlgorithm = 'none';
+  if (l.cp > 1) {
+    const kvBytes = (tokens * 2 * s.kvWidth * 2) / t;
+    const hop = sendRecv(ctx.hw, t, kvBytes);
+    const comm = 3 * (l.cp - 1) * hop.seconds;
+    cpExposed = Math.max(0, comm - (attnF + attnB));
+    cpAlgorithm = `ring ${hop.algorithm} x${l.cp}`;
+  }
+
+  // 6. Expert parallel: dispatch + combine all-to-alls, forward and backward.
+  let epSeconds = 0;
+  let epAlgorithm = 'none';
+  if (s.moe && l.ep > 1) {
+    const bytes = ((tokens / (l.sp ? t : 1)) * s.topK * s.hidden * 2);
+    const a2a = allToAll(ctx.hw, { size: l.ep, stride: t * l.cp }, bytes);
+    epSeconds = moeShare * 4 * a2a.seconds;
+    epAlgorithm = a2a.algorithm;
+  }
+
+  const totalSeconds = gemmAll + attnF + attnB + ewF + ewB + recompute + tpExposed + cpExposed + epSeconds;
+  const cost: LayerCost = {
+    gemmSeconds: gemmAll, attentionSeconds: attnF + attnB, elementwiseSeconds: ewF + ewB, recomputeSeconds: recompute,
+    tpCommSeconds: tpComm, tpExposedSeconds: tpExposed, tpAlgorithm: t > 1 ? (l.sp ? `reduce-scatter+all-gather ${rs.algorithm}` : `all-reduce ${ar.algorithm}`) : 'none',
+    cpExposedSeconds: cpExposed, cpAlgorithm, epSeconds, epAlgorithm,
+    forwardSeconds: forward + (tpExposed + epSeconds) / 2,
+    totalSeconds,
+  };
+  ctx.layerCache.set(key, cost);
+  return cost;
+}

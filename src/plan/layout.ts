@@ -1,0 +1,78 @@
+import { InputError, type InputIssue } from '../lib/errors.ts';
+
+export type Recompute = 'none' | 'selective' | 'full';
+/** ZeRO stage: 0 none, 1 optimizer states, 2 + gradients, 3 + parameters (FSDP). */
+export type ZeroStage = 0 | 1 | 2 | 3;
+
+/** A parallel layout of one training job. GPUs = tp x pp x cp x dp; ep splits experts inside dp x cp. */
+export interface Layout {
+  readonly tp: number;
+  readonly pp: number;
+  /** Virtual pipeline stages per GPU (interleaved 1F1B); 1 = plain 1F1B. */
+  readonly vpp: number;
+  readonly dp: number;
+  readonly cp: number;
+  readonly ep: number;
+  /** Micro-batch size, sequences. */
+  readonly mbs: number;
+  readonly zero: ZeroStage;
+  /** Sequence parallelism (shards norms/dropout activations over tp). */
+  readonly sp: boolean;
+  readonly recompute: Recompute;
+  /** Overlap tensor-parallel collectives with the GEMMs they feed (Megatron/NeMo userbuffers). */
+  readonly tpOverlap: boolean;
+}
+
+/** Any subset of a layout: keys left out are chosen by the search. */
+export type PartialLayout = { -readonly [K in keyof Layout]?: Layout[K] };
+
+const INT_KEYS = ['tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'mbs'] as const;
+const KNOWN = [...INT_KEYS, 'zero', 'sp', 'recompute', 'tpoverlap'];
+const EXAMPLE = 'tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective';
+
+function onOff(v: string): boolean | undefined {
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  return undefined;
+}
+
+/** Parses `--layout tp=8,pp=16,...`; every bad key or value is reported with what would be accepted. */
+export function parseLayout(text: string, field = '--layout'): PartialLayout {
+  const out: PartialLayout = {};
+  const issues: InputIssue[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+    const value = eq < 0 ? '' : part.slice(eq + 1).trim().toLowerCase();
+    if (!KNOWN.includes(key)) {
+      issues.push({ field: `${field} ${key}`, value: part, expected: `one of ${KNOWN.join(', ')} as key=value, e.g. ${EXAMPLE}` });
+      continue;
+    }
+    if ((INT_KEYS as readonly string[]).includes(key)) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) issues.push({ field: `${field} ${key}`, value, expected: 'a positive integer' });
+      else out[key as (typeof INT_KEYS)[number]] = n;
+    } else if (key === 'zero') {
+      const n = Number(value);
+      if (![0, 1, 2, 3].includes(n) || value === '') issues.push({ field: `${field} zero`, value, expected: '0, 1, 2 or 3 (none, optimizer, gradients, parameters)' });
+      else out.zero = n as ZeroStage;
+    } else if (key === 'recompute') {
+      if (value !== 'none' && value !== 'selective' && value !== 'full') issues.push({ field: `${field} recompute`, value, expected: 'none, selective or full' });
+      else out.recompute = value;
+    } else {
+      const b = onOff(value);
+      if (b === undefined) issues.push({ field: `${field} ${key}`, value, expected: 'on or off' });
+      else if (key === 'sp') out.sp = b;
+      else out.tpOverlap = b;
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return out;
+}
+
+/** `tp=8,pp=16,vpp=4,...`, the same syntax `--layout` reads. */
+export function formatLayout(l: Layout): string {
+  return `tp=${l.tp},pp=${l.pp},vpp=${l.vpp},dp=${l.dp},cp=${l.cp},ep=${l.ep},mbs=${l.mbs},zero=${l.zero},sp=${l.sp ? 'on' : 'off'},recompute=${l.recompute}`;
+}
+
+export const layoutGpus = (l: Layout): number => l.tp * l.pp * l.cp * l.dp;

@@ -1,0 +1,81 @@
+import type { Layout } from './layout.ts';
+import type { ModelShape } from './shape.ts';
+
+/** Per-GPU memory of the most loaded pipeline stage, bytes. */
+export interface MemoryBreakdown {
+  readonly weights: number;
+  readonly gradients: number;
+  readonly optimizer: number;
+  readonly activations: number;
+  readonly commBuffers: number;
+  readonly total: number;
+  /** What the layout may use: HBM minus the CUDA context and allocator fragmentation. */
+  readonly limit: number;
+}
+
+/** Bytes per parameter (mixed precision with Adam, as Megatron-LM): BF16 weights, FP32 main grads, FP32 master + m + v. */
+export const BYTES = { weight: 2, grad: 4, optimizer: 12, activation: 2, logits: 4 } as const;
+/** CUDA context and NCCL/cuBLAS workspaces, bytes; allocator fragmentation reserve (PyTorch caching allocator: ~5%). */
+export const RESERVE = { contextBytes: 1.5e9, fragmentationFraction: 0.05, dpBucketBytes: 2 * 40e6 * 4 } as const;
+
+/** Parameters held by one GPU of the largest stage (before ZeRO sharding): replicated part and expert part. */
+export function stageParams(s: ModelShape, l: Layout): { dense: number; expert: number } {
+  const layersPerStage = s.layers / l.pp;
+  // Stage 0 holds the input embedding, the last stage the LM head; pp = 1 holds both (one if tied).
+  const embeddingCopies = l.pp === 1 ? (s.tiedEmbeddings ? 1 : 2) : 1;
+  const dense = (s.denseParamsPerLayer * layersPerStage + s.embeddingParams * embeddingCopies) / l.tp;
+  const expert = (s.expertParamsPerLayer * layersPerStage) / (l.tp * l.ep);
+  return { dense, expert };
+}
+
+/**
+ * Activation bytes one layer keeps per token for the backward pass (FlashAttention: no s^2 scores).
+ * Without recompute: layer input, norm outputs, Q/K/V, attention output, FFN input/intermediate
+ * (Korthikanti et al. 2022's 34·s·b·h, generalised to GQA, gated FFNs and top-k experts; no dropout).
+ * Tensor parallelism shards the projections; sequence parallelism also shards the norm/residual part.
+ * Full recompute keeps only the layer input.
+ */
+export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout): number {
+  const a = BYTES.activation;
+  const replicated = 4 * s.hidden * a; // LN1 in, QKV in, LN2 in, FC1 in
+  if (l.recompute === 'full') return (s.hidden * a) / (l.sp ? l.tp : 1);
+  const attn = (2 * s.qWidth + 2 * s.kvWidth) * a; // Q, K, V, O
+  const width = s.moe ? s.expertFfn * s.topK + s.expertFfn * s.sharedExperts : s.ffn;
+  const ffn = ((s.gated ? 3 : 2) * width) * a + (s.moe ? s.topK * s.hidden * a : 0); // FC1 out(s), act out; MoE permuted copies
+  const moeShare = s.moe ? s.moeLayers / s.layers : 0;
+  const ffnMixed = moeShare * ffn + (1 - moeShare) * ((s.gated ? 3 : 2) * s.ffn * a);
+  return replicated / (l.sp ? l.tp : 1) + (attn + ffnMixed) / l.tp;
+}
+
+export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number): MemoryBreakdown {
+  const p = stageParams(s, l);
+  const denseShard = l.dp * l.cp;
+  const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
+  const sharded = (bytes: number, on: boolean): number => (on ? bytes * (p.dense / denseShard + p.expert / expertShard) : bytes * (p.dense + p.expert));
+  const weights = sharded(BYTES.weight, l.zero >= 3);
+  const gradients = sharded(BYTES.grad, l.zero >= 2);
+  const optimizer = sharded(BYTES.optimizer, l.zero >= 1);
+
+  const tokensPerMicrobatch = (l.mbs * seq) / l.cp;
+  const layersPerStage = s.layers / l.pp;
+  const perLayer = activationBytesPerTokenPerLayer(s, l) * tokensPerMicrobatch;
+  // 1F1B: stage 0 holds min(m, p) micro-batches in flight; interleaving adds (p-1)/(p v) (Narayanan 2021).
+  const inFlight = Math.min(microbatches, l.pp) * (l.vpp > 1 ? 1 + (l.pp - 1) / (l.pp * l.vpp) : 1);
+  let activations = perLayer * layersPerStage * inFlight;
+  if (l.recompute === 'full') {
+    // The layer being recomputed holds its full activations.
+    activations += activationBytesPerTokenPerLayer(s, { ...l, recompute: 'none' }) * tokensPerMicrobatch;
+  }
+  // Logits of the last stage in FP32 for the loss (vocab sharded over tp).
+  activations += (tokensPerMicrobatch * s.vocab * BYTES.logits) / l.tp;
+
+  let commBuffers = 0;
+  if (l.tp > 1) commBuffers += 2 * tokensPerMicrobatch * s.hidden * BYTES.activation; // gathered sequence-parallel inputs
+  if (l.dp * l.cp > 1) commBuffers += RESERVE.dpBucketBytes;
+  if (l.zero >= 3) commBuffers += 2 * ((s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (l.tp * l.ep)) * BYTES.weight); // prefetched full layers
+  if (s.moe && l.ep > 1) commBuffers += 2 * tokensPerMicrobatch * s.topK * s.hidden * BYTES.activation / (l.sp ? l.tp : 1);
+
+  const total = weights + gradients + optimizer + activations + commBuffers;
+  const limit = hbmBytes * (1 - RESERVE.fragmentationFraction) - RESERVE.contextBytes;
+  return { weights, gradients, optimizer, activations, commBuffers, total, limit };
+}

@@ -1,0 +1,136 @@
+import { ImpossibleError, InputError } from '../lib/errors.ts';
+import type { PlanContext } from './context.ts';
+import { evaluateLayout, type Evaluated } from './evaluate.ts';
+import { formatLayout, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
+import { memoryPerGpu } from './memory.ts';
+
+/** Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper, sec. 3.4.1). */
+export const DEFAULT_GLOBAL_BATCH_TOKENS = 16 * 1024 * 1024;
+
+export interface SearchOptions {
+  /** Keys given by the user (`--layout`); the rest are searched. */
+  readonly fixed?: PartialLayout;
+  /** How many layouts to return, best first. */
+  readonly top?: number;
+  /** Global batch in sequences; undefined: DEFAULT_GLOBAL_BATCH_TOKENS rounded up to a multiple of dp x mbs. */
+  readonly globalBatchSeqs?: number;
+}
+
+/** Why a candidate layout was dropped, with how many were dropped for it. */
+export interface Rejection { readonly reason: string; readonly count: number; readonly example: string }
+
+export interface SearchResult {
+  /** Best first: highest total tokens/s (shortest time to train); ties broken deterministically. */
+  readonly ranked: readonly Evaluated[];
+  readonly evaluated: number;
+  readonly rejections: readonly Rejection[];
+}
+
+const divisors = (n: number): number[] => {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
+};
+const pick = <T>(fixed: T | undefined, all: readonly T[]): readonly T[] => (fixed !== undefined ? [fixed] : all);
+
+/** Better-first order: more tokens/s, then fewer GPUs, then less memory, then the layout text. */
+function better(a: Evaluated, b: Evaluated): number {
+  const ta = a.tokensPerSecond, tb = b.tokensPerSecond;
+  if (Math.abs(ta - tb) > 1e-9 * Math.max(ta, tb)) return tb - ta;
+  if (a.gpusUsed !== b.gpusUsed) return a.gpusUsed - b.gpusUsed;
+  if (a.memory.total !== b.memory.total) return a.memory.total - b.memory.total;
+  return formatLayout(a.layout) < formatLayout(b.layout) ? -1 : 1;
+}
+
+/**
+ * Searches tp, pp, vpp, dp, cp, ep, mbs, zero and recompute for the layout that trains fastest
+ * on `gpus` GPUs (dp = the most that fit; leftover GPUs idle). Pruned: structural rules first
+ * (divisibility, tp inside a node), then memory (cheap), then the step-time model (memoized per layer).
+ */
+export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchResult {
+  const f = opts.fixed ?? {};
+  const s = ctx.shape;
+  const gpus = ctx.hw.gpus;
+  const top = Math.max(1, opts.top ?? 5);
+  const ranked: Evaluated[] = [];
+  const rejections = new Map<string, Rejection>();
+  const reject = (reason: string, l: Partial<Layout>): void => {
+    const r = rejections.get(reason);
+    rejections.set(reason, { reason, count: (r?.count ?? 0) + 1, example: r?.example ?? Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') });
+  };
+  let evaluated = 0;
+
+  const tps = pick(f.tp, [1, 2, 4, 8, 16].filter((t) => t <= ctx.hw.gpusPerNode && s.heads % t === 0 && (s.kvHeads % t === 0 || t % s.kvHeads === 0)));
+  const cps = pick(f.cp, [1, 2, 4, 8, 16, 32].filter((c) => ctx.seq % (2 * c) === 0 && (c === 1 || ctx.seq / c >= 1024)));
+  const pps = pick(f.pp, divisors(s.layers).filter((p) => p <= 64));
+  const eps = pick(f.ep, s.moe ? divisors(s.experts).filter((e) => e <= 64) : [1]);
+  const mbss = pick(f.mbs, [1, 2, 4, 8]);
+  const zeros = pick<ZeroStage>(f.zero, [0, 1, 2, 3]);
+  const recomputes = pick<Recompute>(f.recompute, ['none', 'selective', 'full']);
+
+  for (const tp of tps) for (const cp of cps) for (const pp of pps) {
+    if (s.layers % pp !== 0) { reject(`pp must divide the ${s.layers} layers`, { tp, cp, pp }); continue; }
+    const dp = f.dp ?? Math.floor(gpus / (tp * pp * cp));
+    if (dp < 1) { reject(`tp x pp x cp exceeds the ${gpus} GPUs`, { tp, cp, pp }); continue; }
+    if (tp * pp * cp * dp > gpus) { reject(`tp x pp x cp x dp exceeds the ${gpus} GPUs`, { tp, cp, pp, dp }); continue; }
+    const vpps = pick(f.vpp, pp === 1 ? [1] : divisors(s.layers / pp).filter((v) => v <= 16));
+    for (const vpp of vpps) {
+      if (pp === 1 && vpp > 1) { reject('vpp > 1 needs pp > 1', { pp, vpp }); continue; }
+      if ((s.layers / pp) % vpp !== 0) { reject('vpp must divide the layers per stage', { pp, vpp }); continue; }
+      for (const ep of eps) {
+        if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
+        if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
+        for (const mbs of mbss) {
+          const gbs = opts.globalBatchSeqs ?? dp * mbs * Math.max(1, Math.ceil(DEFAULT_GLOBAL_BATCH_TOKENS / ctx.seq / (dp * mbs)));
+          if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
+          const m = gbs / (dp * mbs);
+          if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
+          for (const zero of zeros) {
+            if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
+            for (const recompute of recomputes) {
+              const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
+              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value);
+              if (mem.total > mem.limit) { reject('does not fit GPU memory', layout); continue; }
+              evaluated++;
+              const e = evaluateLayout(ctx, layout, gbs);
+              if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
+                ranked.push(e);
+                ranked.sort(better);
+                if (ranked.length > top) ranked.pop();
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { ranked, evaluated, rejections: [...rejections.values()] };
+}
+
+/** Search, or explain why nothing works: an ImpossibleError that says which limit was hit and what would work. */
+export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchResult {
+  const f = opts.fixed ?? {};
+  if (f.tp !== undefined && f.pp !== undefined && f.cp !== undefined && f.dp !== undefined) {
+    const used = f.tp * f.pp * f.cp * f.dp;
+    if (used !== ctx.hw.gpus) {
+      throw new InputError({ field: '--layout', value: `tp=${f.tp},pp=${f.pp},cp=${f.cp},dp=${f.dp}`, expected: `tp x pp x cp x dp = ${ctx.hw.gpus} (the GPU count); this layout uses ${used}: drop dp= to let the planner choose it, or use --gpus ${used}` });
+    }
+  }
+  const r = searchLayouts(ctx, opts);
+  if (r.ranked.length > 0) return r;
+  const mem = r.rejections.find((x) => x.reason === 'does not fit GPU memory');
+  const others = r.rejections.filter((x) => x !== mem).map((x) => `${x.reason} (${x.count}, e.g. ${x.example})`);
+  if (mem) {
+    const hbm = ctx.hw.gpu.hbmBytes.value;
+    const stateBytes = ctx.shape.totalParams * 18;
+    const minGpus = Math.ceil(stateBytes / (hbm * 0.6));
+    throw new ImpossibleError(
+      `no layout of ${ctx.req.model.name} fits ${ctx.hw.gpus} x ${ctx.hw.gpu.name} (${(hbm / 1e9).toFixed(0)} GB each): ${mem.count} layouts over memory` + (others.length ? `; also ${others.join('; ')}` : ''),
+      `weights + gradients + Adam states need ${(stateBytes / 1e12).toFixed(2)} TB before activations; try at least ~${minGpus} GPUs (--gpus), recompute=full, a shorter --seq, or a GPU with more memory (--gpu h200/b200)`,
+    );
+  }
+  throw new ImpossibleError(
+    `no valid layout for ${ctx.req.model.name} on ${ctx.hw.gpus} GPUs: ${others.join('; ') || 'every candidate was rejected'}`,
+    'use a GPU count that is a multiple of 8 (tp x pp x cp), leave more --layout keys to the search, or change --global-batch to a multiple of dp x mbs sequences',
+  );
+}

@@ -1,0 +1,117 @@
+import { allReduce, reduceScatter, sendRecv } from './collectives.ts';
+import type { PlanContext } from './context.ts';
+import { linearTrainSeconds } from './gemm.ts';
+import { layerCost } from './layer-cost.ts';
+import type { Layout } from './layout.ts';
+import { stageParams } from './memory.ts';
+
+/** One training step of a layout, broken down by cause. All times in seconds per step. */
+export interface StepBreakdown {
+  readonly stepSeconds: number;
+  readonly microbatches: number;
+  /** GEMMs + attention + element-wise + recompute across all micro-batches of the slowest stage. */
+  readonly computeSeconds: number;
+  readonly gemmSeconds: number;
+  readonly attentionSeconds: number;
+  readonly elementwiseSeconds: number;
+  readonly recomputeSeconds: number;
+  /** LM head and loss on the last stage. */
+  readonly headSeconds: number;
+  readonly tp: { readonly totalSeconds: number; readonly exposedSeconds: number; readonly algorithm: string };
+  readonly cp: { readonly exposedSeconds: number; readonly algorithm: string };
+  readonly ep: { readonly seconds: number; readonly algorithm: string };
+  readonly pp: { readonly bubbleSeconds: number; readonly bubbleFraction: number; readonly p2pExposedSeconds: number; readonly algorithm: string };
+  readonly dp: { readonly totalSeconds: number; readonly exposedSeconds: number; readonly hiddenSeconds: number; readonly algorithm: string };
+  readonly optimizerSeconds: number;
+}
+
+/** Megatron's DDP bucket: 40M parameters; the last bucket of each pass cannot be overlapped. */
+const BUCKET_PARAMS = 40e6;
+/** Gradients are reduced and parameters gathered in BF16 (Megatron-Core DDP default grad_reduce_in_fp32=False). */
+const COMM_BYTES_PER_PARAM = 2;
+/** Adam step, bytes per local parameter: read FP32 master, m, v, grad; write master, m, v; write BF16 copy. */
+const ADAM_BYTES_PER_PARAM = 4 * 4 + 3 * 4 + 2;
+
+export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): StepBreakdown {
+  const s = ctx.shape;
+  const hw = ctx.hw;
+  const m = globalBatchSeqs / (l.dp * l.mbs);
+  const layer = layerCost(ctx, l);
+  const layersPerStage = s.layers / l.pp;
+  const tokens = (l.mbs * ctx.seq) / l.cp;
+
+  // LM head + cross-entropy (FP32 logits: ~12 bytes per logit read/written fwd+bwd), on the last stage.
+  const head = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.vocab / l.tp);
+  const lossSeconds = (tokens * (s.vocab / l.tp) * 12) / ctx.hbmBytesPerSecond;
+  const headSeconds = head.forward + head.backward + lossSeconds;
+
+  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds;
+  const forwardPerMicrobatch = layersPerStage * layer.forwardSeconds + head.forward;
+
+  // Pipeline: interleaved 1F1B bubble (p-1)/v micro-batch times; p2p exposed while filling and draining.
+  let bubble = 0;
+  let p2p = 0;
+  let ppAlgorithm = 'none';
+  if (l.pp > 1) {
+    bubble = ((l.pp - 1) / l.vpp) * perMicrobatch;
+    const bytes = (tokens * s.hidden * 2) / (l.sp ? l.tp : 1);
+    const hop = sendRecv(hw, l.tp * l.cp * l.dp, bytes);
+    p2p = 2 * (l.pp * l.vpp - 1) * hop.seconds;
+    ppAlgorithm = hop.algorithm;
+  }
+
+  // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
+  const p = stageParams(s, l);
+  const denseGroup = { size: l.dp * l.cp, stride: l.tp };
+  const expertGroup = { size: Math.max(1, (l.dp * l.cp) / l.ep), stride: l.tp * l.ep };
+  const denseBytes = p.dense * COMM_BYTES_PER_PARAM;
+  const expertBytes = p.expert * COMM_BYTES_PER_PARAM;
+  const buckets = Math.max(1, (p.dense + p.expert) / BUCKET_PARAMS);
+  let dpTotal = 0;
+  let dpExposed = 0;
+  let dpAlgorithm = 'none';
+  if (l.dp * l.cp > 1) {
+    const rs = reduceScatter(hw, denseGroup, denseBytes);
+    const rsE = reduceScatter(hw, expertGroup, expertBytes);
+    const gather = rs.seconds + rsE.seconds; // all-gather costs the same as reduce-scatter
+    const backwardWindow = perMicrobatch - forwardPerMicrobatch;
+    if (l.zero === 0) {
+      const ar = allReduce(hw, denseGroup, denseBytes).seconds + allReduce(hw, expertGroup, expertBytes).seconds;
+      dpTotal = ar;
+      dpExposed = Math.max(ar / buckets, ar - backwardWindow);
+      dpAlgorithm = `all-reduce ${allReduce(hw, denseGroup, denseBytes).algorithm}`;
+    } else if (l.zero < 3) {
+      // Reduce-scatter hides behind the last micro-batch's backward, the parameter all-gather behind the first forward.
+      dpTotal = 2 * gather;
+      dpExposed = Math.max(gather / buckets, gather - backwardWindow) + Math.max(gather / buckets, gather - forwardPerMicrobatch);
+      dpAlgorithm = `reduce-scatter + all-gather ${rs.algorithm}`;
+    } else {
+      // FSDP / ZeRO-3: gather parameters for forward and backward and reduce-scatter gradients, every micro-batch.
+      const perMb = 3 * gather;
+      dpTotal = m * perMb;
+      dpExposed = m * Math.max(perMb / Math.max(1, layersPerStage), perMb - perMicrobatch);
+      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter ${rs.algorithm}`;
+    }
+  }
+
+  // Optimizer: Adam over the local shard, memory bound.
+  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: Math.max(1, (l.dp * l.cp) / l.ep) } : { d: 1, e: 1 };
+  const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond;
+
+  const pipeline = m * perMicrobatch + bubble;
+  const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds;
+  const times = m * layersPerStage;
+  return {
+    stepSeconds, microbatches: m,
+    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * headSeconds,
+    gemmSeconds: times * layer.gemmSeconds, attentionSeconds: times * layer.attentionSeconds,
+    elementwiseSeconds: times * layer.elementwiseSeconds, recomputeSeconds: times * layer.recomputeSeconds,
+    headSeconds: m * headSeconds,
+    tp: { totalSeconds: times * layer.tpCommSeconds, exposedSeconds: times * layer.tpExposedSeconds, algorithm: layer.tpAlgorithm },
+    cp: { exposedSeconds: times * layer.cpExposedSeconds, algorithm: layer.cpAlgorithm },
+    ep: { seconds: times * layer.epSeconds, algorithm: layer.epAlgorithm },
+    pp: { bubbleSeconds: bubble, bubbleFraction: bubble / pipeline, p2pExposedSeconds: p2p, algorithm: ppAlgorithm },
+    dp: { totalSeconds: dpTotal, exposedSeconds: dpExposed, hiddenSeconds: dpTotal - dpExposed, algorithm: dpAlgorithm },
+    optimizerSeconds,
+  };
+}

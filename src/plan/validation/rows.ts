@@ -1,0 +1,107 @@
+import type { ModelArch } from '../../catalog/model-arch.ts';
+import type { GpuSpec } from '../../catalog/gpus.ts';
+import type { PartialLayout, ZeroStage } from '../layout.ts';
+import type { Precision } from '../context.ts';
+
+/** One row of shared/data/training-runs.csv turned into a planner question and its measured answer. */
+export interface ValidationCase {
+  readonly id: string;
+  readonly label: string;
+  readonly model: ModelArch;
+  readonly gpuId: GpuSpec['id'];
+  readonly gpus: number;
+  readonly precision: Precision;
+  readonly seq: number;
+  readonly globalBatchSeqs: number;
+  /** The row's layout; keys it does not state are left for the search. */
+  readonly layout: PartialLayout;
+  readonly measuredTokensPerSecondPerGpu: number;
+  /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
+  readonly measuredFrom: 'tokens/s' | 'tflops (Narayanan 96-factor)' | 'tflops (Megatron-Core 72-factor)';
+}
+
+export interface SkippedRow { readonly id: string; readonly reason: string }
+
+const num = (v: string | undefined): number | undefined => (v === undefined || v.trim() === '' ? undefined : Number(v));
+
+/** Architecture from the row's columns; FFN kind from the model family (Llama, Grok, Mixtral: SwiGLU; GPT, Nemotron: two matrices). */
+function rowModel(r: Record<string, string>): ModelArch | string {
+  const layers = num(r.layers);
+  const hidden = num(r.hidden);
+  if (!layers || !hidden) return 'no layers/hidden';
+  const name = r.model;
+  const gated = /llama|grok|mixtral/i.test(name);
+  const heads = num(r.heads) ?? hidden / 128;
+  const experts = num(r.moe_experts);
+  return {
+    name, layers, hidden, heads, kvHeads: num(r.kv_heads) ?? heads,
+    ffn: num(r.ffn) ?? 4 * hidden, ffnKind: gated ? 'gated' : 'plain', vocab: num(r.vocab) ?? 51200,
+    ...(experts ? { experts, topK: num(r.moe_topk) ?? 2 } : {}),
+    ...(/grok/i.test(name) ? { tiedEmbeddings: true, headDim: 128 } : {}),
+    context: num(r.seq_len) ?? 2048, publishedParams: (num(r.params_b) ?? 0) * 1e9,
+    source: { ref: `shared/data/training-runs.csv ${r.id}`, kind: 'R' },
+  };
+}
+
+function rowLayout(r: Record<string, string>): PartialLayout {
+  const fw = r.framework;
+  const modern = !/2021|deepspeed/i.test(fw);
+  const jax = /maxtext|paxml|jax/i.test(fw);
+  const zf = r.zero_or_fsdp;
+  const zero: ZeroStage = /zero-3|fsdp/i.test(zf) ? 3 : modern ? 1 : 0;
+  const tp = num(r.tp);
+  const l: PartialLayout = {
+    zero,
+    recompute: /full/i.test(r.recompute) ? 'full' : /selective/i.test(r.recompute) ? 'selective' : 'none',
+    tpOverlap: modern && !jax,
+  };
+  for (const k of ['tp', 'pp', 'dp', 'cp', 'ep', 'vpp', 'mbs'] as const) {
+    const v = num(r[k]);
+    if (v !== undefined) l[k] = v;
+  }
+  if (zero === 3 && tp === undefined) { l.tp = 1; l.pp = l.pp ?? 1; }
+  if (r.tp === '' && r.pp === '' && /ZeRO|FSDP/.test(zf)) l.cp = l.cp ?? 1;
+  l.sp = modern && !jax;
+  return l;
+}
+
+/** Tokens per second per GPU measured, copied or converted from the row's TFLOP/s with its own FLOP formula. */
+function measured(r: Record<string, string>, m: ModelArch): { value: number; from: ValidationCase['measuredFrom'] } | undefined {
+  const tps = num(r.tokens_per_s_per_gpu);
+  if (tps) return { value: tps, from: 'tokens/s' };
+  const tflops = num(r.tflops_per_gpu);
+  const s = num(r.seq_len);
+  if (!tflops || !s) return undefined;
+  const l = m.layers, h = m.hidden, v = m.vocab;
+  if (/96 factor|Narayanan/i.test(r.flops_convention)) {
+    const perToken = 96 * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
+    return { value: (tflops * 1e12) / perToken, from: 'tflops (Narayanan 96-factor)' };
+  }
+  if (/Megatron-Core num_floating_point_operations/i.test(r.flops_convention)) {
+    const perToken = 72 * l * h * h * (1 + s / (6 * h) + v / (12 * l * h));
+    return { value: (tflops * 1e12) / perToken, from: 'tflops (Megatron-Core 72-factor)' };
+  }
+  return undefined;
+}
+
+export function validationCases(rows: Record<string, string>[]): { cases: ValidationCase[]; skipped: SkippedRow[] } {
+  const cases: ValidationCase[] = [];
+  const skipped: SkippedRow[] = [];
+  for (const r of rows) {
+    const model = rowModel(r);
+    if (typeof model === 'string') { skipped.push({ id: r.id, reason: model }); continue; }
+    const gpuId = /H100/.test(r.gpu_class) ? 'h100' : /A100/.test(r.gpu_class) ? 'a100' : undefined;
+    if (!gpuId) { skipped.push({ id: r.id, reason: `GPU ${r.gpu_class} not in the catalog` }); continue; }
+    const meas = measured(r, model);
+    if (!meas) { skipped.push({ id: r.id, reason: 'no tokens/s and no convertible TFLOP/s' }); continue; }
+    const gpus = num(r.num_gpus);
+    const seq = num(r.seq_len);
+    const gbs = num(r.global_batch_seqs);
+    if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
+    cases.push({
+      id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
+      layout: rowLayout(r), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+    });
+  }
+  return { cases, skipped };
+}
