@@ -1,0 +1,365 @@
+import type { FailureCategory } from '../catalog/reliability.ts';
+import type { ClusterTopology } from '../fleet/types.ts';
+import { Rng } from '../lib/rng.ts';
+import { createScheduler } from '../sched/index.ts';
+import { FreeIndex } from '../sched/free-index.ts';
+import { domainSpread } from '../sched/placement.ts';
+import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
+import { drawCategory, drawRepairSeconds, isHardware, nodeFailureRatePerSecond, restartFor } from './failures.ts';
+import { checkpointIntervalSeconds } from './checkpoint.ts';
+import { JobState } from './job-state.ts';
+import { Kernel, LATE, URGENT } from './kernel.ts';
+import { wallSecondsFor, workAt } from './progress.ts';
+import { nearestSpare } from './topology-extra.ts';
+import type { SimOptions, Workload, WorkloadJob } from './types.ts';
+
+/** How a segment ends: what work is kept. */
+type StopKind = 'unexpected' | 'preempt' | 'planned' | 'clean';
+
+/**
+ * The fleet simulator: drives the scheduler core with simulated time over a workload, with node
+ * failures, repairs, hot spares, checkpoint/restart, and (via hooks) services and renting.
+ * Pure and deterministic for a seed. State lives in typed arrays indexed by node and in one
+ * JobState per job; no loop over nodes x jobs on any event path.
+ */
+export class Engine {
+  readonly kernel = new Kernel();
+  readonly topology: ClusterTopology;
+  readonly options: SimOptions;
+  readonly horizonSeconds: number;
+  readonly scheduler: Scheduler;
+  readonly free: FreeIndex;
+  /** 1 when the node is up and provisioned. */
+  readonly nodeUp: Uint8Array;
+  /** Index into `jobs` of the job holding the node, or -1. */
+  readonly nodeJob: Int32Array;
+  /** Since when a free node has been idle (for giving rented nodes back). */
+  readonly idleSince: Float64Array;
+  readonly spares = new Set<number>();
+  spareTarget = 0;
+  readonly jobs: JobState[] = [];
+  readonly byId = new Map<string, number>();
+  readonly pending = new Map<string, JobState>();
+  readonly running = new Set<JobState>();
+  readonly rngFailures: Rng;
+  readonly rngWork: Rng;
+  readonly quotas: Workload['quotas'];
+  interruptionsByCategory = new Map<string, number>();
+  unexpected = 0;
+  planned = 0;
+  preemptions = 0;
+  spareSwaps = 0;
+  cycles = 0;
+  /** Hooks run after each scheduling cycle (renting). */
+  readonly afterCycle: (() => void)[] = [];
+  private cycleEvent = false;
+  private lastCycleSeconds = -Infinity;
+  private runningViewCache: RunningJob[] | null = null;
+
+  constructor(topology: ClusterTopology, workload: Workload, options: SimOptions) {
+    this.topology = topology;
+    this.options = options;
+    this.horizonSeconds = options.days * 86_400;
+    this.scheduler = createScheduler(options.policy);
+    this.quotas = workload.quotas;
+    const n = topology.nodes.length;
+    this.nodeUp = new Uint8Array(n);
+    this.nodeJob = new Int32Array(n).fill(-1);
+    this.idleSince = new Float64Array(n);
+    this.free = FreeIndex.empty(topology);
+    for (const node of topology.nodes) if (!node.rented) { this.nodeUp[node.index] = 1; this.free.release(node.index); }
+    this.rngFailures = new Rng(options.seed * 2 + 1);
+    this.rngWork = new Rng(options.seed * 2 + 2);
+  }
+
+  get now(): number { return this.kernel.now; }
+
+  /** Holds nodes aside as hot spares (taken out of the free pool). */
+  addSpares(nodes: readonly number[]): void {
+    for (const s of nodes) { this.spares.add(s); this.free.take(s); }
+    this.spareTarget = this.spares.size;
+  }
+
+  /** Registers a job; it arrives at its submit time (via `submitAt`). */
+  addJob(spec: WorkloadJob): JobState {
+    const j = new JobState(spec);
+    this.byId.set(spec.id, this.jobs.length);
+    this.jobs.push(j);
+    const gangs = spec.recovery === 'replica' && spec.replicaNodes ? Math.max(1, Math.floor(spec.nodes / spec.replicaNodes)) : 1;
+    j.replicas = gangs;
+    j.saveSeconds = spec.checkpoints ? this.options.failures.checkpointSaveSeconds : 0;
+    j.intervalSeconds = spec.checkpoints ? checkpointIntervalSeconds(this.options, this.options.failures, spec.recovery === 'replica' ? spec.nodes / gangs : spec.nodes) : Infinity;
+    return j;
+  }
+
+  /** Puts a job in the queue now. */
+  enqueue(j: JobState): void {
+    j.status = 'queued';
+    j.queuedSinceSeconds = this.now;
+    this.pending.set(j.spec.id, j);
+    this.markDirty();
+  }
+
+  /** Asks for a scheduling cycle, at most one per `cycleSeconds`, after all events at that time. */
+  markDirty(): void {
+    if (this.cycleEvent) return;
+    this.cycleEvent = true;
+    this.kernel.at(Math.max(this.now, this.lastCycleSeconds + this.options.cycleSeconds), () => this.cycle(), LATE);
+  }
+
+  private runningView(): RunningJob[] {
+    if (!this.runningViewCache) this.runningViewCache = [...this.running].map((j) => j.runView!);
+    return this.runningViewCache;
+  }
+
+  private cycle(): void {
+    this.cycleEvent = false;
+    this.lastCycleSeconds = this.now;
+    if (this.pending.size > 0) {
+      this.cycles++;
+      const queue: SchedJob[] = [...this.pending.values()].map((j) => j.spec);
+      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningView(), quotas: this.quotas, freeIndex: this.free };
+      const decisions = this.scheduler.schedule(view, queue, this.now);
+      for (const d of decisions) this.apply(d);
+    }
+    for (const hook of this.afterCycle) hook();
+  }
+
+  private apply(d: Decision): void {
+    if (d.kind === 'start') {
+      const j = this.jobs[this.byId.get(d.jobId)!]!;
+      if (j.status !== 'queued') throw new Error(`scheduler started ${d.jobId} in state ${j.status}`);
+      this.start(j, d.nodeIndices);
+    } else if (d.kind === 'preempt') {
+      const j = this.jobs[this.byId.get(d.jobId)!]!;
+      if (j.status !== 'running') throw new Error(`scheduler preempted ${d.jobId} in state ${j.status}`);
+      this.preemptions++;
+      j.preemptions++;
+      this.stop(j, 'preempt');
+      this.enqueue(j);
+    }
+  }
+
+  start(j: JobState, nodeIndices: readonly number[]): void {
+    const idx = this.byId.get(j.spec.id)!;
+    for (const n of nodeIndices) {
+      if (!this.free.isFree(n)) throw new Error(`scheduler placed ${j.spec.id} on busy node ${n}`);
+      this.free.take(n);
+      this.nodeJob[n] = idx;
+    }
+    this.pending.delete(j.spec.id);
+    j.nodes = [...nodeIndices];
+    j.status = 'running';
+    j.missingReplicas = 0;
+    if (j.firstStartSeconds === undefined) { j.firstStartSeconds = this.now; j.firstQueueSeconds = this.now - j.spec.submitSeconds; j.spread = domainSpread(this.topology, j.nodes); }
+    const resumed = j.savedSeconds > 0 || j.restarts > 0 || j.preemptions > 0;
+    j.allocStartSeconds = this.now;
+    j.makeRunView(() => this.now);
+    this.running.add(j);
+    this.runningViewCache = null;
+    this.beginSegment(j, resumed ? this.recoverySeconds(j, j.gpus) - this.options.failures.detectionSeconds : 0);
+  }
+
+  /** Detection + restart + checkpoint load for a gang of `gpus`. */
+  recoverySeconds(j: JobState, gpus: number): number {
+    const f = this.options.failures;
+    return f.detectionSeconds + restartFor(f, gpus) + (j.spec.checkpoints || j.spec.kind === 'serve' ? f.checkpointLoadSeconds : 0);
+  }
+
+  /** Starts productive work after `delaySeconds` and schedules the finish. */
+  beginSegment(j: JobState, delaySeconds: number): void {
+    j.segStartSeconds = this.now + delaySeconds;
+    j.integratedToSeconds = j.segStartSeconds;
+    this.scheduleFinish(j);
+  }
+
+  private scheduleFinish(j: JobState): void {
+    this.kernel.cancel(j.finishEvent);
+    j.finishEvent = undefined;
+    const remaining = j.spec.workSeconds - j.savedSeconds;
+    if (!Number.isFinite(remaining)) return;
+    let at: number;
+    if (j.spec.recovery === 'replica' && j.replicas > 1) {
+      const rate = this.replicaRate(j);
+      if (rate <= 0) return;
+      at = Math.max(this.now, j.integratedToSeconds) + remaining / rate;
+    } else {
+      at = j.segStartSeconds + wallSecondsFor(j, remaining);
+    }
+    if (at <= this.horizonSeconds) j.finishEvent = this.kernel.at(Math.max(at, this.now), () => this.finish(j));
+  }
+
+  private finish(j: JobState): void {
+    this.stop(j, 'clean');
+    j.savedSeconds = j.spec.workSeconds;
+    j.status = 'done';
+    j.endSeconds = this.now;
+    this.markDirty();
+  }
+
+  /** Replica mode: productive speed, the share of replicas in, less checkpoint stalls. */
+  private replicaRate(j: JobState): number {
+    const eff = Number.isFinite(j.intervalSeconds) ? j.intervalSeconds / (j.intervalSeconds + j.saveSeconds) : 1;
+    return ((j.replicas - j.missingReplicas) / j.replicas) * eff;
+  }
+
+  /** Replica mode: credits work since the last integration at the current rate. */
+  private integrate(j: JobState): void {
+    const from = Math.max(j.integratedToSeconds, j.segStartSeconds);
+    if (this.now > from) {
+      const add = Math.min((this.now - from) * this.replicaRate(j), j.spec.workSeconds - j.savedSeconds);
+      j.savedSeconds += add;
+      j.productiveGpuSeconds += add * j.gpus;
+    }
+    j.integratedToSeconds = Math.max(this.now, j.integratedToSeconds);
+  }
+
+  /** Ends the current segment: keeps saved work (or all done work for a clean stop), frees nothing. */
+  settle(j: JobState, kind: StopKind): void {
+    if (j.spec.recovery === 'replica' && j.replicas > 1) { this.integrate(j); return; }
+    const w = workAt(j, this.now);
+    if (j.spec.kind === 'serve') { j.productiveGpuSeconds += w.doneSeconds * j.gpus; return; }
+    const keep = kind === 'clean' || kind === 'planned' ? w.doneSeconds : w.savedSeconds;
+    const add = Math.min(keep, j.spec.workSeconds - j.savedSeconds);
+    j.savedSeconds += add;
+    j.productiveGpuSeconds += add * j.gpus;
+    j.segStartSeconds = Infinity;
+  }
+
+  /** Stops a running job and frees its nodes. */
+  stop(j: JobState, kind: StopKind): void {
+    this.settle(j, kind);
+    this.kernel.cancel(j.finishEvent);
+    j.finishEvent = undefined;
+    j.allocatedGpuSeconds += (this.now - j.allocStartSeconds) * j.gpus;
+    for (const n of j.nodes) {
+      this.nodeJob[n] = -1;
+      if (this.nodeUp[n] === 1 && !this.spares.has(n)) { this.free.release(n); this.idleSince[n] = this.now; }
+    }
+    j.nodes = [];
+    j.status = 'queued';
+    this.running.delete(j);
+    this.runningViewCache = null;
+    this.markDirty();
+  }
+
+  /** Ends the simulation: running jobs keep the work they have done. */
+  close(): void {
+    for (const j of [...this.running]) {
+      this.settle(j, 'clean');
+      j.allocatedGpuSeconds += (this.now - j.allocStartSeconds) * j.gpus;
+    }
+  }
+
+  // ---- failures -------------------------------------------------------------------------
+
+  /** Starts the failure and planned-maintenance processes. */
+  startFailures(): void {
+    const f = this.options.failures;
+    const nodes = this.topology.nodes.length;
+    const rate = nodeFailureRatePerSecond(f) * nodes;
+    if (rate > 0) {
+      const next = (): void => {
+        this.kernel.schedule(this.rngFailures.exponential(1 / rate), () => {
+          this.failNode(this.rngFailures.int(0, nodes - 1), drawCategory(this.rngFailures));
+          next();
+        }, URGENT);
+      };
+      next();
+    }
+    const plannedRate = f.plannedInterruptionsPerDay / 86_400;
+    if (plannedRate > 0) {
+      const next = (): void => {
+        this.kernel.schedule(this.rngFailures.exponential(1 / plannedRate), () => { this.plannedMaintenance(); next(); }, URGENT);
+      };
+      next();
+    }
+  }
+
+  /** A failure of `category` on `node`; nodes already down (or not rented now) do not fail again. */
+  failNode(node: number, category: FailureCategory): void {
+    if (this.nodeUp[node] !== 1) return;
+    const hw = isHardware(category);
+    if (hw) {
+      this.nodeUp[node] = 0;
+      this.free.take(node);
+      if (this.spares.delete(node)) { /* a spare failed: the pool shrinks until repair */ }
+      this.kernel.schedule(drawRepairSeconds(this.options.failures, this.rngFailures), () => this.repair(node));
+    }
+    const ji = this.nodeJob[node]!;
+    if (ji < 0) { if (hw) this.markDirty(); return; }
+    const j = this.jobs[ji]!;
+    this.unexpected++;
+    j.interruptions++;
+    this.interruptionsByCategory.set(category.id, (this.interruptionsByCategory.get(category.id) ?? 0) + 1);
+    this.interrupt(j, node, hw);
+  }
+
+  private interrupt(j: JobState, node: number, nodeLost: boolean): void {
+    const replica = j.spec.recovery === 'replica' && j.replicas > 1;
+    const spare = nodeLost && j.gpus >= this.options.spareMinGpus ? nearestSpare(this.topology, this.spares, node) : undefined;
+    if (spare !== undefined) {
+      this.spares.delete(spare);
+      this.spareSwaps++;
+      const idx = this.byId.get(j.spec.id)!;
+      j.nodes[j.nodes.indexOf(node)] = spare;
+      this.nodeJob[node] = -1;
+      this.nodeJob[spare] = idx;
+    }
+    if (replica) {
+      this.integrate(j);
+      j.missingReplicas++;
+      j.restarts++;
+      this.scheduleFinish(j);
+      // A replica rejoins after recovery, once it has a healthy node again (spare or repair).
+      if (!nodeLost || spare !== undefined) this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas), () => this.rejoin(j));
+      return;
+    }
+    j.restarts++;
+    if (!nodeLost || spare !== undefined) {
+      this.settle(j, 'unexpected');
+      this.beginSegment(j, this.recoverySeconds(j, j.gpus));
+      return;
+    }
+    this.stop(j, 'unexpected');
+    this.enqueue(j);
+  }
+
+  private rejoin(j: JobState): void {
+    if (j.status !== 'running' || j.missingReplicas === 0) return;
+    this.integrate(j);
+    j.missingReplicas--;
+    this.scheduleFinish(j);
+  }
+
+  private repair(node: number): void {
+    this.nodeUp[node] = 1;
+    const ji = this.nodeJob[node]!;
+    if (ji >= 0) {
+      // Replica mode kept the node; its replica restarts on it now.
+      const j = this.jobs[ji]!;
+      this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas) - this.options.failures.detectionSeconds, () => this.rejoin(j));
+      return;
+    }
+    if (this.spares.size < this.spareTarget && !this.topology.nodes[node]!.rented) this.spares.add(node);
+    else { this.free.release(node); this.idleSince[node] = this.now; }
+    this.markDirty();
+  }
+
+  /** Planned maintenance (firmware, kernel): the largest training job checkpoints, then restarts. */
+  private plannedMaintenance(): void {
+    let target: JobState | undefined;
+    for (const j of this.running) if (j.spec.checkpoints && (!target || j.gpus > target.gpus)) target = j;
+    if (!target || this.now < target.segStartSeconds) return;
+    this.planned++;
+    if (target.spec.recovery === 'replica' && target.replicas > 1) {
+      this.integrate(target);
+      target.segStartSeconds = this.now + this.recoverySeconds(target, target.gpus) - this.options.failures.detectionSeconds;
+      target.integratedToSeconds = target.segStartSeconds;
+      this.scheduleFinish(target);
+      return;
+    }
+    this.settle(target, 'planned');
+    this.beginSegment(target, this.recoverySeconds(target, target.gpus) - this.options.failures.detectionSeconds);
+  }
+}

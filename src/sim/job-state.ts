@@ -1,0 +1,62 @@
+import type { RunningJob } from '../sched/types.ts';
+import type { SimEvent } from './kernel.ts';
+import { workAt, type Segment } from './progress.ts';
+import type { WorkloadJob } from './types.ts';
+
+export type JobStatus = 'future' | 'queued' | 'running' | 'done' | 'cancelled';
+
+/** A job's life in the simulator: where it runs, what it has saved, what it has cost. */
+export class JobState implements Segment {
+  readonly spec: WorkloadJob;
+  readonly gpus: number;
+  status: JobStatus = 'future';
+  nodes: number[] = [];
+  /** Checkpoint interval (Infinity: never saves) and blocking save time. */
+  intervalSeconds = Infinity;
+  saveSeconds = 0;
+  /** Productive compute resumes here (after restart and load). */
+  segStartSeconds = 0;
+  allocStartSeconds = 0;
+  /** Work safe in checkpoints (or, for jobs that stop cleanly, done), seconds at full speed. */
+  savedSeconds = 0;
+  firstStartSeconds: number | undefined;
+  endSeconds: number | undefined;
+  queuedSinceSeconds = 0;
+  firstQueueSeconds: number | undefined;
+  restarts = 0;
+  preemptions = 0;
+  interruptions = 0;
+  allocatedGpuSeconds = 0;
+  productiveGpuSeconds = 0;
+  finishEvent: SimEvent | undefined;
+  spread: { leaves: number; spines: number } | undefined;
+  /** Replica recovery: replicas in the job and how many are out now. */
+  replicas = 1;
+  missingReplicas = 0;
+  /** Replica recovery: time productive work was last integrated. */
+  integratedToSeconds = 0;
+  /** For inference replicas: the service they belong to. */
+  service: string | undefined;
+  runView: RunningJob | undefined;
+
+  constructor(spec: WorkloadJob) {
+    this.spec = spec;
+    this.gpus = spec.nodes * spec.gpusPerNode;
+  }
+
+  /** What the scheduler sees while it runs; lastCheckpointSeconds is read at the cycle's time. */
+  makeRunView(now: () => number): RunningJob {
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    const s = this.spec;
+    this.runView = {
+      id: s.id, tenant: s.tenant, priority: s.priority, kind: s.kind, nodes: s.nodes, gpusPerNode: s.gpusPerNode,
+      submitSeconds: s.submitSeconds, preemptible: s.preemptible, nodeIndices: this.nodes, startSeconds: this.allocStartSeconds,
+      ...(s.estimatedRuntimeSeconds !== undefined ? { estimatedRuntimeSeconds: s.estimatedRuntimeSeconds } : {}),
+      get lastCheckpointSeconds(): number { return workAt(self, now()).lastCheckpointSeconds; },
+    };
+    return this.runView;
+  }
+
+  /** Productive seconds so far, counting unsaved work as done (for reports at the end). */
+  get remainingSeconds(): number { return this.spec.workSeconds - this.savedSeconds; }
+}

@@ -1,0 +1,76 @@
+import type { Engine } from './engine.ts';
+import type { RentPolicy } from './types.ts';
+
+export interface RentStats {
+  gpuSeconds: number;
+  costUsd: number;
+  peakNodes: number;
+  requests: number;
+  released: number;
+}
+
+/**
+ * Renting, as a hook after each scheduling cycle: when the oldest queued job has waited past the
+ * threshold, ask the pool for the nodes the long-waiting jobs need (up to its limit); they come
+ * up after the lead time. Rented nodes idle longer than `idleReleaseSeconds`, and past their
+ * minimum term, go back. Billing runs from arrival to release.
+ */
+export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void } {
+  const stats: RentStats = { gpuSeconds: 0, costUsd: 0, peakNodes: 0, requests: 0, released: 0 };
+  const poolNodes = engine.topology.nodes.filter((n) => n.rented && n.pool === policy.pool.name).map((n) => n.index);
+  const idle = new Set(poolNodes);      // not rented now
+  const arrivedAt = new Map<number, number>();
+  let inFlight = 0;
+  const leadSeconds = policy.pool.leadTimeHours * 3600;
+  const minimumSeconds = policy.pool.minimumHours * 3600;
+  const bill = (node: number): void => {
+    const gpus = engine.topology.nodes[node]!.gpus;
+    const seconds = engine.now - arrivedAt.get(node)!;
+    stats.gpuSeconds += seconds * gpus;
+    stats.costUsd += (seconds / 3600) * gpus * policy.pool.pricePerGpuHourUsd;
+  };
+  const check = (): void => {
+    const now = engine.now;
+    let waitingNodes = 0;
+    for (const j of engine.pending.values()) if (now - j.queuedSinceSeconds > policy.queueWaitThresholdSeconds) waitingNodes += j.spec.nodes;
+    let freeRented = 0;
+    for (const n of arrivedAt.keys()) if (engine.free.isFree(n)) freeRented++;
+    const want = Math.min(waitingNodes - freeRented - inFlight, idle.size);
+    if (want > 0) {
+      const batch = [...idle].slice(0, want);
+      for (const n of batch) idle.delete(n);
+      inFlight += batch.length;
+      stats.requests++;
+      engine.kernel.schedule(leadSeconds, () => {
+        inFlight -= batch.length;
+        for (const n of batch) {
+          arrivedAt.set(n, engine.now);
+          engine.nodeUp[n] = 1;
+          engine.free.release(n);
+          engine.idleSince[n] = engine.now;
+        }
+        stats.peakNodes = Math.max(stats.peakNodes, arrivedAt.size);
+        engine.markDirty();
+      });
+    }
+    if (waitingNodes === 0) {
+      for (const [n, at] of arrivedAt) {
+        if (engine.free.isFree(n) && now - engine.idleSince[n]! >= policy.idleReleaseSeconds && now - at >= minimumSeconds) {
+          bill(n);
+          arrivedAt.delete(n);
+          engine.free.take(n);
+          engine.nodeUp[n] = 0;
+          idle.add(n);
+          stats.released++;
+        }
+      }
+    }
+  };
+  engine.afterCycle.push(check);
+  // Idle nodes must go back even when nothing else happens: check hourly.
+  const hourly = (): void => { check(); if (engine.now + 3600 < engine.horizonSeconds) engine.kernel.schedule(3600, hourly); };
+  engine.kernel.schedule(3600, hourly);
+  // Bills nodes still rented at the end of the run.
+  const finish = (): void => { for (const n of arrivedAt.keys()) bill(n); arrivedAt.clear(); };
+  return { stats, finish };
+}

@@ -1,0 +1,117 @@
+import { FAILURE_CATEGORIES } from '../catalog/reliability.ts';
+import type { Engine } from './engine.ts';
+import type { RentStats } from './rent.ts';
+import type { ServiceStats } from './services.ts';
+import { SIZE_CLASSES, sizeClassOf, summarize, type Summary } from './stats.ts';
+import type { RejectedJob, SimOptions, Workload } from './types.ts';
+
+export interface JobReport {
+  readonly id: string;
+  readonly kind: string;
+  readonly tenant: string;
+  readonly gpus: number;
+  /** Productive training time over time since first start (training jobs; null otherwise). */
+  readonly ettr: number | null;
+  readonly restarts: number;
+  readonly preemptions: number;
+  /** Submit to first start; null if it never started. */
+  readonly queueSeconds: number | null;
+  /** Submit to finish; null if unfinished at the end. */
+  readonly completionSeconds: number | null;
+  /** Leaf and spine domains of its first placement. */
+  readonly spread: { readonly leaves: number; readonly spines: number } | null;
+}
+
+export interface SimReport {
+  readonly workload: string;
+  readonly policy: string;
+  readonly seed: number;
+  readonly days: number;
+  readonly gpus: number;
+  readonly events: number;
+  readonly schedulingCycles: number;
+  /** Filled in by the edge that measured it (0 from the pure core). */
+  wallSeconds: number;
+  readonly utilization: { readonly allocated: number; readonly productive: number };
+  readonly interruptions: {
+    readonly unexpected: number; readonly planned: number;
+    readonly byCategory: Record<string, number>; readonly perDay: Record<string, number>;
+  };
+  readonly preemptions: number;
+  readonly checkpointMinutes: number | 'auto';
+  readonly training: readonly { readonly id: string; readonly gpus: number; readonly ettr: number; readonly goodput: number; readonly checkpointIntervalSeconds: number; readonly restarts: number }[];
+  readonly sizeClasses: readonly { readonly name: string; readonly jobs: number; readonly finished: number; readonly queueSeconds: Summary; readonly completionSeconds: Summary }[];
+  readonly spares: { readonly target: number; readonly carvedFromFleet: number; readonly addedBeyondFleet: number; readonly swaps: number };
+  readonly rented: { readonly gpuHours: number; readonly costUsd: number; readonly peakNodes: number };
+  readonly services: readonly { readonly id: string; readonly demandServed: number; readonly meanReplicas: number; readonly peakReplicas: number }[];
+  readonly rejected: readonly RejectedJob[];
+  readonly jobs: readonly JobReport[];
+}
+
+export interface ReportInput {
+  readonly engine: Engine;
+  readonly workload: Workload;
+  readonly options: SimOptions;
+  readonly rejected: readonly RejectedJob[];
+  readonly services: readonly ServiceStats[];
+  readonly rent: RentStats | undefined;
+  readonly spares: SimReport['spares'];
+  readonly ownedGpus: number;
+}
+
+export function buildReport(r: ReportInput): SimReport {
+  const { engine, options } = r;
+  const horizon = engine.horizonSeconds;
+  const rentedGpuSeconds = r.rent?.gpuSeconds ?? 0;
+  const capacity = r.ownedGpus * horizon + rentedGpuSeconds;
+  let allocated = 0;
+  let productive = 0;
+  const jobs: JobReport[] = [];
+  const training: SimReport['training'][number][] = [];
+  for (const j of engine.jobs) {
+    allocated += j.allocatedGpuSeconds;
+    productive += j.productiveGpuSeconds;
+    if (j.spec.kind === 'serve') continue; // replicas are summarised per service
+    const isTraining = j.spec.checkpoints && j.firstStartSeconds !== undefined;
+    const since = (j.endSeconds ?? horizon) - (j.firstStartSeconds ?? horizon);
+    const ettr = isTraining && since > 0 ? Math.min(1, j.savedSeconds / since) : null;
+    if (isTraining && ettr !== null) {
+      training.push({ id: j.spec.id, gpus: j.gpus, ettr, goodput: j.allocatedGpuSeconds > 0 ? j.productiveGpuSeconds / j.allocatedGpuSeconds : 0, checkpointIntervalSeconds: j.intervalSeconds, restarts: j.restarts });
+    }
+    jobs.push({
+      id: j.spec.id, kind: j.spec.kind, tenant: j.spec.tenant, gpus: j.gpus, ettr, restarts: j.restarts, preemptions: j.preemptions,
+      queueSeconds: j.firstQueueSeconds ?? null,
+      completionSeconds: j.status === 'done' && j.endSeconds !== undefined ? j.endSeconds - j.spec.submitSeconds : null,
+      spread: j.spread ?? null,
+    });
+  }
+  const byCategory: Record<string, number> = {};
+  const perDay: Record<string, number> = {};
+  for (const c of FAILURE_CATEGORIES) {
+    const n = engine.interruptionsByCategory.get(c.id) ?? 0;
+    byCategory[c.id] = n;
+    perDay[c.id] = n / options.days;
+  }
+  const sizeClasses = SIZE_CLASSES.map((c) => {
+    const inClass = jobs.filter((j) => sizeClassOf(j.gpus) === c.name);
+    return {
+      name: c.name, jobs: inClass.length, finished: inClass.filter((j) => j.completionSeconds !== null).length,
+      queueSeconds: summarize(inClass.flatMap((j) => (j.queueSeconds === null ? [] : [j.queueSeconds]))),
+      completionSeconds: summarize(inClass.flatMap((j) => (j.completionSeconds === null ? [] : [j.completionSeconds]))),
+    };
+  }).filter((c) => c.jobs > 0);
+  const services = r.services.map((s) => ({
+    id: s.id, demandServed: s.demandTokens > 0 ? s.servedTokens / s.demandTokens : 1,
+    meanReplicas: s.replicaSecondsServing / horizon, peakReplicas: s.peakReplicas,
+  }));
+  return {
+    workload: r.workload.name, policy: options.policy, seed: options.seed, days: options.days, gpus: r.ownedGpus,
+    events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0,
+    utilization: { allocated: capacity > 0 ? allocated / capacity : 0, productive: capacity > 0 ? productive / capacity : 0 },
+    interruptions: { unexpected: engine.unexpected, planned: engine.planned, byCategory, perDay },
+    preemptions: engine.preemptions, checkpointMinutes: options.checkpointMinutes,
+    training, sizeClasses, spares: r.spares,
+    rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
+    services, rejected: r.rejected, jobs,
+  };
+}
