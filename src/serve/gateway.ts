@@ -1,0 +1,194 @@
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GatewayError, badRequest, sendError } from './errors.ts';
+import { forward } from './proxy.ts';
+import { ReplicaPool, type ReplicaInput, type RoutingPolicy } from './pool.ts';
+import { parseChatRequest } from './request.ts';
+import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
+import { checkReplicas } from './health.ts';
+import { LoadMeter } from './load-meter.ts';
+
+export interface GatewayOptions {
+  readonly replicas?: readonly ReplicaInput[];
+  readonly routing?: RoutingPolicy;
+  /** Completion budget assumed when a request gives no max_tokens (routing and rate limits). */
+  readonly defaultMaxTokens?: number;
+  readonly maxBodyBytes?: number;
+  /** Limits per tenant; key '*' applies to tenants not listed. */
+  readonly tenantLimits?: Readonly<Record<string, TenantLimits>>;
+  /** API key -> tenant. With requireApiKey, other keys get 401. */
+  readonly apiKeys?: Readonly<Record<string, string>>;
+  readonly requireApiKey?: boolean;
+  readonly healthCheckIntervalMs?: number;
+  readonly healthPath?: string;
+  readonly firstByteTimeoutMs?: number;
+  /** Replicas tried per request before giving up (retries happen only before the first token). */
+  readonly maxAttempts?: number;
+  readonly upstreamApiKey?: string;
+  readonly nowMs?: () => number;
+}
+
+/**
+ * The OpenAI-compatible chat gateway: POST /v1/chat/completions (streaming and not),
+ * GET /v1/models, GET /health, GET /v1/gateway/stats. Plain node:http (no framework) keeps
+ * the added latency small; every failure is an OpenAI-style error object, never a crash.
+ */
+export class Gateway {
+  readonly pool: ReplicaPool;
+  readonly limiter: TenantLimiter;
+  readonly meter: LoadMeter;
+  readonly server: http.Server;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey'>> & GatewayOptions;
+  private healthTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: GatewayOptions = {}) {
+    this.o = {
+      routing: 'least-tokens', defaultMaxTokens: 256, maxBodyBytes: 1 << 20, requireApiKey: false, healthCheckIntervalMs: 2000,
+      healthPath: '/v1/models', firstByteTimeoutMs: 60_000, maxAttempts: 3, nowMs: () => Date.now(), ...options,
+    };
+    this.pool = new ReplicaPool(options.replicas ?? []);
+    const limits = options.tenantLimits ?? {};
+    this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
+    this.meter = new LoadMeter(this.o.nowMs);
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 10_000;
+    this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
+  }
+
+  /** Listens (127.0.0.1 by default) and starts health checks; resolves with the bound port. */
+  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((ok, fail) => { this.server.once('error', fail); this.server.listen(port, host, () => { this.server.off('error', fail); ok(); }); });
+    if (this.o.healthCheckIntervalMs > 0) {
+      this.healthTimer = setInterval(() => { void this.checkHealth(); }, this.o.healthCheckIntervalMs);
+      this.healthTimer.unref();
+    }
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** One round of health checks over every replica. */
+  checkHealth(): Promise<void> {
+    return checkReplicas(this.pool.all(), this.o.healthPath, Math.min(2000, this.o.healthCheckIntervalMs || 2000), this.agent);
+  }
+
+  async close(): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.server.closeAllConnections();
+    await new Promise<void>((ok) => this.server.close(() => ok()));
+    this.agent.destroy();
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      routing: this.o.routing,
+      models: this.pool.models().map((m) => ({ model: m, ...this.meter.snapshot(m), inflight: this.pool.replicasOf(m).reduce((s, r) => s + r.inflight, 0) })),
+      replicas: this.pool.all().map((r) => ({ ...r })),
+      tenants: Object.fromEntries(this.limiter.usage),
+    };
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
+    try {
+      if (route === 'POST /v1/chat/completions') { this.chat(req, res).catch(fail); return; }
+      if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'gigafactory' })) }); return; }
+      if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
+      if (route === 'GET /v1/gateway/stats') { json(res, 200, this.stats()); return; }
+      const known = ['/v1/chat/completions', '/v1/models', '/health', '/v1/gateway/stats'].includes(path ?? '');
+      throw new GatewayError(known ? 405 : 404, 'invalid_request_error', known ? `${req.method} is not allowed on ${path}` : `no route ${req.method} ${path}; the gateway serves POST /v1/chat/completions and GET /v1/models`, { code: known ? 'method_not_allowed' : 'unknown_url' });
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private tenantOf(req: IncomingMessage): string {
+    const auth = req.headers.authorization;
+    const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const mapped = key !== undefined ? this.o.apiKeys?.[key] : undefined;
+    if (this.o.requireApiKey && mapped === undefined) {
+      throw new GatewayError(401, 'invalid_request_error', 'missing or unknown API key; send Authorization: Bearer <key>', { code: 'invalid_api_key' });
+    }
+    const header = req.headers['x-tenant'];
+    return mapped ?? (typeof header === 'string' && header ? header : key ? `key:${key.slice(0, 8)}` : 'anonymous');
+  }
+
+  private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const tenant = this.tenantOf(req);
+    const raw = await readBody(req, this.o.maxBodyBytes);
+    if (raw === null) return; // client went away mid-body
+    const chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
+    const served = this.pool.models();
+    if (!served.includes(chat.model)) {
+      throw new GatewayError(404, 'not_found_error', `model "${chat.model}" is not served here; served models: ${served.join(', ') || '(none)'}`, { param: 'model', code: 'model_not_found' });
+    }
+    const reserved = chat.promptTokensEstimate + chat.maxTokens;
+    const wait = this.limiter.admit(tenant, reserved);
+    if (wait > 0) {
+      throw new GatewayError(429, 'rate_limit_error', `tenant "${tenant}" is over its rate limit; retry in ${Math.ceil(wait)} s`, { code: 'rate_limit_exceeded', headers: { 'retry-after': String(Math.ceil(wait)) } });
+    }
+    const tried = new Set<string>();
+    const failures: string[] = [];
+    this.meter.requestStarted(chat.model);
+    try {
+      for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
+        const replica = this.pool.pick(chat.model, this.o.routing, chat.prefix, tried);
+        if (!replica) break;
+        tried.add(replica.id);
+        replica.outstandingTokens += reserved;
+        replica.inflight++;
+        const r = await forward(replica, chat, raw, res, { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) })
+          .finally(() => { replica.outstandingTokens -= reserved; replica.inflight--; });
+        if (r.kind === 'retry') {
+          replica.failures++;
+          if (r.replicaDown) { replica.healthy = false; replica.reason = `request failed: ${r.reason}`; }
+          failures.push(`${replica.url}: ${r.reason}`);
+          continue;
+        }
+        replica.served++;
+        const prompt = r.kind === 'done' && r.promptTokens !== undefined ? r.promptTokens : chat.promptTokensEstimate;
+        this.limiter.settle(tenant, reserved, prompt, r.completionTokens);
+        this.meter.tokensServed(chat.model, r.completionTokens);
+        return;
+      }
+      this.limiter.settle(tenant, reserved, 0, 0);
+      const reason = failures.length ? `all attempts failed: ${failures.join('; ')}` : this.pool.unavailableReason(chat.model);
+      throw new GatewayError(503, 'service_unavailable', reason, { code: 'no_healthy_replica' });
+    } finally {
+      this.meter.requestFinished(chat.model);
+    }
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Reads a request body up to `limit` bytes; null if the client aborts (a truncated body). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit && !done) {
+        done = true;
+        reject(new GatewayError(413, 'invalid_request_error', `request body over ${limit} bytes`, { code: 'request_too_large' }));
+        req.resume();
+        return;
+      }
+      if (!done) chunks.push(c);
+    });
+    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
+    req.on('close', () => { if (!done) { done = true; resolve(null); } });
+  });
+}
+
+export { badRequest };

@@ -1,0 +1,101 @@
+/**
+ * The replicas behind the gateway, per served model, and how a request picks one.
+ * - least-tokens (default): the healthy replica with the fewest outstanding tokens (prompt
+ *   estimate + completion budget of requests in flight); ties go to the fewest requests.
+ * - prefix: rendezvous hashing of the prompt prefix over healthy replicas, so one
+ *   conversation keeps hitting the replica whose KV/prefix cache holds it; falls back to
+ *   least-tokens when the preferred replica is loaded far above the others.
+ */
+export type RoutingPolicy = 'least-tokens' | 'prefix';
+export const ROUTING_POLICIES: readonly RoutingPolicy[] = ['least-tokens', 'prefix'];
+
+export interface Replica {
+  readonly id: string;
+  readonly model: string;
+  /** Base URL, e.g. http://127.0.0.1:8001 (the gateway appends /v1/...). */
+  readonly url: string;
+  healthy: boolean;
+  /** Why the replica is out of rotation (last failed check or request). */
+  reason: string;
+  outstandingTokens: number;
+  inflight: number;
+  served: number;
+  failures: number;
+}
+
+export interface ReplicaInput {
+  readonly url: string;
+  readonly model: string;
+  readonly id?: string;
+}
+
+/** FNV-1a, 32-bit: cheap and stable for rendezvous hashing. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return h >>> 0;
+}
+
+export class ReplicaPool {
+  private readonly byModel = new Map<string, Replica[]>();
+
+  constructor(replicas: readonly ReplicaInput[] = []) {
+    this.setReplicas(replicas);
+  }
+
+  /**
+   * Replaces the replica set (discovery calls this as replicas come and go). Replicas with an
+   * unchanged id keep their counters and health, so requests in flight stay accounted.
+   */
+  setReplicas(inputs: readonly ReplicaInput[]): void {
+    const old = new Map(this.all().map((r) => [r.id, r]));
+    this.byModel.clear();
+    for (const i of inputs) {
+      const id = i.id ?? `${i.model}@${i.url}`;
+      const prev = old.get(id);
+      const r: Replica = prev && prev.url === i.url && prev.model === i.model ? prev
+        : { id, model: i.model, url: i.url.replace(/\/+$/, ''), healthy: true, reason: '', outstandingTokens: 0, inflight: 0, served: 0, failures: 0 };
+      const list = this.byModel.get(i.model) ?? [];
+      list.push(r);
+      this.byModel.set(i.model, list);
+    }
+  }
+
+  models(): string[] {
+    return [...this.byModel.keys()].sort();
+  }
+
+  all(): Replica[] {
+    return [...this.byModel.values()].flat();
+  }
+
+  replicasOf(model: string): readonly Replica[] {
+    return this.byModel.get(model) ?? [];
+  }
+
+  /** Picks a healthy replica of `model` not in `exclude`; undefined when none is left. */
+  pick(model: string, policy: RoutingPolicy, prefix: string, exclude: ReadonlySet<string>): Replica | undefined {
+    const candidates = this.replicasOf(model).filter((r) => r.healthy && !exclude.has(r.id));
+    if (candidates.length === 0) return undefined;
+    let least = candidates[0]!;
+    for (const r of candidates) {
+      if (r.outstandingTokens < least.outstandingTokens || (r.outstandingTokens === least.outstandingTokens && r.inflight < least.inflight)) least = r;
+    }
+    if (policy !== 'prefix' || prefix.length === 0) return least;
+    let best = candidates[0]!;
+    let bestScore = -1;
+    for (const r of candidates) {
+      const score = hash(`${r.id}|${prefix}`);
+      if (score > bestScore) { bestScore = score; best = r; }
+    }
+    // Affinity yields when it would pile work on one replica (2x the least loaded + a slack).
+    return best.outstandingTokens > 2 * least.outstandingTokens + 4096 ? least : best;
+  }
+
+  /** Why no replica can take a request for `model` (for the 503 message). */
+  unavailableReason(model: string): string {
+    const list = this.replicasOf(model);
+    if (list.length === 0) return `model "${model}" has no replicas`;
+    return `no healthy replica of "${model}": ${list.map((r) => `${r.url} (${r.reason || 'unhealthy'})`).join('; ')}`;
+  }
+}

@@ -1,0 +1,137 @@
+import http from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { CHARS_PER_TOKEN, type ChatRequest } from './request.ts';
+import { SseParser, type SseEvent } from './sse.ts';
+import type { Replica } from './pool.ts';
+
+/** How one attempt on one replica ended. */
+export type AttemptResult =
+  | { readonly kind: 'done'; readonly promptTokens?: number; readonly completionTokens: number }
+  /** Failed before anything reached the client: safe to try another replica. */
+  | { readonly kind: 'retry'; readonly reason: string; readonly replicaDown: boolean }
+  /** Failed after text reached the client: the stream was closed with an error event. */
+  | { readonly kind: 'broken'; readonly reason: string; readonly completionTokens: number }
+  | { readonly kind: 'client-gone'; readonly completionTokens: number };
+
+export interface ProxyOptions {
+  readonly agent: http.Agent;
+  /** Time allowed from sending the request to the upstream's response headers. */
+  readonly firstByteTimeoutMs: number;
+  readonly upstreamApiKey?: string;
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
+
+/**
+ * Sends one chat request to one replica and relays the answer. Streaming: events are held
+ * back until the first one carrying text, so a replica that dies before its first token can
+ * be retried elsewhere without the client seeing anything twice; after that, bytes pass
+ * through as they arrive. A client that disconnects cancels the upstream request.
+ */
+export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ServerResponse, opts: ProxyOptions): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let completionTokens = 0;
+    let sentToClient = false;
+    const finish = (r: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      res.off('close', onClientClose);
+      resolve(r);
+    };
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': body.length, accept: chat.stream ? 'text/event-stream' : 'application/json' };
+    if (opts.upstreamApiKey) headers.authorization = `Bearer ${opts.upstreamApiKey}`;
+    const up = http.request(`${replica.url}/v1/chat/completions`, { method: 'POST', agent: opts.agent, headers });
+    const onClientClose = () => {
+      if (res.writableFinished) return;
+      up.destroy();
+      finish({ kind: 'client-gone', completionTokens });
+    };
+    res.on('close', onClientClose);
+    const timer = setTimeout(() => up.destroy(new Error(`no response within ${opts.firstByteTimeoutMs} ms`)), opts.firstByteTimeoutMs);
+    up.on('error', (e) => {
+      clearTimeout(timer);
+      if (sentToClient) { closeBroken(res, e.message); finish({ kind: 'broken', reason: e.message, completionTokens }); }
+      else finish({ kind: 'retry', reason: e.message, replicaDown: true });
+    });
+    up.on('response', (ur) => {
+      clearTimeout(timer);
+      const status = ur.statusCode ?? 502;
+      if (status >= 500 || status === 429) {
+        ur.resume();
+        finish({ kind: 'retry', reason: `HTTP ${status} from ${replica.url}`, replicaDown: false });
+        return;
+      }
+      if (status >= 400 || !chat.stream) { relayWhole(ur, status, res, finish); return; }
+      const parser = new SseParser();
+      let held: SseEvent[] = [];
+      let ended = false;
+      ur.setEncoding('utf8');
+      const flush = () => {
+        if (!sentToClient) { res.writeHead(200, SSE_HEADERS); sentToClient = true; }
+        res.write(held.map((e) => e.raw).join(''));
+        held = [];
+      };
+      let promptTokens: number | undefined;
+      let usageCompletion: number | undefined;
+      ur.on('data', (chunk: string) => {
+        for (const ev of parser.push(chunk)) {
+          if (ev.content) completionTokens++;
+          if (ev.usage) { promptTokens = ev.usage.prompt_tokens; usageCompletion = ev.usage.completion_tokens; }
+          held.push(ev);
+          if (sentToClient || ev.content || ev.done || ev.error) flush();
+        }
+      });
+      ur.on('end', () => {
+        ended = true;
+        if (held.length > 0 || !sentToClient) flush();
+        res.end();
+        finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens: usageCompletion ?? completionTokens });
+      });
+      ur.on('close', () => {
+        if (ended || settled) return;
+        if (sentToClient) { closeBroken(res, 'upstream closed the stream'); finish({ kind: 'broken', reason: 'upstream closed mid-stream', completionTokens }); }
+        else finish({ kind: 'retry', reason: `${replica.url} closed the stream before the first token`, replicaDown: false });
+      });
+      ur.on('error', () => { /* 'close' decides */ });
+    });
+    up.end(body);
+  });
+}
+
+/** Non-streaming (or an upstream 4xx): buffer the answer, then send it whole. */
+function relayWhole(ur: http.IncomingMessage, status: number, res: ServerResponse, finish: (r: AttemptResult) => void): void {
+  const chunks: Buffer[] = [];
+  let ended = false;
+  ur.on('data', (c: Buffer) => chunks.push(c));
+  ur.on('error', () => { /* 'close' decides */ });
+  ur.on('end', () => {
+    ended = true;
+    const buf = Buffer.concat(chunks);
+    let promptTokens: number | undefined;
+    let completionTokens = 0;
+    if (status < 400) {
+      try {
+        const j = JSON.parse(buf.toString('utf8')) as { usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: { message?: { content?: unknown } }[] };
+        promptTokens = j.usage?.prompt_tokens;
+        const text = (j.choices ?? []).map((c) => (typeof c?.message?.content === 'string' ? c.message.content : '')).join('');
+        completionTokens = j.usage?.completion_tokens ?? Math.ceil(text.length / CHARS_PER_TOKEN);
+      } catch {
+        finish({ kind: 'retry', reason: 'upstream answered with invalid JSON', replicaDown: false });
+        return;
+      }
+    }
+    if (res.destroyed) { finish({ kind: 'client-gone', completionTokens }); return; }
+    res.writeHead(status, { 'content-type': ur.headers['content-type'] ?? 'application/json', 'content-length': buf.length });
+    res.end(buf);
+    finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens });
+  });
+  ur.on('close', () => { if (!ended) finish({ kind: 'retry', reason: 'upstream closed before the answer was complete', replicaDown: false }); });
+}
+
+/** Ends a stream that already carried text with an OpenAI-style error event (no retry: text was sent). */
+function closeBroken(res: ServerResponse, reason: string): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.write(`data: ${JSON.stringify({ error: { message: `replica failed mid-stream: ${reason}`, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`);
+  res.end();
+}
