@@ -48,4 +48,9 @@ export interface Executor {
   onEvent(listener: (e: ExecutorEvent) => void): void;
   /** Releases resources (timers, child watchers) without killing adopted jobs. */
   close(): Promise<void>;
+  /**
+   * Optional: whether the executor's cluster reports this node usable (Slurm: not DOWN,
+   * DRAINED or not responding). The scheduler skips nodes for which it returns false.
+   */
+  nodeUp?(nodeName: string): boolean;
 }

@@ -136,7 +136,7 @@ export class Reconciler {
     const live = running.filter((r) => !r.cancelRequested);
     const byId = new Map([...queued, ...live].map((j) => [j.id, j]));
     const view = {
-      topology, nodeUp: () => true, quotas: this.o.quotas ?? [],
+      topology, nodeUp: (i: number) => executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true, quotas: this.o.quotas ?? [],
       running: live.map((j): RunningJob => ({ ...toSched(j), nodeIndices: j.nodeIndices, startSeconds: j.startSeconds ?? 0 })),
     };
     // 3. Decide.

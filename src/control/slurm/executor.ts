@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
 import { expandHostlist } from './hostlist.ts';
 import { renderSbatchScript, rankExitFile, rankHeartbeatFile } from './script.ts';
-import { SlurmCli, type SlurmJob } from './slurm-cli.ts';
+import { SlurmCli, type SlurmJob, type SlurmNode } from './slurm-cli.ts';
 
 export interface SlurmExecutorOptions {
   /** slurm.conf of the cluster (absent: SLURM_CONF or Slurm's default). */
@@ -34,6 +34,9 @@ const ACTIVE = new Set(['RUNNING', 'COMPLETING', 'STOPPED', 'SIGNALING', 'STAGE_
 /** Terminal states that mean the hardware failed, not the job: requeue from checkpoint. */
 const INFRA_FAILURE = new Set(['NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED']);
 const HEARTBEAT_EVENT_MS = 5000;
+const NODES_POLL_MS = 1000;
+
+export const isNodeDown = (n: SlurmNode): boolean => /down|drain|fail|unknown|future/.test(n.state) || n.flags.some((f) => /DRAIN|NOT_RESPONDING|FAIL|POWERED_DOWN/i.test(f));
 
 const key = (jobId: string, attempt: number): string => `${jobId}#${attempt}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +48,9 @@ export class SlurmExecutor implements Executor {
   private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private polling = false;
+  /** Nodes Slurm reports unusable, from the latest sinfo (refreshed about once a second). */
+  private downNodes = new Set<string>();
+  private nodesReadMs = 0;
 
   constructor(private readonly options: SlurmExecutorOptions = {}) {
     this.cli = new SlurmCli({ confPath: options.confPath });
@@ -105,6 +111,16 @@ export class SlurmExecutor implements Executor {
     return true;
   }
 
+  /** False for nodes Slurm reports DOWN, DRAINED, failing or not responding (the scheduler skips them). */
+  nodeUp(nodeName: string): boolean {
+    return !this.downNodes.has(nodeName);
+  }
+
+  private async refreshNodes(): Promise<void> {
+    this.nodesReadMs = Date.now();
+    this.downNodes = new Set((await this.cli.nodes()).filter(isNodeDown).map((n) => n.name));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.attempts.clear();
@@ -112,9 +128,11 @@ export class SlurmExecutor implements Executor {
 
   /** 1. one squeue for all attempts; 2. newly running; 3. heartbeats; 4. ends. */
   private async poll(): Promise<void> {
-    if (this.polling || this.attempts.size === 0) return;
+    if (this.polling) return;
     this.polling = true;
     try {
+      if (Date.now() - this.nodesReadMs >= NODES_POLL_MS) await this.refreshNodes();
+      if (this.attempts.size === 0) return;
       // 1. One snapshot of every job (an unreachable controller: try again next tick).
       const jobs = new Map((await this.cli.jobs()).map((j) => [j.jobId, j]));
       const nowMs = Date.now();
@@ -199,8 +217,8 @@ export class SlurmExecutor implements Executor {
   private async lostNode(j: SlurmJob): Promise<string | undefined> {
     const names = expandHostlist(j.nodes);
     try {
-      const down = new Set((await this.cli.nodes()).filter((n) => /down|drain|fail|not_responding/.test(`${n.state} ${n.flags.join(' ').toLowerCase()}`)).map((n) => n.name));
-      return names.find((n) => down.has(n)) ?? names[0];
+      await this.refreshNodes();
+      return names.find((n) => this.downNodes.has(n)) ?? names[0];
     } catch {
       return names[0];
     }

@@ -58,6 +58,9 @@ export interface SlurmNode {
   readonly state: string;
   readonly flags: readonly string[];
   readonly reason: string;
+  /** Configured GRES, e.g. `gpu:h100:8`. */
+  readonly gres: string;
+  readonly partitions: readonly string[];
 }
 
 export interface SlurmCliOptions {
@@ -97,6 +100,11 @@ export class SlurmCli {
         if (code !== 0 && UNREACHABLE.test(stderr)) {
           reject(new SlurmUnavailableError(`Slurm controller unreachable (${this.confPath ?? 'default slurm.conf'}): ${stderr.trim().split('\n')[0]}`,
             'start munged and slurmctld (scripts/slurm-cluster.sh up DIR for a cluster on this machine) or set SLURM_CONF to your cluster\'s slurm.conf'));
+          return;
+        }
+        if (code !== 0 && /Could not establish a configuration source|Unable to process configuration file|Can't open .*slurm\.conf/i.test(stderr)) {
+          reject(new SlurmUnavailableError(`no usable Slurm configuration (${this.confPath ?? 'SLURM_CONF unset'}): ${cleanMessage(stderr).split('; ').pop() ?? ''}`,
+            'set SLURM_CONF (or --slurm-conf) to the cluster\'s slurm.conf; for a cluster on this machine: gigafactory slurm up FLEET --dir DIR'));
           return;
         }
         resolve({ stdout, stderr, code });
@@ -139,7 +147,14 @@ export class SlurmCli {
     return (doc.nodes ?? []).map((n) => ({
       name: str(n['name']), state: str(n['state']).toLowerCase(),
       flags: Array.isArray(n['state_flags']) ? (n['state_flags'] as unknown[]).map(String) : [], reason: str(n['reason']),
+      gres: str(n['gres']), partitions: Array.isArray(n['partitions']) ? (n['partitions'] as unknown[]).map(String) : [],
     }));
+  }
+
+  /** `scontrol show topology` text (empty without topology/tree). */
+  async topology(): Promise<string> {
+    const r = await this.run('scontrol', ['show', 'topology']);
+    return r.code === 0 ? r.stdout : '';
   }
 
   /** Rejects with SlurmUnavailableError unless slurmctld answers. */

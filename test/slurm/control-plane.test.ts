@@ -1,0 +1,130 @@
+// The control plane (store, reconciler, Gigafactory's scheduler) running jobs on a real Slurm
+// cluster: a 2-node GPU gang's environment, cancel, and a node failing mid-run with the job
+// requeued and restarted from its checkpoint. Each test is bounded by waitFor's deadline.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../src/control/server.ts';
+import { parseJobSpec } from '../../src/control/job-spec.ts';
+import { attemptLogDir } from '../../src/control/reconciler.ts';
+import { SlurmExecutor } from '../../src/control/slurm/executor.ts';
+import { readSlurmTopology } from '../../src/control/slurm/cluster-topology.ts';
+import type { JobRecord } from '../../src/control/store/types.ts';
+import { slurmMissing, useCluster } from './cluster-hooks.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+if (slurmMissing !== false) {
+  test('Slurm control plane', { skip: slurmMissing }, () => undefined);
+} else {
+  const cluster = useCluster();
+
+  async function withControlPlane(fn: (cp: ControlPlane, dir: string, submit: (spec: Record<string, unknown>) => Promise<JobRecord>) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-cp-'));
+    const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
+    const cp = await startControlPlane({ dataDir: join(dir, 'data'), port: 0, executor, topology: await readSlurmTopology(executor.cli), tickMs: 100 });
+    const submit = async (spec: Record<string, unknown>) => {
+      const { job } = await cp.store.submitJob({ tenant: 'test', spec: parseJobSpec({ workdir: dir, ...spec }), submitSeconds: Date.now() / 1000 });
+      cp.reconciler.kick();
+      return job;
+    };
+    try {
+      await fn(cp, dir, submit);
+    } finally {
+      await cp.close();
+      await executor.cli.scancel((await executor.cli.jobs()).filter((j) => j.state === 'RUNNING' || j.state === 'PENDING').map((j) => j.jobId)).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const ended = (cp: ControlPlane, id: string) => async () => {
+    const j = await cp.store.getJob(id);
+    return j && ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
+  };
+
+  test('a 2-node job gets 8 GPUs per node on the nodes Gigafactory\'s scheduler chose, one rendezvous', async () => {
+    await withControlPlane(async (cp, dir, submit) => {
+      const job = await submit({
+        name: 'env', nodes: 2, ranks_per_node: 2, gpus_per_node: 8,
+        command: ['/bin/sh', '-c', 'env | grep -E "^(RANK|WORLD_SIZE|NODE_RANK|GF_NODE_NAME|CUDA_VISIBLE_DEVICES|MASTER_ADDR|MASTER_PORT|GF_JOB_ID)=" | sort > "env.$RANK"'],
+      });
+      const done = await waitFor('the job to end', ended(cp, job.id));
+      assert.equal(done.state, 'succeeded', done.reason);
+      const [attempt] = await cp.store.listAttempts(job.id);
+      const chosen = attempt!.nodeIndices.map((i) => cp.topology.nodes[i]!.name);
+      assert.equal(new Set(chosen).size, 2);
+      const envs = [0, 1, 2, 3].map((r) => Object.fromEntries(readFileSync(join(dir, `env.${r}`), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
+      for (const [rank, env] of envs.entries()) {
+        assert.equal(env['RANK'], String(rank));
+        assert.equal(env['WORLD_SIZE'], '4');
+        assert.equal(env['GF_JOB_ID'], job.id);
+        assert.equal(env['CUDA_VISIBLE_DEVICES']!.split(',').length, 8);
+        assert.equal(env['GF_NODE_NAME'], chosen[Number(env['NODE_RANK'])], 'rank runs on the node the scheduler chose');
+      }
+      assert.equal(new Set(envs.map((e) => `${e['MASTER_ADDR']}:${e['MASTER_PORT']}`)).size, 1);
+    });
+  });
+
+  test('cancel: the Slurm job is cancelled and the job ends cancelled', async () => {
+    await withControlPlane(async (cp, dir, submit) => {
+      const job = await submit({ name: 'long', nodes: 1, command: ['/bin/sh', '-c', 'echo $$ > pid; exec sleep 120'] });
+      await waitFor('the rank to start', async () => (existsSync(join(dir, 'pid')) ? true : undefined));
+      await cp.store.requestCancel(job.id, Date.now() / 1000);
+      cp.reconciler.kick();
+      const done = await waitFor('the job to end', ended(cp, job.id));
+      assert.equal(done.state, 'cancelled');
+      const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+      await waitFor('the rank process to exit', async () => (existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8')) ? undefined : true), 10_000);
+    });
+  });
+
+  test('a node set DOWN mid-run fails the attempt (NODE_FAIL); the job restarts from its checkpoint and finishes', async () => {
+    await withControlPlane(async (cp, _dir, submit) => {
+      // Rank 0 checkpoints its step counter every step; a restart resumes from it.
+      const train = [
+        'step=$(cat "$GF_CHECKPOINT_DIR/step" 2>/dev/null || echo 0)',
+        'echo "attempt $GF_ATTEMPT resumes at step $step"',
+        'while [ "$step" -lt 40 ]; do step=$((step + 1)); sleep 0.1',
+        '  if [ "$RANK" = 0 ]; then echo "$step" > "$GF_CHECKPOINT_DIR/step.tmp" && mv "$GF_CHECKPOINT_DIR/step.tmp" "$GF_CHECKPOINT_DIR/step"; fi',
+        'done; echo "done at step $step"',
+      ].join('\n');
+      const job = await submit({ name: 'train', nodes: 2, gpus_per_node: 8, max_restarts: 2, command: ['/bin/bash', '-c', train] });
+      const running = await waitFor('a checkpoint past step 5', async () => {
+        const j = await cp.store.getJob(job.id);
+        const ckpt = join(cp.dataDir, 'jobs', job.id, 'checkpoints', 'step');
+        return j?.state === 'running' && existsSync(ckpt) && Number(readFileSync(ckpt, 'utf8')) >= 5 ? j : undefined;
+      });
+      const victim = cp.topology.nodes[running.nodeIndices[1]!]!.name;
+      const env = { ...process.env, SLURM_CONF: cluster.get().confPath };
+      execFileSync('scontrol', ['update', `NodeName=${victim}`, 'State=DOWN', 'Reason=gf-test-node-failure'], { env });
+      try {
+        const done = await waitFor('the job to finish after the restart', ended(cp, job.id), 40_000);
+        assert.equal(done.state, 'succeeded', done.reason);
+        const attempts = await cp.store.listAttempts(job.id);
+        assert.equal(attempts.length, 2);
+        assert.equal(attempts[0]!.outcome, 'failed');
+        assert.match(attempts[0]!.reason ?? '', /NODE_FAIL/);
+        const log2 = readFileSync(join(attemptLogDir(cp.dataDir, job.id, 2), 'rank-0.log'), 'utf8');
+        const resumedAt = Number(/resumes at step (\d+)/.exec(log2)?.[1]);
+        assert.ok(resumedAt >= 5, `attempt 2 resumed from the checkpoint (step ${resumedAt}), not from 0`);
+        assert.match(log2, /done at step 40/);
+      } finally {
+        // The emulated node may already be back (ReturnToService=2): then RESUME is refused.
+        try { execFileSync('scontrol', ['update', `NodeName=${victim}`, 'State=RESUME'], { env, stdio: 'ignore' }); } catch { /* already up */ }
+      }
+    });
+  });
+}
