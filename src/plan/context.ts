@@ -15,6 +15,11 @@ export interface TrainRequest {
   readonly globalBatchTokens?: number;
   /** Tokens to train on. */
   readonly tokens: number;
+  /**
+   * Attention kernels: `flash` (fused, no s^2 scores in memory; FlashAttention/cuDNN, the default since 2023)
+   * or `unfused` (QK^T and PV as batched GEMMs, softmax/mask/dropout over s^2 scores in HBM: Megatron-LM 2021).
+   */
+  readonly attention?: 'flash' | 'unfused';
 }
 
 /** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
@@ -31,6 +36,7 @@ export interface PlanContext {
   readonly attentionBackwardFlopsPerSecond: number;
   readonly hbmBytesPerSecond: number;
   readonly fp8: boolean;
+  readonly flashAttention: boolean;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -46,6 +52,7 @@ export function planContext(req: TrainRequest): PlanContext {
     attentionBackwardFlopsPerSecond: bf16Peak * eff.attentionBackwardFraction,
     hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
     fp8: req.precision === 'fp8',
+    flashAttention: req.attention !== 'unfused',
     layerCache: new Map(),
   };
 }

@@ -20,7 +20,7 @@ export interface Evaluated {
 
 export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number): Evaluated {
   const microbatches = globalBatchSeqs / (l.dp * l.mbs);
-  const memory = memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value);
+  const memory = memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention);
   const step = stepTime(ctx, l, globalBatchSeqs);
   const gpusUsed = layoutGpus(l);
   const tokensPerSecond = (globalBatchSeqs * ctx.seq) / step.stepSeconds;

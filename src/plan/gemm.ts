@@ -34,20 +34,20 @@ export const KERNEL_LAUNCH_SECONDS = 3e-6;
 export const HBM_FRACTION = 0.9;
 
 const HOPPER: GemmEfficiency = {
-  kernelFractionBf16: 0.77, kernelFractionFp8: 0.66, tileM: 128, tileN: 256,
+  kernelFractionBf16: 0.801, kernelFractionFp8: 0.66, tileM: 128, tileN: 256,
   attentionForwardFraction: 0.6, attentionBackwardFraction: 0.45,
   source: {
-    ref: 'cuBLAS 8192^3 GEMMs on H100 SXM (700 W): ~760 TFLOP/s BF16, ~1,300 TFLOP/s FP8 (NVIDIA Transformer Engine and CUTLASS 3 published benchmarks); FlashAttention-3 (Shah et al., 2024): 600-740 TFLOP/s forward BF16, backward ~450; Hopper CUTLASS default tile 128x256',
+    ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering, compute/accelerator README, mamf-finder.py): H100 SXM 792.1 of 989 TFLOP/s BF16 (80.1%); FP8 cuBLAS ~1,300 of 1,979 TFLOP/s (Transformer Engine FP8 GEMM benchmarks); FlashAttention-3 (Shah et al., 2024) and cuDNN 9 fused attention: ~600 TFLOP/s forward, ~450 backward BF16 (head dim 128, causal, 8k); Hopper CUTLASS default tile 128x256',
     kind: 'S',
-    note: 'kernel fractions 760/989 and 1300/1979; attention fractions at head dim 128, long sequences',
+    note: 'attention fractions at head dim 128, long sequences',
   },
 };
 
 const AMPERE: GemmEfficiency = {
-  kernelFractionBf16: 0.88, kernelFractionFp8: 0.88, tileM: 256, tileN: 128,
+  kernelFractionBf16: 0.859, kernelFractionFp8: 0.859, tileM: 256, tileN: 128,
   attentionForwardFraction: 0.65, attentionBackwardFraction: 0.5,
   source: {
-    ref: 'cuBLAS large FP16 GEMMs on A100 SXM: ~270-280 of 312 TFLOP/s (NVIDIA A100 whitepaper, Megatron-LM GEMM sweeps); FlashAttention-2 (Dao, 2023): 50-73% of A100 peak; Ampere CUTLASS default tile 256x128',
+    ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering): A100 SXM 267.9 of 312 TFLOP/s BF16 (85.9%); FlashAttention-2 (Dao, 2023): 50-73% of A100 peak; Ampere CUTLASS default tile 256x128',
     kind: 'S',
   },
 };

@@ -1,6 +1,6 @@
 import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
-import { linearTrainSeconds } from './gemm.ts';
+import { gemmSeconds, linearTrainSeconds } from './gemm.ts';
 import type { Layout } from './layout.ts';
 
 /**
@@ -87,10 +87,24 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const gemmF = qkv.forward + proj.forward + ffnF;
   const gemmB = qkv.backward + proj.backward + ffnB;
 
-  // 2. Attention core: causal, each CP rank's tokens attend to half the sequence on average.
-  const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
-  const attnF = attnFlopsF / ctx.attentionForwardFlopsPerSecond;
-  const attnB = (2.5 * attnFlopsF) / ctx.attentionBackwardFlopsPerSecond;
+  // 2. Attention core. Fused (flash): causal, each CP rank's tokens attend to half the sequence on
+  // average. Unfused: full s x s scores as batched GEMMs per head, then softmax, mask and dropout
+  // streaming the scores through HBM (~9 bytes per score forward, ~10 backward: read/write BF16 + 1-byte mask).
+  let attnF: number;
+  let attnB: number;
+  if (ctx.flashAttention) {
+    const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
+    attnF = attnFlopsF / ctx.attentionForwardFlopsPerSecond;
+    attnB = (2.5 * attnFlopsF) / ctx.attentionBackwardFlopsPerSecond;
+  } else {
+    const hd = s.qWidth / s.heads;
+    const batches = (l.mbs * s.heads) / t;
+    const q = tokens / l.mbs;
+    const scoreGemm = gemmSeconds(ctx.gemmBf16, q, ctx.seq, hd, batches) + gemmSeconds(ctx.gemmBf16, q, hd, ctx.seq, batches);
+    const scores = batches * q * ctx.seq;
+    attnF = scoreGemm + (scores * 9) / ctx.hbmBytesPerSecond;
+    attnB = 2 * scoreGemm + (scores * 10) / ctx.hbmBytesPerSecond;
+  }
 
   // 3. Element-wise, memory bound.
   const ewF = (elementwiseBytesPerToken(ctx, l, moeShare) * tokens) / ctx.hbmBytesPerSecond;

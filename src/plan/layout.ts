@@ -76,3 +76,9 @@ export function formatLayout(l: Layout): string {
 }
 
 export const layoutGpus = (l: Layout): number => l.tp * l.pp * l.cp * l.dp;
+
+/**
+ * Layers on the most loaded pipeline stage. Layers need not divide evenly (Megatron's uneven split):
+ * each of the pp x vpp model chunks gets ceil(layers / (pp x vpp)) or one fewer.
+ */
+export const layersOnStage = (layers: number, l: Pick<Layout, 'pp' | 'vpp'>): number => Math.ceil(layers / (l.pp * l.vpp)) * l.vpp;

@@ -1,4 +1,4 @@
-import type { Layout } from './layout.ts';
+import { layersOnStage, type Layout } from './layout.ts';
 import type { ModelShape } from './shape.ts';
 
 /** Per-GPU memory of the most loaded pipeline stage, bytes. */
@@ -13,14 +13,18 @@ export interface MemoryBreakdown {
   readonly limit: number;
 }
 
-/** Bytes per parameter (mixed precision with Adam, as Megatron-LM): BF16 weights, FP32 main grads, FP32 master + m + v. */
-export const BYTES = { weight: 2, grad: 4, optimizer: 12, activation: 2, logits: 4 } as const;
+/**
+ * Bytes per parameter (mixed precision with Adam, Megatron-Core defaults): BF16 weights, BF16 gradient
+ * buffer (DDP grad_reduce_in_fp32=False), FP32 master weights + Adam m + v (12). So 16 bytes per
+ * parameter unsharded, 4 + 12/d with the distributed optimizer (ZeRO-1), 2 + 14/d with ZeRO-2, 16/d with ZeRO-3.
+ */
+export const BYTES = { weight: 2, grad: 2, optimizer: 12, activation: 2, logits: 4 } as const;
 /** CUDA context and NCCL/cuBLAS workspaces, bytes; allocator fragmentation reserve (PyTorch caching allocator: ~5%). */
 export const RESERVE = { contextBytes: 1.5e9, fragmentationFraction: 0.05, dpBucketBytes: 2 * 40e6 * 4 } as const;
 
 /** Parameters held by one GPU of the largest stage (before ZeRO sharding): replicated part and expert part. */
 export function stageParams(s: ModelShape, l: Layout): { dense: number; expert: number } {
-  const layersPerStage = s.layers / l.pp;
+  const layersPerStage = layersOnStage(s.layers, l);
   // Stage 0 holds the input embedding, the last stage the LM head; pp = 1 holds both (one if tied).
   const embeddingCopies = l.pp === 1 ? (s.tiedEmbeddings ? 1 : 2) : 1;
   const dense = (s.denseParamsPerLayer * layersPerStage + s.embeddingParams * embeddingCopies) / l.tp;
@@ -47,7 +51,8 @@ export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout): numbe
   return replicated / (l.sp ? l.tp : 1) + (attn + ffnMixed) / l.tp;
 }
 
-export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number): MemoryBreakdown {
+/** `flashAttention` false: the s^2 scores, probabilities and dropout mask are kept too (5 a s^2 b bytes per layer, Korthikanti). */
+export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true): MemoryBreakdown {
   const p = stageParams(s, l);
   const denseShard = l.dp * l.cp;
   const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
@@ -57,8 +62,9 @@ export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches
   const optimizer = sharded(BYTES.optimizer, l.zero >= 1);
 
   const tokensPerMicrobatch = (l.mbs * seq) / l.cp;
-  const layersPerStage = s.layers / l.pp;
-  const perLayer = activationBytesPerTokenPerLayer(s, l) * tokensPerMicrobatch;
+  const layersPerStage = layersOnStage(s.layers, l);
+  const scoresBytes = !flashAttention && l.recompute === 'none' ? (5 * s.heads * seq * seq * l.mbs) / (l.tp * l.cp) : 0;
+  const perLayer = activationBytesPerTokenPerLayer(s, l) * tokensPerMicrobatch + scoresBytes;
   // 1F1B: stage 0 holds min(m, p) micro-batches in flight; interleaving adds (p-1)/(p v) (Narayanan 2021).
   const inFlight = Math.min(microbatches, l.pp) * (l.vpp > 1 ? 1 + (l.pp - 1) / (l.pp * l.vpp) : 1);
   let activations = perLayer * layersPerStage * inFlight;

@@ -62,21 +62,22 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
 
   const tps = pick(f.tp, [1, 2, 4, 8, 16].filter((t) => t <= ctx.hw.gpusPerNode && s.heads % t === 0 && (s.kvHeads % t === 0 || t % s.kvHeads === 0)));
   const cps = pick(f.cp, [1, 2, 4, 8, 16, 32].filter((c) => ctx.seq % (2 * c) === 0 && (c === 1 || ctx.seq / c >= 1024)));
-  const pps = pick(f.pp, divisors(s.layers).filter((p) => p <= 64));
+  // Pipeline sizes: divisors of the layer count, plus powers of two (uneven split, Megatron style).
+  const pps = pick(f.pp, [...new Set([...divisors(s.layers), 1, 2, 4, 8, 16, 32, 64])].filter((p) => p <= Math.min(64, s.layers)).sort((a, b) => a - b));
   const eps = pick(f.ep, s.moe ? divisors(s.experts).filter((e) => e <= 64) : [1]);
   const mbss = pick(f.mbs, [1, 2, 4, 8]);
   const zeros = pick<ZeroStage>(f.zero, [0, 1, 2, 3]);
   const recomputes = pick<Recompute>(f.recompute, ['none', 'selective', 'full']);
 
   for (const tp of tps) for (const cp of cps) for (const pp of pps) {
-    if (s.layers % pp !== 0) { reject(`pp must divide the ${s.layers} layers`, { tp, cp, pp }); continue; }
+    if (pp > s.layers) { reject(`pp cannot exceed the ${s.layers} layers`, { tp, cp, pp }); continue; }
     const dp = f.dp ?? Math.floor(gpus / (tp * pp * cp));
     if (dp < 1) { reject(`tp x pp x cp exceeds the ${gpus} GPUs`, { tp, cp, pp }); continue; }
     if (tp * pp * cp * dp > gpus) { reject(`tp x pp x cp x dp exceeds the ${gpus} GPUs`, { tp, cp, pp, dp }); continue; }
-    const vpps = pick(f.vpp, pp === 1 ? [1] : divisors(s.layers / pp).filter((v) => v <= 16));
+    const vpps = pick(f.vpp, pp === 1 ? [1] : [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16].filter((v) => pp * v <= s.layers));
     for (const vpp of vpps) {
       if (pp === 1 && vpp > 1) { reject('vpp > 1 needs pp > 1', { pp, vpp }); continue; }
-      if ((s.layers / pp) % vpp !== 0) { reject('vpp must divide the layers per stage', { pp, vpp }); continue; }
+      if (pp * vpp > s.layers) { reject('pp x vpp cannot exceed the layers', { pp, vpp }); continue; }
       for (const ep of eps) {
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
         if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
@@ -89,7 +90,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value);
+              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention);
               if (mem.total > mem.limit) { reject('does not fit GPU memory', layout); continue; }
               evaluated++;
               const e = evaluateLayout(ctx, layout, gbs);

@@ -2,7 +2,7 @@ import { allReduce, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
 import { layerCost } from './layer-cost.ts';
-import type { Layout } from './layout.ts';
+import { layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
@@ -37,7 +37,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const hw = ctx.hw;
   const m = globalBatchSeqs / (l.dp * l.mbs);
   const layer = layerCost(ctx, l);
-  const layersPerStage = s.layers / l.pp;
+  const layersPerStage = layersOnStage(s.layers, l);
   const tokens = (l.mbs * ctx.seq) / l.cp;
 
   // LM head + cross-entropy (FP32 logits: ~12 bytes per logit read/written fwd+bwd), on the last stage.

@@ -16,6 +16,7 @@ export interface ValidationCase {
   /** The row's layout; keys it does not state are left for the search. */
   readonly layout: PartialLayout;
   readonly measuredTokensPerSecondPerGpu: number;
+  readonly attention: 'flash' | 'unfused';
   /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
   readonly measuredFrom: 'tokens/s' | 'tflops (Narayanan 96-factor)' | 'tflops (Megatron-Core 72-factor)';
 }
@@ -52,9 +53,11 @@ function rowLayout(r: Record<string, string>): PartialLayout {
   const tp = num(r.tp);
   const l: PartialLayout = {
     zero,
-    recompute: /full/i.test(r.recompute) ? 'full' : /selective/i.test(r.recompute) ? 'selective' : 'none',
     tpOverlap: modern && !jax,
   };
+  // A blank recompute column means "not stated": the search picks it, like any other missing key.
+  if (/full/i.test(r.recompute)) l.recompute = 'full';
+  else if (/selective/i.test(r.recompute)) l.recompute = 'selective';
   for (const k of ['tp', 'pp', 'dp', 'cp', 'ep', 'vpp', 'mbs'] as const) {
     const v = num(r[k]);
     if (v !== undefined) l[k] = v;
@@ -100,7 +103,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), attention: /2021|deepspeed/i.test(r.framework) ? 'unfused' : 'flash', measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
