@@ -123,11 +123,13 @@ export function railFabric(input: RailFabricInput): RailFabric {
   const sum = (a: readonly number[]) => a.reduce((x, y) => x + y, 0);
   const taper = plane.tiers === 1 ? 1 : oversubscription;
   const perNode = railOptimized ? 1 : railsPerNode;
+  const nodesPerLeaf = Math.max(1, Math.min(nodes, Math.floor(plane.endpointsPerLeaf / perNode)));
   return {
     planes, plane, tiers: plane.tiers, switchesPerTier, linksPerTier,
     switches: sum(switchesPerTier), links: sum(linksPerTier),
     bisectionBytesPerSecond: ((allNics / 2) * input.nicGbps * 1e9) / 8 / taper,
-    nodesPerLeaf: Math.max(1, Math.min(nodes, Math.floor(plane.endpointsPerLeaf / perNode))),
-    nodesPerPod: Math.max(1, Math.min(nodes, Math.floor(plane.endpointsPerPod / perNode))),
+    nodesPerLeaf,
+    // A pod is k/2 leaf groups (3+ tiers), so a leaf group never straddles two pods.
+    nodesPerPod: plane.tiers <= 2 ? Math.max(1, nodes) : Math.max(1, Math.min(nodes, nodesPerLeaf * Math.floor(radix / 2))),
   };
 }

@@ -9,7 +9,10 @@ import type { ClusterTopology } from './types.ts';
 /** Every leaf and spine index in range; a leaf never spans two spines; indices dense. */
 function assertWellFormed(t: ClusterTopology): void {
   const spineOfLeaf = new Map<number, number>();
+  const poolOfLeaf = new Map<number, string>();
   t.nodes.forEach((n, i) => {
+    assert.equal(poolOfLeaf.get(n.leaf) ?? n.pool, n.pool, `leaf ${n.leaf} spans two halls or pools`);
+    poolOfLeaf.set(n.leaf, n.pool);
     assert.equal(n.index, i);
     assert.ok(n.leaf >= 0 && n.leaf < t.leafCount, `leaf ${n.leaf} of ${t.leafCount}`);
     assert.ok(n.spine >= 0 && n.spine < t.spineCount);
@@ -76,4 +79,18 @@ test('homogeneousFleet rounds GPUs up to whole 8-GPU nodes and rejects bad count
 test('node names are unique', () => {
   const t = buildTopology(FLEET_PRESETS['colossus-100k']!);
   assert.equal(new Set(t.nodes.map((n) => n.name)).size, t.nodes.length);
+});
+
+test('odd sizes: a tapered flat fabric keeps leaf groups inside pods and halls', () => {
+  const fleet = parseFleetYaml(`name: odd
+halls:
+  - { name: a, node_type: hgx-h100, nodes: 1000 }
+  - { name: b, node_type: dgx-a100, nodes: 333 }
+network: { switch_type: qm9700, nic_gbps: 200, rail_optimized: false, oversubscription: 2 }
+`, 'odd.yaml');
+  const t = buildTopology(fleet);
+  assert.equal(t.nodes.length, 1_333);
+  assertWellFormed(t);
+  const firstB = t.nodes.find((n) => n.pool === 'b')!;
+  assert.ok(firstB.leaf > t.nodes.find((n) => n.pool === 'a' && n.index === 999)!.leaf);
 });

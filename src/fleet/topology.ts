@@ -1,6 +1,6 @@
 // The cluster as the scheduler sees it: node i -> leaf domain -> spine (pod) domain.
-// Owned halls share one fabric (numbered continuously across halls); each rented pool is its own
-// fabric, with domain numbers after the owned ones. One object per node, none per GPU.
+// Owned halls share one fabric (domain sizes from it), each hall starting fresh domains; each
+// rented pool is its own fabric, numbered after the owned ones. One object per node, none per GPU.
 import { nodeType } from '../catalog/nodes.ts';
 import { radixAt, switchSpec } from '../catalog/network.ts';
 import { railFabric, type RailFabric } from './network.ts';
@@ -44,21 +44,19 @@ export function buildTopology(fleet: FleetSpec, options: TopologyOptions = {}): 
   const fabrics: Group[][] = [owned, ...rented.map((g) => [g])].filter((f) => f.length > 0 && f.some((g) => g.nodes > 0));
   for (const groups of fabrics) {
     const fabric = groups[0]!.rented ? fabricFor(fleet, groups, groups[0]!.type.nicGbps) : fabricFor(fleet, groups);
-    let local = 0;
-    let maxLeaf = -1;
-    let maxSpine = -1;
+    // Each hall starts a fresh leaf group and pod: a rack row does not straddle two halls.
     for (const g of groups) {
       const gpuType = g.type.gpusPerNode === 0 ? 'cpu' : g.type.gpu;
-      for (let i = 0; i < g.nodes; i++, local++) {
-        const leaf = leafBase + Math.floor(local / fabric.nodesPerLeaf);
-        const spine = spineBase + Math.floor(local / fabric.nodesPerPod);
+      for (let i = 0; i < g.nodes; i++) {
+        const leaf = leafBase + Math.floor(i / fabric.nodesPerLeaf);
+        const spine = spineBase + Math.floor(i / fabric.nodesPerPod);
         nodes.push({ index: nodes.length, name: `${g.name}-${String(i).padStart(5, '0')}`, gpuType, gpus: g.type.gpusPerNode, leaf, spine, pool: g.name, rented: g.rented });
-        maxLeaf = leaf;
-        maxSpine = spine;
+      }
+      if (g.nodes > 0) {
+        leafBase += Math.ceil(g.nodes / fabric.nodesPerLeaf);
+        spineBase += Math.ceil(g.nodes / fabric.nodesPerPod);
       }
     }
-    leafBase = maxLeaf + 1;
-    spineBase = maxSpine + 1;
   }
   return { nodes, leafCount: leafBase, spineCount: spineBase };
 }

@@ -27,7 +27,12 @@ Example:
   $ gigafactory fleet validate examples/fleets/mixed.yaml`;
 
 export function register(program: Command): void {
-  const fleet = program.command('fleet').description('inspect fleets: owned data halls and rented GPU pools');
+  const fleet = program.command('fleet').description('inspect fleets: owned data halls and rented GPU pools')
+    .addHelpText('after', `
+A fleet is ${FLEET_ARG_HELP}.
+Presets: colossus-100k (100,000 H100, Spectrum-X), h100-16k (16,384 H100, Quantum-2),
+oci-h100 (rented OCI BM.GPU.H100.8 only), local (this machine, detected).
+Example files: examples/fleets/*.yaml; schema: docs/readme/fleet.md.`);
   fleet.command('show')
     .description('show a fleet: GPUs, network, compute, power, capex and hourly cost')
     .argument('<fleet>', FLEET_ARG_HELP)
