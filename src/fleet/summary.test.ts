@@ -8,6 +8,7 @@ import { localFleet } from './local.ts';
 import { GPUS } from '../catalog/gpus.ts';
 import { NODE_TYPES } from '../catalog/nodes.ts';
 import { ownedNodeHourlyCostUsd } from '../catalog/prices.ts';
+import { ImpossibleError } from '../lib/errors.ts';
 
 const MIXED = parseFleetYaml(`name: mixed
 halls:
@@ -95,4 +96,12 @@ test('a CPU-only local machine has no network tiers and no scale-out fabric', ()
   const s = summarizeFleet(f);
   assert.equal(s.fabrics.length, 0);
   assert.equal(s.totals.cpuCores, 2);
+});
+
+test('a fabric no fat tree can build is an ImpossibleError with a fix, not a crash', () => {
+  const huge = parseFleetYaml(`name: huge
+halls: [{ name: a, node_type: hgx-h100, nodes: 1000000 }]
+network: { switch_type: qm9700, rail_optimized: false }
+`, 'huge.yaml');
+  assert.throws(() => summarizeFleet(huge), (e: unknown) => e instanceof ImpossibleError && /rail_optimized|radix/.test(e.hint));
 });
