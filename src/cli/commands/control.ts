@@ -1,4 +1,190 @@
+// `gigafactory up | submit | jobs | job | logs | cancel | token create | demo`: the live control plane.
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { InputError } from '../../lib/errors.ts';
+import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
+import { runDemo } from '../../control/demo.ts';
+import { parseJobSpecYaml } from '../../control/job-spec.ts';
+import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 
-/** Registers the `control` commands (placeholder until its issue lands). */
-export function register(_program: Command): void {}
+interface JobJson {
+  id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
+  gpus_per_node: number; attempt: number; restarts: number; max_restarts: number; submit_time: string;
+  start_time: string | null; end_time: string | null; exit_code: number | null; reason: string | null; node_indices: number[];
+}
+interface JobDetail { job: JobJson; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
+interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
+
+const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+function intFlag(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError({ field: flag, value: v, expected: `an integer from ${min} to ${max}` });
+  return n;
+}
+
+const client = (dataDir?: string) => new ControlClient(findServer(dataDir));
+const pad = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+};
+
+/** Reads a YAML job file; workdir defaults to the file's folder and relative paths resolve against it. */
+export function readJobFile(file: string): unknown {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (e) {
+    throw new InputError({ field: 'FILE', value: file, expected: `a readable job YAML file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+  }
+  const spec = parseJobSpecYaml(text, file);
+  const base = resolve(dirname(file));
+  const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
+  return { ...spec, workdir, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
+}
+
+/** Prints a rank's log from `offset`; with follow, keeps polling (and moves on to new attempts) until the job ends. */
+export async function followLogs(c: ControlClient, id: string, o: { rank: number; attempt?: number; follow: boolean; write?: (s: string) => void; pollMs?: number }): Promise<string> {
+  const write = o.write ?? ((s: string) => process.stdout.write(s));
+  let attempt = o.attempt;
+  let offset = 0;
+  for (;;) {
+    const q = `rank=${o.rank}&offset=${offset}${attempt !== undefined ? `&attempt=${attempt}` : ''}`;
+    const chunk = await c.call<LogChunk>('GET', `/v1/jobs/${id}/logs?${q}`);
+    if (chunk.text) write(chunk.text);
+    offset = chunk.next_offset;
+    if (chunk.text) continue;
+    if (!o.follow) return chunk.state;
+    if (o.attempt === undefined) {
+      const cur = (await c.call<JobDetail>('GET', `/v1/jobs/${id}`)).job;
+      if (attempt !== undefined && cur.attempt > attempt) {
+        attempt = cur.attempt;
+        offset = 0;
+        write(`--- ${id}: attempt ${attempt} (restart ${cur.restarts}/${cur.max_restarts}) ---\n`);
+        continue;
+      }
+      attempt ??= cur.attempt;
+      if (TERMINAL.includes(cur.state)) {
+        const last = await c.call<LogChunk>('GET', `/v1/jobs/${id}/logs?rank=${o.rank}&offset=${offset}&attempt=${attempt}`);
+        if (last.text) write(last.text);
+        return cur.state;
+      }
+    } else if (TERMINAL.includes(chunk.state)) return chunk.state;
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 300));
+  }
+}
+
+export function register(program: Command): void {
+  program.command('up')
+    .description('start the control plane: SQLite store, this machine as the cluster, HTTP API on 127.0.0.1 (Ctrl-C stops it; running jobs are re-adopted on the next up)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', '8470')
+    .option('--local-nodes <n>', 'split this machine into N local nodes, so multi-node jobs can run here', '1')
+    .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string }) => {
+      const port = intFlag(o.port, '--port', 0, 65535);
+      const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
+      const dataDir = resolveDataDir(o.dataDir);
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cp.topology.nodes.map((n) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`).join(', ')}\n`);
+      if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
+      else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
+      process.stdout.write(`try: gigafactory submit examples/tiny-chat/job.yaml${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}\n`);
+      await new Promise<void>((done) => {
+        const stop = () => { process.stderr.write('stopping (jobs keep running; the next up re-adopts them)\n'); void cp.close().then(done); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program.command('submit')
+    .description('submit a job YAML file (name, command, nodes, ranks_per_node, gpus_per_node, env, checkpoint_dir, max_restarts, ...)')
+    .argument('<file>', 'job spec YAML; workdir defaults to its folder')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('-f, --follow', 'follow rank 0\'s log until the job ends')
+    .action(async (file: string, o: { dataDir?: string; follow?: boolean }) => {
+      const c = client(o.dataDir);
+      const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', readJobFile(file));
+      process.stdout.write(`${job.id} queued (${job.name}, ${job.nodes} node(s) x ${job.ranks_per_node} rank(s), tenant ${job.tenant})\n`);
+      if (o.follow) {
+        const state = await followLogs(c, job.id, { rank: 0, follow: true });
+        process.stdout.write(`${job.id} ${state}\n`);
+        if (state !== 'succeeded') process.exitCode = 1;
+      }
+    });
+
+  program.command('jobs')
+    .description('list jobs, newest first (a tenant token sees its own; the admin token all)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--state <state>', 'only jobs in this state (queued, running, succeeded, failed, cancelled)')
+    .option('--limit <n>', 'at most N jobs', '50')
+    .option('--json', 'print JSON')
+    .action(async (o: { dataDir?: string; state?: string; limit: string; json?: boolean }) => {
+      const limit = intFlag(o.limit, '--limit', 1, 10_000);
+      const { jobs } = await client(o.dataDir).call<{ jobs: JobJson[] }>('GET', `/v1/jobs?limit=${limit}${o.state ? `&state=${encodeURIComponent(o.state)}` : ''}`);
+      if (o.json) { process.stdout.write(JSON.stringify(jobs, null, 2) + '\n'); return; }
+      if (jobs.length === 0) { process.stdout.write('no jobs\n'); return; }
+      process.stdout.write(pad([['ID', 'NAME', 'TENANT', 'STATE', 'PRIO', 'NODES', 'RANKS', 'ATTEMPT', 'SUBMITTED', 'REASON'],
+        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason ?? '').slice(0, 60)])]));
+    });
+
+  program.command('job')
+    .description('show one job: spec, attempts (reason, time lost) and events')
+    .argument('<id>', 'job id (job-N)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
+      const d = await client(o.dataDir).call<JobDetail>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+      if (o.json) { process.stdout.write(JSON.stringify(d, null, 2) + '\n'); return; }
+      const j = d.job;
+      process.stdout.write(`${j.id}  ${j.name}  ${j.state}${j.reason ? ` (${j.reason})` : ''}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
+      if (d.attempts.length > 0) {
+        process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^/gm, '  '));
+      }
+      process.stdout.write('events:\n' + d.events.map((e) => `  ${e.time.slice(11, 19)} ${e.type}: ${e.message}\n`).join(''));
+    });
+
+  program.command('logs')
+    .description('print a rank\'s output (default rank 0, current attempt); -f follows it across restarts until the job ends')
+    .argument('<id>', 'job id (job-N)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--rank <r>', 'rank', '0')
+    .option('--attempt <n>', 'attempt (default: the current one)')
+    .option('-f, --follow', 'keep printing new output until the job ends')
+    .action(async (id: string, o: { dataDir?: string; rank: string; attempt?: string; follow?: boolean }) => {
+      const rank = intFlag(o.rank, '--rank', 0, 1_000_000);
+      const attempt = o.attempt === undefined ? undefined : intFlag(o.attempt, '--attempt', 1, 1000);
+      await followLogs(client(o.dataDir), id, { rank, follow: o.follow === true, ...(attempt !== undefined ? { attempt } : {}) });
+    });
+
+  program.command('cancel')
+    .description('cancel a job: a queued one at once, a running one by killing every process of its gang')
+    .argument('<id>', 'job id (job-N)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (id: string, o: { dataDir?: string }) => {
+      const { job } = await client(o.dataDir).call<{ job: JobJson }>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      process.stdout.write(`${job.id} ${job.state === 'running' ? 'cancelling (stopping every rank)' : job.state}\n`);
+    });
+
+  const token = program.command('token').description('API tokens (each maps to a tenant; stored hashed)');
+  token.command('create')
+    .description('create a token for a tenant (needs the admin token); printed once')
+    .requiredOption('--tenant <name>', 'tenant name (lowercase letters, digits, -)')
+    .option('--admin', 'an admin token (sees every tenant\'s jobs)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (o: { tenant: string; admin?: boolean; dataDir?: string }) => {
+      const r = await client(o.dataDir).call<{ token: string; tenant: string }>('POST', '/v1/tokens', { tenant: o.tenant, ...(o.admin ? { admin: true } : {}) });
+      process.stdout.write(`${r.token}\n`);
+      process.stderr.write(`token for tenant ${r.tenant}; use it with: export GIGAFACTORY_TOKEN=...\n`);
+    });
+
+  program.command('demo')
+    .description('start a control plane, train the tiny-chat model (2 ranks, PyTorch on CPU) with a rank killed midway to show checkpoint-restart, chat with it, stop')
+    .option('--data-dir <dir>', 'data directory (default: a fresh temp dir, removed afterwards)')
+    .option('--steps <n>', 'training steps', '300')
+    .option('--no-kill', 'do not kill a rank midway')
+    .action(async (o: { dataDir?: string; steps: string; kill: boolean }) => {
+      const steps = intFlag(o.steps, '--steps', 20, 100_000);
+      process.exitCode = await runDemo({ steps, killRank: o.kill, ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) });
+    });
+}
