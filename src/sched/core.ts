@@ -5,7 +5,7 @@ import type { ClusterView, Decision, RunningJob, SchedJob, Scheduler } from './t
 
 /** Builds the cycle's free index from the view (O(nodes)) unless the driver passed one. */
 export function freeIndexOf(view: ClusterView): FreeIndex {
-  if (view.freeIndex) return view.freeIndex.clone();
+  if (view.freeIndex) return view.freeIndex;
   const free = FreeIndex.empty(view.topology);
   for (const n of view.topology.nodes) if (view.nodeUp(n.index)) free.release(n.index);
   for (const r of view.running) free.takeAll(r.nodeIndices);
@@ -31,18 +31,26 @@ export class PolicyScheduler implements Scheduler {
   constructor(policy: Policy) { this.policy = policy; this.name = policy.name; }
 
   schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[] {
-    const decisions: Decision[] = [];
-    if (queue.length === 0) return decisions;
-    // 1. Snapshot.
-    const running = new Map<string, RunningJob>();
-    const usageGpus = new Map<string, number>();
-    for (const r of view.running) {
-      running.set(r.id, r);
-      usageGpus.set(r.tenant, (usageGpus.get(r.tenant) ?? 0) + gpusOf(r));
+    if (queue.length === 0) return [];
+    // The driver's index is used in place under an undo journal and restored before returning.
+    const free = freeIndexOf(view);
+    const mark = free.mark();
+    try {
+      return this.cycle(view, queue, nowSeconds, free);
+    } finally {
+      free.rollback(mark);
     }
+  }
+
+  private cycle(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number, free: FreeIndex): Decision[] {
+    const decisions: Decision[] = [];
+    // 1. Snapshot: GPUs per tenant (from the driver when it keeps them).
+    const usageGpus = new Map<string, number>(view.usageGpusByTenant ?? []);
+    if (!view.usageGpusByTenant) for (const r of view.running) usageGpus.set(r.tenant, (usageGpus.get(r.tenant) ?? 0) + gpusOf(r));
     const state: CycleState = {
-      nowSeconds, view, free: freeIndexOf(view), running, usageGpus,
+      nowSeconds, view, free, usageGpus,
       quotas: new Map(view.quotas.map((q) => [q.tenant, q])),
+      startedThisCycle: [], preemptedThisCycle: new Set(),
     };
     // 2. Order.
     const ordered = this.policy.sort.sort(queue, state);
@@ -72,7 +80,7 @@ export class PolicyScheduler implements Scheduler {
       if (!victims || victims.length === 0) continue;
       for (const v of victims) {
         decisions.push({ kind: 'preempt', jobId: v.id, reason: p.name, forJobId: job.id });
-        state.running.delete(v.id);
+        state.preemptedThisCycle.add(v.id);
         state.usageGpus.set(v.tenant, (state.usageGpus.get(v.tenant) ?? 0) - gpusOf(v));
         state.free.releaseAll(v.nodeIndices);
       }
@@ -86,6 +94,7 @@ export class PolicyScheduler implements Scheduler {
     decisions.push({ kind: 'start', jobId: job.id, nodeIndices: nodes });
     state.free.takeAll(nodes);
     state.usageGpus.set(job.tenant, (state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job));
-    state.running.set(job.id, { ...job, nodeIndices: nodes, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds });
+    const r: RunningJob = { ...job, nodeIndices: nodes, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds };
+    state.startedThisCycle.push(r);
   }
 }

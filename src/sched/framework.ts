@@ -19,8 +19,9 @@ export interface CycleState {
   readonly nowSeconds: number;
   readonly view: ClusterView;
   readonly free: FreeIndex;
-  /** Running jobs, including those started (and minus those preempted) in this cycle. */
-  readonly running: Map<string, RunningJob>;
+  /** Jobs started and preempted so far in this cycle (see `runningJobs`). */
+  readonly startedThisCycle: RunningJob[];
+  readonly preemptedThisCycle: Set<string>;
   /** GPUs in use per tenant. */
   readonly usageGpus: Map<string, number>;
   readonly quotas: ReadonlyMap<string, TenantQuota>;
@@ -64,3 +65,11 @@ export const gpusOf = (j: SchedJob): number => j.nodes * j.gpusPerNode;
 /** Work a running job would lose if stopped now: time since its last checkpoint (or start). */
 export const lostWorkSeconds = (j: RunningJob, nowSeconds: number): number =>
   Math.max(0, nowSeconds - (j.lastCheckpointSeconds ?? j.startSeconds));
+
+/** Running jobs as of now in the cycle: the view's, minus those preempted, plus those started. O(running), no map. */
+export function runningJobs(state: CycleState): RunningJob[] {
+  const pre = state.preemptedThisCycle;
+  const out = pre.size === 0 ? [...state.view.running] : state.view.running.filter((r) => !pre.has(r.id));
+  for (const r of state.startedThisCycle) out.push(r);
+  return out;
+}

@@ -46,18 +46,52 @@ export class FreeIndex {
 
   isFree(node: number): boolean { return this.free[node] === 1; }
 
+  /**
+   * Undo journal: while recording, every change is logged so `rollback(mark)` can restore the
+   * state at `mark()`. Lets a scheduling cycle work on the driver's index without copying it.
+   */
+  private journal: number[] | null = null;
+  private journalDepth = 0;
+
+  /** Starts recording (if not already) and returns a mark; every mark needs its `rollback`. */
+  mark(): number {
+    if (!this.journal) this.journal = [];
+    this.journalDepth++;
+    return this.journal.length;
+  }
+
+  /** Undoes every change after `mark`; the outermost rollback stops recording. */
+  rollback(mark: number): void {
+    const j = this.journal;
+    if (!j) return;
+    this.journalDepth--;
+    for (let i = j.length - 1; i >= mark; i--) {
+      const node = j[i]!;
+      // Entries are +node+1 for a take (undo: release) and -(node+1) for a release (undo: take).
+      if (node > 0) this.flip(node - 1, 1); else this.flip(-node - 1, 0);
+    }
+    j.length = mark;
+    if (this.journalDepth === 0) this.journal = null;
+  }
+
   /** Marks a node free. Idempotent. */
   release(node: number): void {
     if (this.free[node] === 1) return;
-    const n = this.topology.nodes[node]!;
-    this.free[node] = 1; this.leafFree[n.leaf]!++; this.spineFree[n.spine]!++; this.totalFree++;
+    this.flip(node, 1);
+    this.journal?.push(-(node + 1));
   }
 
   /** Marks a node taken. Idempotent. */
   take(node: number): void {
     if (this.free[node] !== 1) return;
+    this.flip(node, 0);
+    this.journal?.push(node + 1);
+  }
+
+  private flip(node: number, to: 0 | 1): void {
     const n = this.topology.nodes[node]!;
-    this.free[node] = 0; this.leafFree[n.leaf]!--; this.spineFree[n.spine]!--; this.totalFree--;
+    const d = to === 1 ? 1 : -1;
+    this.free[node] = to; this.leafFree[n.leaf]! += d; this.spineFree[n.spine]! += d; this.totalFree += d;
   }
 
   releaseAll(nodes: readonly number[]): void { for (const n of nodes) this.release(n); }

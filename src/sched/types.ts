@@ -58,6 +58,8 @@ export interface ClusterView {
    * The scheduler clones it and never mutates it.
    */
   readonly freeIndex?: FreeIndex;
+  /** Optional GPUs in use per tenant, consistent with `running` (saves an O(running) sum per cycle). */
+  readonly usageGpusByTenant?: ReadonlyMap<string, number>;
 }
 
 export type Decision =

@@ -41,6 +41,8 @@ export class Engine {
   readonly byId = new Map<string, number>();
   readonly pending = new Map<string, JobState>();
   readonly running = new Set<JobState>();
+  /** GPUs held per tenant (kept in step with `running`, passed to the scheduler). */
+  readonly usageGpus = new Map<string, number>();
   readonly rngFailures: Rng;
   readonly rngWork: Rng;
   readonly quotas: Workload['quotas'];
@@ -118,7 +120,7 @@ export class Engine {
     if (this.pending.size > 0) {
       this.cycles++;
       const queue: SchedJob[] = [...this.pending.values()].map((j) => j.spec);
-      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningView(), quotas: this.quotas, freeIndex: this.free };
+      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningView(), quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usageGpus };
       const decisions = this.scheduler.schedule(view, queue, this.now);
       for (const d of decisions) this.apply(d);
     }
@@ -156,6 +158,7 @@ export class Engine {
     j.allocStartSeconds = this.now;
     j.makeRunView(() => this.now);
     this.running.add(j);
+    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) + j.gpus);
     this.runningViewCache = null;
     this.beginSegment(j, resumed ? this.recoverySeconds(j, j.gpus) - this.options.failures.detectionSeconds : 0);
   }
@@ -239,6 +242,7 @@ export class Engine {
     j.nodes = [];
     j.status = 'queued';
     this.running.delete(j);
+    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) - j.gpus);
     this.runningViewCache = null;
     this.markDirty();
   }

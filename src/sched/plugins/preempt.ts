@@ -1,5 +1,5 @@
 import { placeGang } from '../placement.ts';
-import { gpusOf, lostWorkSeconds, type CycleState, type PreemptPlugin } from '../framework.ts';
+import { gpusOf, lostWorkSeconds, runningJobs, type CycleState, type PreemptPlugin } from '../framework.ts';
 import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
 
@@ -11,7 +11,8 @@ import { borrowedGpus, quotaOf } from './quota.ts';
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
   const now = state.nowSeconds;
-  candidates.sort((a, b) => lostWorkSeconds(a, now) - lostWorkSeconds(b, now) || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
+  const lost = new Map(candidates.map((c) => [c, lostWorkSeconds(c, now)]));
+  candidates.sort((a, b) => lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
   let avail = state.free.totalFree;
   const chosen: RunningJob[] = [];
   for (const c of candidates) {
@@ -20,9 +21,10 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
     avail += c.nodeIndices.length;
   }
   if (avail < job.nodes) return null;
-  const hypo = state.free.clone();
-  for (const v of chosen) hypo.releaseAll(v.nodeIndices);
-  const placed = placeGang(hypo, job.nodes);
+  const mark = state.free.mark();
+  for (const v of chosen) state.free.releaseAll(v.nodeIndices);
+  const placed = placeGang(state.free, job.nodes);
+  state.free.rollback(mark);
   if (!placed) return null;
   const used = new Set(placed);
   return chosen.filter((v) => v.nodeIndices.some((n) => used.has(n)));
@@ -32,7 +34,7 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
 export const priorityPreempt = {
   name: 'preempt/priority',
   victims(job, state) {
-    const c = [...state.running.values()].filter((r) => r.preemptible && r.priority < job.priority);
+    const c = runningJobs(state).filter((r) => r.preemptible && r.priority < job.priority);
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
@@ -47,7 +49,10 @@ export const quotaReclaim = {
     if (state.quotas.size === 0) return null;
     const q = quotaOf(state, job.tenant);
     if ((state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job) > q.guaranteedGpus) return null;
-    const c = [...state.running.values()].filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) > 0);
+    let anyBorrowing = false;
+    for (const t of state.usageGpus.keys()) if (t !== job.tenant && borrowedGpus(state, t) > 0) anyBorrowing = true;
+    if (!anyBorrowing) return null;
+    const c = runningJobs(state).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) > 0);
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
