@@ -39,7 +39,7 @@ export class Gateway {
   readonly limiter: TenantLimiter;
   readonly meter: LoadMeter;
   readonly server: http.Server;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -52,7 +52,7 @@ export class Gateway {
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
     this.meter = new LoadMeter(this.o.nowMs);
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server = http.createServer({ noDelay: true }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
     this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
   }

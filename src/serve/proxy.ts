@@ -75,16 +75,27 @@ export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: 
       let promptTokens: number | undefined;
       let usageCompletion: number | undefined;
       ur.on('data', (chunk: string) => {
-        for (const ev of parser.push(chunk)) {
+        const events = parser.push(chunk);
+        for (const ev of events) {
           if (ev.content) completionTokens++;
           if (ev.usage) { promptTokens = ev.usage.prompt_tokens; usageCompletion = ev.usage.completion_tokens; }
+        }
+        // Past the first token, bytes pass straight through (the parser only counts).
+        if (sentToClient) { res.write(chunk); return; }
+        for (let i = 0; i < events.length; i++) {
+          const ev = events[i]!;
           held.push(ev);
-          if (sentToClient || ev.content || ev.done || ev.error) flush();
+          if (ev.content || ev.done || ev.error) {
+            flush();
+            const after = events.slice(i + 1).map((e) => e.raw).join('') + parser.rest();
+            if (after) res.write(after);
+            return;
+          }
         }
       });
       ur.on('end', () => {
         ended = true;
-        if (held.length > 0 || !sentToClient) flush();
+        if (!sentToClient) { held.push({ raw: parser.rest(), done: false, content: '', error: false }); flush(); }
         res.end();
         finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens: usageCompletion ?? completionTokens });
       });

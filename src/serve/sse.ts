@@ -6,7 +6,7 @@ export interface SseEvent {
   /** The event block, ending with the blank line, ready to forward. */
   readonly raw: string;
   readonly done: boolean;
-  /** Text of choices[].delta.content in this event. */
+  /** Non-empty when the event carries text (choices[].delta.content); not the text itself. */
   readonly content: string;
   readonly usage?: { prompt_tokens?: number; completion_tokens?: number };
   readonly error: boolean;
@@ -35,23 +35,24 @@ export class SseParser {
   }
 }
 
+const CONTENT = /"content"\s*:\s*"(?!")/;
+const USAGE = /"usage"\s*:\s*\{/;
+
+/** Classifies one event with string scans; JSON.parse only for the rare usage/error events. */
 function parseBlock(block: string): SseEvent {
-  let data = '';
-  for (const line of block.split('\n')) {
-    if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charAt(5) === ' ' ? 6 : 5);
-  }
   const raw = `${block}\n\n`;
+  const dataAt = block.indexOf('data:');
+  if (dataAt < 0) return { raw, done: false, content: '', error: false };
+  const data = block.slice(dataAt + (block.charAt(dataAt + 5) === ' ' ? 6 : 5)).trim();
   if (data === '[DONE]') return { raw, done: true, content: '', error: false };
-  let content = '';
-  let usage: SseEvent['usage'];
-  let error = false;
+  // Text presence is what the gateway needs per event (the first-token boundary, token counts).
+  const content = CONTENT.test(data) ? 'x' : '';
+  const error = data.startsWith('{"error"') || data.startsWith('{ "error"');
+  if (!USAGE.test(data)) return { raw, done: false, content, error };
   try {
-    const j = JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[]; usage?: SseEvent['usage']; error?: unknown };
-    for (const c of j.choices ?? []) if (typeof c?.delta?.content === 'string') content += c.delta.content;
-    if (j.usage && typeof j.usage === 'object') usage = j.usage;
-    error = j.error !== undefined;
+    const j = JSON.parse(data) as { usage?: SseEvent['usage'] };
+    return j.usage ? { raw, done: false, content, usage: j.usage, error } : { raw, done: false, content, error };
   } catch {
-    // Not JSON (a comment or keep-alive): forwarded as is, carries no text.
+    return { raw, done: false, content, error };
   }
-  return usage ? { raw, done: false, content, usage, error } : { raw, done: false, content, error };
 }
