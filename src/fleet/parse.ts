@@ -129,7 +129,12 @@ export function parseFleetYaml(text: string, fileName: string): FleetSpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({ field: '(yaml syntax)', value: e.code, expected: `valid YAML: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line })), fileName);
+    const source = text.split('\n');
+    throw new InputError(doc.errors.map((e) => {
+      const line = e.linePos?.[0].line;
+      const value = line === undefined ? e.code : source[line - 1]?.trim();
+      return { field: '(yaml syntax)', value, expected: `valid YAML (${e.code}): ${e.message.split('\n')[0]}`, ...(line !== undefined ? { line } : {}) };
+    }), fileName);
   }
   const r = new Reader(lines);
   const root = doc.contents as Node | null;
