@@ -127,4 +127,26 @@ if (slurmMissing !== false) {
       }
     });
   });
+
+  test('sbatch rejection: the job fails with Slurm\'s own message, and the store keeps it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-rej-'));
+    const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
+    const real = await readSlurmTopology(executor.cli);
+    // The control plane believes in a node Slurm does not have: sbatch --nodelist is refused.
+    const topology = { nodes: [{ ...real.nodes[0]!, index: 0, leaf: 0, spine: 0, name: 'ghost-00000' }], leafCount: 1, spineCount: 1 };
+    const cp = await startControlPlane({ dataDir: join(dir, 'data'), port: 0, executor, topology, tickMs: 100 });
+    try {
+      const { job } = await cp.store.submitJob({ tenant: 'test', spec: parseJobSpec({ name: 'ghost', nodes: 1, max_restarts: 0, workdir: dir, command: ['true'] }), submitSeconds: Date.now() / 1000 });
+      cp.reconciler.kick();
+      const done = await waitFor('the job to fail', async () => {
+        const j = await cp.store.getJob(job.id);
+        return j?.state === 'failed' ? j : undefined;
+      });
+      assert.match(done.reason ?? '', /sbatch rejected by Slurm: .*(Invalid node name|node configuration)/i);
+      assert.equal((await cp.store.listJobs({})).length, 1, 'the job is still in the store');
+    } finally {
+      await cp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }

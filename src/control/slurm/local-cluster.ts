@@ -63,6 +63,13 @@ export function runScript(args: readonly string[], timeoutMs = 60_000): Promise<
   });
 }
 
+/** Writes the three files into `etcDir`; returns the slurm.conf path. */
+export function writeConfigFiles(files: SlurmConfigFiles, etcDir: string): string {
+  mkdirSync(etcDir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(etcDir, name), text);
+  return join(etcDir, 'slurm.conf');
+}
+
 const DEFAULT_HW: SlurmNodeHardware = { cpus: 64, realMemoryMiB: 2048 };
 
 /** Node names of a rendered slurm.conf, in file order. */
@@ -85,8 +92,7 @@ export async function startLocalCluster(source: ClusterTopology | FleetSpec, opt
   const nodeNames = configuredNodes(render()['slurm.conf']);
   const base = await findFreePorts(nodeNames.length + 1);
   const files = render({ dir, controllerPort: base, firstNodePort: base + 1, mungeSocket: join(dir, 'run', 'munge.sock') });
-  mkdirSync(join(dir, 'etc'), { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'etc', name), text);
+  writeConfigFiles(files, join(dir, 'etc'));
   let stopped = false;
   const down = async (o: { keep?: boolean } = {}): Promise<void> => {
     if (stopped) return;

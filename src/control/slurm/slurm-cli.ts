@@ -89,6 +89,11 @@ export class SlurmCli {
   run(command: string, args: readonly string[]): Promise<CliResult> {
     const bin = findSlurmBinary(command);
     if (bin === undefined) return Promise.reject(new SlurmUnavailableError(`Slurm command "${command}" not found`, INSTALL_HINT));
+    // Slurm's clients retry a missing slurm.conf for 60 s; fail at once instead.
+    if (this.confPath !== undefined && !existsSync(this.confPath)) {
+      return Promise.reject(new SlurmUnavailableError(`Slurm configuration ${this.confPath} not found`,
+        'point SLURM_CONF (or --slurm-conf) at the cluster\'s slurm.conf; for a cluster on this machine: gigafactory slurm up FLEET --dir DIR'));
+    }
     const env = { ...process.env, ...(this.confPath !== undefined ? { SLURM_CONF: this.confPath } : {}) };
     return new Promise((resolve, reject) => {
       execFile(bin, [...args], { env, timeout: this.timeoutMs, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -129,7 +134,7 @@ export class SlurmCli {
   async jobs(): Promise<SlurmJob[]> {
     const r = await this.run('squeue', ['--json']);
     if (r.code !== 0) throw new SlurmUnavailableError(`squeue failed: ${cleanMessage(r.stderr)}`, 'check slurmctld (scontrol ping)');
-    const doc = JSON.parse(r.stdout) as { jobs?: Record<string, unknown>[] };
+    const doc = parseJson(r.stdout, 'squeue') as { jobs?: Record<string, unknown>[] };
     return (doc.jobs ?? []).map((j) => {
       const status = num(j['exit_code']);
       return {
@@ -143,7 +148,7 @@ export class SlurmCli {
   async nodes(): Promise<SlurmNode[]> {
     const r = await this.run('sinfo', ['--json']);
     if (r.code !== 0) throw new SlurmUnavailableError(`sinfo failed: ${cleanMessage(r.stderr)}`, 'check slurmctld (scontrol ping)');
-    const doc = JSON.parse(r.stdout) as { nodes?: Record<string, unknown>[] };
+    const doc = parseJson(r.stdout, 'sinfo') as { nodes?: Record<string, unknown>[] };
     return (doc.nodes ?? []).map((n) => ({
       name: str(n['name']), state: str(n['state']).toLowerCase(),
       flags: Array.isArray(n['state_flags']) ? (n['state_flags'] as unknown[]).map(String) : [], reason: str(n['reason']),
@@ -165,6 +170,25 @@ export class SlurmCli {
         'start munged and slurmctld (scripts/slurm-cluster.sh up DIR for a cluster on this machine) or set SLURM_CONF to your cluster\'s slurm.conf');
     }
   }
+}
+
+/**
+ * Parses `--json` output. Slurm 22.05 exits 0 with an empty list and an `errors` array when
+ * the controller is unreachable: that must not read as "no jobs" (the executor would think
+ * every job vanished), so it becomes SlurmUnavailableError.
+ */
+function parseJson(stdout: string, command: string): unknown {
+  let doc: { errors?: { description?: string; error?: string }[] };
+  try { doc = JSON.parse(stdout) as typeof doc; } catch {
+    throw new SlurmUnavailableError(`${command} --json printed no JSON: ${stdout.slice(0, 200)}`, 'this needs Slurm 22.05 or newer with its JSON (openapi) plugins');
+  }
+  const errors = doc.errors ?? [];
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    throw new SlurmUnavailableError(`Slurm controller unreachable (${command}: ${e.description ?? ''}: ${e.error ?? ''})`,
+      'start munged and slurmctld (scripts/slurm-cluster.sh up DIR for a cluster on this machine) or set SLURM_CONF to your cluster\'s slurm.conf');
+  }
+  return doc;
 }
 
 /** Slurm's message without the `sbatch: error:` prefixes. */
