@@ -4,7 +4,7 @@
 // absolute error; `--json` prints the same as JSON. Exit 1 when the targets (median <= 10%, max <= 25%) are missed.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { homogeneousCluster } from '../src/plan/hardware.ts';
+import { homogeneousHardware } from '../src/plan/fleet-hardware.ts';
 import { planContext } from '../src/plan/context.ts';
 import { bestLayouts } from '../src/plan/search.ts';
 import { formatLayout } from '../src/plan/layout.ts';
@@ -21,7 +21,7 @@ const { cases, skipped } = validationCases(parseCsv(readFileSync(file, 'utf8')))
 interface Row { id: string; model: string; gpus: number; precision: string; layout: string; predicted: number; measured: number; measuredFrom: string; errorPct: number; note?: string }
 const rows: Row[] = [];
 for (const c of cases) {
-  const ctx = planContext({ model: c.model, hardware: homogeneousCluster(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12, attention: c.attention });
+  const ctx = planContext({ model: c.model, hardware: homogeneousHardware(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12, attention: c.attention });
   try {
     const best = bestLayouts(ctx, { fixed: c.layout, globalBatchSeqs: c.globalBatchSeqs, top: 1 }).ranked[0];
     const err = best.tokensPerSecondPerGpu / c.measuredTokensPerSecondPerGpu - 1;

@@ -58,12 +58,21 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const tokens = (l.mbs * ctx.seq) / l.cp;
   const moeShare = s.moe ? s.moeLayers / s.layers : 0;
 
-  // 1. GEMMs (per-layer average of dense and MoE layers).
-  const qkv = linearTrainSeconds(g, tokens, s.hidden, (s.qWidth + 2 * s.kvWidth) / t);
-  const proj = linearTrainSeconds(g, tokens, s.qWidth / t, s.hidden);
+  // 1. GEMMs (per-layer average of dense and MoE layers). With TP communication overlap the
+  // forward and dgrad GEMMs next to a collective run as tp chunks (ring exchange), each chunk
+  // smaller and so less efficient (wave quantization); wgrad is not split.
+  const chunks = l.tpOverlap && t > 1 ? t : 1;
+  const lin = (rows: number, inF: number, outF: number): { forward: number; backward: number } => {
+    if (chunks === 1) return linearTrainSeconds(g, rows, inF, outF);
+    const forward = gemmSeconds(g, rows / chunks, outF, inF, chunks);
+    const dgrad = gemmSeconds(g, rows / chunks, inF, outF, chunks);
+    return { forward, backward: dgrad + gemmSeconds(g, inF, outF, rows) };
+  };
+  const qkv = lin(tokens, s.hidden, (s.qWidth + 2 * s.kvWidth) / t);
+  const proj = lin(tokens, s.qWidth / t, s.hidden);
   const up = s.gated ? 2 : 1;
-  const fc1 = linearTrainSeconds(g, tokens, s.hidden, (up * s.ffn) / t);
-  const fc2 = linearTrainSeconds(g, tokens, s.ffn / t, s.hidden);
+  const fc1 = lin(tokens, s.hidden, (up * s.ffn) / t);
+  const fc2 = lin(tokens, s.ffn / t, s.hidden);
   let ffnF = fc1.forward + fc2.forward;
   let ffnB = fc1.backward + fc2.backward;
   if (s.moe) {
@@ -76,8 +85,8 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
     let moeB = e1.backward + e2.backward + router.backward;
     if (s.sharedExperts > 0) {
       const w = s.sharedExperts * s.expertFfn;
-      const s1 = linearTrainSeconds(g, tokens, s.hidden, (up * w) / t);
-      const s2 = linearTrainSeconds(g, tokens, w / t, s.hidden);
+      const s1 = lin(tokens, s.hidden, (up * w) / t);
+      const s2 = lin(tokens, w / t, s.hidden);
       moeF += s1.forward + s2.forward;
       moeB += s1.backward + s2.backward;
     }
@@ -113,13 +122,16 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const forward = gemmF + attnF + ewF;
   const recompute = l.recompute === 'full' ? forward : l.recompute === 'selective' ? attnF : 0;
 
-  // 4. Tensor parallel: 2 all-reduces forward, 2 backward (as reduce-scatter + all-gather with SP).
+  // 4. Tensor parallel. Without SP: 2 all-reduces forward, 2 backward. With SP (Korthikanti 2022):
+  // forward all-gather, reduce-scatter, all-gather, reduce-scatter; backward the mirror 4 plus the
+  // 2 all-gathers that re-gather the inputs of the column-parallel wgrads: 10 half-collectives.
   const actBytes = tokens * s.hidden * 2;
   const tpGroup = { size: t, stride: 1 };
   const ar = allReduce(ctx.hw, tpGroup, actBytes);
   const rs = reduceScatter(ctx.hw, tpGroup, actBytes);
-  const perCollective = l.sp ? 2 * rs.seconds : ar.seconds;
-  const tpComm = t > 1 ? 4 * perCollective * (l.recompute === 'full' ? 1.5 : 1) : 0;
+  const perLayer = l.sp ? 10 * rs.seconds : 4 * ar.seconds;
+  const recomputeShare = l.recompute === 'full' ? (l.sp ? 4 : 2) * (l.sp ? rs.seconds : ar.seconds) : 0;
+  const tpComm = t > 1 ? perLayer + recomputeShare : 0;
   const gemmAll = gemmF + gemmB;
   const tpExposed = l.tpOverlap ? Math.max(tpComm / t, tpComm - gemmAll) : tpComm;
 
@@ -142,6 +154,14 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
     const a2a = allToAll(ctx.hw, { size: l.ep, stride: t * l.cp }, bytes);
     epSeconds = moeShare * 4 * a2a.seconds;
     epAlgorithm = a2a.algorithm;
+  }
+  if (s.moe && t > 1) {
+    // Experts are tensor-parallel too (Megatron-Core, expert TP = TP): the routed tokens are
+    // all-gathered over tp before the experts and reduce-scattered after, forward and backward;
+    // these are outside the userbuffer overlap of the dense projections.
+    const routedBytes = tokens * s.topK * s.hidden * 2;
+    epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: t, stride: 1 }, routedBytes).seconds;
+    epAlgorithm += ` + tp all-gather/reduce-scatter of routed tokens x${t}`;
   }
 
   const totalSeconds = gemmAll + attnF + attnB + ewF + ewB + recompute + tpExposed + cpExposed + epSeconds;

@@ -2,7 +2,7 @@ import { ImpossibleError, InputError } from '../lib/errors.ts';
 import type { PlanContext } from './context.ts';
 import { evaluateLayout, type Evaluated } from './evaluate.ts';
 import { formatLayout, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
-import { memoryPerGpu } from './memory.ts';
+import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
 
 /** Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper, sec. 3.4.1). */
 export const DEFAULT_GLOBAL_BATCH_TOKENS = 16 * 1024 * 1024;
@@ -24,6 +24,8 @@ export interface SearchResult {
   readonly ranked: readonly Evaluated[];
   readonly evaluated: number;
   readonly rejections: readonly Rejection[];
+  /** Of the layouts over memory, the one that came closest (for --explain and the error message). */
+  readonly closestOverMemory?: { readonly layout: Layout; readonly memory: MemoryBreakdown };
 }
 
 const divisors = (n: number): number[] => {
@@ -59,6 +61,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
     rejections.set(reason, { reason, count: (r?.count ?? 0) + 1, example: r?.example ?? Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') });
   };
   let evaluated = 0;
+  let closest: SearchResult['closestOverMemory'];
 
   const tps = pick(f.tp, [1, 2, 4, 8, 16].filter((t) => t <= ctx.hw.gpusPerNode && s.heads % t === 0 && (s.kvHeads % t === 0 || t % s.kvHeads === 0)));
   const cps = pick(f.cp, [1, 2, 4, 8, 16, 32].filter((c) => ctx.seq % (2 * c) === 0 && (c === 1 || ctx.seq / c >= 1024)));
@@ -91,7 +94,11 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
               const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention);
-              if (mem.total > mem.limit) { reject('does not fit GPU memory', layout); continue; }
+              if (mem.total > mem.limit) {
+                reject('does not fit GPU memory', layout);
+                if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
+                continue;
+              }
               evaluated++;
               const e = evaluateLayout(ctx, layout, gbs);
               if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
@@ -105,7 +112,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
       }
     }
   }
-  return { ranked, evaluated, rejections: [...rejections.values()] };
+  return { ranked, evaluated, rejections: [...rejections.values()], ...(closest ? { closestOverMemory: closest } : {}) };
 }
 
 /** Search, or explain why nothing works: an ImpossibleError that says which limit was hit and what would work. */
@@ -125,8 +132,11 @@ export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchR
     const hbm = ctx.hw.gpu.hbmBytes.value;
     const stateBytes = ctx.shape.totalParams * 18;
     const minGpus = Math.ceil(stateBytes / (hbm * 0.6));
+    const c = r.closestOverMemory;
+    const gb = (b: number): string => (b / 1e9).toFixed(1);
+    const closestText = c ? `; closest: ${formatLayout(c.layout)} needs ${gb(c.memory.total)} GB (weights ${gb(c.memory.weights)}, gradients ${gb(c.memory.gradients)}, optimizer ${gb(c.memory.optimizer)}, activations ${gb(c.memory.activations)}, comm buffers ${gb(c.memory.commBuffers)}) > ${gb(c.memory.limit)} GB usable` : '';
     throw new ImpossibleError(
-      `no layout of ${ctx.req.model.name} fits ${ctx.hw.gpus} x ${ctx.hw.gpu.name} (${(hbm / 1e9).toFixed(0)} GB each): ${mem.count} layouts over memory` + (others.length ? `; also ${others.join('; ')}` : ''),
+      `no layout of ${ctx.req.model.name} fits ${ctx.hw.gpus} x ${ctx.hw.gpu.name} (${(hbm / 1e9).toFixed(0)} GB each): ${mem.count} layouts over memory${closestText}` + (others.length ? `; also ${others.join('; ')}` : ''),
       `weights + gradients + Adam states need ${(stateBytes / 1e12).toFixed(2)} TB before activations; try at least ~${minGpus} GPUs (--gpus), recompute=full, a shorter --seq, or a GPU with more memory (--gpu h200/b200)`,
     );
   }

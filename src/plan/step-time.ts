@@ -23,8 +23,16 @@ export interface StepBreakdown {
   readonly pp: { readonly bubbleSeconds: number; readonly bubbleFraction: number; readonly p2pExposedSeconds: number; readonly algorithm: string };
   readonly dp: { readonly totalSeconds: number; readonly exposedSeconds: number; readonly hiddenSeconds: number; readonly algorithm: string };
   readonly optimizerSeconds: number;
+  /** Compute slowed by hidden collectives sharing the SMs. */
+  readonly commContentionSeconds: number;
 }
 
+/**
+ * SMs a running collective occupies: NCCL runs one CTA per channel and uses 16-32 channels on H100
+ * (NCCL tuning docs, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS); Transformer Engine userbuffer overlap
+ * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
+ */
+const COMM_SMS = 16;
 /** Megatron's DDP bucket: 40M parameters; the last bucket of each pass cannot be overlapped. */
 const BUCKET_PARAMS = 40e6;
 /** Gradients are reduced and parameters gathered in BF16 (Megatron-Core DDP default grad_reduce_in_fp32=False). */
@@ -99,7 +107,11 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond;
 
   const pipeline = m * perMicrobatch + bubble;
-  const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds;
+  // Hidden communication is not free: NCCL and userbuffer kernels occupy COMM_SMS of the GPU's SMs
+  // while they run, slowing the compute they overlap by that share.
+  const hiddenComm = (dpTotal - dpExposed) + m * layersPerStage * (layer.tpCommSeconds - layer.tpExposedSeconds);
+  const contentionSeconds = hiddenComm * (COMM_SMS / ctx.hw.gpu.streamingMultiprocessors.value);
+  const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds;
   const times = m * layersPerStage;
   return {
     stepSeconds, microbatches: m,
@@ -112,6 +124,6 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
     ep: { seconds: times * layer.epSeconds, algorithm: layer.epAlgorithm },
     pp: { bubbleSeconds: bubble, bubbleFraction: bubble / pipeline, p2pExposedSeconds: p2p, algorithm: ppAlgorithm },
     dp: { totalSeconds: dpTotal, exposedSeconds: dpExposed, hiddenSeconds: dpTotal - dpExposed, algorithm: dpAlgorithm },
-    optimizerSeconds,
+    optimizerSeconds, commContentionSeconds: contentionSeconds,
   };
 }

@@ -1,4 +1,84 @@
 import type { Command } from 'commander';
+import { gpuIds, type GpuSpec } from '../../catalog/gpus.ts';
+import { InputError } from '../../lib/errors.ts';
+import type { Precision } from '../../plan/context.ts';
+import { fleetHardware, homogeneousHardware } from '../../plan/fleet-hardware.ts';
+import { formatTrainPlan } from '../../plan/format-train.ts';
+import { parseLayout } from '../../plan/layout.ts';
+import { planTrain } from '../../plan/train-plan.ts';
+import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
+import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
 
-/** Registers `plan train` (placeholder until its issue lands). */
-export function register(_plan: Command): void {}
+const SUFFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
+
+/** `15T`, `2.5e12`, `16M`: a positive count with an optional K/M/B/T suffix. */
+export function parseCount(text: string, field: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kmbgt]?)\s*$/i.exec(text);
+  const v = m ? Number(m[1]) * SUFFIX[m[2].toLowerCase()] : Number.NaN;
+  if (!Number.isFinite(v) || v <= 0) throw new InputError({ field, value: text, expected: 'a positive number, optionally with K, M, B or T (e.g. 15T, 16M)' });
+  return v;
+}
+
+function positiveInt(text: string, field: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new InputError({ field, value: text, expected: 'a positive whole number' });
+  return v;
+}
+
+interface Options {
+  model: string; fleet?: string; gpu?: string; gpus?: string; tokens?: string; precision: string; seq?: string;
+  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean;
+}
+
+/** Registers `plan train`. */
+export function register(plan: Command): void {
+  plan.command('train')
+    .description('Best parallel layout, step time, MFU, days, energy and cost to train a model on a fleet or a homogeneous cluster')
+    .requiredOption('--model <id|file>', MODEL_ARG_HELP)
+    .option('--fleet <name|file>', FLEET_ARG_HELP)
+    .option('--gpu <id>', `plan on a homogeneous cluster of this GPU in 8-GPU nodes (${gpuIds.join(', ')})`)
+    .option('--gpus <n>', 'GPUs to use (with --gpu: the cluster size; with --fleet: at most the fleet)')
+    .option('--tokens <n>', 'training tokens, e.g. 15T (default: 20 tokens per parameter, Chinchilla)')
+    .option('--precision <p>', 'bf16 or fp8', 'bf16')
+    .option('--seq <n>', 'sequence length (default: the model context)')
+    .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M (default: 16M rounded to a multiple of dp x mbs)')
+    .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched)')
+    .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
+    .option('--explain', 'list why layouts were rejected and the assumptions used')
+    .option('--json', 'print JSON')
+    .action((o: Options) => {
+      const model = loadModel(o.model);
+      if (o.precision !== 'bf16' && o.precision !== 'fp8') throw new InputError({ field: '--precision', value: o.precision, expected: 'bf16 or fp8' });
+      const precision = o.precision as Precision;
+      if (o.fleet !== undefined && o.gpu !== undefined) throw new InputError({ field: '--gpu', value: o.gpu, expected: 'either --fleet or --gpu, not both' });
+      const gpus = o.gpus !== undefined ? positiveInt(o.gpus, '--gpus') : undefined;
+      let hardware;
+      if (o.gpu !== undefined) {
+        if (!(gpuIds as string[]).includes(o.gpu)) throw new InputError({ field: '--gpu', value: o.gpu, expected: `one of ${gpuIds.join(', ')}` });
+        if (gpus === undefined) throw new InputError({ field: '--gpus', value: undefined, expected: 'the number of GPUs with --gpu (e.g. --gpu h100 --gpus 16384)' });
+        hardware = homogeneousHardware(o.gpu as GpuSpec['id'], gpus);
+      } else if (o.fleet !== undefined) {
+        hardware = fleetHardware(loadFleet(o.fleet), gpus);
+      } else {
+        throw new InputError({ field: '--fleet', value: undefined, expected: `${FLEET_ARG_HELP}, or --gpu ${gpuIds.join('|')} --gpus N` });
+      }
+      if (precision === 'fp8' && hardware.gpu.peakDenseFp8FlopsPerSecond.value === null) {
+        throw new InputError({ field: '--precision', value: 'fp8', expected: `bf16: ${hardware.gpu.name} has no FP8 tensor cores` });
+      }
+      const seq = o.seq !== undefined ? positiveInt(o.seq, '--seq') : model.context;
+      const tokens = o.tokens !== undefined ? parseCount(o.tokens, '--tokens') : undefined;
+      const fixed = o.layout !== undefined ? parseLayout(o.layout) : undefined;
+      let globalBatchSeqs: number | undefined;
+      if (o.globalBatch !== undefined) {
+        const batchTokens = parseCount(o.globalBatch, '--global-batch');
+        globalBatchSeqs = Math.round(batchTokens / seq);
+        if (globalBatchSeqs < 1) throw new InputError({ field: '--global-batch', value: o.globalBatch, expected: `at least one sequence (${seq} tokens)` });
+      }
+      const paramsTotal = model.publishedParams;
+      const plan = planTrain(
+        { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal },
+        { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
+      );
+      process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');
+    });
+}

@@ -1,0 +1,90 @@
+import { planContext, type TrainRequest } from './context.ts';
+import type { Evaluated } from './evaluate.ts';
+import { goodput, type Goodput } from './goodput.ts';
+import { formatLayout, type Layout } from './layout.ts';
+import type { MemoryBreakdown } from './memory.ts';
+import { bestLayouts, type Rejection, type SearchOptions } from './search.ts';
+import { FLOPS_CONVENTION, modelFlopsPerToken } from './shape.ts';
+import type { StepBreakdown } from './step-time.ts';
+
+/** One layout's full answer: throughput, memory, step breakdown, time, energy, cost and goodput. */
+export interface TrainLayoutReport {
+  readonly layout: Layout & { readonly text: string; readonly microbatches: number; readonly globalBatchSeqs: number; readonly globalBatchTokens: number };
+  readonly gpusUsed: number;
+  readonly gpusIdle: number;
+  readonly tokensPerSecondPerGpu: number;
+  readonly tokensPerSecond: number;
+  readonly stepSeconds: number;
+  readonly tflopsPerGpu: number;
+  readonly mfu: number;
+  readonly flopsConvention: string;
+  readonly modelFlopsPerToken: number;
+  readonly memoryBytesPerGpu: MemoryBreakdown;
+  readonly step: StepBreakdown;
+  /** Wall-clock days including goodput lost to failures; and without failures. */
+  readonly daysToTrain: number;
+  readonly daysToTrainNoFailures: number;
+  readonly gpuHours: number;
+  /** Facility energy (node power x PUE) over the wall-clock time, MWh. */
+  readonly energyMWh: number;
+  /** Owned: capex amortized over the GPU-hours + electricity; rented: GPU-hours x price. */
+  readonly costOwnedUsd: number;
+  readonly costRentedUsd: number;
+  readonly goodput: Goodput;
+}
+
+export interface TrainPlan extends TrainLayoutReport {
+  readonly model: string;
+  readonly gpu: string;
+  readonly fleet?: string;
+  readonly gpus: number;
+  readonly precision: string;
+  readonly seq: number;
+  readonly tokens: number;
+  readonly layoutsEvaluated: number;
+  readonly rejections: readonly Rejection[];
+  readonly alternatives: readonly TrainLayoutReport[];
+  readonly assumptions: readonly string[];
+}
+
+function report(req: TrainRequest, e: Evaluated): TrainLayoutReport {
+  const hw = req.hardware;
+  const g = goodput(e.gpusUsed, hw.gpusPerNode);
+  const idealSeconds = req.tokens / e.tokensPerSecond;
+  const wallSeconds = idealSeconds / g.ettr;
+  const gpuHours = (e.gpusUsed * wallSeconds) / 3600;
+  const nodes = Math.ceil(e.gpusUsed / hw.gpusPerNode);
+  const energyKwh = (nodes * hw.nodePowerWatts * hw.pue * wallSeconds) / 3600 / 1000;
+  return {
+    layout: { ...e.layout, text: formatLayout(e.layout), microbatches: e.step.microbatches, globalBatchSeqs: e.globalBatchSeqs, globalBatchTokens: e.globalBatchSeqs * req.seq },
+    gpusUsed: e.gpusUsed, gpusIdle: hw.gpus - e.gpusUsed,
+    tokensPerSecondPerGpu: e.tokensPerSecondPerGpu, tokensPerSecond: e.tokensPerSecond, stepSeconds: e.step.stepSeconds,
+    tflopsPerGpu: e.tflopsPerGpu, mfu: e.mfu, flopsConvention: FLOPS_CONVENTION,
+    modelFlopsPerToken: modelFlopsPerToken(planContext(req).shape, req.seq),
+    memoryBytesPerGpu: e.memory, step: e.step,
+    daysToTrain: wallSeconds / 86_400, daysToTrainNoFailures: idealSeconds / 86_400,
+    gpuHours, energyMWh: energyKwh / 1000,
+    costOwnedUsd: gpuHours * hw.ownedCapexPerGpuHourUsd + energyKwh * hw.electricityUsdPerKwh,
+    costRentedUsd: gpuHours * hw.rentedPricePerGpuHourUsd,
+    goodput: g,
+  };
+}
+
+/** Plans a training run: searches layouts (keys in `opts.fixed` are kept), returns the best with runners-up. */
+export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPlan {
+  const ctx = planContext(req);
+  const r = bestLayouts(ctx, { ...opts, top: Math.max(1, opts.top ?? 5) });
+  const [best, ...rest] = r.ranked.map((e) => report(req, e));
+  const hw = req.hardware;
+  return {
+    model: req.model.name, gpu: hw.gpu.name, ...(hw.fleetName ? { fleet: hw.fleetName } : {}), gpus: hw.gpus,
+    precision: req.precision, seq: req.seq, tokens: req.tokens,
+    ...best,
+    layoutsEvaluated: r.evaluated, rejections: r.rejections, alternatives: rest,
+    assumptions: [
+      `MFU and TFLOP/s count model FLOPs: ${FLOPS_CONVENTION}; peak = dense ${req.precision.toUpperCase()} datasheet peak`,
+      `node power ${(hw.nodePowerWatts / 1000).toFixed(1)} kW, PUE ${hw.pue}, electricity $${hw.electricityUsdPerKwh}/kWh, owned capex $${hw.ownedCapexPerGpuHourUsd.toFixed(2)}/GPU-hour, rented $${hw.rentedPricePerGpuHourUsd.toFixed(2)}/GPU-hour`,
+      ...hw.sources.map((s) => s.ref),
+    ],
+  };
+}
