@@ -1,0 +1,177 @@
+"""OpenAI-compatible chat server over a tiny-chat checkpoint (Python stdlib http.server + PyTorch CPU).
+
+    python3 server.py CHECKPOINT [--port 8001] [--host 127.0.0.1] [--model tiny-chat]
+
+Endpoints: GET /v1/models, GET /health, POST /v1/chat/completions (stream true: server-sent
+events, one chunk per generated character; tiny-chat's tokens are characters). The gateway
+(`gigafactory serve --replica http://127.0.0.1:8001`) routes across several of these.
+"""
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from model import BOT, USER, load_checkpoint  # noqa: E402
+
+MAX_BODY_BYTES = 1 << 20
+DEFAULT_MAX_TOKENS = 200
+
+
+def prompt_of(messages):
+    """Dialogue prompt in the corpus format; returns (prompt, error message or None)."""
+    if not isinstance(messages, list) or not messages:
+        return None, "messages: expected a non-empty array of {role, content}"
+    text = ""
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or not isinstance(m.get("content", ""), str):
+            return None, f"messages[{i}]: expected {{role, content: string}}"
+        role, content = m.get("role"), m.get("content", "").strip()
+        if role in ("user", "system", "developer"):
+            text += USER + content + "\n"
+        elif role == "assistant":
+            text += BOT + content + "\n"
+        else:
+            return None, f"messages[{i}].role: got {role!r}; expected user, assistant or system"
+    return text + BOT, None
+
+
+class Engine:
+    """One model, one lock: PyTorch CPU inference, one sequence at a time per replica."""
+
+    def __init__(self, checkpoint):
+        self.model, self.vocab, state = load_checkpoint(checkpoint)
+        self.step = state.get("step")
+        self.lock = threading.Lock()
+
+    @torch.no_grad()
+    def stream(self, prompt, max_tokens, temperature, seed):
+        """Yields generated characters until a newline (end of the bot's turn) or max_tokens."""
+        g = torch.Generator().manual_seed(seed)
+        ids = self.vocab.encode(prompt)
+        ctx = self.model.context
+        for _ in range(max_tokens):
+            with self.lock:
+                logits = self.model(torch.tensor([ids[-ctx:]]))[0, -1] / max(temperature, 1e-4)
+                nxt = int(torch.multinomial(F.softmax(logits, dim=-1), 1, generator=g))
+            ch = self.vocab.chars[nxt]
+            if ch == "\n":
+                return
+            ids.append(nxt)
+            yield ch
+
+
+def make_handler(engine, model_name):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):  # quiet: the gateway logs requests
+            pass
+
+        def send_json(self, status, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def error(self, status, message, param=None, code=None):
+            self.send_json(status, {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}})
+
+        def do_GET(self):
+            if self.path in ("/v1/models", "/health"):
+                self.send_json(200, {"object": "list", "data": [{"id": model_name, "object": "model", "created": 0, "owned_by": "tiny-chat", "step": engine.step}]})
+            else:
+                self.error(404, f"no route GET {self.path}")
+
+        def do_POST(self):
+            if self.path != "/v1/chat/completions":
+                return self.error(404, f"no route POST {self.path}")
+            try:
+                length = int(self.headers.get("content-length", "0"))
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_BODY_BYTES:
+                return self.error(400 if length < 0 else 413, "bad content-length")
+            try:
+                body = json.loads(self.rfile.read(length) or b"null")
+            except (ValueError, UnicodeDecodeError) as e:
+                return self.error(400, f"request body is not valid JSON ({e})")
+            if not isinstance(body, dict):
+                return self.error(400, "request body must be a JSON object")
+            prompt, err = prompt_of(body.get("messages"))
+            if err:
+                return self.error(400, err, "messages")
+            max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_MAX_TOKENS
+            temperature = body.get("temperature", 0.5)
+            if not isinstance(max_tokens, int) or max_tokens < 1 or not isinstance(temperature, (int, float)):
+                return self.error(400, "max_tokens must be an integer >= 1 and temperature a number", "max_tokens")
+            seed = body.get("seed") if isinstance(body.get("seed"), int) else 0
+            cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
+            gen = engine.stream(prompt, min(max_tokens, 4096), float(temperature), seed)
+            usage = lambda n: {"prompt_tokens": len(prompt), "completion_tokens": n, "total_tokens": len(prompt) + n}  # noqa: E731
+            if not body.get("stream"):
+                text = "".join(gen).strip()
+                return self.send_json(200, {"id": cid, "object": "chat.completion", "created": created, "model": model_name,
+                                            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                                            "usage": usage(len(text))})
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+
+            def event(delta, finish=None, **extra):
+                chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model_name,
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+
+            n = 0
+            try:
+                event({"role": "assistant"})
+                for ch in gen:
+                    if n == 0 and ch == " ":
+                        continue  # the corpus puts a space after "Bot:"
+                    n += 1
+                    event({"content": ch})
+                event({}, "stop", usage=usage(n))
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # client (or gateway) went away: stop generating
+
+    return Handler
+
+
+def main():
+    p = argparse.ArgumentParser(description="OpenAI-compatible chat server over a tiny-chat checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.add_argument("--model", default="tiny-chat", help="model id reported by /v1/models")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    try:
+        engine = Engine(args.checkpoint)
+    except FileNotFoundError:
+        sys.exit(f"error: no checkpoint at {args.checkpoint}; train first (python3 train.py)")
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(engine, args.model))
+    server.daemon_threads = True
+    print(f"tiny-chat server on http://{args.host}:{server.server_address[1]} (model {args.model}, step {engine.step})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
