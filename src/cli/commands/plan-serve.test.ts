@@ -24,3 +24,19 @@ test('plan serve: bad flags exit 2 with the field named, no stack trace', () => 
   assert.equal(u.status, 2);
   assert.match(u.stderr, /unknown model "grok-9"; known: .*grok-1/);
 });
+
+test('plan serve --model FILE.yaml uses the planner model schema', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'gf-plan-serve-'));
+  try {
+    const file = join(dir, 'm.yaml');
+    writeFileSync(file, 'name: my-8b\nlayers: 32\nhidden: 4096\nheads: 32\nkv_heads: 8\nffn: 14336\nffn_kind: gated\nvocab: 128256\ncontext: 8192\n');
+    const r = run('plan', 'serve', '--model', file, '--max-throughput', '--precision', 'fp8', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const p = JSON.parse(r.stdout);
+    assert.equal(p.model, 'my-8b');
+    assert.ok(p.outputTokensPerSecondPerGpu > 0);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -3,7 +3,8 @@ import { GPUS, gpuIds, type GpuSpec } from '../../catalog/gpus.ts';
 import type { ModelArch } from '../../catalog/model-arch.ts';
 import { InputError, UnknownNameError } from '../../lib/errors.ts';
 import { DEFAULT_ASSUMPTIONS } from '../../plan/serve/assumptions.ts';
-import { servingModel } from '../../plan/serve/models.ts';
+import { servingModel, servingModelIds } from '../../plan/serve/models.ts';
+import { loadModel } from '../model-arg.ts';
 import { maxThroughput, planServing, type ServingPlan } from '../../plan/serve/planner.ts';
 import { parseDurationSeconds, parseLayout, parsePositiveInt } from '../../plan/serve/parse.ts';
 import { formatServingPlan } from '../../plan/serve/report.ts';
@@ -15,14 +16,9 @@ interface PlanServeOptions {
   batch?: string; pricePerGpuHour?: string; json?: boolean;
 }
 
-/** A model id from the catalogs, or a YAML file in the planner's model schema (engineer B's loader). */
-async function resolveModel(idOrPath: string): Promise<ModelArch> {
-  if (!/\.ya?ml$/i.test(idOrPath)) return servingModel(idOrPath);
-  // The shared loader lands with the training planner; imported lazily so serving works without it.
-  const loaderUrl = new URL('../model-arg.ts', import.meta.url).href;
-  const loader = (await import(loaderUrl).catch(() => null)) as { loadModel?: (p: string) => ModelArch } | null;
-  if (!loader?.loadModel) throw new InputError({ field: '--model', value: idOrPath, expected: 'a catalog model id (model YAML files need src/cli/model-arg.ts)' });
-  return loader.loadModel(idOrPath);
+/** A serving-catalog id (training catalog + serving extras), else the shared loader (ids or model YAML). */
+function resolveModel(idOrPath: string): ModelArch {
+  return servingModelIds.includes(idOrPath) ? servingModel(idOrPath) : loadModel(idOrPath);
 }
 
 function resolveGpu(id: string): GpuSpec {
@@ -55,7 +51,7 @@ export function register(plan: Command): void {
     .option('--price-per-gpu-hour <usd>', 'override the rental price per GPU-hour')
     .option('--json', 'print the plan as JSON')
     .action(async (o: PlanServeOptions) => {
-      const model = await resolveModel(o.model);
+      const model = resolveModel(o.model);
       const gpu = resolveGpu(o.gpu);
       const precision = resolvePrecision(o.precision, gpu);
       const shape = { inputTokens: parsePositiveInt('--input-tokens', o.inputTokens), outputTokens: parsePositiveInt('--output-tokens', o.outputTokens) };
