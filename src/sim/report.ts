@@ -45,6 +45,8 @@ export interface SimReport {
   readonly rented: { readonly gpuHours: number; readonly costUsd: number; readonly peakNodes: number };
   readonly services: readonly { readonly id: string; readonly demandServed: number; readonly meanReplicas: number; readonly peakReplicas: number }[];
   readonly rejected: readonly RejectedJob[];
+  /** Workload jobs whose submit time falls after the simulated period (not simulated). */
+  readonly jobsAfterHorizon: number;
   readonly jobs: readonly JobReport[];
 }
 
@@ -68,10 +70,12 @@ export function buildReport(r: ReportInput): SimReport {
   let productive = 0;
   const jobs: JobReport[] = [];
   const training: SimReport['training'][number][] = [];
+  let notArrived = 0;
   for (const j of engine.jobs) {
     allocated += j.allocatedGpuSeconds;
     productive += j.productiveGpuSeconds;
     if (j.spec.kind === 'serve') continue; // replicas are summarised per service
+    if (j.status === 'future') { notArrived++; continue; } // submitted after the horizon
     const isTraining = j.spec.checkpoints && j.firstStartSeconds !== undefined;
     const since = (j.endSeconds ?? horizon) - (j.firstStartSeconds ?? horizon);
     const ettr = isTraining && since > 0 ? Math.min(1, j.savedSeconds / since) : null;
@@ -112,6 +116,6 @@ export function buildReport(r: ReportInput): SimReport {
     preemptions: engine.preemptions, checkpointMinutes: options.checkpointMinutes,
     training, sizeClasses, spares: r.spares,
     rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
-    services, rejected: r.rejected, jobs,
+    services, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs,
   };
 }

@@ -27,6 +27,10 @@ export function simulate(topology: ClusterTopology, workload: Workload, options:
     else if (j.nodes > capacityNodes) rejected.push({ id: j.id, reason: `needs ${j.nodes * j.gpusPerNode} GPUs; the fleet has ${capacityNodes * gpusPerNode}` });
     else jobs.push(j);
   }
+  if (jobs.length === 0 && workload.jobs.length > 0 && workload.services.length === 0) {
+    throw new ImpossibleError(`no job of workload ${workload.name} can run on this fleet: ${rejected[rejected.length - 1]!.reason}`,
+      `use a larger fleet (e.g. --fleet colossus-100k) or a smaller workload`);
+  }
   // 2. Hot spares for the largest jobs: carved from the fleet where it has room, else added beyond it.
   const largest = jobs.reduce((a, j) => Math.max(a, j.nodes), 0);
   const needSpares = largest * gpusPerNode >= options.spareMinGpus;
