@@ -4,8 +4,13 @@ import { evaluateLayout, type Evaluated } from './evaluate.ts';
 import { formatLayout, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
 import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
 
-/** Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper, sec. 3.4.1). */
+/**
+ * Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper,
+ * sec. 3.4.1), and at larger scale the same 1,024 tokens per GPU it had on 16,384 GPUs.
+ */
 export const DEFAULT_GLOBAL_BATCH_TOKENS = 16 * 1024 * 1024;
+export const DEFAULT_BATCH_TOKENS_PER_GPU = 1024;
+export const defaultGlobalBatchTokens = (gpus: number): number => Math.max(DEFAULT_GLOBAL_BATCH_TOKENS, DEFAULT_BATCH_TOKENS_PER_GPU * gpus);
 
 export interface SearchOptions {
   /** Keys given by the user (`--layout`); the rest are searched. */
@@ -85,8 +90,11 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
         if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
         for (const mbs of mbss) {
-          const gbs = opts.globalBatchSeqs ?? dp * mbs * Math.max(1, Math.ceil(DEFAULT_GLOBAL_BATCH_TOKENS / ctx.seq / (dp * mbs)));
+          // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
+          const targetSeqs = defaultGlobalBatchTokens(gpus) / ctx.seq;
+          const gbs = opts.globalBatchSeqs ?? dp * mbs * Math.max(1, Math.round(targetSeqs / (dp * mbs)));
           if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
+          if (opts.globalBatchSeqs === undefined && gbs > 2 * targetSeqs) { reject('dp x mbs exceeds twice the default global batch (give --global-batch to allow more)', { dp, mbs }); continue; }
           const m = gbs / (dp * mbs);
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {

@@ -74,31 +74,35 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const expertGroup = { size: Math.max(1, (l.dp * l.cp) / l.ep), stride: l.tp * l.ep };
   const denseBytes = p.dense * COMM_BYTES_PER_PARAM;
   const expertBytes = p.expert * COMM_BYTES_PER_PARAM;
-  const buckets = Math.max(1, (p.dense + p.expert) / BUCKET_PARAMS);
+  // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
+  // so each pays its own latency: n x cost(bytes / n).
+  const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
+  const pieces = l.zero >= 3 ? Math.max(1, layersPerStage) : buckets;
   let dpTotal = 0;
   let dpExposed = 0;
   let dpAlgorithm = 'none';
   if (l.dp * l.cp > 1) {
-    const rs = reduceScatter(hw, denseGroup, denseBytes);
-    const rsE = reduceScatter(hw, expertGroup, expertBytes);
-    const gather = rs.seconds + rsE.seconds; // all-gather costs the same as reduce-scatter
+    const rs = reduceScatter(hw, denseGroup, denseBytes / pieces);
+    const rsE = reduceScatter(hw, expertGroup, expertBytes / pieces);
+    const gather = pieces * (rs.seconds + rsE.seconds); // all-gather costs the same as reduce-scatter
     const backwardWindow = perMicrobatch - forwardPerMicrobatch;
     if (l.zero === 0) {
-      const ar = allReduce(hw, denseGroup, denseBytes).seconds + allReduce(hw, expertGroup, expertBytes).seconds;
+      const arDense = allReduce(hw, denseGroup, denseBytes / pieces);
+      const ar = pieces * (arDense.seconds + allReduce(hw, expertGroup, expertBytes / pieces).seconds);
       dpTotal = ar;
-      dpExposed = Math.max(ar / buckets, ar - backwardWindow);
-      dpAlgorithm = `all-reduce ${allReduce(hw, denseGroup, denseBytes).algorithm}`;
+      dpExposed = Math.max(ar / pieces, ar - backwardWindow);
+      dpAlgorithm = `all-reduce ${arDense.algorithm}, ${pieces} buckets`;
     } else if (l.zero < 3) {
       // Reduce-scatter hides behind the last micro-batch's backward, the parameter all-gather behind the first forward.
       dpTotal = 2 * gather;
-      dpExposed = Math.max(gather / buckets, gather - backwardWindow) + Math.max(gather / buckets, gather - forwardPerMicrobatch);
-      dpAlgorithm = `reduce-scatter + all-gather ${rs.algorithm}`;
+      dpExposed = Math.max(gather / pieces, gather - backwardWindow) + Math.max(gather / pieces, gather - forwardPerMicrobatch);
+      dpAlgorithm = `reduce-scatter + all-gather ${rs.algorithm}, ${pieces} buckets`;
     } else {
-      // FSDP / ZeRO-3: gather parameters for forward and backward and reduce-scatter gradients, every micro-batch.
+      // FSDP / ZeRO-3: gather parameters for forward and backward and reduce-scatter gradients, every micro-batch, layer by layer.
       const perMb = 3 * gather;
       dpTotal = m * perMb;
-      dpExposed = m * Math.max(perMb / Math.max(1, layersPerStage), perMb - perMicrobatch);
-      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter ${rs.algorithm}`;
+      dpExposed = m * Math.max(perMb / pieces, perMb - perMicrobatch);
+      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${rs.algorithm}`;
     }
   }
 

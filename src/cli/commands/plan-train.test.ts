@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const launcher = resolve(import.meta.dirname, '../../../gigafactory');
+const run = (...args: string[]) => spawnSync(launcher, ['plan', 'train', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+test('plan train --json prints the named top-level keys for the best layout and the runners-up', () => {
+  const r = run('--model', 'llama3-70b', '--gpu', 'h100', '--gpus', '512', '--tokens', '2T', '--top', '3', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ['tokensPerSecondPerGpu', 'stepSeconds', 'tflopsPerGpu', 'mfu', 'flopsConvention', 'layout', 'memoryBytesPerGpu', 'daysToTrain', 'gpuHours', 'energyMWh', 'costOwnedUsd', 'costRentedUsd', 'alternatives']) {
+    assert.ok(k in j, `missing ${k}`);
+  }
+  assert.equal(j.alternatives.length, 2);
+  assert.ok(j.mfu > 0 && j.mfu < 1);
+  assert.ok(j.costRentedUsd > j.costOwnedUsd, 'renting at list price costs more than owning');
+  assert.ok(j.goodput.checkpointIntervalMinutes > 0);
+});
+
+test('plan train on a fleet preset, with a fixed layout and --explain', () => {
+  const r = run('--model', 'llama3-405b', '--fleet', 'h100-16k', '--tokens', '15T', '--layout', 'tp=8,pp=16,cp=1', '--top', '1', '--explain');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /tp=8,pp=16,/);
+  assert.match(r.stdout, /rejected layouts, by reason/);
+  assert.match(r.stdout, /MFU convention: 6 x active parameters/);
+});
+
+const errors: { name: string; args: string[]; want: RegExp }[] = [
+  { name: 'unknown model lists the known names', args: ['--model', 'gpt-9', '--gpu', 'h100', '--gpus', '8'], want: /unknown model "gpt-9"; known: .*llama3-405b.*grok-1/ },
+  { name: 'unknown fleet lists the presets', args: ['--model', 'grok-1', '--fleet', 'nowhere'], want: /unknown fleet preset "nowhere"; known: .*colossus-100k/ },
+  { name: 'tokens not a number', args: ['--model', 'grok-1', '--gpu', 'h100', '--gpus', '64', '--tokens', 'lots'], want: /--tokens: got "lots"; expected a positive number/ },
+  { name: 'nothing fits memory', args: ['--model', 'llama3-405b', '--gpu', 'h100', '--gpus', '8'], want: /no layout of Llama 3.1 405B fits 8 x .*hint: .*--gpus/s },
+  { name: 'layout product not the GPU count', args: ['--model', 'llama3-70b', '--gpu', 'h100', '--gpus', '64', '--layout', 'tp=8,pp=4,cp=1,dp=4'], want: /tp x pp x cp x dp = 64.*uses 128/ },
+  { name: 'fp8 on A100', args: ['--model', 'llama3-8b', '--gpu', 'a100', '--gpus', '8', '--precision', 'fp8'], want: /no FP8 tensor cores/ },
+];
+for (const c of errors) {
+  test(`plan train error: ${c.name} (exit 2, no stack trace)`, () => {
+    const r = run(...c.args);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, c.want);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('plan train --model FILE.yaml: a custom architecture; a bad file names the key and line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-model-'));
+  try {
+    const good = join(dir, 'm.yaml');
+    writeFileSync(good, 'name: small\nlayers: 8\nhidden: 1024\nheads: 8\nffn: 4096\nffn_kind: plain\nvocab: 32000\n');
+    const ok = run('--model', good, '--gpu', 'h100', '--gpus', '8', '--tokens', '1B', '--json', '--top', '1');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).model, 'small');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: small\nlayers: eight\nhidden: 1024\nheads: 8\nffn: 4096\nffn_kind: plain\nvocab: 32000\n');
+    const r = run('--model', bad, '--gpu', 'h100', '--gpus', '8');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /bad\.yaml:2: layers: got "eight"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

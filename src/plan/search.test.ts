@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODELS } from '../catalog/models.ts';
+import { ImpossibleError, InputError } from '../lib/errors.ts';
+import { planContext } from './context.ts';
+import { homogeneousHardware } from './fleet-hardware.ts';
+import { formatLayout, layoutGpus } from './layout.ts';
+import { bestLayouts, searchLayouts } from './search.ts';
+
+const ctxFor = (model: string, gpus: number, seq = 8192) =>
+  planContext({ model: MODELS[model]!, hardware: homogeneousHardware('h100', gpus), precision: 'bf16', seq, tokens: 1e12 });
+
+test('the search returns the same best layout for the same input', () => {
+  const a = searchLayouts(ctxFor('llama3-70b', 512), { top: 3 });
+  const b = searchLayouts(ctxFor('llama3-70b', 512), { top: 3 });
+  assert.deepEqual(a.ranked.map((e) => formatLayout(e.layout)), b.ranked.map((e) => formatLayout(e.layout)));
+  assert.equal(a.evaluated, b.evaluated);
+});
+
+test('every layout returned fits memory, uses at most the GPUs, and the list is best first', () => {
+  const r = searchLayouts(ctxFor('grok-1', 1024), { top: 5 });
+  assert.ok(r.ranked.length > 0);
+  for (const e of r.ranked) {
+    assert.ok(e.memory.total <= e.memory.limit, formatLayout(e.layout));
+    assert.ok(layoutGpus(e.layout) <= 1024);
+  }
+  for (let i = 1; i < r.ranked.length; i++) assert.ok(r.ranked[i - 1]!.tokensPerSecond >= r.ranked[i]!.tokensPerSecond);
+});
+
+test('a layout over memory is rejected, with the limit it broke', () => {
+  // 405B on one node without sharding: weights alone are 405e9 x 2 / 8 = 101 GB per GPU.
+  const r = searchLayouts(ctxFor('llama3-405b', 8), { fixed: { tp: 8, pp: 1, dp: 1, cp: 1, zero: 0, recompute: 'full', mbs: 1 }, globalBatchSeqs: 16 });
+  assert.equal(r.ranked.length, 0);
+  assert.ok(r.rejections.some((x) => x.reason === 'does not fit GPU memory'));
+  assert.ok(r.closestOverMemory && r.closestOverMemory.memory.weights > 80e9);
+  assert.throws(() => bestLayouts(ctxFor('llama3-405b', 8), {}), (e: unknown) => e instanceof ImpossibleError && /fits/.test(e.message) && /GB/.test(e.message) && /--gpus/.test(e.hint));
+});
+
+test('searching keeps the keys the user fixed and chooses the rest', () => {
+  const r = bestLayouts(ctxFor('llama3-70b', 256), { fixed: { tp: 4, recompute: 'selective' }, top: 2 });
+  for (const e of r.ranked) {
+    assert.equal(e.layout.tp, 4);
+    assert.equal(e.layout.recompute, 'selective');
+  }
+});
+
+test('a full layout whose product is not the GPU count is an input error naming what would work', () => {
+  assert.throws(() => bestLayouts(ctxFor('llama3-70b', 256), { fixed: { tp: 8, pp: 4, cp: 1, dp: 4 } }),
+    (e: unknown) => e instanceof InputError && /256/.test(e.message) && /128/.test(e.message));
+});
