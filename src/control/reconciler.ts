@@ -25,7 +25,12 @@ export interface ReconcilerOptions {
   readonly dataDir: string;
   /** Wall clock, seconds. Injected so tests can drive it. */
   readonly nowSeconds?: () => number;
+  /** How often to check for work (default 500 ms). */
   readonly tickMs?: number;
+  /** Least time between the end of one tick and the start of the next (default 100 ms). */
+  readonly minTickGapMs?: number;
+  /** Tick at least this often even when nothing changed (default 5,000 ms). */
+  readonly idleTickMs?: number;
   readonly quotas?: readonly TenantQuota[];
   /** Called with a one-line message for each decision and event (the server logs them). */
   readonly log?: (line: string) => void;
@@ -62,7 +67,9 @@ export class Reconciler {
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private pending = false;
+  private dirty = true;
+  private lastTickEndMs = 0;
   /** Last scheduling-cycle time, for metrics and the bench. */
   lastCycleMs = 0;
 
@@ -82,16 +89,34 @@ export class Reconciler {
   /** Re-adopts running jobs after a restart (else requeues them), then ticks periodically. */
   async start(): Promise<void> {
     await this.serial(() => this.adoptAll());
-    this.timer = setInterval(() => this.kick(), this.o.tickMs ?? 500);
+    this.timer = setInterval(() => this.periodic(), this.o.tickMs ?? 500);
     this.timer.unref();
     this.kick();
   }
 
-  /** Asks for a tick soon (after a submit or cancel); ticks never overlap. */
+  /**
+   * Asks for a tick soon (after a submit, cancel or exit). Ticks never overlap and start at
+   * least `minTickGapMs` apart, so a burst of submissions costs a few cycles, not one each.
+   */
   kick(): void {
-    if (this.ticking) return;
-    this.ticking = true;
-    void this.serial(() => this.tick()).finally(() => { this.ticking = false; });
+    this.dirty = true;
+    if (this.pending) return;
+    this.pending = true;
+    const wait = Math.max(0, this.lastTickEndMs + (this.o.minTickGapMs ?? 100) - Date.now());
+    const run = () => {
+      void this.serial(async () => {
+        this.pending = false;
+        this.dirty = false;
+        await this.tick();
+      }).finally(() => { this.lastTickEndMs = Date.now(); });
+    };
+    if (wait === 0) run();
+    else setTimeout(run, wait).unref();
+  }
+
+  /** The periodic tick: only when something changed, or every `idleTickMs` (time-based policies). */
+  private periodic(): void {
+    if (this.dirty || Date.now() - this.lastTickEndMs >= (this.o.idleTickMs ?? 5000)) this.kick();
   }
 
   /** Waits for every queued store change (tests, shutdown). */

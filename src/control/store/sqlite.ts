@@ -43,9 +43,22 @@ interface AttemptRow {
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
+/** Specs never change after submit: parse each once (bounded, so a million jobs do not pin memory). */
+const SPEC_CACHE_MAX = 100_000;
+const specCache = new Map<string, JobSpec>();
+function specOf(text: string): JobSpec {
+  let spec = specCache.get(text);
+  if (spec === undefined) {
+    if (specCache.size >= SPEC_CACHE_MAX) specCache.clear();
+    spec = Object.freeze(JSON.parse(text) as JobSpec);
+    specCache.set(text, spec);
+  }
+  return spec;
+}
+
 function toJob(r: JobRow): JobRecord {
   return {
-    id: `job-${r.seq}`, tenant: r.tenant, spec: JSON.parse(r.spec) as JobSpec, state: r.state as JobState,
+    id: `job-${r.seq}`, tenant: r.tenant, spec: specOf(r.spec), state: r.state as JobState,
     submitSeconds: r.submit_seconds, attempt: r.attempt, restarts: r.restarts, cancelRequested: r.cancel_requested === 1,
     nodeIndices: JSON.parse(r.node_indices) as number[], handle: opt(r.handle), startSeconds: opt(r.start_seconds),
     endSeconds: opt(r.end_seconds), exitCode: opt(r.exit_code), reason: opt(r.reason),
