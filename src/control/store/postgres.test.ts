@@ -1,0 +1,155 @@
+/**
+ * The PostgreSQL store against a real, throwaway PostgreSQL server (./pg-temp.ts): D's store
+ * conformance suite, then what only a networked store has to get right (two control-plane
+ * processes racing on one database, a server crash, unreachable servers). Each test gets its
+ * own PostgreSQL schema on one server. Skips only when PostgreSQL is not installed.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { ImpossibleError, InputError } from '../../lib/errors.ts';
+import { parseJobSpec } from '../job-spec.ts';
+import { runStoreContract } from './contract.ts';
+import { openStore } from './open.ts';
+import { findPostgresBin, startTempPostgres, type TempPostgres } from './pg-temp.ts';
+import { parsePostgresUrl } from './pg-url.ts';
+import { PostgresStore } from './postgres.ts';
+import { JobStateError } from './types.ts';
+
+const spec = (over: Record<string, unknown> = {}) => parseJobSpec({ name: 'j', command: ['true'], max_restarts: 1, ...over });
+
+if (!findPostgresBin()) {
+  test('postgres store', { skip: 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install -y postgresql' }, () => undefined);
+} else {
+  let server: Promise<TempPostgres> | undefined;
+  const getServer = () => (server ??= startTempPostgres());
+  after(async () => { if (server) await (await server).stop(); });
+
+  let schemas = 0;
+  /** A URL for a fresh schema on the shared server, and a cleanup that drops it. */
+  const freshUrl = async () => {
+    const srv = await getServer();
+    const schema = `t${process.pid}_${schemas++}`;
+    const url = `${srv.url}?schema=${schema}`;
+    const cleanup = async () => {
+      const c = new pg.Client(srv.url);
+      await c.connect();
+      try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+    };
+    return { url, cleanup };
+  };
+
+  runStoreContract({
+    name: 'postgres',
+    newStore: async () => {
+      const { url, cleanup } = await freshUrl();
+      return { store: await PostgresStore.open(url), reopen: () => PostgresStore.open(url), cleanup };
+    },
+  });
+
+  /** Two stores on one schema: two control-plane processes sharing one database. */
+  const twoStores = async () => {
+    const { url, cleanup } = await freshUrl();
+    const a = await PostgresStore.open(url);
+    const b = await PostgresStore.open(url);
+    return { a, b, done: async () => { await a.close(); await b.close(); await cleanup(); } };
+  };
+
+  test('postgres store: racing submits with one idempotency key from two processes make one job', async () => {
+    const { a, b, done } = await twoStores();
+    try {
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+        (i % 2 ? a : b).submitJob({ tenant: 'lab', spec: spec(), submitSeconds: i, idempotencyKey: 'retry-1' })));
+      assert.equal(results.filter((r) => r.created).length, 1);
+      assert.equal(new Set(results.map((r) => r.job.id)).size, 1);
+      assert.equal((await a.listJobs({})).length, 1);
+      assert.equal((await b.listEvents(results[0]!.job.id)).filter((e) => e.type === 'submitted').length, 1);
+    } finally { await done(); }
+  });
+
+  test('postgres store: racing starts and ends of one job change it once', async () => {
+    const { a, b, done } = await twoStores();
+    try {
+      const { job } = await a.submitJob({ tenant: 't', spec: spec({ max_restarts: 3 }), submitSeconds: 0 });
+      const starts = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).startAttempt(job.id, [i], 1)));
+      assert.equal(starts.filter((s) => s.status === 'fulfilled').length, 1);
+      for (const s of starts) if (s.status === 'rejected') assert.ok(s.reason instanceof JobStateError, String(s.reason));
+      const ends = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).endAttempt(job.id, 1, { outcome: 'failed', reason: `end ${i}`, nowSeconds: 2 })));
+      assert.ok(ends.every((j) => j.state === 'queued'));
+      const now = await b.getJob(job.id);
+      assert.equal(now?.restarts, 1, 'one failure counted once');
+      assert.equal((await a.listAttempts(job.id)).length, 1);
+      assert.equal((await a.listEvents(job.id)).filter((e) => e.type === 'requeued').length, 1);
+    } finally { await done(); }
+  });
+
+  test('postgres store: many concurrent submits get distinct ids, none lost', async () => {
+    const { a, b, done } = await twoStores();
+    try {
+      const n = 200;
+      const ids = await Promise.all(Array.from({ length: n }, async (_, i) =>
+        (await (i % 2 ? a : b).submitJob({ tenant: `t${i % 3}`, spec: spec(), submitSeconds: i })).job.id));
+      assert.equal(new Set(ids).size, n);
+      const listed = await b.listJobs({ order: 'id' });
+      assert.deepEqual(new Set(listed.map((j) => j.id)), new Set(ids));
+      assert.equal((await a.listJobs({ tenant: 't1' })).length, ids.filter((_, i) => i % 3 === 1).length);
+    } finally { await done(); }
+  });
+
+  test('postgres store: committed state survives a server crash; the open store reconnects', async () => {
+    const srv = await getServer();
+    const { url, cleanup } = await freshUrl();
+    const s = await PostgresStore.open(url);
+    try {
+      const { job } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0, idempotencyKey: 'k' });
+      await s.startAttempt(job.id, [2, 3], 1);
+      await s.setHandle(job.id, 1, 'pids:1,2');
+      await srv.crash(); // SIGQUIT: no shutdown checkpoint; start() replays the WAL
+      await assert.rejects(s.getJob(job.id), 'a query while the server is down fails (and does not crash the process)');
+      await srv.start();
+      const j = await s.getJob(job.id);
+      assert.equal(j?.state, 'running');
+      assert.equal(j?.handle, 'pids:1,2');
+      assert.deepEqual(j?.nodeIndices, [2, 3]);
+      const again = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 5, idempotencyKey: 'k' });
+      assert.equal(again.created, false);
+      assert.equal(again.job.id, job.id);
+    } finally { await s.close(); await cleanup(); }
+  });
+
+  test('postgres store: openStore picks PostgreSQL for a postgres:// URL', async () => {
+    const { url, cleanup } = await freshUrl();
+    const s = await openStore(url);
+    try {
+      assert.equal(s.name, 'postgres');
+      assert.ok((await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).created);
+    } finally { await s.close(); await cleanup(); }
+  });
+
+  test('postgres store: a missing database is a clear error naming it and the fix', async () => {
+    const srv = await getServer();
+    const err = await PostgresStore.open(srv.url.replace(/\/postgres$/, '/no_such_db')).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ImpossibleError, String(err));
+    assert.match(err.message, /no_such_db/);
+    assert.match(String((err as unknown as { hint: string }).hint), /createdb/);
+  });
+}
+
+test('postgres store: an unreachable server is an ImpossibleError with the URL, password masked', async () => {
+  // Port 1 on loopback: nothing listens there, so the connect is refused at once.
+  const err = await PostgresStore.open('postgres://gf:s3cret@127.0.0.1:1/db').then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof ImpossibleError, String(err));
+  assert.match(err.message, /127\.0\.0\.1:1/);
+  assert.doesNotMatch(err.message, /s3cret/);
+  assert.match(err.message, /\*\*\*/);
+  assert.match(String((err as unknown as { hint: string }).hint), /running/);
+});
+
+test('postgres store: bad URLs and schema names are input errors naming the field', () => {
+  assert.throws(() => parsePostgresUrl('postgres://h/db?schema=Bad-Name'), (e: unknown) => e instanceof InputError && /schema/.test(e.message) && /Bad-Name/.test(e.message));
+  assert.throws(() => parsePostgresUrl('mysql://h/db'), InputError);
+  assert.equal(parsePostgresUrl('postgresql://u:pw@h:5433/db?schema=lab_a&sslmode=disable').schema, 'lab_a');
+  assert.doesNotMatch(parsePostgresUrl('postgresql://u:pw@h:5433/db?schema=lab_a').connectionString, /schema=/);
+  assert.equal(parsePostgresUrl('postgres://h/db').schema, 'gigafactory');
+});
