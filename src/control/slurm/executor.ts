@@ -19,6 +19,8 @@ export interface SlurmExecutorOptions {
   readonly partition?: string;
   /** 'gigafactory' (default): --nodelist from the scheduler; 'slurm': Slurm's own placement. */
   readonly placement?: 'gigafactory' | 'slurm';
+  /** More `#SBATCH` options for every job (account, QOS, time limit). */
+  readonly extraSbatchArgs?: readonly string[];
   readonly pollMs?: number;
   /** Longest wait in stop() for Slurm to finish killing the job. */
   readonly stopTimeoutMs?: number;
@@ -27,7 +29,13 @@ export interface SlurmExecutorOptions {
 /** What the store keeps to find an attempt again (`adopt`). */
 interface Handle { slurmJobId: string; logDir: string; ranks: number; heartbeatTimeoutSeconds?: number }
 
-interface Attempt extends Handle { jobId: string; attempt: number; running: boolean; runningSinceMs: number; lastHeartbeatEventMs: number; stopping: boolean }
+interface Attempt extends Handle {
+  jobId: string; attempt: number; running: boolean; runningSinceMs: number; lastHeartbeatEventMs: number; stopping: boolean;
+  /** When tracking began: a snapshot taken before it cannot show the job yet. */
+  trackedMs: number;
+  /** Consecutive snapshots without the job (two in a row: Slurm forgot it). */
+  missing: number;
+}
 
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'RESIZING', 'SUSPENDED']);
 const ACTIVE = new Set(['RUNNING', 'COMPLETING', 'STOPPED', 'SIGNALING', 'STAGE_OUT']);
@@ -73,7 +81,7 @@ export class SlurmExecutor implements Executor {
     const ranks = spec.nodes * spec.ranksPerNode;
     for (let r = 0; r < ranks; r++) writeFileSync(rankHeartbeatFile(spec.logDir, r), '');
     const scriptPath = join(spec.logDir, 'job.sbatch');
-    writeFileSync(scriptPath, renderSbatchScript(spec, { partition: this.options.partition, slurmPlaces: this.options.placement === 'slurm' }));
+    writeFileSync(scriptPath, renderSbatchScript(spec, { partition: this.options.partition, slurmPlaces: this.options.placement === 'slurm', extraSbatchArgs: this.options.extraSbatchArgs }));
     const slurmJobId = await this.cli.sbatch(scriptPath);
     const handle: Handle = { slurmJobId, logDir: spec.logDir, ranks, heartbeatTimeoutSeconds: spec.heartbeatTimeoutSeconds };
     this.track(spec.jobId, spec.attempt, handle);
@@ -81,7 +89,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private track(jobId: string, attempt: number, h: Handle): void {
-    this.attempts.set(key(jobId, attempt), { ...h, jobId, attempt, running: false, runningSinceMs: 0, lastHeartbeatEventMs: 0, stopping: false });
+    this.attempts.set(key(jobId, attempt), { ...h, jobId, attempt, running: false, runningSinceMs: 0, lastHeartbeatEventMs: 0, stopping: false, trackedMs: Date.now(), missing: 0 });
   }
 
   /** scancel, then wait until Slurm has ended every process of the job. Idempotent. */
@@ -134,12 +142,17 @@ export class SlurmExecutor implements Executor {
       if (Date.now() - this.nodesReadMs >= NODES_POLL_MS) await this.refreshNodes();
       if (this.attempts.size === 0) return;
       // 1. One snapshot of every job (an unreachable controller: try again next tick).
+      const snapshotMs = Date.now();
       const jobs = new Map((await this.cli.jobs()).map((j) => [j.jobId, j]));
       const nowMs = Date.now();
       for (const a of [...this.attempts.values()]) {
-        if (a.stopping) continue;
+        if (a.stopping || a.trackedMs >= snapshotMs) continue;
         const j = jobs.get(a.slurmJobId);
-        if (j === undefined) { this.end(a, this.vanished(a)); continue; }
+        if (j === undefined) {
+          if (++a.missing >= 2) this.end(a, this.vanished(a));
+          continue;
+        }
+        a.missing = 0;
         if (PENDING.has(j.state)) continue;
         // 2. Running (a job may also finish between two polls: report running first).
         if (!a.running) {

@@ -14,6 +14,8 @@ export interface ScriptOptions {
   readonly partition?: string;
   /** Ignore the scheduler's node names and let Slurm place the job. */
   readonly slurmPlaces?: boolean;
+  /** More `#SBATCH` options for every job (e.g. `--account=ml`, `--qos=high`, `--time=60`). */
+  readonly extraSbatchArgs?: readonly string[];
 }
 
 /** Single-quotes a word for bash. */
@@ -47,6 +49,7 @@ export function renderSbatchScript(spec: LaunchSpec, o: ScriptOptions = {}): str
     `--output=${join(spec.logDir, 'slurm-%j.out')}`,
     // Gigafactory requeues from the job's checkpoint itself (new attempt, new log dir).
     '--no-requeue',
+    ...(o.extraSbatchArgs ?? []),
   ];
   const env: Record<string, string> = {
     ...spec.env,
