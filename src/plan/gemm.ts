@@ -13,6 +13,7 @@ import type { Source } from '../catalog/source.ts';
  *   the idle SMs of the last wave;
  * - kUtil = K / (K + kOverhead): each tile's main loop pays a prologue/epilogue of about two
  *   k-blocks of 64 (pipeline fill and the output write), which matters for small K;
+ * - split-K: outputs with fewer tiles than SMs split K across SMs (FP32 partials written and re-read);
  * - bytes: A, B read once and C written once (operands in the GEMM precision, output in BF16).
  */
 export interface GemmEfficiency {
@@ -21,25 +22,35 @@ export interface GemmEfficiency {
   readonly kernelFractionFp8: number;
   readonly tileM: number;
   readonly tileN: number;
-  /** Fused attention kernels (FlashAttention/cuDNN), fraction of the BF16 peak, forward and backward. */
+  /**
+   * Fused attention kernels (FlashAttention/cuDNN): asymptotic fraction of the BF16 peak, forward and
+   * backward; a call over L keys reaches fraction x L / (L + ATTENTION_HALF_LENGTH) (pipeline fill and
+   * the half-empty causal diagonal blocks weigh more at short lengths).
+   */
   readonly attentionForwardFraction: number;
   readonly attentionBackwardFraction: number;
   readonly source: Source;
 }
 
 const K_OVERHEAD = 128;
-/** Kernel launch + tail, seconds (CUDA kernel launch ~2-4 us; graphs or not). */
-export const KERNEL_LAUNCH_SECONDS = 3e-6;
+/** Key length at which a fused attention kernel reaches half its asymptotic efficiency (from the FA3 sweeps above). */
+export const ATTENTION_HALF_LENGTH = 745;
+/**
+ * Gap each kernel adds in an eager PyTorch step (launch from Python + tail): 4.2 us measured for one
+ * operation issued from Python (GPU microbenchmark write-up citing ml-engineering's method; CUDA launch
+ * latency alone is 2-5 us).
+ */
+export const KERNEL_LAUNCH_SECONDS = 4.2e-6;
 /** Sustained fraction of HBM bandwidth for streaming kernels (STREAM-like copies on H100/A100: ~90%). */
 export const HBM_FRACTION = 0.9;
 
 const HOPPER: GemmEfficiency = {
   kernelFractionBf16: 0.801, kernelFractionFp8: 0.66, tileM: 128, tileN: 256,
-  attentionForwardFraction: 0.6, attentionBackwardFraction: 0.45,
+  attentionForwardFraction: 0.655, attentionBackwardFraction: 0.5,
   source: {
     ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering, compute/accelerator README, mamf-finder.py): H100 SXM 792.1 of 989 TFLOP/s BF16 (80.1%); FP8 cuBLAS ~1,300 of 1,979 TFLOP/s (Transformer Engine FP8 GEMM benchmarks); FlashAttention-3 (Shah et al., 2024) and cuDNN 9 fused attention: ~600 TFLOP/s forward, ~450 backward BF16 (head dim 128, causal, 8k); Hopper CUTLASS default tile 128x256',
     kind: 'S',
-    note: 'attention fractions at head dim 128, long sequences',
+    note: 'attention: fraction x L / (L + 745) with L the keys per kernel call: 0.60/0.46 at 8k, ~0.48/0.37 at 2k (FlashAttention-3 paper, causal, head dim 128)',
   },
 };
 
@@ -86,12 +97,23 @@ export function gemmDevice(gpu: GpuSpec, precision: 'bf16' | 'fp8'): GemmDevice 
   };
 }
 
+/**
+ * Split-K: when the output has fewer tiles than SMs, cuBLAS/CUTLASS (split-K, stream-K) cut K into
+ * parts so every SM gets work, at the cost of writing and re-reading FP32 partial sums.
+ */
+export function splitK(d: GemmDevice, m: number, n: number, k: number): number {
+  const tiles = Math.ceil(m / d.tileM) * Math.ceil(n / d.tileN);
+  return tiles >= d.sms ? 1 : Math.max(1, Math.min(Math.floor(d.sms / tiles), Math.floor(k / 512)));
+}
+
 /** Fraction of the kernel's best throughput this shape achieves (tile + wave quantization, K fill). */
 export function gemmUtilization(d: GemmDevice, m: number, n: number, k: number): number {
-  const tiles = Math.ceil(m / d.tileM) * Math.ceil(n / d.tileN);
+  const split = splitK(d, m, n, k);
+  const tiles = Math.ceil(m / d.tileM) * Math.ceil(n / d.tileN) * split;
   const waves = Math.ceil(tiles / d.sms);
-  const tileUtil = (m * n) / (waves * d.sms * d.tileM * d.tileN);
-  return tileUtil * (k / (k + K_OVERHEAD));
+  const tileUtil = (m * n * split) / (waves * d.sms * d.tileM * d.tileN);
+  const kPart = k / split;
+  return tileUtil * (kPart / (kPart + K_OVERHEAD));
 }
 
 /** Seconds for `count` independent GEMMs of shape (m x k) . (k x n). */
@@ -99,7 +121,8 @@ export function gemmSeconds(d: GemmDevice, m: number, n: number, k: number, coun
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   const flops = 2 * m * n * k;
   const compute = flops / (d.peakFlopsPerSecond * d.kernelFraction * gemmUtilization(d, m, n, k));
-  const bytes = (m * k + k * n) * d.operandBytes + m * n * 2;
+  const split = splitK(d, m, n, k);
+  const bytes = (m * k + k * n) * d.operandBytes + m * n * 2 + (split > 1 ? 2 * m * n * 4 * split : 0);
   const memory = bytes / d.hbmBytesPerSecond;
   return count * (Math.max(compute, memory) + KERNEL_LAUNCH_SECONDS);
 }

@@ -1,6 +1,6 @@
 import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
-import { gemmSeconds, linearTrainSeconds } from './gemm.ts';
+import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
 import type { Layout } from './layout.ts';
 
 /**
@@ -31,21 +31,35 @@ export interface LayerCost {
   readonly totalSeconds: number;
 }
 
-/** Bytes moved per token by the element-wise kernels of one layer, forward (backward ~2x). */
-function elementwiseBytesPerToken(ctx: PlanContext, l: Layout, moeShare: number): number {
+/**
+ * Bytes moved per token by the memory-bound kernels of one layer, forward and backward, and how many
+ * such kernels run (each also pays a launch gap). Forward: 2 norms (read + write), 2 residual adds
+ * (read 2, write 1), RoPE on Q and K, the FFN activation (SwiGLU reads 2 widths, writes 1). Backward:
+ * about twice the forward. FP8 (Transformer Engine): each GEMM input is cast and transposed (read 2,
+ * write 1 + 1 bytes) forward, and each GEMM's output gradient backward. MoE: router, permute and
+ * unpermute copies of the routed tokens.
+ */
+function elementwise(ctx: PlanContext, l: Layout, moeShare: number): { forwardBytes: number; backwardBytes: number; kernels: number } {
   const s = ctx.shape;
   const spDiv = l.sp ? l.tp : 1;
   const a = 2; // BF16 activations
-  const norms = (2 * 2 * s.hidden * a) / spDiv; // 2 norms: read + write
-  const residual = (2 * 3 * s.hidden * a) / spDiv; // 2 adds: read 2, write 1
+  const norms = (2 * 2 * s.hidden * a) / spDiv;
+  const residual = (2 * 3 * s.hidden * a) / spDiv;
   const rope = (2 * (s.qWidth + s.kvWidth) * a) / l.tp;
   const width = (1 - moeShare) * s.ffn + moeShare * s.expertFfn * (s.topK + s.sharedExperts);
-  const act = ((s.gated ? 3 : 2) * width * a) / l.tp;
-  // FP8: each GEMM input is cast (read BF16, write FP8) before use.
-  const casts = ctx.fp8 ? (3 * (2 * s.hidden + s.qWidth + width)) / l.tp : 0;
-  // MoE: permute and unpermute copies of the routed tokens (read + write each).
-  const permute = moeShare * (2 * 2 * s.topK * s.hidden * a) / spDiv;
-  return norms + residual + rope + act + casts + permute;
+  const up = s.gated ? 2 : 1;
+  const act = ((up + 1) * width * a) / l.tp;
+  const permute = (moeShare * (2 * 2 * s.topK * s.hidden * a)) / spDiv;
+  const forward = norms + residual + rope + act + permute;
+  let backward = 2 * forward;
+  let fp8 = 0;
+  if (ctx.fp8) {
+    fp8 = (4 * (2 * s.hidden + s.qWidth + width)) / l.tp;
+    backward += (4 * (s.qWidth + 2 * s.kvWidth + 2 * s.hidden + up * width)) / l.tp;
+  }
+  // Kernels per layer: ~14 forward and ~28 backward element-wise/norm/rope kernels; FP8 adds 4 + 8 casts; MoE ~10 + 20.
+  const kernels = 42 + (ctx.fp8 ? 12 : 0) + (s.moe ? 30 * moeShare : 0);
+  return { forwardBytes: forward + fp8, backwardBytes: backward, kernels };
 }
 
 export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
@@ -102,9 +116,12 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   let attnF: number;
   let attnB: number;
   if (ctx.flashAttention) {
+    // Context parallelism splits each rank's attention into calls over seq / (2 cp) keys (load-balanced chunks).
+    const keysPerCall = l.cp > 1 ? ctx.seq / (2 * l.cp) : ctx.seq;
+    const lengthEff = keysPerCall / (keysPerCall + ATTENTION_HALF_LENGTH);
     const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
-    attnF = attnFlopsF / ctx.attentionForwardFlopsPerSecond;
-    attnB = (2.5 * attnFlopsF) / ctx.attentionBackwardFlopsPerSecond;
+    attnF = attnFlopsF / (ctx.attentionForwardFlopsPerSecond * lengthEff);
+    attnB = (2.5 * attnFlopsF) / (ctx.attentionBackwardFlopsPerSecond * lengthEff);
   } else {
     const hd = s.qWidth / s.heads;
     const batches = (l.mbs * s.heads) / t;
@@ -116,8 +133,9 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   }
 
   // 3. Element-wise, memory bound.
-  const ewF = (elementwiseBytesPerToken(ctx, l, moeShare) * tokens) / ctx.hbmBytesPerSecond;
-  const ewB = 2 * ewF;
+  const ew = elementwise(ctx, l, moeShare);
+  const ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond + (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
+  const ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond + ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
 
   const forward = gemmF + attnF + ewF;
   const recompute = l.recompute === 'full' ? forward : l.recompute === 'selective' ? attnF : 0;

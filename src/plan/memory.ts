@@ -22,6 +22,8 @@ export const BYTES = { weight: 2, grad: 2, optimizer: 12, activation: 2, logits:
 /** CUDA context and NCCL/cuBLAS workspaces, bytes; allocator fragmentation reserve (PyTorch caching allocator: ~5%). */
 export const RESERVE = { contextBytes: 1.5e9, fragmentationFraction: 0.05, dpBucketBytes: 2 * 40e6 * 4 } as const;
 
+const GIB_PER_GB = 1024 ** 3 / 1e9;
+
 /** Parameters held by one GPU of the largest stage (before ZeRO sharding): replicated part and expert part. */
 export function stageParams(s: ModelShape, l: Layout): { dense: number; expert: number } {
   const layersPerStage = layersOnStage(s.layers, l);
@@ -82,6 +84,7 @@ export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches
   if (s.moe && l.ep > 1) commBuffers += 2 * tokensPerMicrobatch * s.topK * s.hidden * BYTES.activation / (l.sp ? l.tp : 1);
 
   const total = weights + gradients + optimizer + activations + commBuffers;
-  const limit = hbmBytes * (1 - RESERVE.fragmentationFraction) - RESERVE.contextBytes;
+  // Datasheet "80 GB" HBM is 80 GiB (nvidia-smi on H100 80GB: 81,559 MiB), so the catalog's decimal GB are read as GiB.
+  const limit = hbmBytes * GIB_PER_GB * (1 - RESERVE.fragmentationFraction) - RESERVE.contextBytes;
   return { weights, gradients, optimizer, activations, commBuffers, total, limit };
 }
