@@ -81,11 +81,13 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', '8470')
     .option('--local-nodes <n>', 'split this machine into N local nodes, so multi-node jobs can run here', '1')
     .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string }) => {
+    .option('--store <url>', 'job store: postgres://user@host:5432/db[?schema=name] (PostgreSQL, for many machines) or a SQLite file (default <data-dir>/gigafactory.db; env GIGAFACTORY_STORE)')
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; store?: string }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const store = o.store ?? process.env.GIGAFACTORY_STORE;
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, ...(store ? { store } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cp.topology.nodes.map((n) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`).join(', ')}\n`);
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
@@ -137,9 +139,10 @@ export function register(program: Command): void {
       const d = await client(o.dataDir).call<JobDetail>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
       if (o.json) { process.stdout.write(JSON.stringify(d, null, 2) + '\n'); return; }
       const j = d.job;
-      process.stdout.write(`${j.id}  ${j.name}  ${j.state}${j.reason ? ` (${j.reason})` : ''}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
+      const why = j.reason ? (TERMINAL.includes(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
+      process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
       if (d.attempts.length > 0) {
-        process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^/gm, '  '));
+        process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));
       }
       process.stdout.write('events:\n' + d.events.map((e) => `  ${e.time.slice(11, 19)} ${e.type}: ${e.message}\n`).join(''));
     });
