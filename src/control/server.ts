@@ -19,7 +19,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { Reconciler } from './reconciler.ts';
-import { SqliteStore } from './store/sqlite.ts';
+import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
 export interface ControlPlaneOptions {
@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
   readonly policy?: string;
   readonly tickMs?: number;
   readonly synchronous?: 'full' | 'normal';
+  /** Store URL or path (postgres://... -> PostgreSQL; default <data-dir>/gigafactory.db, SQLite). */
+  readonly store?: string;
   readonly log?: (line: string) => void;
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
@@ -55,7 +57,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = o.log ?? (() => undefined);
-  const store = new SqliteStore(join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' });
+  const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' });
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
     newAdminToken = newToken();

@@ -14,6 +14,7 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(urlOrPath: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (isPostgresUrl(urlOrPath)) return PostgresStore.open(urlOrPath);
+  // A control plane's store: PostgreSQL takes the one-control-plane-per-store lock.
+  if (isPostgresUrl(urlOrPath)) return PostgresStore.open(urlOrPath, { exclusive: true });
   return new SqliteStore(urlOrPath, options.synchronous !== undefined ? { synchronous: options.synchronous } : {});
 }

@@ -118,13 +118,28 @@ if (!findPostgresBin()) {
     } finally { await s.close(); await cleanup(); }
   });
 
-  test('postgres store: openStore picks PostgreSQL for a postgres:// URL', async () => {
+  test('postgres store: openStore picks PostgreSQL and allows one control plane per store', async () => {
     const { url, cleanup } = await freshUrl();
     const s = await openStore(url);
     try {
       assert.equal(s.name, 'postgres');
       assert.ok((await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).created);
-    } finally { await s.close(); await cleanup(); }
+      const err = await openStore(url).then(async (x) => { await x.close(); return undefined; }, (e: unknown) => e);
+      assert.ok(err instanceof ImpossibleError, String(err));
+      assert.match(err.message, new RegExp(`in use by gigafactory up on .* pid ${process.pid}`));
+      // Another schema is another control plane; and readers (non-exclusive) may open it.
+      const other = await openStore(url.replace(/schema=\w+/, (m) => `${m}_b`));
+      const reader = await PostgresStore.open(url);
+      assert.equal((await reader.listJobs({})).length, 1);
+      await other.close(); await reader.close();
+    } finally { await s.close(); }
+    // Closing releases the lock.
+    const again = await openStore(url);
+    await again.close();
+    const c = new pg.Client(url.replace(/\?.*$/, ''));
+    await c.connect();
+    try { await c.query(`DROP SCHEMA IF EXISTS "${new URL(url).searchParams.get('schema')}_b" CASCADE`); } finally { await c.end(); }
+    await cleanup();
   });
 
   test('postgres store: a missing database is a clear error naming it and the fix', async () => {

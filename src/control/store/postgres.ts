@@ -18,6 +18,7 @@ import {
   type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
+import { takeControlPlaneLock } from './pg-lock.ts';
 import { connectionError, parsePostgresUrl, type PostgresTarget } from './pg-url.ts';
 
 const schemaSql = (s: string) => `
@@ -78,12 +79,18 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Called with pool errors (a server restart drops idle connections); default: ignored. */
   readonly onError?: (err: Error) => void;
+  /**
+   * Hold the control-plane lock (a session advisory lock per schema) while open, so a second
+   * `gigafactory up` on the same store refuses to start instead of scheduling the same jobs.
+   */
+  readonly exclusive?: boolean;
 }
 
 export class PostgresStore implements Store {
   readonly name = 'postgres';
   private readonly t: Record<'jobs' | 'attempts' | 'events' | 'tokens', string>;
   private closed = false;
+  private lockClient: pg.Client | undefined;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
     const s = `"${target.schema}"`;
@@ -102,6 +109,7 @@ export class PostgresStore implements Store {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
       });
+      if (options.exclusive) store.lockClient = await takeControlPlaneLock(target, options.onError);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw connectionError(err, target);
@@ -273,6 +281,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.lockClient?.end().catch(() => undefined);
     await this.pool.end();
   }
 }
