@@ -82,10 +82,11 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
     const dp = f.dp ?? Math.floor(gpus / (tp * pp * cp));
     if (dp < 1) { reject(`tp x pp x cp exceeds the ${gpus} GPUs`, { tp, cp, pp }); continue; }
     if (tp * pp * cp * dp > gpus) { reject(`tp x pp x cp x dp exceeds the ${gpus} GPUs`, { tp, cp, pp, dp }); continue; }
-    const vpps = pick(f.vpp, pp === 1 ? [1] : [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16].filter((v) => pp * v <= s.layers));
+    // Model chunks (pp x vpp) may number up to layers + 2: Megatron can count the embedding and the loss as a layer each.
+    const vpps = pick(f.vpp, pp === 1 ? [1] : [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16].filter((v) => pp * v <= s.layers + 2));
     for (const vpp of vpps) {
       if (pp === 1 && vpp > 1) { reject('vpp > 1 needs pp > 1', { pp, vpp }); continue; }
-      if (pp * vpp > s.layers) { reject('pp x vpp cannot exceed the layers', { pp, vpp }); continue; }
+      if (pp * vpp > s.layers + 2) { reject('pp x vpp cannot exceed the layers + 2 (embedding and loss stages)', { pp, vpp }); continue; }
       for (const ep of eps) {
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
         if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
@@ -138,7 +139,7 @@ export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchR
   const others = r.rejections.filter((x) => x !== mem).map((x) => `${x.reason} (${x.count}, e.g. ${x.example})`);
   if (mem) {
     const hbm = ctx.hw.gpu.hbmBytes.value;
-    const stateBytes = ctx.shape.totalParams * 18;
+    const stateBytes = ctx.shape.totalParams * 16;
     const minGpus = Math.ceil(stateBytes / (hbm * 0.6));
     const c = r.closestOverMemory;
     const gb = (b: number): string => (b / 1e9).toFixed(1);
