@@ -1,6 +1,7 @@
 """OpenAI-compatible chat server over a tiny-chat checkpoint (Python stdlib http.server + PyTorch CPU).
 
     python3 server.py CHECKPOINT [--port 8001] [--host 127.0.0.1] [--model tiny-chat]
+    python3 server.py CHECKPOINT --eval EVAL.json --out SCORES.json   # release-gate evaluation
 
 Endpoints: GET /v1/models, GET /health, POST /v1/chat/completions (stream true: server-sent
 events, one chunk per generated character; tiny-chat's tokens are characters). The gateway
@@ -152,18 +153,63 @@ def make_handler(engine, model_name):
     return Handler
 
 
+@torch.no_grad()
+def evaluate(engine, spec):
+    """Release-gate scores: held-out loss (mean cross-entropy per character over windows of the
+    model's context) and fixed factual prompts answered greedily, each must contain `expect`."""
+    model, vocab = engine.model, engine.vocab
+    scores = {"checkpoint_step": engine.step}
+    held_out = spec.get("held_out_text") or ""
+    ids = vocab.encode(held_out)
+    ctx = model.context
+    losses = []
+    for start in range(0, max(0, len(ids) - 1), ctx):
+        window = ids[start:start + ctx + 1]
+        if len(window) < 2:
+            break
+        x, y = torch.tensor([window[:-1]]), torch.tensor([window[1:]])
+        losses.append((float(model.loss(x, y)), len(window) - 1))
+    if losses:
+        scores["held_out_loss"] = sum(l * n for l, n in losses) / sum(n for _, n in losses)
+        scores["held_out_chars"] = sum(n for _, n in losses)
+    results = []
+    for item in spec.get("prompts", []):
+        prompt = USER + item["prompt"].strip() + "\n" + BOT
+        answer = "".join(engine.stream(prompt, int(spec.get("max_answer_chars", 120)), 1e-4, 0)).strip()
+        results.append({"prompt": item["prompt"], "expect": item["expect"], "answer": answer,
+                        "pass": item["expect"].lower() in answer.lower()})
+    scores["prompts"] = results
+    if results:
+        scores["prompt_pass_rate"] = sum(r["pass"] for r in results) / len(results)
+    return scores
+
+
 def main():
     p = argparse.ArgumentParser(description="OpenAI-compatible chat server over a tiny-chat checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--model", default="tiny-chat", help="model id reported by /v1/models")
+    p.add_argument("--eval", metavar="EVAL.json", help="score the checkpoint for the release gate instead of serving")
+    p.add_argument("--out", metavar="SCORES.json", help="with --eval: where to write the scores (default stdout)")
     args = p.parse_args()
     torch.set_num_threads(1)
     try:
         engine = Engine(args.checkpoint)
     except FileNotFoundError:
         sys.exit(f"error: no checkpoint at {args.checkpoint}; train first (python3 train.py)")
+    if args.eval:
+        with open(args.eval, encoding="utf-8") as f:
+            scores = evaluate(engine, json.load(f))
+        text = json.dumps(scores, indent=1)
+        if args.out:
+            tmp = args.out + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, args.out)
+        else:
+            print(text)
+        return
     server = ThreadingHTTPServer((args.host, args.port), make_handler(engine, args.model))
     server.daemon_threads = True
     print(f"tiny-chat server on http://{args.host}:{server.server_address[1]} (model {args.model}, step {engine.step})", flush=True)

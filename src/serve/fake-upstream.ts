@@ -14,6 +14,8 @@ export interface FakeUpstreamOptions {
   /** Delay between streamed chunks, ms (0: all in one write). */
   readonly chunkDelayMs?: number;
   mode?: FakeMode;
+  /** Port to listen on (0: any free one). */
+  readonly port?: number;
 }
 
 export interface FakeUpstream {
@@ -74,7 +76,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}, name 
       next();
     });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok) => server.listen(options.port ?? 0, '127.0.0.1', ok));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`, port, options, counters,

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   readonly maxAttempts?: number;
   readonly upstreamApiKey?: string;
   readonly nowMs?: () => number;
+  /** Window over which output tokens/s is measured for the autoscaler, seconds. */
+  readonly loadWindowSeconds?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export class Gateway {
   readonly meter: LoadMeter;
   readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
-  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey'>> & GatewayOptions;
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GatewayOptions = {}) {
@@ -51,7 +53,7 @@ export class Gateway {
     this.pool = new ReplicaPool(options.replicas ?? []);
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
-    this.meter = new LoadMeter(this.o.nowMs);
+    this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
     this.server = http.createServer({ noDelay: true }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
     this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });

@@ -3,10 +3,9 @@
  * over a sliding window of one-second buckets. Clock injected (milliseconds).
  */
 export class LoadMeter {
-  private readonly windowSeconds = 10;
   private readonly perModel = new Map<string, { inflight: number; buckets: Map<number, number> }>();
 
-  constructor(private readonly nowMs: () => number) {}
+  constructor(private readonly nowMs: () => number, private readonly windowSeconds = 10) {}
 
   private of(model: string) {
     let m = this.perModel.get(model);

@@ -15,6 +15,8 @@ export interface Replica {
   /** Base URL, e.g. http://127.0.0.1:8001 (the gateway appends /v1/...). */
   readonly url: string;
   healthy: boolean;
+  /** Taken out of rotation before it is stopped (scale-down): in-flight requests finish. */
+  draining: boolean;
   /** Why the replica is out of rotation (last failed check or request). */
   reason: string;
   outstandingTokens: number;
@@ -27,6 +29,8 @@ export interface ReplicaInput {
   readonly url: string;
   readonly model: string;
   readonly id?: string;
+  /** False for a replica still starting: it joins rotation after its first passing health check. */
+  readonly healthy?: boolean;
 }
 
 /** FNV-1a, 32-bit: cheap and stable for rendezvous hashing. */
@@ -54,11 +58,17 @@ export class ReplicaPool {
       const id = i.id ?? `${i.model}@${i.url}`;
       const prev = old.get(id);
       const r: Replica = prev && prev.url === i.url && prev.model === i.model ? prev
-        : { id, model: i.model, url: i.url.replace(/\/+$/, ''), healthy: true, reason: '', outstandingTokens: 0, inflight: 0, served: 0, failures: 0 };
+        : { id, model: i.model, url: i.url.replace(/\/+$/, ''), healthy: i.healthy ?? true, draining: false, reason: i.healthy === false ? 'starting' : '', outstandingTokens: 0, inflight: 0, served: 0, failures: 0 };
       const list = this.byModel.get(i.model) ?? [];
       list.push(r);
       this.byModel.set(i.model, list);
     }
+  }
+
+  /** Replaces the replicas of one model, keeping the others (a service manages its own model). */
+  setModelReplicas(model: string, inputs: readonly ReplicaInput[]): void {
+    const others = this.all().filter((r) => r.model !== model).map((r) => ({ url: r.url, model: r.model, id: r.id }));
+    this.setReplicas([...others, ...inputs.map((i) => ({ ...i, model }))]);
   }
 
   models(): string[] {
@@ -75,7 +85,7 @@ export class ReplicaPool {
 
   /** Picks a healthy replica of `model` not in `exclude`; undefined when none is left. */
   pick(model: string, policy: RoutingPolicy, prefix: string, exclude: ReadonlySet<string>): Replica | undefined {
-    const candidates = this.replicasOf(model).filter((r) => r.healthy && !exclude.has(r.id));
+    const candidates = this.replicasOf(model).filter((r) => r.healthy && !r.draining && !exclude.has(r.id));
     if (candidates.length === 0) return undefined;
     let least = candidates[0]!;
     for (const r of candidates) {
@@ -96,6 +106,6 @@ export class ReplicaPool {
   unavailableReason(model: string): string {
     const list = this.replicasOf(model);
     if (list.length === 0) return `model "${model}" has no replicas`;
-    return `no healthy replica of "${model}": ${list.map((r) => `${r.url} (${r.reason || 'unhealthy'})`).join('; ')}`;
+    return `no healthy replica of "${model}": ${list.map((r) => `${r.url} (${r.draining ? 'draining' : r.reason || 'unhealthy'})`).join('; ')}`;
   }
 }

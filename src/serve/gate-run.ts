@@ -1,0 +1,85 @@
+/**
+ * Runs a release gate: the evaluation (a control-plane `eval` job, or a local process), then
+ * the decision, then the record. The evaluation command has placeholders {checkpoint},
+ * {spec} (a JSON file: held_out_text, prompts, max_answer_chars) and {out} (scores JSON).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ControlClient } from '../control/client.ts';
+import { ImpossibleError } from '../lib/errors.ts';
+import { decideGate, type EvalScores, type GateSpec } from './gate.ts';
+import type { GateRecord, ReleaseStore } from './releases.ts';
+
+export const TINY_CHAT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/tiny-chat');
+/** Debian's python3 (python3-torch); a pyenv shim on PATH may lack torch. */
+export const DEFAULT_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+export const DEFAULT_EVAL_COMMAND = [DEFAULT_PYTHON, join(TINY_CHAT_DIR, 'server.py'), '{checkpoint}', '--eval', '{spec}', '--out', '{out}'];
+
+export interface GateRunOptions {
+  readonly spec: GateSpec;
+  readonly checkpoint: string;
+  readonly store: ReleaseStore;
+  /** Where the eval spec and scores files go. */
+  readonly workDir: string;
+  readonly evalCommand?: readonly string[];
+  /** Submit the evaluation as an `eval` job to this control plane (else run it here). */
+  readonly control?: ControlClient;
+  readonly timeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+const fill = (cmd: readonly string[], vars: Record<string, string>) => cmd.map((w) => w.replace(/\{(checkpoint|spec|out)\}/g, (_, k: string) => vars[k]!));
+
+function runLocal(command: readonly string[], timeoutMs: number): Promise<void> {
+  return new Promise((ok, fail) => {
+    const p = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); fail(new ImpossibleError(`evaluation could not start: ${e.message}`, 'check --eval-command / --python')); });
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) ok();
+      else fail(new ImpossibleError(`evaluation exited ${code}: ${err.trim().split('\n').pop() ?? ''}`, 'is the checkpoint path right, and python3-torch installed?'));
+    });
+  });
+}
+
+interface JobView { job: { id: string; state: string; reason: string | null } }
+
+async function runJob(control: ControlClient, command: readonly string[], name: string, timeoutMs: number, log?: (l: string) => void): Promise<string> {
+  const { job } = await control.call<JobView>('POST', '/v1/jobs', { name, kind: 'eval', command, workdir: TINY_CHAT_DIR, max_restarts: 0, env: { PYTHONUNBUFFERED: '1' } });
+  log?.(`eval job ${job.id} submitted`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { job: j } = await control.call<JobView>('GET', `/v1/jobs/${job.id}`);
+    if (j.state === 'succeeded') return j.id;
+    if (j.state === 'failed' || j.state === 'cancelled') throw new ImpossibleError(`eval job ${j.id} ${j.state}: ${j.reason ?? ''}`, `see its log: gigafactory logs ${j.id}`);
+    if (Date.now() > deadline) throw new ImpossibleError(`eval job ${j.id} still ${j.state} after ${timeoutMs / 1000} s`, 'is the cluster busy? see gigafactory jobs');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Evaluates `checkpoint`, decides against the spec's thresholds, records the result (promoting on a pass). */
+export async function runGate(o: GateRunOptions): Promise<GateRecord> {
+  const checkpoint = resolve(o.checkpoint);
+  if (!existsSync(checkpoint)) throw new ImpossibleError(`no checkpoint at ${checkpoint}`, 'pass the checkpoint dir of a finished training job (gigafactory job ID shows it)');
+  mkdirSync(o.workDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const specPath = join(o.workDir, `eval-${stamp}.json`);
+  const outPath = join(o.workDir, `scores-${stamp}.json`);
+  writeFileSync(specPath, JSON.stringify({ held_out_text: o.spec.heldOutText, prompts: o.spec.prompts, max_answer_chars: o.spec.max_answer_chars }));
+  const command = fill(o.evalCommand ?? DEFAULT_EVAL_COMMAND, { checkpoint, spec: specPath, out: outPath });
+  const timeoutMs = o.timeoutMs ?? 10 * 60_000;
+  const evalJobId = o.control ? await runJob(o.control, command, `eval.${o.spec.model}`, timeoutMs, o.log) : (await runLocal(command, timeoutMs), undefined);
+  let scores: EvalScores;
+  try { scores = JSON.parse(readFileSync(outPath, 'utf8')) as EvalScores; } catch (e) {
+    throw new ImpossibleError(`the evaluation wrote no readable scores at ${outPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
+  }
+  const decision = decideGate(o.spec, scores);
+  const rec: GateRecord = { model: o.spec.model, checkpoint, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
+  o.store.record(rec);
+  return rec;
+}
