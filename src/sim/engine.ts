@@ -8,6 +8,7 @@ import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.t
 import { drawCategory, drawRepairSeconds, isHardware, nodeFailureRatePerSecond, restartFor } from './failures.ts';
 import { checkpointIntervalSeconds } from './checkpoint.ts';
 import { JobState } from './job-state.ts';
+import { IndexedList } from './indexed-list.ts';
 import { Kernel, LATE, URGENT } from './kernel.ts';
 import { wallSecondsFor, workAt } from './progress.ts';
 import { nearestSpare } from './topology-extra.ts';
@@ -56,7 +57,9 @@ export class Engine {
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
   private lastCycleSeconds = -Infinity;
-  private runningViewCache: RunningJob[] | null = null;
+  /** What the scheduler gets each cycle, kept in step with `pending` and `running` in O(1) per change. */
+  private readonly queueList = new IndexedList<JobState, SchedJob>();
+  private readonly runningList = new IndexedList<JobState, RunningJob>();
 
   constructor(topology: ClusterTopology, workload: Workload, options: SimOptions) {
     this.topology = topology;
@@ -99,6 +102,7 @@ export class Engine {
     j.status = 'queued';
     j.queuedSinceSeconds = this.now;
     this.pending.set(j.spec.id, j);
+    this.queueList.add(j, j.spec);
     this.markDirty();
   }
 
@@ -109,9 +113,10 @@ export class Engine {
     this.kernel.at(Math.max(this.now, this.lastCycleSeconds + this.options.cycleSeconds), () => this.cycle(), LATE);
   }
 
-  private runningView(): RunningJob[] {
-    if (!this.runningViewCache) this.runningViewCache = [...this.running].map((j) => j.runView!);
-    return this.runningViewCache;
+  /** Removes a queued job from the queue without starting it (a cancelled service replica). */
+  dequeue(j: JobState): void {
+    this.pending.delete(j.spec.id);
+    this.queueList.delete(j);
   }
 
   private cycle(): void {
@@ -119,8 +124,8 @@ export class Engine {
     this.lastCycleSeconds = this.now;
     if (this.pending.size > 0) {
       this.cycles++;
-      const queue: SchedJob[] = [...this.pending.values()].map((j) => j.spec);
-      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningView(), quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usageGpus };
+      const queue: readonly SchedJob[] = this.queueList.items;
+      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usageGpus };
       const decisions = this.scheduler.schedule(view, queue, this.now);
       for (const d of decisions) this.apply(d);
     }
@@ -149,17 +154,16 @@ export class Engine {
       this.free.take(n);
       this.nodeJob[n] = idx;
     }
-    this.pending.delete(j.spec.id);
+    this.dequeue(j);
     j.nodes = [...nodeIndices];
     j.status = 'running';
     j.missingReplicas = 0;
     if (j.firstStartSeconds === undefined) { j.firstStartSeconds = this.now; j.firstQueueSeconds = this.now - j.spec.submitSeconds; j.spread = domainSpread(this.topology, j.nodes); }
     const resumed = j.savedSeconds > 0 || j.restarts > 0 || j.preemptions > 0;
     j.allocStartSeconds = this.now;
-    j.makeRunView(() => this.now);
     this.running.add(j);
+    this.runningList.add(j, j.makeRunView(() => this.now));
     this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) + j.gpus);
-    this.runningViewCache = null;
     this.beginSegment(j, resumed ? this.recoverySeconds(j, j.gpus) - this.options.failures.detectionSeconds : 0);
   }
 
@@ -242,8 +246,8 @@ export class Engine {
     j.nodes = [];
     j.status = 'queued';
     this.running.delete(j);
+    this.runningList.delete(j);
     this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) - j.gpus);
-    this.runningViewCache = null;
     this.markDirty();
   }
 

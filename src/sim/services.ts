@@ -56,7 +56,7 @@ export function runService(engine: Engine, s: ServiceSpec): ServiceStats {
       // Cancel queued replicas first, then the newest running ones.
       const order = [...replicas].sort((a, b) => (a.status === 'queued' ? 0 : 1) - (b.status === 'queued' ? 0 : 1) || b.spec.submitSeconds - a.spec.submitSeconds);
       for (const r of order.slice(0, current - want)) {
-        if (r.status === 'queued') { engine.pending.delete(r.spec.id); r.status = 'cancelled'; r.endSeconds = now; }
+        if (r.status === 'queued') { engine.dequeue(r); r.status = 'cancelled'; r.endSeconds = now; }
         else if (r.status === 'running') { engine.stop(r, 'clean'); r.status = 'done'; r.endSeconds = now; }
         replicas.splice(replicas.indexOf(r), 1);
       }
