@@ -18,9 +18,10 @@ export interface Evaluated {
   readonly mfu: number;
 }
 
-export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number): Evaluated {
+/** `memory`: pass it when already computed (the search checks memory first). */
+export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number, memory?: MemoryBreakdown): Evaluated {
   const microbatches = globalBatchSeqs / (l.dp * l.mbs);
-  const memory = memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention);
+  memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention);
   const step = stepTime(ctx, l, globalBatchSeqs);
   const gpusUsed = layoutGpus(l);
   const tokensPerSecond = (globalBatchSeqs * ctx.seq) / step.stepSeconds;

@@ -1,7 +1,8 @@
 import { ImpossibleError, InputError } from '../lib/errors.ts';
 import type { PlanContext } from './context.ts';
 import { evaluateLayout, type Evaluated } from './evaluate.ts';
-import { formatLayout, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
+import { formatLayout, layersOnStage, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
+import { layerCost } from './layer-cost.ts';
 import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
 
 /**
@@ -108,13 +109,20 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
                 if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
                 continue;
               }
+              // Bound: the layers alone, with no bubble or data-parallel time, already too slow for the top list.
+              if (ranked.length >= top) {
+                const lowerBoundSeconds = m * layersOnStage(s.layers, layout) * layerCost(ctx, layout).totalSeconds;
+                if ((gbs * ctx.seq) / lowerBoundSeconds < ranked[ranked.length - 1].tokensPerSecond) { reject(`cannot beat the top ${top} (bound on layer time)`, layout); break; }
+              }
               evaluated++;
-              const e = evaluateLayout(ctx, layout, gbs);
+              const e = evaluateLayout(ctx, layout, gbs, mem);
               if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
                 ranked.push(e);
                 ranked.sort(better);
                 if (ranked.length > top) ranked.pop();
               }
+              // More recomputation only trades time for memory: once a layout fits, heavier recompute cannot be faster.
+              break;
             }
           }
         }
