@@ -1,15 +1,25 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { InputError } from '../../lib/errors.ts';
 import { Gateway } from '../../serve/gateway.ts';
+import { loadGateSpec } from '../../serve/gate.ts';
+import { DEFAULT_PYTHON, TINY_CHAT_DIR, runGate } from '../../serve/gate-run.ts';
 import { ROUTING_POLICIES, type ReplicaInput, type RoutingPolicy } from '../../serve/pool.ts';
 import type { TenantLimits } from '../../serve/rate-limit.ts';
+import { formatGateRecord, formatServed } from '../../serve/release-report.ts';
+import { ReleaseStore } from '../../serve/releases.ts';
+import { ServeService } from '../../serve/service.ts';
 
 interface ServeOptions {
   port: string; host: string; replica: string[]; model: string; routing: string;
   rpm?: string; tpm?: string; apiKey: string[]; requireApiKey?: boolean; healthIntervalMs: string;
+  service?: boolean; minReplicas: string; maxReplicas: string; replicaCapacityTps: string; replicaCommand?: string; dataDir?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
+const DEFAULT_REPLICA_COMMAND = [DEFAULT_PYTHON, 'server.py', '{checkpoint}', '--port', '{port}', '--model', '{model}'];
 
 /** `URL` or `MODEL=URL` -> replica (MODEL defaults to --model). */
 export function parseReplicaArg(arg: string, defaultModel: string): ReplicaInput {
@@ -21,33 +31,40 @@ export function parseReplicaArg(arg: string, defaultModel: string): ReplicaInput
   return { model, url: `${parsed.protocol}//${parsed.host}` };
 }
 
-function positive(field: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
+function num(field: string, v: string, min: number, integer = false): number {
   const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InputError({ field, value: v, expected: 'a number > 0' });
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new InputError({ field, value: v, expected: `${integer ? 'an integer' : 'a number'} >= ${min}` });
   return n;
 }
 
-/** Registers `serve`: the OpenAI-compatible chat gateway in front of model replicas. */
+/** Splits a command line on spaces, keeping "quoted words" together. */
+const words = (s: string) => (s.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"|"$/g, ''));
+
+/** Registers `serve` (the gateway, optionally managing replicas as serve jobs), `serve gate` and `serve releases`. */
 export function register(program: Command): void {
-  program.command('serve')
+  const serve = program.command('serve')
     .description('Start the OpenAI-compatible chat gateway (POST /v1/chat/completions, GET /v1/models) in front of model replicas')
     .option('--port <n>', 'port to listen on', '8000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--replica <url>', 'a replica: http://HOST:PORT or MODEL=http://HOST:PORT (repeatable)', collect, [])
-    .option('--model <name>', 'model name for replicas given without one', 'tiny-chat')
+    .option('--model <name>', 'model name (replicas given without one, and the --service model)', 'tiny-chat')
     .option('--routing <policy>', `routing: ${ROUTING_POLICIES.join(', ')}`, 'least-tokens')
     .option('--rpm <n>', 'requests per minute per tenant')
     .option('--tpm <n>', 'tokens (prompt + completion) per minute per tenant')
     .option('--api-key <key=tenant>', 'map an API key to a tenant (repeatable)', collect, [])
     .option('--require-api-key', 'reject requests without a known API key (401)')
-    .option('--health-interval-ms <n>', 'replica health-check period', '2000')
+    .option('--health-interval-ms <n>', 'replica health-check period', '1000')
+    .option('--service', 'run the model\'s replicas as serve jobs of the control plane (gigafactory up), autoscaled, on its promoted checkpoint')
+    .option('--min-replicas <n>', 'with --service: fewest replicas', '1')
+    .option('--max-replicas <n>', 'with --service: most replicas', '4')
+    .option('--replica-capacity-tps <n>', 'with --service: output tokens/s one replica sustains (plan serve gives it for real models)', '100')
+    .option('--replica-command <cmd>', 'with --service: replica command with {port} {checkpoint} {model} (default: examples/tiny-chat/server.py)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (o: ServeOptions) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError({ field: '--port', value: o.port, expected: 'a port 0..65535' });
+      const port = num('--port', o.port, 0, true);
+      if (port > 65535) throw new InputError({ field: '--port', value: o.port, expected: 'a port 0..65535' });
       if (!ROUTING_POLICIES.includes(o.routing as RoutingPolicy)) throw new InputError({ field: '--routing', value: o.routing, expected: ROUTING_POLICIES.join(' or ') });
-      if (o.replica.length === 0) throw new InputError({ field: '--replica', expected: 'at least one replica URL, e.g. --replica http://127.0.0.1:8001 (start one with examples/tiny-chat/server.py)' });
-      const replicas = o.replica.map((r) => parseReplicaArg(r, o.model));
+      if (o.replica.length === 0 && !o.service) throw new InputError({ field: '--replica', expected: 'at least one replica URL (e.g. --replica http://127.0.0.1:8001 from examples/tiny-chat/server.py), or --service' });
       const apiKeys: Record<string, string> = {};
       for (const kv of o.apiKey) {
         const [key, tenant] = kv.split('=');
@@ -55,21 +72,69 @@ export function register(program: Command): void {
         apiKeys[key] = tenant;
       }
       const limits: TenantLimits = {
-        ...(o.rpm !== undefined ? { requestsPerMinute: positive('--rpm', o.rpm)! } : {}),
-        ...(o.tpm !== undefined ? { tokensPerMinute: positive('--tpm', o.tpm)! } : {}),
+        ...(o.rpm !== undefined ? { requestsPerMinute: num('--rpm', o.rpm, 1) } : {}),
+        ...(o.tpm !== undefined ? { tokensPerMinute: num('--tpm', o.tpm, 1) } : {}),
       };
       const gw = new Gateway({
-        replicas, routing: o.routing as RoutingPolicy, tenantLimits: { '*': limits }, apiKeys,
-        requireApiKey: o.requireApiKey === true, healthCheckIntervalMs: positive('--health-interval-ms', o.healthIntervalMs)!,
+        replicas: o.replica.map((r) => parseReplicaArg(r, o.model)), routing: o.routing as RoutingPolicy, tenantLimits: { '*': limits }, apiKeys,
+        requireApiKey: o.requireApiKey === true, healthCheckIntervalMs: num('--health-interval-ms', o.healthIntervalMs, 50),
       });
+      let service: ServeService | undefined;
+      if (o.service) {
+        const min = num('--min-replicas', o.minReplicas, 0, true);
+        const max = num('--max-replicas', o.maxReplicas, Math.max(1, min), true);
+        const releases = new ReleaseStore(resolveDataDir(o.dataDir));
+        if (!releases.served(o.model)) process.stderr.write(`warning: no promoted checkpoint for ${o.model} yet; replicas start after \`gigafactory serve gate\` passes\n`);
+        service = new ServeService({
+          control: new ControlClient(findServer(o.dataDir)), gateway: gw, model: o.model, minReplicas: min, maxReplicas: max,
+          capacityTokensPerSecondPerReplica: num('--replica-capacity-tps', o.replicaCapacityTps, 0.001),
+          replicaCommand: o.replicaCommand ? words(o.replicaCommand) : DEFAULT_REPLICA_COMMAND, workdir: TINY_CHAT_DIR,
+          checkpoint: () => releases.served(o.model)?.checkpoint, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+        });
+      }
       await gw.checkHealth();
       const bound = await gw.listen(port, o.host);
-      process.stdout.write(`gateway listening on http://${o.host}:${bound} (models: ${gw.pool.models().join(', ')}; routing ${o.routing})\n`);
+      service?.start(1000);
+      process.stdout.write(`gateway listening on http://${o.host}:${bound} (routing ${o.routing}${o.service ? `; serving ${o.model} as control-plane serve jobs, ${o.minReplicas}-${o.maxReplicas} replicas` : ''})\n`);
       for (const r of gw.pool.all()) process.stdout.write(`  replica ${r.model} ${r.url} ${r.healthy ? 'healthy' : `unhealthy: ${r.reason}`}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => { void gw.close().then(resolve); };
+      await new Promise<void>((done) => {
+        const stop = () => { service?.stop(); void gw.close().then(done); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  serve.command('gate')
+    .description('Release gate: evaluate a checkpoint against a gate YAML; promote it to the served model only if every threshold passes')
+    .argument('<gate.yaml>', 'gate spec: model, held_out, thresholds (max_held_out_loss, min_prompt_pass_rate), prompts')
+    .requiredOption('--checkpoint <dir>', 'checkpoint to evaluate (a training job\'s checkpoint dir or ckpt.pt)')
+    .option('--local', 'run the evaluation here instead of as an eval job of the control plane')
+    .option('--eval-command <cmd>', 'evaluation command with {checkpoint} {spec} {out} (default: examples/tiny-chat/server.py --eval)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (file: string, o: { checkpoint: string; local?: boolean; evalCommand?: string; dataDir?: string }) => {
+      const spec = loadGateSpec(file);
+      const dataDir = resolveDataDir(o.dataDir);
+      const store = new ReleaseStore(dataDir);
+      const rec = await runGate({
+        spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'),
+        ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
+        ...(o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, store.served(spec.model))}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);
+      if (!rec.passed) process.exitCode = 1;
+    });
+
+  serve.command('releases')
+    .description('Show the served (promoted) checkpoint of a model and its release-gate history with scores')
+    .argument('[model]', 'model id', 'tiny-chat')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print as JSON')
+    .action((model: string, o: { dataDir?: string; json?: boolean }) => {
+      const store = new ReleaseStore(resolveDataDir(o.dataDir));
+      const served = store.served(model);
+      const history = store.history(model);
+      if (o.json) { process.stdout.write(JSON.stringify({ served: served ?? null, gates: history }, null, 2) + '\n'); return; }
+      process.stdout.write(`${formatServed(model, served)}\n${history.length === 0 ? 'no gate results yet\n' : `${history.map(formatGateRecord).join('\n')}\n`}`);
     });
 }

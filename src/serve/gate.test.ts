@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ControlClient } from '../control/client.ts';
+import { startControlPlane } from '../control/server.ts';
+import { InputError } from '../lib/errors.ts';
+import { decideGate, loadGateSpec } from './gate.ts';
+import { runGate } from './gate-run.ts';
+import { ReleaseStore } from './releases.ts';
+
+test('decideGate: every declared threshold must hold; a missing score fails', () => {
+  const spec = { thresholds: { max_held_out_loss: 1.5, min_prompt_pass_rate: 1 } };
+  const cases: { name: string; scores: object; passed: boolean }[] = [
+    { name: 'both met', scores: { held_out_loss: 1.2, prompt_pass_rate: 1 }, passed: true },
+    { name: 'loss too high', scores: { held_out_loss: 1.6, prompt_pass_rate: 1 }, passed: false },
+    { name: 'a prompt failed', scores: { held_out_loss: 1.2, prompt_pass_rate: 0.66 }, passed: false },
+    { name: 'loss missing', scores: { prompt_pass_rate: 1 }, passed: false },
+    { name: 'NaN loss', scores: { held_out_loss: Number.NaN, prompt_pass_rate: 1 }, passed: false },
+  ];
+  for (const c of cases) assert.equal(decideGate(spec, c.scores).passed, c.passed, c.name);
+  assert.equal(decideGate({ thresholds: { max_held_out_loss: 2 } }, { held_out_loss: 1 }).checks.length, 1);
+});
+
+test('loadGateSpec names bad fields and reads the held-out file next to the gate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-gate-'));
+  try {
+    const gate = join(dir, 'gate.yaml');
+    writeFileSync(join(dir, 'held.txt'), 'User: hi\nBot: hello\n');
+    writeFileSync(gate, 'model: m\nheld_out: held.txt\nthresholds: {max_held_out_loss: 2}\nprompts: [{prompt: hi, expect: hello}]\n');
+    const spec = loadGateSpec(gate);
+    assert.match(spec.heldOutText, /Bot: hello/);
+    writeFileSync(gate, 'model: m\nthresholds: {}\ncolour: red\n');
+    assert.throws(() => loadGateSpec(gate), (e: unknown) => e instanceof InputError && /colour/.test(e.message) && /thresholds/.test(e.message));
+    assert.throws(() => loadGateSpec(join(dir, 'none.yaml')), InputError);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+/** A fake evaluation: writes the scores given in the environment to {out}. */
+const fakeEval = (loss: number) => [process.execPath, '-e', `require('fs').writeFileSync(process.argv[1], JSON.stringify({ held_out_loss: ${loss}, prompt_pass_rate: 1, prompts: [] }))`, '{out}'];
+
+test('a passing gate promotes the checkpoint; a failing one leaves the served model as it was (local eval)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-gate-'));
+  try {
+    writeFileSync(join(dir, 'held.txt'), 'User: hi\nBot: hello\n');
+    writeFileSync(join(dir, 'gate.yaml'), 'model: m\nheld_out: held.txt\nthresholds: {max_held_out_loss: 1.5, min_prompt_pass_rate: 1}\n');
+    const spec = loadGateSpec(join(dir, 'gate.yaml'));
+    const store = new ReleaseStore(join(dir, 'data'));
+    for (const c of ['good', 'bad']) writeFileSync(join(dir, c), 'checkpoint');
+    const good = await runGate({ spec, checkpoint: join(dir, 'good'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(1.2) });
+    assert.equal(good.passed, true);
+    assert.equal(store.served('m')?.checkpoint, join(dir, 'good'));
+    const bad = await runGate({ spec, checkpoint: join(dir, 'bad'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(2.5) });
+    assert.equal(bad.passed, false);
+    assert.equal(store.served('m')?.checkpoint, join(dir, 'good'), 'served model unchanged');
+    assert.deepEqual(store.history('m').map((h) => [h.passed, h.scores.held_out_loss]), [[true, 1.2], [false, 2.5]]);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('the evaluation runs as an eval job of the control plane', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-gate-cp-'));
+  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, tickMs: 100 });
+  try {
+    writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');
+    writeFileSync(join(dir, 'ckpt'), 'checkpoint');
+    const store = new ReleaseStore(join(dir, 'data'));
+    const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
+    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
+    assert.equal(rec.passed, true);
+    assert.match(rec.evalJobId ?? '', /^job-/);
+    const detail = await control.call<{ job: { state: string } }>('GET', `/v1/jobs/${rec.evalJobId}`);
+    assert.equal(detail.job.state, 'succeeded');
+  } finally {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
