@@ -49,7 +49,7 @@ export const LINKS = {
   fabricStepLatencySeconds: 6e-6,
   hopLatencySeconds: 1e-6,
   sources: [
-    { ref: 'NVIDIA nccl-tests on DGX H100: all_gather/reduce_scatter busbw ~360 GB/s on NVLink4 (450 GB/s/dir peak); ~46 GB/s per 400G NIC (NVIDIA DGX SuperPOD H100 reference architecture, 2023)', kind: 'S' },
-    { ref: 'NCCL latency: Hu et al., "Demystifying NCCL" (arXiv:2507.04786, 2025): per-step LL/Simple latencies of a few microseconds', kind: 'S' },
+    { ref: 'nccl-tests all_gather/reduce_scatter bus bandwidth commonly reported on DGX/HGX H100: ~360 GB/s on NVLink4 (of 450 GB/s per direction) and ~46 GB/s per 400 Gb/s NIC (of 50 GB/s)', kind: 'S', note: 'approximate published figures; efficiencies 0.8 and 0.92' },
+    { ref: 'NCCL small-message step latency: a few microseconds per ring step (nccl-tests latency at small sizes); link and hop latencies from the fleet catalog (src/catalog/network.ts)', kind: 'S', note: 'approximate' },
   ] as Source[],
 } as const;

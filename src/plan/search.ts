@@ -64,7 +64,8 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
   const rejections = new Map<string, Rejection>();
   const reject = (reason: string, l: Partial<Layout>): void => {
     const r = rejections.get(reason);
-    rejections.set(reason, { reason, count: (r?.count ?? 0) + 1, example: r?.example ?? Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') });
+    const example = (): string => ('recompute' in l && 'zero' in l ? formatLayout(l as Layout) : Object.entries(l).map(([k, v]) => `${k}=${v}`).join(','));
+    rejections.set(reason, { reason, count: (r?.count ?? 0) + 1, example: r?.example ?? example() });
   };
   let evaluated = 0;
   let closest: SearchResult['closestOverMemory'];

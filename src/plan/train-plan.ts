@@ -1,5 +1,6 @@
 import { planContext, type TrainRequest } from './context.ts';
 import type { Evaluated } from './evaluate.ts';
+import { gemmEfficiency } from './gemm.ts';
 import { goodput, type Goodput } from './goodput.ts';
 import { formatLayout, type Layout } from './layout.ts';
 import type { MemoryBreakdown } from './memory.ts';
@@ -84,6 +85,9 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
     assumptions: [
       `MFU and TFLOP/s count model FLOPs: ${FLOPS_CONVENTION}; peak = dense ${req.precision.toUpperCase()} datasheet peak`,
       `node power ${(hw.nodePowerWatts / 1000).toFixed(1)} kW, PUE ${hw.pue}, electricity $${hw.electricityUsdPerKwh}/kWh, owned capex $${hw.ownedCapexPerGpuHourUsd.toFixed(2)}/GPU-hour, rented $${hw.rentedPricePerGpuHourUsd.toFixed(2)}/GPU-hour`,
+      `GEMM and attention efficiency: ${gemmEfficiency(hw.gpu).source.ref}${gemmEfficiency(hw.gpu).source.note ? ` (${gemmEfficiency(hw.gpu).source.note})` : ''}`,
+      'memory: BF16 weights and gradient buffer, FP32 master weights + Adam m, v (16 bytes/parameter before sharding); activations after Korthikanti et al. 2022 with FlashAttention; usable = HBM (GiB) x 0.95 - 1.5 GB',
+      `failures: ${goodput(best.gpusUsed, hw.gpusPerNode).source}`,
       ...hw.sources.map((s) => s.ref),
     ],
   };
