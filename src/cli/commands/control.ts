@@ -61,7 +61,7 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
       if (attempt !== undefined && cur.attempt > attempt) {
         attempt = cur.attempt;
         offset = 0;
-        write(`--- ${id}: attempt ${attempt} (restart ${cur.restarts}/${cur.max_restarts}) ---\n`);
+        if (attempt > 1) write(`--- ${id}: attempt ${attempt} (restart ${cur.restarts}/${cur.max_restarts}) ---\n`);
         continue;
       }
       attempt ??= cur.attempt;

@@ -73,6 +73,8 @@ test('api: bad specs get 400 naming the field; impossible ones 422; nothing stor
       { name: 'missing name', body: { command: ['x'] }, status: 400, field: 'name' },
       { name: 'array body', body: [1, 2], status: 400, field: '(job spec)' },
       { name: 'malformed JSON', body: '{"name":', status: 400, field: '(body)' },
+      { name: 'workdir that does not exist', body: { ...spec, workdir: '/nonexistent/gf-dir' }, status: 400, field: 'workdir' },
+      { name: 'relative workdir', body: { ...spec, workdir: 'examples' }, status: 400, field: 'workdir' },
       { name: 'more nodes than the cluster', body: { ...spec, nodes: 3 }, status: 422 },
       { name: 'GPUs on a CPU machine', body: { ...spec, gpus_per_node: 8 }, status: 422 },
     ];

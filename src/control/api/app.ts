@@ -4,8 +4,8 @@
  * token's tenant sees and changes only its own jobs, an admin token sees all. Errors are
  * mapped in one place (./errors.ts).
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ClusterTopology } from '../../fleet/types.ts';
@@ -98,6 +98,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
   app.post('/v1/jobs', limit, async (c) => {
     const spec = parseJobSpec(await readJson(c.req.raw));
     checkAdmissible(spec, o.topology);
+    // The executor runs on this machine: a workdir that does not exist here would fail every attempt.
+    if (spec.workdir !== undefined && !(isAbsolute(spec.workdir) && existsSync(spec.workdir))) {
+      throw new InputError({ field: 'workdir', value: spec.workdir, expected: 'an absolute path to an existing directory on the control plane\'s machine' });
+    }
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });

@@ -85,7 +85,10 @@ export class LocalExecutor implements Executor {
         // A spawn failure (bad cwd) surfaces as an exit code on the next poll, not a crash.
         child.on('error', () => undefined);
         child.unref();
-        if (child.pid === undefined) throw new Error(`could not start rank ${rank}: ${spec.command[0]}`);
+        if (child.pid === undefined) {
+          for (const r of ranks) killGroup(r.pid, 'SIGKILL');
+          throw new Error(`could not start rank ${rank} in ${spec.workdir}: ${spec.command[0]}`);
+        }
         ranks.push({ rank, pid: child.pid });
       } finally {
         closeSync(fd);
