@@ -12,7 +12,7 @@ import type { Source } from '../catalog/source.ts';
  *   one tile per SM; util = MN / (waves x SMs x tileM x tileN) counts both padded tile edges and
  *   the idle SMs of the last wave;
  * - kUtil = K / (K + kOverhead): each tile's main loop pays a prologue/epilogue of about two
- *   k-blocks of 64 (pipeline fill and the output write), which matters for small K;
+ *   k-blocks (64 for BF16, 128 for FP8: pipeline fill and the output write), which matters for small K;
  * - split-K: outputs with fewer tiles than SMs split K across SMs (FP32 partials written and re-read);
  * - bytes: A, B read once and C written once (operands in the GEMM precision, output in BF16).
  */
@@ -32,7 +32,8 @@ export interface GemmEfficiency {
   readonly source: Source;
 }
 
-const K_OVERHEAD = 128;
+/** Main-loop K block: 64 for 16-bit operands, 128 for FP8 (CUTLASS Hopper defaults); fill + epilogue ~ two blocks. */
+const kOverhead = (d: GemmDevice): number => (d.operandBytes === 1 ? 256 : 128);
 /** Key length at which a fused attention kernel reaches half its asymptotic efficiency (from the FA3 sweeps above). */
 export const ATTENTION_HALF_LENGTH = 745;
 /**
@@ -113,7 +114,7 @@ export function gemmUtilization(d: GemmDevice, m: number, n: number, k: number):
   const waves = Math.ceil(tiles / d.sms);
   const tileUtil = (m * n * split) / (waves * d.sms * d.tileM * d.tileN);
   const kPart = k / split;
-  return tileUtil * (kPart / (kPart + K_OVERHEAD));
+  return tileUtil * (kPart / (kPart + kOverhead(d)));
 }
 
 /** Seconds for `count` independent GEMMs of shape (m x k) . (k x n). */

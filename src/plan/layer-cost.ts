@@ -54,7 +54,9 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number): { forwardBy
   let backward = 2 * forward;
   let fp8 = 0;
   if (ctx.fp8) {
-    fp8 = (4 * (2 * s.hidden + s.qWidth + width)) / l.tp;
+    // GEMM inputs: QKV (h), proj (d_q), FC1 (h, or the top-k routed copies), FC2 (the FFN width).
+    const fc1Inputs = s.hidden * ((1 - moeShare) + moeShare * (s.topK + s.sharedExperts));
+    fp8 = (4 * (s.hidden + s.qWidth + fc1Inputs + width)) / l.tp;
     backward += (4 * (s.qWidth + 2 * s.kvWidth + 2 * s.hidden + up * width)) / l.tp;
   }
   // Kernels per layer: ~14 forward and ~28 backward element-wise/norm/rope kernels; FP8 adds 4 + 8 casts; MoE ~10 + 20.

@@ -33,6 +33,7 @@ export interface StepBreakdown {
  * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
  */
 const COMM_SMS = 16;
+const LOSS_BYTES_PER_LOGIT = 44;
 /** Megatron's DDP bucket: 40M parameters; the last bucket of each pass cannot be overlapped. */
 const BUCKET_PARAMS = 40e6;
 /** Gradients are reduced and parameters gathered in BF16 (Megatron-Core DDP default grad_reduce_in_fp32=False). */
@@ -48,9 +49,11 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const layersPerStage = layersOnStage(s.layers, l);
   const tokens = (l.mbs * ctx.seq) / l.cp;
 
-  // LM head + cross-entropy (FP32 logits: ~12 bytes per logit read/written fwd+bwd), on the last stage.
+  // LM head + vocab-parallel cross-entropy on the last stage. The loss streams the logits in FP32:
+  // cast (read 2, write 4), max (4), exp (4 + 4), sum (4), softmax kept (4 + 4); backward
+  // softmax - one-hot (4 + 4), cast back (4 + 2): ~44 bytes per logit.
   const head = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.vocab / l.tp);
-  const lossSeconds = (tokens * (s.vocab / l.tp) * 12) / ctx.hbmBytesPerSecond;
+  const lossSeconds = (tokens * (s.vocab / l.tp) * LOSS_BYTES_PER_LOGIT) / ctx.hbmBytesPerSecond;
   const headSeconds = head.forward + head.backward + lossSeconds;
 
   const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds;
