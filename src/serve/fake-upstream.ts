@@ -30,7 +30,7 @@ export interface FakeUpstream {
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}, name = 'fake'): Promise<FakeUpstream> {
   const counters = { requests: 0, cancelled: 0, health: 0 };
   const model = options.model ?? 'tiny-chat';
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ noDelay: true }, (req, res) => {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     if (req.method === 'GET' && (req.url === '/v1/models' || req.url === '/health')) {

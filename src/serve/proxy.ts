@@ -42,6 +42,8 @@ export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: 
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': body.length, accept: chat.stream ? 'text/event-stream' : 'application/json' };
     if (opts.upstreamApiKey) headers.authorization = `Bearer ${opts.upstreamApiKey}`;
     const up = http.request(`${replica.url}/v1/chat/completions`, { method: 'POST', agent: opts.agent, headers });
+    // Headers and body go out as separate writes: without TCP_NODELAY, Nagle + delayed ACK stall each request ~40 ms.
+    up.once('socket', (s) => s.setNoDelay(true));
     const onClientClose = () => {
       if (res.writableFinished) return;
       up.destroy();
