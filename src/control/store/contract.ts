@@ -115,6 +115,35 @@ export function runStoreContract(o: StoreContractOptions): void {
     assert.equal(await s.countAdminTokens(), 1);
   });
 
+  withStore('listing by state agrees with the full list through every transition', async (s, reopen) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await s.submitJob({ tenant: i % 2 ? 'odd' : 'even', spec: spec({ max_restarts: 1 }), submitSeconds: i })).job.id);
+    await s.startAttempt(ids[0]!, [0], 10);
+    await s.startAttempt(ids[1]!, [1], 10);
+    await s.endAttempt(ids[1]!, 1, { outcome: 'failed', reason: 'x', nowSeconds: 11 });
+    await s.startAttempt(ids[2]!, [2], 10);
+    await s.endAttempt(ids[2]!, 1, { outcome: 'succeeded', reason: 'ok', nowSeconds: 12 });
+    await s.requestCancel(ids[3]!, 13);
+    await s.startAttempt(ids[4]!, [3], 10);
+    await s.setHandle(ids[4]!, 1, 'h');
+    const check = async (st: Store) => {
+      const all = await st.listJobs({ order: 'id' });
+      for (const states of [['queued'], ['running'], ['queued', 'running']] as const) {
+        const want = all.filter((j) => (states as readonly string[]).includes(j.state));
+        assert.deepEqual((await st.listJobs({ states, order: 'id' })).map((j) => [j.id, j.state, j.handle, j.attempt]), want.map((j) => [j.id, j.state, j.handle, j.attempt]));
+        assert.deepEqual((await st.listJobs({ states, order: 'newest', limit: 2 })).map((j) => j.id), [...want].reverse().slice(0, 2).map((j) => j.id));
+        assert.deepEqual((await st.listJobs({ states, tenant: 'odd', order: 'id' })).map((j) => j.id), want.filter((j) => j.tenant === 'odd').map((j) => j.id));
+      }
+    };
+    await check(s);
+    assert.deepEqual((await s.listJobs({ states: ['queued'], order: 'id' })).map((j) => j.id), [ids[1], ids[5]]);
+    if (reopen) {
+      await s.close();
+      const s2 = await reopen();
+      try { await check(s2); } finally { await s2.close(); }
+    }
+  });
+
   withStore('state survives close and reopen', async (s, reopen) => {
     if (!reopen) return;
     const { job } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 });

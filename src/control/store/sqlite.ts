@@ -88,6 +88,12 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
   private readonly s;
+  /**
+   * Queued and running jobs, mirrored in memory in id order (a Map keeps insertion order, and a
+   * job leaves only when terminal, never to return). The reconciler reads them every cycle;
+   * 10,000 rows from SQLite per cycle would dominate it. This process must be the DB's only writer.
+   */
+  private readonly active = new Map<number, JobRecord>();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
@@ -116,6 +122,7 @@ export class SqliteStore implements Store {
       findToken: p(`SELECT tenant, admin FROM tokens WHERE hash = ?`),
       countAdmin: p(`SELECT COUNT(*) AS n FROM tokens WHERE admin = 1`),
     };
+    for (const r of this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq`).all() as JobRow[]) this.active.set(r.seq, toJob(r));
   }
 
   private row(seq: number): JobRow | undefined {
@@ -130,7 +137,7 @@ export class SqliteStore implements Store {
   }
 
   async submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }> {
-    return this.db.transaction(() => {
+    const r = this.db.transaction(() => {
       if (input.idempotencyKey !== undefined) {
         const seen = this.s.byIdem.get(input.tenant, input.idempotencyKey) as JobRow | undefined;
         if (seen) return { job: toJob(seen), created: false };
@@ -140,6 +147,8 @@ export class SqliteStore implements Store {
       this.s.addEvent.run(seq, input.submitSeconds, 'submitted', `by tenant ${input.tenant}`);
       return { job: toJob(this.row(seq)!), created: true };
     }).immediate();
+    if (r.created) this.remember(r.job);
+    return r;
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -149,6 +158,7 @@ export class SqliteStore implements Store {
   }
 
   async listJobs(q: ListJobsQuery): Promise<JobRecord[]> {
+    if (q.states && q.states.length > 0 && q.states.every((st) => st === 'queued' || st === 'running')) return this.listActive(q);
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.tenant !== undefined) { where.push('tenant = ?'); args.push(q.tenant); }
@@ -158,8 +168,26 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(...args) as JobRow[]).map(toJob);
   }
 
+  /** Active (queued, running) jobs from memory, in id order like the table. */
+  private listActive(q: ListJobsQuery): JobRecord[] {
+    const out: JobRecord[] = [];
+    for (const j of this.active.values()) {
+      if (q.states!.includes(j.state) && (q.tenant === undefined || j.tenant === q.tenant)) out.push(j);
+    }
+    if (q.order !== 'id') out.reverse();
+    return q.limit !== undefined ? out.slice(0, q.limit) : out;
+  }
+
+  /** Mirrors a committed job into the active index (called only after its transaction commits). */
+  private remember(j: JobRecord): JobRecord {
+    const seq = jobSeq(j.id)!;
+    if (j.state === 'queued' || j.state === 'running') this.active.set(seq, j);
+    else this.active.delete(seq);
+    return j;
+  }
+
   async startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord> {
-    return this.db.transaction(() => {
+    return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
       if (r.state !== 'queued') throw new JobStateError(jobId, r.state as JobState, 'start');
       const nodes = JSON.stringify(nodeIndices);
@@ -167,20 +195,22 @@ export class SqliteStore implements Store {
       this.s.insAttempt.run(r.seq, r.attempt + 1, nowSeconds, nodes);
       this.s.addEvent.run(r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${nodeIndices.join(',')}`);
       return toJob(this.row(r.seq)!);
-    }).immediate();
+    }).immediate());
   }
 
   async setHandle(jobId: string, attempt: number, handle: string): Promise<void> {
     const seq = jobSeq(jobId);
     if (seq === undefined) throw new JobNotFoundError(jobId);
-    this.db.transaction(() => {
+    const row = this.db.transaction(() => {
       this.s.setHandleJob.run(handle, seq, attempt);
       this.s.setHandleAttempt.run(handle, seq, attempt);
+      return this.row(seq);
     }).immediate();
+    if (row) this.remember(toJob(row));
   }
 
   async endAttempt(jobId: string, attempt: number, input: EndAttemptInput): Promise<JobRecord> {
-    return this.db.transaction(() => {
+    return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
       const a = this.s.getAttempt.get(r.seq, attempt) as AttemptRow | undefined;
       if (r.state !== 'running' || r.attempt !== attempt || !a || a.outcome !== null) return toJob(r);
@@ -192,11 +222,11 @@ export class SqliteStore implements Store {
       const what = next.state === 'queued' ? `requeued (restart ${next.restarts}/${job.spec.max_restarts})` : next.state;
       this.s.addEvent.run(r.seq, input.nowSeconds, next.state === 'queued' ? 'requeued' : next.state, `attempt ${attempt} ${input.outcome}: ${input.reason}; ${what}`);
       return toJob(this.row(r.seq)!);
-    }).immediate();
+    }).immediate());
   }
 
   async requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord> {
-    return this.db.transaction(() => {
+    return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
       if (r.state === 'queued') {
         this.s.cancelQueued.run(nowSeconds, r.seq);
@@ -206,7 +236,7 @@ export class SqliteStore implements Store {
         this.s.addEvent.run(r.seq, nowSeconds, 'cancel-requested', 'stopping every rank');
       }
       return toJob(this.row(r.seq)!);
-    }).immediate();
+    }).immediate());
   }
 
   async listAttempts(jobId: string): Promise<AttemptRecord[]> {
