@@ -64,7 +64,7 @@ export class Kernel {
   }
 
   /** Runs events up to `untilSeconds` and leaves the clock there. */
-  run(untilSeconds: number, onProgress?: (nowSeconds: number) => void, progressEvery = 65_536): void {
+  run(untilSeconds: number, onProgress?: (nowSeconds: number) => void, progressEvery = 4096): void {
     let n = 0;
     while (this.step(untilSeconds)) {
       if (onProgress && ++n % progressEvery === 0) onProgress(this.nowSeconds);

@@ -1,3 +1,4 @@
+import { rentDecision } from '../sched/rent-policy.ts';
 import type { Engine } from './engine.ts';
 import type { RentPolicy } from './types.ts';
 
@@ -10,10 +11,9 @@ export interface RentStats {
 }
 
 /**
- * Renting, as a hook after each scheduling cycle: when the oldest queued job has waited past the
- * threshold, ask the pool for the nodes the long-waiting jobs need (up to its limit); they come
- * up after the lead time. Rented nodes idle longer than `idleReleaseSeconds`, and past their
- * minimum term, go back. Billing runs from arrival to release.
+ * Renting in the simulator, as a hook after each scheduling cycle and hourly: the pure
+ * `rentDecision` (src/sched/rent-policy.ts) says how many nodes to ask for and which to give
+ * back; asked-for nodes come up after the pool's lead time. Billing runs from arrival to release.
  */
 export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void } {
   const stats: RentStats = { gpuSeconds: 0, costUsd: 0, peakNodes: 0, requests: 0, released: 0 };
@@ -31,13 +31,14 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
   };
   const check = (): void => {
     const now = engine.now;
-    let waitingNodes = 0;
-    for (const j of engine.pending.values()) if (now - j.queuedSinceSeconds > policy.queueWaitThresholdSeconds) waitingNodes += j.spec.nodes;
-    let freeRented = 0;
-    for (const n of arrivedAt.keys()) if (engine.free.isFree(n)) freeRented++;
-    const want = Math.min(waitingNodes - freeRented - inFlight, idle.size);
-    if (want > 0) {
-      const batch = [...idle].slice(0, want);
+    const d = rentDecision({
+      nowSeconds: now, queue: [...engine.pending.values()].map((j) => ({ queuedSinceSeconds: j.queuedSinceSeconds, nodes: j.spec.nodes })),
+      queueWaitThresholdSeconds: policy.queueWaitThresholdSeconds, inFlightNodes: inFlight, poolAvailableNodes: idle.size,
+      rented: [...arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: engine.free.isFree(node) ? engine.idleSince[node]! : undefined })),
+      idleReleaseSeconds: policy.idleReleaseSeconds, minimumRentalSeconds: minimumSeconds,
+    });
+    if (d.provisionNodes > 0) {
+      const batch = [...idle].slice(0, d.provisionNodes);
       for (const n of batch) idle.delete(n);
       inFlight += batch.length;
       stats.requests++;
@@ -53,17 +54,13 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
         engine.markDirty();
       });
     }
-    if (waitingNodes === 0) {
-      for (const [n, at] of arrivedAt) {
-        if (engine.free.isFree(n) && now - engine.idleSince[n]! >= policy.idleReleaseSeconds && now - at >= minimumSeconds) {
-          bill(n);
-          arrivedAt.delete(n);
-          engine.free.take(n);
-          engine.nodeUp[n] = 0;
-          idle.add(n);
-          stats.released++;
-        }
-      }
+    for (const n of d.releaseNodes) {
+      bill(n);
+      arrivedAt.delete(n);
+      engine.free.take(n);
+      engine.nodeUp[n] = 0;
+      idle.add(n);
+      stats.released++;
     }
   };
   engine.afterCycle.push(check);
