@@ -18,8 +18,10 @@ export interface SearchOptions {
   readonly fixed?: PartialLayout;
   /** How many layouts to return, best first. */
   readonly top?: number;
-  /** Global batch in sequences; undefined: DEFAULT_GLOBAL_BATCH_TOKENS rounded up to a multiple of dp x mbs. */
+  /** Global batch in sequences; undefined: defaultGlobalBatchTokens rounded to a multiple of dp x mbs. */
   readonly globalBatchSeqs?: number;
+  /** Keep `globalBatchSeqs` exactly (validation), instead of rounding it to the nearest multiple of dp x mbs. */
+  readonly exactGlobalBatch?: boolean;
 }
 
 /** Why a candidate layout was dropped, with how many were dropped for it. */
@@ -95,9 +97,10 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
         for (const mbs of mbss) {
           // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
           const targetSeqs = defaultGlobalBatchTokens(gpus) / ctx.seq;
-          const gbs = opts.globalBatchSeqs ?? dp * mbs * Math.max(1, Math.round(targetSeqs / (dp * mbs)));
+          const wanted = opts.globalBatchSeqs ?? targetSeqs;
+          const gbs = opts.exactGlobalBatch && opts.globalBatchSeqs !== undefined ? opts.globalBatchSeqs : dp * mbs * Math.max(1, Math.round(wanted / (dp * mbs)));
           if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
-          if (opts.globalBatchSeqs === undefined && gbs > 2 * targetSeqs) { reject('dp x mbs exceeds twice the default global batch (give --global-batch to allow more)', { dp, mbs }); continue; }
+          if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
           const m = gbs / (dp * mbs);
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
