@@ -111,7 +111,9 @@ export function register(program: Command): void {
     .option('--local', 'run the evaluation here instead of as an eval job of the control plane')
     .option('--eval-command <cmd>', 'evaluation command with {checkpoint} {spec} {out} (default: examples/tiny-chat/server.py --eval)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .action(async (file: string, o: { checkpoint: string; local?: boolean; evalCommand?: string; dataDir?: string }) => {
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      // --data-dir is also an option of `serve`: take it from whichever level parsed it.
+      const o = cmd.optsWithGlobals<{ checkpoint: string; local?: boolean; evalCommand?: string; dataDir?: string }>();
       const spec = loadGateSpec(file);
       const dataDir = resolveDataDir(o.dataDir);
       const store = new ReleaseStore(dataDir);
@@ -130,7 +132,8 @@ export function register(program: Command): void {
     .argument('[model]', 'model id', 'tiny-chat')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print as JSON')
-    .action((model: string, o: { dataDir?: string; json?: boolean }) => {
+    .action((model: string, _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
       const store = new ReleaseStore(resolveDataDir(o.dataDir));
       const served = store.served(model);
       const history = store.history(model);
