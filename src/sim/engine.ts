@@ -11,7 +11,7 @@ import { JobState } from './job-state.ts';
 import { IndexedList } from './indexed-list.ts';
 import { Kernel, LATE, URGENT } from './kernel.ts';
 import { wallSecondsFor, workAt } from './progress.ts';
-import { nearestSpare } from './topology-extra.ts';
+import { nearestSpare } from '../sched/spares.ts';
 import type { SimOptions, Workload, WorkloadJob } from './types.ts';
 
 /** How a segment ends: what work is kept. */

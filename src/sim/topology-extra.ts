@@ -19,17 +19,3 @@ export function withAddedNodes(topology: ClusterTopology, count: number, pool: s
   }
   return { nodes, leafCount: topology.leafCount + Math.ceil(count / ADDED_NODES_PER_LEAF), spineCount: topology.spineCount + 1 };
 }
-
-/** The spare closest to `node`: same leaf, else same spine, else the lowest index. */
-export function nearestSpare(topology: ClusterTopology, spares: ReadonlySet<number>, node: number): number | undefined {
-  const at = topology.nodes[node]!;
-  let sameSpine: number | undefined;
-  let any: number | undefined;
-  for (const s of spares) {
-    const n = topology.nodes[s]!;
-    if (n.leaf === at.leaf) return s;
-    if (sameSpine === undefined && n.spine === at.spine) sameSpine = s;
-    if (any === undefined || s < any) any = s;
-  }
-  return sameSpine ?? any;
-}
