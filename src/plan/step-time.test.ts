@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODELS } from '../catalog/models.ts';
+import { FLEET_PRESETS } from '../fleet/presets.ts';
+import { ImpossibleError } from '../lib/errors.ts';
+import { planContext } from './context.ts';
+import { evaluateLayout } from './evaluate.ts';
+import { fleetHardware, homogeneousHardware } from './fleet-hardware.ts';
+import type { Layout } from './layout.ts';
+
+const base: Layout = { tp: 8, pp: 8, vpp: 1, dp: 16, cp: 1, ep: 1, mbs: 1, zero: 1, sp: true, recompute: 'none', tpOverlap: true };
+const ctx = planContext({ model: MODELS['llama3-405b']!, hardware: homogeneousHardware('h100', 1024), precision: 'bf16', seq: 8192, tokens: 1e12 });
+
+test('interleaving shrinks the pipeline bubble by the number of virtual stages', () => {
+  const plain = evaluateLayout(ctx, base, 512).step;
+  const inter = evaluateLayout(ctx, { ...base, vpp: 4 }, 512).step;
+  assert.ok(Math.abs(inter.pp.bubbleSeconds * 4 - plain.pp.bubbleSeconds) / plain.pp.bubbleSeconds < 0.05);
+  assert.ok(inter.stepSeconds < plain.stepSeconds);
+});
+
+test('full recompute costs time (one more forward) and is reported as recompute', () => {
+  const none = evaluateLayout(ctx, base, 512);
+  const full = evaluateLayout(ctx, { ...base, recompute: 'full' }, 512);
+  assert.ok(full.step.recomputeSeconds > 0.2 * full.step.gemmSeconds);
+  assert.ok(full.tokensPerSecondPerGpu < none.tokensPerSecondPerGpu);
+  assert.ok(full.memory.activations < none.memory.activations);
+});
+
+test('FP8 is faster than BF16 for the same layout, and MFU is measured against each precision\'s peak', () => {
+  const fp8 = planContext({ ...ctx.req, precision: 'fp8' });
+  const a = evaluateLayout(ctx, base, 512);
+  const b = evaluateLayout(fp8, base, 512);
+  assert.ok(b.tokensPerSecondPerGpu > a.tokensPerSecondPerGpu);
+  assert.ok(b.mfu < a.mfu);
+});
+
+test('the data-parallel collective runs hierarchically over NVLink and the fabric when tp < 8', () => {
+  const small = planContext({ model: MODELS['llama3-8b']!, hardware: homogeneousHardware('h100', 64), precision: 'bf16', seq: 8192, tokens: 1e12 });
+  const e = evaluateLayout(small, { ...base, tp: 1, pp: 1, dp: 64, sp: false, tpOverlap: false }, 128);
+  assert.match(e.step.dp.algorithm, /hierarchical nvlink x8 \+ leaf x8/);
+  assert.ok(e.step.dp.hiddenSeconds > 0, 'part of the gradient reduce-scatter hides behind the backward pass');
+});
+
+test('fleet hardware: colossus-100k has NVLink plus three fabric tiers; asking for more GPUs than it has is impossible', () => {
+  const hw = fleetHardware(FLEET_PRESETS['colossus-100k']!);
+  assert.equal(hw.gpus, 100_000);
+  assert.deepEqual(hw.tiers.map((t) => t.name), ['nvlink', 'leaf', 'spine', 'core']);
+  assert.ok(hw.tiers[0]!.busBytesPerSecondPerGpu > 5 * hw.tiers[1]!.busBytesPerSecondPerGpu);
+  assert.throws(() => fleetHardware(FLEET_PRESETS['colossus-100k']!, 200_000), ImpossibleError);
+});
