@@ -8,12 +8,16 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const big = (x: number): string => (x >= 1e12 ? `${s2(x / 1e12)}T` : x >= 1e9 ? `${s2(x / 1e9)}B` : x >= 1e6 ? `${s2(x / 1e6)}M` : x >= 1e3 ? `${s2(x / 1e3)}k` : s2(x));
 const usd = (x: number): string => (x >= 1e9 ? `$${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `$${(x / 1e6).toFixed(1)}M` : `$${n0(x)}`);
 
+const ZERO = ['no sharding (plain data parallel)', 'ZeRO-1: optimizer states sharded', 'ZeRO-2: optimizer states + gradients sharded', 'ZeRO-3/FSDP: optimizer states + gradients + parameters sharded'];
+const RECOMPUTE = { none: 'no activation recomputation', selective: 'selective recomputation (attention core)', full: 'full recomputation (layer inputs kept)' };
+
 export function formatLayoutDetail(r: TrainLayoutReport): string[] {
   const st = r.step;
   const m = r.memoryBytesPerGpu;
   const l = r.layout;
   return [
     `layout       ${l.text}`,
+    `             TP ${l.tp}${l.sp ? ' + sequence parallel' : ''}, PP ${l.pp}${l.vpp > 1 ? ` x ${l.vpp} virtual stages` : ''}, DP ${l.dp} (${ZERO[l.zero]}), CP ${l.cp}, EP ${l.ep}; ${RECOMPUTE[l.recompute]}`,
     `             ${l.microbatches} micro-batches of ${l.mbs} x ${l.globalBatchTokens / l.globalBatchSeqs} tokens per step; global batch ${n0(l.globalBatchSeqs)} sequences = ${big(l.globalBatchTokens)} tokens; ${n0(r.gpusUsed)} GPUs${r.gpusIdle > 0 ? ` (${n0(r.gpusIdle)} idle)` : ''}`,
     `throughput   ${n0(r.tokensPerSecondPerGpu)} tokens/s/GPU, ${big(r.tokensPerSecond)} tokens/s; step ${s2(r.stepSeconds)} s; ${n0(r.tflopsPerGpu)} TFLOP/s/GPU, MFU ${pct(r.mfu)}`,
     `memory/GPU   weights ${gb(m.weights)} + gradients ${gb(m.gradients)} + optimizer ${gb(m.optimizer)} + activations ${gb(m.activations)} + comm buffers ${gb(m.commBuffers)} = ${gb(m.total)} GB of ${gb(m.limit)} GB usable`,
