@@ -140,14 +140,18 @@ async function cancelAll(ex: SlurmExecutor): Promise<void> {
   await ex.cli.scancel(live);
 }
 
-const cluster = await startLocalCluster(smallTopology(NODES, 8, 4));
-const dirs: string[] = [];
-try {
-  const mk = () => { const d = mkdtempSync(join(tmpdir(), 'gf-bench-slurm-')); dirs.push(d); return d; };
-  const slurm = await straightToSlurm(cluster, mk());
-  const gigafactory = await throughGigafactory(cluster, mk());
-  process.stdout.write(`${JSON.stringify({ jobs: JOBS, nodes: NODES, gpusPerNode: 8, jobNodes: '1-4', jobSeconds: '0.2-0.8', slurm, gigafactory })}\n`);
-} finally {
-  await cluster.down();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+/** Each mode gets a fresh cluster, so neither pays for the other's finished jobs in squeue. */
+async function onFreshCluster<T>(run: (c: LocalCluster, dir: string) => Promise<T>): Promise<T> {
+  const cluster = await startLocalCluster(smallTopology(NODES, 8, 4));
+  const dir = mkdtempSync(join(tmpdir(), 'gf-bench-slurm-'));
+  try {
+    return await run(cluster, dir);
+  } finally {
+    await cluster.down();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+const slurm = await onFreshCluster(straightToSlurm);
+const gigafactory = await onFreshCluster(throughGigafactory);
+process.stdout.write(`${JSON.stringify({ jobs: JOBS, nodes: NODES, gpusPerNode: 8, jobNodes: '1-4', jobSeconds: '0.2-0.8', slurm, gigafactory })}\n`);

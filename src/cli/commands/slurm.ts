@@ -70,6 +70,8 @@ export function register(program: Command): void {
     .action(async (fleetArg: string, o: { dir: string; includePools?: boolean }) => {
       requireSlurm();
       const dir = resolve(o.dir);
+      // Daemons left from an earlier `up` of this directory would hold the old configuration.
+      await runScript(['down', dir], 120_000);
       const r = await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools });
       if (r.nodes > MAX_LOCAL_NODES) {
         throw new InputError({ field: 'FLEET', value: fleetArg, expected: `a fleet of at most ${MAX_LOCAL_NODES} nodes to run on one machine (this one has ${r.nodes}); use \`slurm config\` for a real cluster` });
