@@ -20,6 +20,8 @@ export function formatReport(r: SimReport): string {
   out.push(`utilization: allocated ${pct(r.utilization.allocated)}, productive ${pct(r.utilization.productive)}`);
   out.push(`interruptions: ${int(r.interruptions.unexpected)} unexpected (${(r.interruptions.unexpected / r.days).toFixed(2)}/day), ${int(r.interruptions.planned)} planned; ${int(r.preemptions)} preemptions`);
   const cats = Object.entries(r.interruptions.byCategory).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const comps = Object.entries(r.interruptions.byComponent).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  if (comps.length > 0) out.push('  by component: ' + comps.map(([c, n]) => `${c} ${n} (${pct(n / Math.max(1, r.interruptions.unexpected))})`).join(', '));
   if (cats.length > 0) out.push('  by category (per day): ' + cats.map(([c, n]) => `${c} ${n} (${(n / r.days).toFixed(2)})`).join(', '));
   out.push(`spares: ${r.spares.target} hot spare nodes (${r.spares.carvedFromFleet} from the fleet, ${r.spares.addedBeyondFleet} added beyond it), ${r.spares.swaps} swapped in`);
   if (r.training.length > 0) {

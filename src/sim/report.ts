@@ -36,6 +36,8 @@ export interface SimReport {
   readonly interruptions: {
     readonly unexpected: number; readonly planned: number;
     readonly byCategory: Record<string, number>; readonly perDay: Record<string, number>;
+    /** Interruptions per component class (GPU, HBM, network, host, software). */
+    readonly byComponent: Record<string, number>;
   };
   readonly preemptions: number;
   readonly checkpointMinutes: number | 'auto';
@@ -91,9 +93,11 @@ export function buildReport(r: ReportInput): SimReport {
   }
   const byCategory: Record<string, number> = {};
   const perDay: Record<string, number> = {};
+  const byComponent: Record<string, number> = {};
   for (const c of FAILURE_CATEGORIES) {
     const n = engine.interruptionsByCategory.get(c.id) ?? 0;
     byCategory[c.id] = n;
+    byComponent[c.component] = (byComponent[c.component] ?? 0) + n;
     perDay[c.id] = n / options.days;
   }
   const sizeClasses = SIZE_CLASSES.map((c) => {
@@ -112,7 +116,7 @@ export function buildReport(r: ReportInput): SimReport {
     workload: r.workload.name, policy: options.policy, seed: options.seed, days: options.days, gpus: r.ownedGpus,
     events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0,
     utilization: { allocated: capacity > 0 ? allocated / capacity : 0, productive: capacity > 0 ? productive / capacity : 0 },
-    interruptions: { unexpected: engine.unexpected, planned: engine.planned, byCategory, perDay },
+    interruptions: { unexpected: engine.unexpected, planned: engine.planned, byCategory, perDay, byComponent },
     preemptions: engine.preemptions, checkpointMinutes: options.checkpointMinutes,
     training, sizeClasses, spares: r.spares,
     rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
