@@ -88,9 +88,9 @@ export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: 
           const ev = events[i]!;
           held.push(ev);
           if (ev.content || ev.done || ev.error) {
+            // One write for the held events and the rest of this chunk.
+            held.push({ raw: events.slice(i + 1).map((e) => e.raw).join('') + parser.rest(), done: false, content: '', error: false });
             flush();
-            const after = events.slice(i + 1).map((e) => e.raw).join('') + parser.rest();
-            if (after) res.write(after);
             return;
           }
         }

@@ -34,9 +34,10 @@ export class TenantLimiter {
     b.tokens = Math.min(perMinute, b.tokens + ((now - b.updatedMs) / 60_000) * perMinute);
     b.updatedMs = now;
     map.set(tenant, b);
-    if (b.tokens >= amount) { b.tokens -= amount; return 0; }
-    // Seconds until the bucket holds `amount` (capped at a minute for oversized requests).
-    return Math.min(60, ((Math.min(amount, perMinute) - b.tokens) / perMinute) * 60);
+    // A request larger than the whole budget runs when the bucket is full and leaves it in debt.
+    const need = Math.min(amount, perMinute);
+    if (b.tokens >= need) { b.tokens -= amount; return 0; }
+    return Math.min(60, ((need - b.tokens) / perMinute) * 60);
   }
 
   private usageOf(tenant: string): TenantUsage {
