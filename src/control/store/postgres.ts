@@ -43,8 +43,28 @@ CREATE INDEX IF NOT EXISTS events_job ON ${s}.events (job_seq, id);
 CREATE TABLE IF NOT EXISTS ${s}.tokens (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, admin BOOLEAN NOT NULL, created_seconds DOUBLE PRECISION NOT NULL);
 `;
 
+/**
+ * Job columns as read back: the spec as text (not node-postgres's JSON parse per row), parsed
+ * once per distinct spec. The reconciler reads every queued and running job each tick.
+ */
+const JOB_COLS = `seq, tenant, spec::text AS spec, state, submit_seconds, attempt, restarts, cancel_requested,
+  node_indices, handle, start_seconds, end_seconds, exit_code, reason`;
+
+/** Specs never change after submit (bounded, so a million jobs do not pin memory). */
+const SPEC_CACHE_MAX = 100_000;
+const specCache = new Map<string, JobSpec>();
+function specOf(text: string): JobSpec {
+  let spec = specCache.get(text);
+  if (spec === undefined) {
+    if (specCache.size >= SPEC_CACHE_MAX) specCache.clear();
+    spec = Object.freeze(JSON.parse(text) as JobSpec);
+    specCache.set(text, spec);
+  }
+  return spec;
+}
+
 interface JobRow {
-  seq: string; tenant: string; spec: JobSpec; state: string; submit_seconds: number; attempt: number; restarts: number;
+  seq: string; tenant: string; spec: string; state: string; submit_seconds: number; attempt: number; restarts: number;
   cancel_requested: boolean; node_indices: number[]; handle: string | null; start_seconds: number | null;
   end_seconds: number | null; exit_code: number | null; reason: string | null;
 }
@@ -57,7 +77,7 @@ const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 function toJob(r: JobRow): JobRecord {
   return {
-    id: `job-${r.seq}`, tenant: r.tenant, spec: r.spec, state: r.state as JobState,
+    id: `job-${r.seq}`, tenant: r.tenant, spec: specOf(r.spec), state: r.state as JobState,
     submitSeconds: r.submit_seconds, attempt: r.attempt, restarts: r.restarts, cancelRequested: r.cancel_requested,
     nodeIndices: r.node_indices, handle: opt(r.handle), startSeconds: opt(r.start_seconds),
     endSeconds: opt(r.end_seconds), exitCode: opt(r.exit_code), reason: opt(r.reason),
@@ -136,13 +156,13 @@ export class PostgresStore implements Store {
 
   private async lockRow(c: Db, id: string): Promise<JobRow> {
     const seq = jobSeq(id);
-    const r = seq === undefined ? undefined : (await c.query<JobRow>(`SELECT * FROM ${this.t.jobs} WHERE seq = $1 FOR UPDATE`, [seq])).rows[0];
+    const r = seq === undefined ? undefined : (await c.query<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE seq = $1 FOR UPDATE`, [seq])).rows[0];
     if (!r) throw new JobNotFoundError(id);
     return r;
   }
 
   private async row(c: Db, seq: string | number): Promise<JobRow> {
-    return (await c.query<JobRow>(`SELECT * FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0]!;
+    return (await c.query<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0]!;
   }
 
   private async event(c: Db, seq: string | number, seconds: number, type: string, message: string): Promise<void> {
@@ -151,14 +171,14 @@ export class PostgresStore implements Store {
 
   async submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }> {
     return this.tx(async (c) => {
-      const byKey = async () => (await c.query<JobRow>(`SELECT * FROM ${this.t.jobs} WHERE tenant = $1 AND idem_key = $2`, [input.tenant, input.idempotencyKey])).rows[0];
+      const byKey = async () => (await c.query<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE tenant = $1 AND idem_key = $2`, [input.tenant, input.idempotencyKey])).rows[0];
       if (input.idempotencyKey !== undefined) {
         const seen = await byKey();
         if (seen) return { job: toJob(seen), created: false };
       }
       const ins = await c.query<JobRow>(
         `INSERT INTO ${this.t.jobs} (tenant, spec, state, priority, submit_seconds, idem_key) VALUES ($1, $2, 'queued', $3, $4, $5)
-         ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING *`,
+         ON CONFLICT (tenant, idem_key) DO NOTHING RETURNING ${JOB_COLS}`,
         [input.tenant, JSON.stringify(input.spec), input.spec.priority, input.submitSeconds, input.idempotencyKey ?? null]);
       const r = ins.rows[0];
       if (!r) {
@@ -175,7 +195,7 @@ export class PostgresStore implements Store {
   async getJob(id: string): Promise<JobRecord | undefined> {
     const seq = jobSeq(id);
     if (seq === undefined) return undefined;
-    const r = (await this.pool.query<JobRow>(`SELECT * FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0];
+    const r = (await this.pool.query<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0];
     return r ? toJob(r) : undefined;
   }
 
@@ -184,7 +204,7 @@ export class PostgresStore implements Store {
     const args: unknown[] = [];
     if (q.tenant !== undefined) { args.push(q.tenant); where.push(`tenant = $${args.length}`); }
     if (q.states && q.states.length > 0) { args.push(q.states); where.push(`state = ANY($${args.length}::text[])`); }
-    let sql = `SELECT * FROM ${this.t.jobs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'id' ? 'ASC' : 'DESC'}`;
+    let sql = `SELECT ${JOB_COLS} FROM ${this.t.jobs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'id' ? 'ASC' : 'DESC'}`;
     if (q.limit !== undefined) { args.push(q.limit); sql += ` LIMIT $${args.length}`; }
     return (await this.pool.query<JobRow>(sql, args)).rows.map(toJob);
   }
@@ -195,7 +215,7 @@ export class PostgresStore implements Store {
       if (r.state !== 'queued') throw new JobStateError(jobId, r.state as JobState, 'start');
       const nodes = [...nodeIndices];
       const up = await c.query<JobRow>(
-        `UPDATE ${this.t.jobs} SET state = 'running', attempt = attempt + 1, node_indices = $1, handle = NULL, start_seconds = $2 WHERE seq = $3 RETURNING *`,
+        `UPDATE ${this.t.jobs} SET state = 'running', attempt = attempt + 1, node_indices = $1, handle = NULL, start_seconds = $2 WHERE seq = $3 RETURNING ${JOB_COLS}`,
         [nodes, nowSeconds, r.seq]);
       await c.query(`INSERT INTO ${this.t.attempts} (job_seq, attempt, start_seconds, node_indices) VALUES ($1, $2, $3, $4)`, [r.seq, r.attempt + 1, nowSeconds, nodes]);
       await this.event(c, r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${nodeIndices.join(',')}`);
@@ -223,7 +243,7 @@ export class PostgresStore implements Store {
         [input.nowSeconds, input.outcome, input.reason, input.exitCode ?? null, input.lostSeconds ?? null, r.seq, attempt]);
       const terminal = next.state !== 'queued';
       const up = await c.query<JobRow>(
-        `UPDATE ${this.t.jobs} SET state = $1, restarts = $2, node_indices = '{}', end_seconds = $3, exit_code = $4, reason = $5 WHERE seq = $6 RETURNING *`,
+        `UPDATE ${this.t.jobs} SET state = $1, restarts = $2, node_indices = '{}', end_seconds = $3, exit_code = $4, reason = $5 WHERE seq = $6 RETURNING ${JOB_COLS}`,
         [next.state, next.restarts, terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq]);
       const what = next.state === 'queued' ? `requeued (restart ${next.restarts}/${job.spec.max_restarts})` : next.state;
       await this.event(c, r.seq, input.nowSeconds, next.state === 'queued' ? 'requeued' : next.state, `attempt ${attempt} ${input.outcome}: ${input.reason}; ${what}`);
