@@ -5,13 +5,13 @@ import { createScheduler } from '../sched/index.ts';
 import { FreeIndex } from '../sched/free-index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
-import { drawCategory, drawRepairSeconds, isHardware, nodeFailureRatePerSecond, restartFor } from './failures.ts';
+import { restartFor } from './failures.ts';
+import { failNode, startFailures } from './failure-process.ts';
 import { checkpointIntervalSeconds } from './checkpoint.ts';
 import { JobState } from './job-state.ts';
 import { IndexedList } from './indexed-list.ts';
-import { Kernel, LATE, URGENT } from './kernel.ts';
+import { Kernel, LATE } from './kernel.ts';
 import { wallSecondsFor, workAt } from './progress.ts';
-import { nearestSpare } from '../sched/spares.ts';
 import type { SimOptions, Workload, WorkloadJob } from './types.ts';
 
 /** How a segment ends: what work is kept. */
@@ -180,7 +180,7 @@ export class Engine {
     this.scheduleFinish(j);
   }
 
-  private scheduleFinish(j: JobState): void {
+  scheduleFinish(j: JobState): void {
     this.kernel.cancel(j.finishEvent);
     j.finishEvent = undefined;
     const remaining = j.spec.workSeconds - j.savedSeconds;
@@ -205,13 +205,13 @@ export class Engine {
   }
 
   /** Replica mode: productive speed, the share of replicas in, less checkpoint stalls. */
-  private replicaRate(j: JobState): number {
+  replicaRate(j: JobState): number {
     const eff = Number.isFinite(j.intervalSeconds) ? j.intervalSeconds / (j.intervalSeconds + j.saveSeconds) : 1;
     return ((j.replicas - j.missingReplicas) / j.replicas) * eff;
   }
 
   /** Replica mode: credits work since the last integration at the current rate. */
-  private integrate(j: JobState): void {
+  integrate(j: JobState): void {
     const from = Math.max(j.integratedToSeconds, j.segStartSeconds);
     if (this.now > from) {
       const add = Math.min((this.now - from) * this.replicaRate(j), j.spec.workSeconds - j.savedSeconds);
@@ -259,115 +259,9 @@ export class Engine {
     }
   }
 
-  // ---- failures -------------------------------------------------------------------------
+  /** Starts the failure and planned-maintenance processes (failure-process.ts). */
+  startFailures(): void { startFailures(this); }
 
-  /** Starts the failure and planned-maintenance processes. */
-  startFailures(): void {
-    const f = this.options.failures;
-    const nodes = this.topology.nodes.length;
-    const rate = nodeFailureRatePerSecond(f) * nodes;
-    if (rate > 0) {
-      const next = (): void => {
-        this.kernel.schedule(this.rngFailures.exponential(1 / rate), () => {
-          this.failNode(this.rngFailures.int(0, nodes - 1), drawCategory(this.rngFailures));
-          next();
-        }, URGENT);
-      };
-      next();
-    }
-    const plannedRate = f.plannedInterruptionsPerDay / 86_400;
-    if (plannedRate > 0) {
-      const next = (): void => {
-        this.kernel.schedule(this.rngFailures.exponential(1 / plannedRate), () => { this.plannedMaintenance(); next(); }, URGENT);
-      };
-      next();
-    }
-  }
-
-  /** A failure of `category` on `node`; nodes already down (or not rented now) do not fail again. */
-  failNode(node: number, category: FailureCategory): void {
-    if (this.nodeUp[node] !== 1) return;
-    const hw = isHardware(category);
-    if (hw) {
-      this.nodeUp[node] = 0;
-      this.free.take(node);
-      if (this.spares.delete(node)) { /* a spare failed: the pool shrinks until repair */ }
-      this.kernel.schedule(drawRepairSeconds(this.options.failures, this.rngFailures), () => this.repair(node));
-    }
-    const ji = this.nodeJob[node]!;
-    if (ji < 0) { if (hw) this.markDirty(); return; }
-    const j = this.jobs[ji]!;
-    this.unexpected++;
-    j.interruptions++;
-    this.interruptionsByCategory.set(category.id, (this.interruptionsByCategory.get(category.id) ?? 0) + 1);
-    this.interrupt(j, node, hw);
-  }
-
-  private interrupt(j: JobState, node: number, nodeLost: boolean): void {
-    const replica = j.spec.recovery === 'replica' && j.replicas > 1;
-    const spare = nodeLost && j.gpus >= this.options.spareMinGpus ? nearestSpare(this.topology, this.spares, node) : undefined;
-    if (spare !== undefined) {
-      this.spares.delete(spare);
-      this.spareSwaps++;
-      const idx = this.byId.get(j.spec.id)!;
-      j.nodes[j.nodes.indexOf(node)] = spare;
-      this.nodeJob[node] = -1;
-      this.nodeJob[spare] = idx;
-    }
-    if (replica) {
-      this.integrate(j);
-      j.missingReplicas++;
-      j.restarts++;
-      this.scheduleFinish(j);
-      // A replica rejoins after recovery, once it has a healthy node again (spare or repair).
-      if (!nodeLost || spare !== undefined) this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas), () => this.rejoin(j));
-      return;
-    }
-    j.restarts++;
-    if (!nodeLost || spare !== undefined) {
-      this.settle(j, 'unexpected');
-      this.beginSegment(j, this.recoverySeconds(j, j.gpus));
-      return;
-    }
-    this.stop(j, 'unexpected');
-    this.enqueue(j);
-  }
-
-  private rejoin(j: JobState): void {
-    if (j.status !== 'running' || j.missingReplicas === 0) return;
-    this.integrate(j);
-    j.missingReplicas--;
-    this.scheduleFinish(j);
-  }
-
-  private repair(node: number): void {
-    this.nodeUp[node] = 1;
-    const ji = this.nodeJob[node]!;
-    if (ji >= 0) {
-      // Replica mode kept the node; its replica restarts on it now.
-      const j = this.jobs[ji]!;
-      this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas) - this.options.failures.detectionSeconds, () => this.rejoin(j));
-      return;
-    }
-    if (this.spares.size < this.spareTarget && !this.topology.nodes[node]!.rented) this.spares.add(node);
-    else { this.free.release(node); this.idleSince[node] = this.now; }
-    this.markDirty();
-  }
-
-  /** Planned maintenance (firmware, kernel): the largest training job checkpoints, then restarts. */
-  private plannedMaintenance(): void {
-    let target: JobState | undefined;
-    for (const j of this.running) if (j.spec.checkpoints && (!target || j.gpus > target.gpus)) target = j;
-    if (!target || this.now < target.segStartSeconds) return;
-    this.planned++;
-    if (target.spec.recovery === 'replica' && target.replicas > 1) {
-      this.integrate(target);
-      target.segStartSeconds = this.now + this.recoverySeconds(target, target.gpus) - this.options.failures.detectionSeconds;
-      target.integratedToSeconds = target.segStartSeconds;
-      this.scheduleFinish(target);
-      return;
-    }
-    this.settle(target, 'planned');
-    this.beginSegment(target, this.recoverySeconds(target, target.gpus) - this.options.failures.detectionSeconds);
-  }
+  /** A failure of `category` on `node` (failure-process.ts). */
+  failNode(node: number, category: FailureCategory): void { failNode(this, node, category); }
 }
