@@ -133,6 +133,8 @@ export class Reconciler {
     for (const j of await this.o.store.listJobs({ states: ['running'], order: 'id' })) {
       const ok = j.handle !== undefined && (await this.o.executor.adopt(j.id, j.attempt, j.handle));
       if (ok) { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); continue; }
+      // Whatever is left of the attempt must not run on beside its replacement.
+      await this.o.executor.stop(j.id, j.attempt, 'lost in a control-plane restart');
       await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: 'processes gone after a control-plane restart', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
       this.o.log?.(`${j.id}: attempt ${j.attempt} lost in the restart; requeued`);
     }

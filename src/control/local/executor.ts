@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
-import { freePort, isAlive, isGroupAlive, isRankProcess, killGroup, sleep } from './proc.ts';
+import { findAttemptGroups, freePort, isAlive, isGroupAlive, isRankProcess, killGroup, sleep } from './proc.ts';
 
 interface RankState { rank: number; pid: number; exitCode?: number }
 interface AttemptState {
@@ -104,7 +104,15 @@ export class LocalExecutor implements Executor {
 
   async stop(jobId: string, attempt: number, _reason: string): Promise<void> {
     const st = this.attempts.get(key(jobId, attempt));
-    if (!st) return;
+    if (!st) {
+      // Not tracked (never launched, or launched by a control plane that died before
+      // recording it): kill whatever still runs with this attempt's environment.
+      const groups = findAttemptGroups(jobId, attempt);
+      for (const g of groups) killGroup(g, 'SIGKILL');
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && groups.some((g) => isGroupAlive(g))) await sleep(20);
+      return;
+    }
     st.stopping = true;
     for (const r of st.ranks) killGroup(r.pid, 'SIGTERM');
     const deadline = Date.now() + this.stopGraceMs;

@@ -70,3 +70,24 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Process groups of an attempt found by their environment (GF_JOB_ID and GF_ATTEMPT): how a
+ * restarted control plane finds ranks it launched but never recorded (killed between launch
+ * and commit of the handle), so they do not run on beside the requeued attempt.
+ */
+export function findAttemptGroups(jobId: string, attempt: number): number[] {
+  const groups = new Set<number>();
+  let names: string[];
+  try { names = readdirSync('/proc'); } catch { return []; }
+  for (const name of names) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const vars = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
+      if (!vars.includes(`GF_JOB_ID=${jobId}`) || !vars.includes(`GF_ATTEMPT=${attempt}`)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+    } catch { /* gone or not ours to read */ }
+  }
+  return [...groups].filter((g) => g > 1);
+}
