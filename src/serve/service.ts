@@ -10,6 +10,7 @@
  *    replicas of the current one run.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import type { ControlClient } from '../control/client.ts';
 import { desiredReplicas } from '../sched/autoscale.ts';
 import type { Gateway } from './gateway.ts';
@@ -39,6 +40,15 @@ export interface ServeServiceOptions {
 interface JobJson { id: string; name: string; state: string }
 export interface ServeJob { readonly id: string; readonly port: number; readonly release: string; readonly state: string }
 
+/** True when nothing listens on 127.0.0.1:port (a replica can bind it). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const srv = net.createServer();
+    srv.once('error', () => ok(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
+  });
+}
+
 export const releaseTag = (checkpoint: string) => createHash('sha256').update(checkpoint).digest('hex').slice(0, 8);
 const NAME = /^serve\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-f]{8})$/;
 
@@ -47,6 +57,8 @@ export class ServeService {
   private readonly draining = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
+  /** Submission times: a replica command that keeps failing must not churn jobs without end. */
+  private submits: number[] = [];
   lastDesired = 0;
 
   constructor(o: ServeServiceOptions) {
@@ -114,10 +126,15 @@ export class ServeService {
     this.lastDesired = desired;
     // 4. Scale.
     const used = new Set(jobs.map((j) => j.port));
-    for (let n = current.length; n < desired; n++) {
+    const now = Date.now();
+    this.submits = this.submits.filter((t) => now - t < 60_000);
+    const budget = 3 * o.maxReplicas - this.submits.length;
+    if (current.length < desired && budget <= 0) o.log?.(`serve ${o.model}: ${this.submits.length} replicas submitted in the last minute; waiting (do they fail? see gigafactory jobs)`);
+    for (let n = current.length; n < Math.min(desired, current.length + Math.max(0, budget)); n++) {
       let port = o.portBase ?? 18300;
-      while (used.has(port)) port++;
+      while (used.has(port) || !(await portFree(port))) { used.add(port); port++; }
       used.add(port);
+      this.submits.push(now);
       const command = o.replicaCommand.map((w) => w.replace(/\{port\}/g, String(port)).replace(/\{checkpoint\}/g, checkpoint).replace(/\{model\}/g, o.model));
       const { job } = await o.control.call<{ job: JobJson }>('POST', '/v1/jobs', {
         name: `serve.${o.model}.${port}.${release}`, kind: 'serve', command, workdir: o.workdir, nodes: 1, ranks_per_node: 1, gpus_per_node: 0,
