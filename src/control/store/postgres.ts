@@ -111,6 +111,9 @@ export class PostgresStore implements Store {
   private readonly t: Record<'jobs' | 'attempts' | 'events' | 'tokens', string>;
   private closed = false;
   private lockClient: pg.Client | undefined;
+  /** Exclusive store whose lock connection dropped (server restart): re-take it before writing. */
+  private lockLost = false;
+  private onError: ((err: Error) => void) | undefined;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
     const s = `"${target.schema}"`;
@@ -129,7 +132,8 @@ export class PostgresStore implements Store {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
       });
-      if (options.exclusive) store.lockClient = await takeControlPlaneLock(target, options.onError);
+      store.onError = options.onError;
+      if (options.exclusive) await store.lock();
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw connectionError(err, target);
@@ -137,8 +141,27 @@ export class PostgresStore implements Store {
     return store;
   }
 
+  private async lock(): Promise<void> {
+    const c = await takeControlPlaneLock(this.target, this.onError);
+    const lost = () => { if (this.lockClient === c) { this.lockClient = undefined; this.lockLost = true; } };
+    c.once('end', lost);
+    c.once('error', lost);
+    this.lockClient = c;
+    this.lockLost = false;
+  }
+
+  /**
+   * Before any write of an exclusive store whose lock connection dropped: take the lock
+   * again, or fail (ImpossibleError naming the holder) if another control plane took it
+   * meanwhile, so two control planes never both write.
+   */
+  private async writable(): Promise<void> {
+    if (this.lockLost && !this.closed) await this.lock();
+  }
+
   /** One transaction on one pooled connection; rolled back if fn throws. */
   private async tx<T>(fn: (c: Db) => Promise<T>): Promise<T> {
+    await this.writable();
     const c = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -274,6 +297,7 @@ export class PostgresStore implements Store {
   async addEvent(e: EventRecord): Promise<void> {
     const seq = jobSeq(e.jobId);
     if (seq === undefined) throw new JobNotFoundError(e.jobId);
+    await this.writable();
     await this.event(this.pool, seq, e.seconds, e.type, e.message);
   }
 
@@ -286,6 +310,7 @@ export class PostgresStore implements Store {
   }
 
   async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> {
+    await this.writable();
     await this.pool.query(`INSERT INTO ${this.t.tokens} (hash, tenant, admin, created_seconds) VALUES ($1, $2, $3, $4)`, [tokenHash, record.tenant, record.admin, nowSeconds]);
   }
 
@@ -301,7 +326,9 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.lockClient?.end().catch(() => undefined);
+    const c = this.lockClient;
+    this.lockClient = undefined;
+    await c?.end().catch(() => undefined);
     await this.pool.end();
   }
 }
