@@ -161,6 +161,12 @@ export class SlurmExecutor implements Executor {
           a.lastHeartbeatEventMs = nowMs;
           this.emit({ type: 'running', jobId: a.jobId, attempt: a.attempt, handle: JSON.stringify({ slurmJobId: a.slurmJobId, logDir: a.logDir, ranks: a.ranks, heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds }) });
         }
+        // Every rank recorded exit 0: report now, without waiting for Slurm to wind the job down
+        // (its nodes free a moment later; a job placed there meanwhile waits in Slurm's queue).
+        if (ACTIVE.has(j.state) && this.allRanksSucceeded(a)) {
+          this.end(a, { type: 'exited', jobId: a.jobId, attempt: a.attempt, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` });
+          continue;
+        }
         if (ACTIVE.has(j.state)) {
           // 3. Hung ranks: the heartbeat file untouched for too long since the job started.
           const hung = this.hungRank(a, nowMs);
@@ -198,6 +204,13 @@ export class SlurmExecutor implements Executor {
       if (nowMs - Math.max(touchedMs, a.runningSinceMs) > a.heartbeatTimeoutSeconds * 1000) return r;
     }
     return undefined;
+  }
+
+  private allRanksSucceeded(a: Attempt): boolean {
+    for (let r = 0; r < a.ranks; r++) {
+      try { if (readFileSync(rankExitFile(a.logDir, r), 'utf8').trim() !== '0') return false; } catch { return false; }
+    }
+    return true;
   }
 
   /** The first rank to exit non-zero (by exit-file time), if any. */
@@ -242,8 +255,7 @@ export class SlurmExecutor implements Executor {
     const base = { jobId: a.jobId, attempt: a.attempt };
     const bad = this.firstFailedRank(a);
     if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
-    const allZero = Array.from({ length: a.ranks }, (_, r) => existsSync(rankExitFile(a.logDir, r))).every(Boolean);
-    if (allZero) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
+    if (this.allRanksSucceeded(a)) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
     return { type: 'failed', ...base, reason: `Slurm job ${a.slurmJobId} is no longer known to slurmctld and left no exit record` };
   }
 }
