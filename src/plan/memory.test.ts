@@ -46,3 +46,10 @@ test('1F1B keeps pp micro-batches in flight on stage 0; interleaving adds (p-1)/
   close(inter.activations, perLayer * 20 * 4 * (1 + 3 / 20) + logits, 'interleaved');
   assert.ok(plain.total < plain.limit, 'this layout fits 80 GB');
 });
+
+test('FP8 keeps the four GEMM inputs as 1-byte casts: h + h (replicated part) + d_q + FFN width saved per token', () => {
+  const bf16 = activationBytesPerTokenPerLayer(llama70, base);
+  const fp8 = activationBytesPerTokenPerLayer(llama70, base, true);
+  const hand = (2 * 8192) / 8 + (8192 + 28672) / 8; // one byte less for each saved GEMM input
+  close(bf16 - fp8, hand, 'FP8 saving');
+});

@@ -39,22 +39,25 @@ export function stageParams(s: ModelShape, l: Layout): { dense: number; expert: 
  * Without recompute: layer input, norm outputs, Q/K/V, attention output, FFN input/intermediate
  * (Korthikanti et al. 2022's 34·s·b·h, generalised to GQA, gated FFNs and top-k experts; no dropout).
  * Tensor parallelism shards the projections; sequence parallelism also shards the norm/residual part.
- * Full recompute keeps only the layer input.
+ * Full recompute keeps only the layer input. With FP8 (Transformer Engine) the four GEMM inputs
+ * (QKV, proj, FC1, FC2) are kept as their 1-byte FP8 casts for the weight gradients.
  */
-export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout): number {
+export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout, fp8 = false): number {
   const a = BYTES.activation;
-  const replicated = 4 * s.hidden * a; // LN1 in, QKV in, LN2 in, FC1 in
+  const g = fp8 ? 1 : a; // bytes of a saved GEMM input
+  const replicated = 2 * s.hidden * a + 2 * s.hidden * g; // LN1 in, QKV in, LN2 in, FC1 in
   if (l.recompute === 'full') return (s.hidden * a) / (l.sp ? l.tp : 1);
-  const attn = (2 * s.qWidth + 2 * s.kvWidth) * a; // Q, K, V, O
+  const attn = (2 * s.qWidth + 2 * s.kvWidth) * a - s.qWidth * (a - g); // Q, K, V, O (O is the proj input)
+  const ffnBytes = (w: number, extra: number): number => ((s.gated ? 2 : 1) * w) * a + w * g + extra; // FC1 out(s), act out (FC2 in)
   const width = s.moe ? s.expertFfn * s.topK + s.expertFfn * s.sharedExperts : s.ffn;
-  const ffn = ((s.gated ? 3 : 2) * width) * a + (s.moe ? s.topK * s.hidden * a : 0); // FC1 out(s), act out; MoE permuted copies
+  const ffn = ffnBytes(width, s.moe ? s.topK * s.hidden * a : 0); // MoE: permuted copies of the routed tokens
   const moeShare = s.moe ? s.moeLayers / s.layers : 0;
-  const ffnMixed = moeShare * ffn + (1 - moeShare) * ((s.gated ? 3 : 2) * s.ffn * a);
+  const ffnMixed = moeShare * ffn + (1 - moeShare) * ffnBytes(s.ffn, 0);
   return replicated / (l.sp ? l.tp : 1) + (attn + ffnMixed) / l.tp;
 }
 
 /** `flashAttention` false: the s^2 scores, probabilities and dropout mask are kept too (5 a s^2 b bytes per layer, Korthikanti). */
-export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true): MemoryBreakdown {
+export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false): MemoryBreakdown {
   const p = stageParams(s, l);
   const denseShard = l.dp * l.cp;
   const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
@@ -66,13 +69,13 @@ export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches
   const tokensPerMicrobatch = (l.mbs * seq) / l.cp;
   const layersPerStage = layersOnStage(s.layers, l);
   const scoresBytes = !flashAttention && l.recompute === 'none' ? (5 * s.heads * seq * seq * l.mbs) / (l.tp * l.cp) : 0;
-  const perLayer = activationBytesPerTokenPerLayer(s, l) * tokensPerMicrobatch + scoresBytes;
+  const perLayer = activationBytesPerTokenPerLayer(s, l, fp8) * tokensPerMicrobatch + scoresBytes;
   // 1F1B: stage 0 holds min(m, p) micro-batches in flight; interleaving adds (p-1)/(p v) (Narayanan 2021).
   const inFlight = Math.min(microbatches, l.pp) * (l.vpp > 1 ? 1 + (l.pp - 1) / (l.pp * l.vpp) : 1);
   let activations = perLayer * layersPerStage * inFlight;
   if (l.recompute === 'full') {
     // The layer being recomputed holds its full activations.
-    activations += activationBytesPerTokenPerLayer(s, { ...l, recompute: 'none' }) * tokensPerMicrobatch;
+    activations += activationBytesPerTokenPerLayer(s, { ...l, recompute: 'none' }, fp8) * tokensPerMicrobatch;
   }
   // Logits of the last stage in FP32 for the loss (vocab sharded over tp).
   activations += (tokensPerMicrobatch * s.vocab * BYTES.logits) / l.tp;
