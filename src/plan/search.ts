@@ -3,7 +3,7 @@ import type { PlanContext } from './context.ts';
 import { evaluateLayout, type Evaluated } from './evaluate.ts';
 import { formatLayout, layersOnStage, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
 import { layerCost } from './layer-cost.ts';
-import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
+import { memoryPerGpu, stateBytesPerGpu, type MemoryBreakdown } from './memory.ts';
 
 /**
  * Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper,
@@ -81,6 +81,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
   const zeros = pick<ZeroStage>(f.zero, [0, 1, 2, 3]);
   const recomputes = pick<Recompute>(f.recompute, ['none', 'selective', 'full']);
 
+  const stateLimit = memoryPerGpu(s, { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: 1, zero: 0, recompute: 'full', sp: false, tpOverlap: false }, ctx.seq, 1, ctx.hw.gpu.hbmBytes.value).limit;
   for (const tp of tps) for (const cp of cps) for (const pp of pps) {
     if (pp > s.layers) { reject(`pp cannot exceed the ${s.layers} layers`, { tp, cp, pp }); continue; }
     const dp = f.dp ?? Math.floor(gpus / (tp * pp * cp));
@@ -105,6 +106,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
+            // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
+            const states = stateBytesPerGpu(s, { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: 'full', sp: true, tpOverlap: true });
+            if (states > stateLimit) { for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', { tp, pp, vpp, dp, cp, ep, mbs, zero }); continue; }
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
               const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
