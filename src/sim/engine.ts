@@ -247,6 +247,7 @@ export class Engine {
     j.status = 'queued';
     this.running.delete(j);
     this.runningList.delete(j);
+    j.runView = undefined;
     this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) - j.gpus);
     this.markDirty();
   }

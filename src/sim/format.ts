@@ -35,8 +35,11 @@ export function formatReport(r: SimReport): string {
     }
   }
   if (r.sizeClasses.length > 0) {
-    out.push('jobs by size (GPUs):    jobs  finished |   queue wait mean/p50/p99 |  completion mean/p50/p99');
-    for (const c of r.sizeClasses) out.push(`  ${c.name.padEnd(10)} ${int(c.jobs).padStart(10)} ${int(c.finished).padStart(9)} | ${row(c.queueSeconds)} | ${row(c.completionSeconds)}`);
+    out.push('jobs by size (GPUs):    jobs  finished |   queue wait mean/p50/p99 |  completion mean/p50/p99 | leaves spines');
+    const spread = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
+    for (const c of r.sizeClasses) {
+      out.push(`  ${c.name.padEnd(10)} ${int(c.jobs).padStart(10)} ${int(c.finished).padStart(9)} | ${row(c.queueSeconds)} | ${row(c.completionSeconds)} | ${spread(c.meanLeaves).padStart(6)} ${spread(c.meanSpines).padStart(6)}`);
+    }
   }
   for (const s of r.services) out.push(`service ${s.id}: ${pct(s.demandServed)} of demand served, mean ${s.meanReplicas.toFixed(0)} replicas, peak ${s.peakReplicas}`);
   if (r.jobsAfterHorizon > 0) out.push(`${int(r.jobsAfterHorizon)} workload jobs arrive after day ${r.days} (not simulated)`);

@@ -42,7 +42,11 @@ export interface SimReport {
   readonly preemptions: number;
   readonly checkpointMinutes: number | 'auto';
   readonly training: readonly { readonly id: string; readonly gpus: number; readonly ettr: number; readonly goodput: number; readonly checkpointIntervalSeconds: number; readonly restarts: number }[];
-  readonly sizeClasses: readonly { readonly name: string; readonly jobs: number; readonly finished: number; readonly queueSeconds: Summary; readonly completionSeconds: Summary }[];
+  readonly sizeClasses: readonly {
+    readonly name: string; readonly jobs: number; readonly finished: number; readonly queueSeconds: Summary; readonly completionSeconds: Summary;
+    /** Mean leaf and spine domains of first placements (topology spread). */
+    readonly meanLeaves: number | null; readonly meanSpines: number | null;
+  }[];
   readonly spares: { readonly target: number; readonly carvedFromFleet: number; readonly addedBeyondFleet: number; readonly swaps: number };
   readonly rented: { readonly gpuHours: number; readonly costUsd: number; readonly peakNodes: number };
   readonly services: readonly { readonly id: string; readonly demandServed: number; readonly meanReplicas: number; readonly peakReplicas: number }[];
@@ -102,7 +106,10 @@ export function buildReport(r: ReportInput): SimReport {
   }
   const sizeClasses = SIZE_CLASSES.map((c) => {
     const inClass = jobs.filter((j) => sizeClassOf(j.gpus) === c.name);
+    const placed = inClass.flatMap((j) => (j.spread ? [j.spread] : []));
+    const mean = (f: (s: { leaves: number; spines: number }) => number): number | null => (placed.length === 0 ? null : placed.reduce((a, s) => a + f(s), 0) / placed.length);
     return {
+      meanLeaves: mean((s) => s.leaves), meanSpines: mean((s) => s.spines),
       name: c.name, jobs: inClass.length, finished: inClass.filter((j) => j.completionSeconds !== null).length,
       queueSeconds: summarize(inClass.flatMap((j) => (j.queueSeconds === null ? [] : [j.queueSeconds]))),
       completionSeconds: summarize(inClass.flatMap((j) => (j.completionSeconds === null ? [] : [j.completionSeconds]))),
