@@ -107,8 +107,13 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           for (const zero of zeros) {
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
             // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
-            const states = stateBytesPerGpu(s, { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: 'full', sp: true, tpOverlap: true });
-            if (states > stateLimit) { for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', { tp, pp, vpp, dp, cp, ep, mbs, zero }); continue; }
+            const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
+            if (stateBytesPerGpu(s, lightest) > stateLimit) {
+              const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
+              if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
+              for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
+              continue;
+            }
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
               const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
