@@ -16,7 +16,7 @@ const row = (s: Summary): string => `${dur(s.mean).padStart(7)} ${dur(s.p50).pad
 export function formatReport(r: SimReport): string {
   const out: string[] = [];
   out.push(`sim: ${r.workload} on ${int(r.gpus)} GPUs for ${r.days} days, policy ${r.policy}, seed ${r.seed}`);
-  out.push(`  ${int(r.events)} events, ${int(r.schedulingCycles)} scheduling cycles in ${r.wallSeconds.toFixed(2)} s wall`);
+  out.push(`  ${int(r.events)} events, ${int(r.schedulingCycles)} scheduling cycles in ${r.wallSeconds.toFixed(2)} s wall (${r.cpuSeconds.toFixed(2)} s CPU)`);
   out.push(`utilization: allocated ${pct(r.utilization.allocated)}, productive ${pct(r.utilization.productive)}`);
   out.push(`interruptions: ${int(r.interruptions.unexpected)} unexpected (${(r.interruptions.unexpected / r.days).toFixed(2)}/day), ${int(r.interruptions.planned)} planned; ${int(r.preemptions)} preemptions`);
   const cats = Object.entries(r.interruptions.byCategory).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);

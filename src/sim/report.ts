@@ -32,6 +32,8 @@ export interface SimReport {
   readonly schedulingCycles: number;
   /** Filled in by the edge that measured it (0 from the pure core). */
   wallSeconds: number;
+  /** CPU seconds of the run, filled in by the edge (on a shared machine wall time includes waiting). */
+  cpuSeconds: number;
   readonly utilization: { readonly allocated: number; readonly productive: number };
   readonly interruptions: {
     readonly unexpected: number; readonly planned: number;
@@ -121,7 +123,7 @@ export function buildReport(r: ReportInput): SimReport {
   }));
   return {
     workload: r.workload.name, policy: options.policy, seed: options.seed, days: options.days, gpus: r.ownedGpus,
-    events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0,
+    events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0, cpuSeconds: 0,
     utilization: { allocated: capacity > 0 ? allocated / capacity : 0, productive: capacity > 0 ? productive / capacity : 0 },
     interruptions: { unexpected: engine.unexpected, planned: engine.planned, byCategory, perDay, byComponent },
     preemptions: engine.preemptions, checkpointMinutes: options.checkpointMinutes,

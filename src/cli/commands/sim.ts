@@ -120,6 +120,7 @@ export function register(program: Command): void {
         ...(bar ? { onProgress: (s: number) => bar.update(Math.floor(s / 864) / 100) } : {}),
       };
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       let report;
       try {
         report = simulate(topology, workload, options);
@@ -127,6 +128,8 @@ export function register(program: Command): void {
         bar?.stop();
       }
       report.wallSeconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const json = JSON.stringify(report, null, 1);
       if (flags.json === '-') { process.stdout.write(json + '\n'); return; }
       if (flags.json !== undefined) writeFileSync(flags.json, json + '\n');
