@@ -109,6 +109,7 @@ test('quotas: guarantee, borrowing idle quota, borrow limit, reclaim', () => {
   const quotas = [
     { tenant: 'a', guaranteedGpus: 64, borrowLimitGpus: 32, weight: 1 },
     { tenant: 'b', guaranteedGpus: 64, borrowLimitGpus: 0, weight: 1 },
+    { tenant: 'c', guaranteedGpus: 32, borrowLimitGpus: 0, weight: 1 },
   ];
   const cases: { name: string; run: ReturnType<typeof running>[]; q: SchedJob[]; wantStart: string[]; wantPreempt: string[] }[] = [
     { name: 'within guarantee', run: [], q: [job('a1', 8)], wantStart: ['a1'], wantPreempt: [] },
@@ -119,6 +120,11 @@ test('quotas: guarantee, borrowing idle quota, borrow limit, reclaim', () => {
       name: 'reclaim: b takes back what a borrowed',
       run: [running(job('a1', 8), range(0, 8), 0), running(job('a2', 4), range(8, 12), 0, { lastCheckpointSeconds: 90 })],
       q: [job('b1', 8, { tenant: 'b' })], wantStart: ['b1'], wantPreempt: ['a2'],
+    },
+    {
+      name: 'reclaim never cuts into a guarantee',
+      run: [running(job('a1', 12), range(0, 12), 0), running(job('c1', 4, { tenant: 'c' }), range(12, 16), 0)],
+      q: [job('b1', 8, { tenant: 'b' })], wantStart: [], wantPreempt: [],
     },
   ];
   for (const c of cases) {

@@ -41,7 +41,8 @@ export const priorityPreempt = {
 
 /**
  * Reclaim: a tenant within its guarantee takes back GPUs that other tenants borrowed. Only jobs
- * of tenants currently over their guarantee are candidates, whatever their priority.
+ * of tenants over their guarantee by at least the job's size are candidates, whatever their
+ * priority, so reclaim takes borrowed GPUs and never a guaranteed share.
  */
 export const quotaReclaim = {
   name: 'preempt/reclaim',
@@ -52,7 +53,8 @@ export const quotaReclaim = {
     let anyBorrowing = false;
     for (const t of state.usageGpus.keys()) if (t !== job.tenant && borrowedGpus(state, t) > 0) anyBorrowing = true;
     if (!anyBorrowing) return null;
-    const c = runningJobs(state).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) > 0);
+    // Only jobs that fit inside what their tenant borrowed: reclaim never cuts into a guarantee.
+    const c = runningJobs(state).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) >= gpusOf(r));
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
