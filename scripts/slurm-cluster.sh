@@ -4,11 +4,12 @@
 # socket) under DIR. The configuration comes from `gigafactory slurm config --local DIR`.
 #
 #   scripts/slurm-cluster.sh up DIR [FLEET]   # FLEET: write DIR/etc first (default: keep DIR/etc)
+#   scripts/slurm-cluster.sh controller DIR   # munged + slurmctld only (check a large config loads)
 #   scripts/slurm-cluster.sh down DIR         # cancel jobs, stop every daemon, keep DIR
 #   export SLURM_CONF=DIR/etc/slurm.conf      # then sbatch, squeue, sinfo talk to it
 set -euo pipefail
 
-usage() { echo "usage: $0 up DIR [FLEET] | down DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up DIR [FLEET] | controller DIR | down DIR" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -73,8 +74,9 @@ up() {
   fi
   if ! scontrol ping 2>/dev/null | grep -q UP; then
     slurmctld -i
-    wait_for 100 bash -c 'scontrol ping | grep -q UP' || { echo "error: slurmctld did not start; see $dir/log/slurmctld.log" >&2; tail -5 "$dir/log/slurmctld.log" >&2; exit 1; }
+    wait_for 300 bash -c 'scontrol ping | grep -q UP' || { echo "error: slurmctld did not start; see $dir/log/slurmctld.log" >&2; tail -5 "$dir/log/slurmctld.log" >&2; exit 1; }
   fi
+  [ "${CONTROLLER_ONLY:-0}" = 1 ] && { echo "slurmctld up; export SLURM_CONF=$SLURM_CONF"; return 0; }
   local names
   names=$(sinfo -h -N -o '%N' | sort -u)
   for n in $names; do
@@ -102,6 +104,7 @@ down() {
 
 case "$cmd" in
   up) shift 2; up "$@" ;;
+  controller) CONTROLLER_ONLY=1 up ;;
   down) down ;;
   *) usage ;;
 esac

@@ -34,10 +34,18 @@ async function writeConfig(fleetArg: string, o: ConfigOpts): Promise<{ paths: st
   if (o.local !== undefined) {
     const dir = resolve(o.local);
     const port = parsePort(o.port) ?? await findFreePorts(nodes + 1);
+    if (port + nodes > 65535) throw new InputError({ field: '--port', value: o.port, expected: `at most ${65535 - nodes}: the ${nodes} nodes use the ports after it` });
     files = fleetSlurmConfig(fleet, { ...base, local: { dir, controllerPort: port, firstNodePort: port + 1, mungeSocket: join(dir, 'run', 'munge.sock') } });
   }
   const switches = files['topology.conf'].split('\n').filter((l) => l.startsWith('SwitchName=')).length;
   return { paths: writeSlurmConfig(files, o.out), nodes, switches };
+}
+
+function fleetSlurmConfigSize(fleetArg: string, includePools?: boolean): void {
+  const nodes = countNodes(fleetSlurmConfig(loadFleet(fleetArg), { includePools })['slurm.conf']);
+  if (nodes > MAX_LOCAL_NODES) {
+    throw new InputError({ field: 'FLEET', value: fleetArg, expected: `a fleet of at most ${MAX_LOCAL_NODES} nodes to run on one machine (this one has ${nodes}); use \`slurm config\` for a real cluster` });
+  }
 }
 
 function requireSlurm(): void {
@@ -70,12 +78,11 @@ export function register(program: Command): void {
     .action(async (fleetArg: string, o: { dir: string; includePools?: boolean }) => {
       requireSlurm();
       const dir = resolve(o.dir);
+      // Size check before anything is stopped or written.
+      fleetSlurmConfigSize(fleetArg, o.includePools);
       // Daemons left from an earlier `up` of this directory would hold the old configuration.
       await runScript(['down', dir], 120_000);
-      const r = await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools });
-      if (r.nodes > MAX_LOCAL_NODES) {
-        throw new InputError({ field: 'FLEET', value: fleetArg, expected: `a fleet of at most ${MAX_LOCAL_NODES} nodes to run on one machine (this one has ${r.nodes}); use \`slurm config\` for a real cluster` });
-      }
+      await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools });
       process.stdout.write(await runScript(['up', dir], 120_000));
     });
 
