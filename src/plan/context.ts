@@ -20,6 +20,12 @@ export interface TrainRequest {
    * or `unfused` (QK^T and PV as batched GEMMs, softmax/mask/dropout over s^2 scores in HBM: Megatron-LM 2021).
    */
   readonly attention?: 'flash' | 'unfused';
+  /**
+   * Data-parallel communication overlapped with the backward/forward passes (Megatron-Core
+   * --overlap-grad-reduce/--overlap-param-gather, FSDP prefetch; default true). Megatron-LM of 2021
+   * reduced gradients after the last backward.
+   */
+  readonly dpOverlap?: boolean;
 }
 
 /** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
@@ -37,6 +43,7 @@ export interface PlanContext {
   readonly hbmBytesPerSecond: number;
   readonly fp8: boolean;
   readonly flashAttention: boolean;
+  readonly dpOverlap: boolean;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -53,6 +60,7 @@ export function planContext(req: TrainRequest): PlanContext {
     hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
     fp8: req.precision === 'fp8',
     flashAttention: req.attention !== 'unfused',
+    dpOverlap: req.dpOverlap !== false,
     layerCache: new Map(),
   };
 }

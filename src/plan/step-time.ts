@@ -107,6 +107,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
       dpExposed = m * Math.max(perMb / pieces, perMb - perMicrobatch);
       dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${rs.algorithm}`;
     }
+    if (!ctx.dpOverlap) dpExposed = dpTotal;
   }
 
   // Optimizer: Adam over the local shard, memory bound.

@@ -17,6 +17,8 @@ export interface ValidationCase {
   readonly layout: PartialLayout;
   readonly measuredTokensPerSecondPerGpu: number;
   readonly attention: 'flash' | 'unfused';
+  /** Data-parallel communication overlapped with compute (false for the 2021 stacks). */
+  readonly dpOverlap: boolean;
   /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
   readonly measuredFrom: 'tokens/s' | 'tflops (Narayanan 96-factor)' | 'tflops (Megatron-Core 72-factor)';
 }
@@ -103,7 +105,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), attention: /2021|deepspeed/i.test(r.framework) ? 'unfused' : 'flash', measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), attention: /2021|deepspeed/i.test(r.framework) ? 'unfused' : 'flash', dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
