@@ -11,7 +11,7 @@ import { findSlurmBinary } from '../../src/control/slurm/slurm-cli.ts';
 
 export const slurmMissing: string | false = ['slurmctld', 'slurmd', 'munged', 'sbatch'].some((b) => findSlurmBinary(b) === undefined)
   ? 'Slurm binaries not found (apt-get install -y slurm-wlm munge; .ci/run installs them)'
-  : false;
+  : process.getuid?.() !== 0 ? 'the emulated Slurm cluster runs its daemons as root; run the tests as root (CI does)' : false;
 
 /** 4 owned + 2 rented H100 nodes, 8 GPUs each. */
 export const TEST_FLEET = fileURLToPath(new URL('./fleet-4-nodes.yaml', import.meta.url));
