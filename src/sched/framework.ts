@@ -66,10 +66,14 @@ export const gpusOf = (j: SchedJob): number => j.nodes * j.gpusPerNode;
 export const lostWorkSeconds = (j: RunningJob, nowSeconds: number): number =>
   Math.max(0, nowSeconds - (j.lastCheckpointSeconds ?? j.startSeconds));
 
-/** Running jobs as of now in the cycle: the view's, minus those preempted, plus those started. O(running), no map. */
-export function runningJobs(state: CycleState): RunningJob[] {
+/**
+ * Running jobs as of now in the cycle: the view's, minus those preempted, plus those started
+ * (unless `includeStarted` is false: preemption never takes a job started in the same cycle).
+ * O(running), no map.
+ */
+export function runningJobs(state: CycleState, includeStarted = true): RunningJob[] {
   const pre = state.preemptedThisCycle;
   const out = pre.size === 0 ? [...state.view.running] : state.view.running.filter((r) => !pre.has(r.id));
-  for (const r of state.startedThisCycle) out.push(r);
+  if (includeStarted) for (const r of state.startedThisCycle) if (!pre.has(r.id)) out.push(r);
   return out;
 }

@@ -34,7 +34,7 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
 export const priorityPreempt = {
   name: 'preempt/priority',
   victims(job, state) {
-    const c = runningJobs(state).filter((r) => r.preemptible && r.priority < job.priority);
+    const c = runningJobs(state, false).filter((r) => r.preemptible && r.priority < job.priority);
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
@@ -54,7 +54,7 @@ export const quotaReclaim = {
     for (const t of state.usageGpus.keys()) if (t !== job.tenant && borrowedGpus(state, t) > 0) anyBorrowing = true;
     if (!anyBorrowing) return null;
     // Only jobs that fit inside what their tenant borrowed: reclaim never cuts into a guarantee.
-    const c = runningJobs(state).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) >= gpusOf(r));
+    const c = runningJobs(state, false).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) >= gpusOf(r));
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
