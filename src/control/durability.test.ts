@@ -18,6 +18,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (existsSync(info)) {
+      // A file left by the killed server names the old pid; wait for the new one.
       const s = JSON.parse(readFileSync(info, 'utf8')) as { url: string; pid: number };
       if (s.pid === child.pid) return { child, url: s.url };
     }
@@ -48,7 +49,11 @@ test('durability: every accepted job survives repeated SIGKILL of the server, ex
         }
       };
       const workers = [0, 1, 2, 3].map(submitter);
-      await sleep(150 + Math.floor(rng.next() * 350));
+      // Kill at a random moment once submissions are being accepted (at most 10 s of waiting).
+      const firstBy = Date.now() + 10_000;
+      const before = accepted.size;
+      while (accepted.size === before && Date.now() < firstBy) await sleep(10);
+      await sleep(100 + Math.floor(rng.next() * 400));
       child.kill('SIGKILL');
       stop = true;
       await Promise.all(workers);

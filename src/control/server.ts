@@ -6,7 +6,7 @@
  * <data-dir>/server.json so the CLI can find it. Closing leaves running jobs running: the
  * next `up` re-adopts them.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -60,10 +60,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' });
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
+    // File first (0600, tmp + rename), then the store: a crash in between leaves no admin
+    // token in the store, so the next start makes a new one instead of locking the user out.
     newAdminToken = newToken();
+    const tmp = `${adminTokenPath(dataDir)}.tmp`;
+    writeFileSync(tmp, `${newAdminToken}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, adminTokenPath(dataDir));
     await store.addToken(hashToken(newAdminToken), { tenant: 'admin', admin: true }, Date.now() / 1000);
-    writeFileSync(adminTokenPath(dataDir), `${newAdminToken}\n`, { mode: 0o600 });
-    chmodSync(adminTokenPath(dataDir), 0o600);
   }
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
@@ -76,7 +80,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  writeFileSync(serverInfoPath(dataDir), JSON.stringify({ url, pid: process.pid }) + '\n');
+  // Atomic (tmp + rename): a CLI polling for the file never reads half of it.
+  writeFileSync(`${serverInfoPath(dataDir)}.tmp`, JSON.stringify({ url, pid: process.pid }) + '\n');
+  renameSync(`${serverInfoPath(dataDir)}.tmp`, serverInfoPath(dataDir));
   log(`control plane on ${url}; data dir ${dataDir}; ${topology.nodes.length} node(s)`);
   let closed = false;
   return {
