@@ -51,6 +51,8 @@ export class Engine {
   unexpected = 0;
   planned = 0;
   preemptions = 0;
+  /** Preemptions per plug-in that asked for them (preempt/priority, preempt/reclaim). */
+  readonly preemptionsByReason = new Map<string, number>();
   spareSwaps = 0;
   cycles = 0;
   /** Hooks run after each scheduling cycle (renting). */
@@ -141,6 +143,7 @@ export class Engine {
       const j = this.jobs[this.byId.get(d.jobId)!]!;
       if (j.status !== 'running') throw new Error(`scheduler preempted ${d.jobId} in state ${j.status}`);
       this.preemptions++;
+      this.preemptionsByReason.set(d.reason, (this.preemptionsByReason.get(d.reason) ?? 0) + 1);
       j.preemptions++;
       this.stop(j, 'preempt');
       this.enqueue(j);

@@ -18,7 +18,7 @@ export function formatReport(r: SimReport): string {
   out.push(`sim: ${r.workload} on ${int(r.gpus)} GPUs for ${r.days} days, policy ${r.policy}, seed ${r.seed}`);
   out.push(`  ${int(r.events)} events, ${int(r.schedulingCycles)} scheduling cycles in ${r.wallSeconds.toFixed(2)} s wall (${r.cpuSeconds.toFixed(2)} s CPU)`);
   out.push(`utilization: allocated ${pct(r.utilization.allocated)}, productive ${pct(r.utilization.productive)}`);
-  out.push(`interruptions: ${int(r.interruptions.unexpected)} unexpected (${(r.interruptions.unexpected / r.days).toFixed(2)}/day), ${int(r.interruptions.planned)} planned; ${int(r.preemptions)} preemptions`);
+  out.push(`interruptions: ${int(r.interruptions.unexpected)} unexpected (${(r.interruptions.unexpected / r.days).toFixed(2)}/day), ${int(r.interruptions.planned)} planned; ${int(r.preemptions)} preemptions${r.preemptions > 0 ? ` (${Object.entries(r.preemptionsByReason).map(([k, n]) => `${k.replace('preempt/', '')} ${n}`).join(', ')})` : ''}`);
   const cats = Object.entries(r.interruptions.byCategory).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   const comps = Object.entries(r.interruptions.byComponent).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   if (comps.length > 0) out.push('  by component: ' + comps.map(([c, n]) => `${c} ${n} (${pct(n / Math.max(1, r.interruptions.unexpected))})`).join(', '));

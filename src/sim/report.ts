@@ -42,6 +42,7 @@ export interface SimReport {
     readonly byComponent: Record<string, number>;
   };
   readonly preemptions: number;
+  readonly preemptionsByReason: Record<string, number>;
   readonly checkpointMinutes: number | 'auto';
   readonly training: readonly { readonly id: string; readonly gpus: number; readonly ettr: number; readonly goodput: number; readonly checkpointIntervalSeconds: number; readonly restarts: number }[];
   readonly sizeClasses: readonly {
@@ -126,7 +127,7 @@ export function buildReport(r: ReportInput): SimReport {
     events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0, cpuSeconds: 0,
     utilization: { allocated: capacity > 0 ? allocated / capacity : 0, productive: capacity > 0 ? productive / capacity : 0 },
     interruptions: { unexpected: engine.unexpected, planned: engine.planned, byCategory, perDay, byComponent },
-    preemptions: engine.preemptions, checkpointMinutes: options.checkpointMinutes,
+    preemptions: engine.preemptions, preemptionsByReason: Object.fromEntries([...engine.preemptionsByReason].sort()), checkpointMinutes: options.checkpointMinutes,
     training, sizeClasses, spares: r.spares,
     rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
     services, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs,
