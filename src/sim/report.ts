@@ -20,6 +20,10 @@ export interface JobReport {
   readonly completionSeconds: number | null;
   /** Leaf and spine domains of its first placement. */
   readonly spread: { readonly leaves: number; readonly spines: number } | null;
+  /** State at the end of the simulation: done, running or queued. */
+  readonly status: string;
+  /** State the source trace recorded for it, when it has one. */
+  readonly traceStatus?: string;
 }
 
 export interface SimReport {
@@ -95,7 +99,8 @@ export function buildReport(r: ReportInput): SimReport {
       id: j.spec.id, kind: j.spec.kind, tenant: j.spec.tenant, gpus: j.gpus, ettr, restarts: j.restarts, preemptions: j.preemptions,
       queueSeconds: j.firstQueueSeconds ?? null,
       completionSeconds: j.status === 'done' && j.endSeconds !== undefined ? j.endSeconds - j.spec.submitSeconds : null,
-      spread: j.spread ?? null,
+      spread: j.spread ?? null, status: j.status,
+      ...(j.spec.traceStatus !== undefined ? { traceStatus: j.spec.traceStatus } : {}),
     });
   }
   const byCategory: Record<string, number> = {};

@@ -103,7 +103,7 @@ export function parseTrace(text: string, fileName: string, onBadRow: 'skip' | 'f
     return {
       id: `${adapter.name}-${line}`, tenant: r.tenant, priority: 10, kind: 'train', nodes, gpusPerNode: Math.ceil(r.gpus / nodes),
       submitSeconds: r.arrivalSeconds - t0, workSeconds: r.durationSeconds, estimatedRuntimeSeconds: r.durationSeconds,
-      preemptible: true, checkpoints: true, recovery: 'gang',
+      preemptible: true, checkpoints: true, recovery: 'gang', ...(r.status !== undefined ? { traceStatus: r.status } : {}),
     };
   });
   return { name: `${adapter.name}:${fileName}`, jobs, services: [], rejected, quotas: [] };

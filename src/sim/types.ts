@@ -24,6 +24,8 @@ export interface WorkloadJob {
   readonly recovery: RecoveryMode;
   /** Nodes per data-parallel replica (recovery `replica`). */
   readonly replicaNodes?: number;
+  /** Final state recorded in the source trace (e.g. completed), when the trace has one. */
+  readonly traceStatus?: string;
 }
 
 /** A chat inference service whose replicas follow a daily load curve (autoscaled). */
