@@ -14,6 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
+import type { ControlMetrics } from './metrics.ts';
 import type { JobRecord, Store } from './store/types.ts';
 
 export interface ReconcilerOptions {
@@ -34,6 +35,8 @@ export interface ReconcilerOptions {
   readonly quotas?: readonly TenantQuota[];
   /** Called with a one-line message for each decision and event (the server logs them). */
   readonly log?: (line: string) => void;
+  /** Prometheus metrics (cycle time, attempts ended). */
+  readonly metrics?: ControlMetrics;
 }
 
 export const jobDir = (dataDir: string, jobId: string) => join(dataDir, 'jobs', jobId);
@@ -149,12 +152,18 @@ export class Reconciler {
 
   /** One reconcile cycle (numbered phases in the file comment). */
   async tick(): Promise<void> {
+    const end = this.o.metrics?.cycleSeconds.startTimer();
+    try { await this.cycle(); } finally { end?.(); }
+  }
+
+  private async cycle(): Promise<void> {
     const { store, executor, scheduler, topology } = this.o;
     // 1. Cancels.
     const running = await store.listJobs({ states: ['running'], order: 'id' });
     for (const j of running.filter((r) => r.cancelRequested)) {
       await executor.stop(j.id, j.attempt, 'cancelled');
       await store.endAttempt(j.id, j.attempt, { outcome: 'cancelled', reason: 'cancelled by user', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+      this.o.metrics?.attemptsEnded.inc({ outcome: 'cancelled' });
       this.o.log?.(`${j.id}: cancelled`);
     }
     // 2. Snapshot.
@@ -177,6 +186,7 @@ export class Reconciler {
       if (!v || v.state !== 'running') continue;
       await executor.stop(v.id, v.attempt, `preempted for ${d.forJobId}`);
       await store.endAttempt(v.id, v.attempt, { outcome: 'preempted', reason: `preempted (${d.reason}) for ${d.forJobId}`, nowSeconds: this.now(), lostSeconds: this.lostSeconds(v) });
+      this.o.metrics?.attemptsEnded.inc({ outcome: 'preempted' });
       this.o.log?.(`${v.id}: preempted for ${d.forJobId}`);
     }
     // 5. Start.
@@ -209,6 +219,7 @@ export class Reconciler {
     const next = e.type === 'exited' && e.exitCode === 0
       ? await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'succeeded', reason: e.reason, exitCode: 0, nowSeconds: this.now(), lostSeconds: 0 })
       : await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: e.reason, nowSeconds: this.now(), lostSeconds, ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}) });
+    this.o.metrics?.attemptsEnded.inc({ outcome: e.type === 'exited' && e.exitCode === 0 ? 'succeeded' : 'failed' });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
     this.kick();
   }

@@ -59,7 +59,7 @@ test('control plane: first start creates an admin token file (0600) and server.j
 });
 
 test('control plane: a rank failure stops the gang and the job restarts to success; attempts record why', async () => {
-  await withPlane(async (_cp, c) => {
+  await withPlane(async (cp, c) => {
     const id = await c.submit({ name: 'flaky', nodes: 2, ranks_per_node: 1, max_restarts: 2,
       command: ['/bin/sh', '-c', 'if [ "$GF_ATTEMPT" = 1 ] && [ "$RANK" = 1 ]; then exit 7; fi; sleep 0.2; echo "ok $RANK"'] });
     const done = await c.until(id, ['succeeded', 'failed']);
@@ -70,6 +70,12 @@ test('control plane: a rank failure stops the gang and the job restarts to succe
     assert.ok((done.attempts[0]?.lost_seconds ?? -1) >= 0);
     const logs = (await c.call('GET', `/v1/jobs/${id}/logs?rank=1`)).body as { text: string };
     assert.match(logs.text, /ok 1/);
+    const metrics = await (await fetch(`${cp.url}/metrics`)).text();
+    assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="failed"\} 1/);
+    assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="succeeded"\} 1/);
+    assert.match(metrics, /gigafactory_jobs_submitted_total 1/);
+    assert.match(metrics, /gigafactory_jobs\{state="queued"\} 0/);
+    assert.match(metrics, /gigafactory_scheduling_cycle_seconds_count [1-9]/);
   });
 });
 

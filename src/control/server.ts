@@ -18,6 +18,7 @@ import { localTopology } from './cluster.ts';
 import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
+import { ControlMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -72,9 +73,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
-  const reconciler = new Reconciler({ store, executor, scheduler: createScheduler(o.policy ?? 'default'), topology, dataDir, log, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const metrics = new ControlMetrics(store);
+  const reconciler = new Reconciler({ store, executor, scheduler: createScheduler(o.policy ?? 'default'), topology, dataDir, log, metrics, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
   });

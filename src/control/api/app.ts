@@ -12,6 +12,7 @@ import type { ClusterTopology } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
+import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   readonly onChange?: () => void;
   readonly log?: (line: string) => void;
   readonly maxBodyBytes?: number;
+  /** Served at GET /metrics when given. */
+  readonly metrics?: ControlMetrics;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -66,6 +69,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(OPENAPI));
+  app.get('/metrics', async (c) => {
+    if (!o.metrics) return c.text('metrics disabled\n', 404);
+    return c.text(await o.metrics.registry.metrics(), 200, { 'content-type': o.metrics.registry.contentType });
+  });
 
   app.use('/v1/*', async (c, next) => {
     const auth = c.req.header('authorization');
@@ -105,7 +112,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });
-    if (created) o.onChange?.();
+    if (created) { o.metrics?.submitted.inc(); o.onChange?.(); }
     return c.json({ job: jobJson(job), created }, created ? 201 : 200);
   });
 
