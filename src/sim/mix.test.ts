@@ -50,3 +50,14 @@ test('mix: bad fields name the path, line and what is accepted', () => {
   });
   assert.throws(() => parseMixYaml('jobs: [', 'm.yaml', 1, new Rng(1)), InputError);
 });
+
+test('mix: the shipped example (examples/workloads/lab.yaml) parses and simulates a day', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { simulate } = await import('./simulate.ts');
+  const { gridTopology, testOptions } = await import('./test-helpers.ts');
+  const w = parseMixYaml(readFileSync('examples/workloads/lab.yaml', 'utf8'), 'lab.yaml', 1, new Rng(1));
+  assert.ok(w.jobs.some((j) => j.id === 'frontier-pretrain' && j.recovery === 'replica'));
+  const r = simulate(gridTopology(4, 8, 64), w, testOptions({ days: 1 })); // 2,048 nodes = 16,384 GPUs
+  assert.ok(r.jobs.some((j) => j.id === 'frontier-pretrain' && j.status === 'running'));
+  assert.ok(r.utilization.allocated > 0.4);
+});
