@@ -164,6 +164,10 @@ export class PostgresStore implements Store {
     await this.writable();
     const c = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no pool error listener: without this, a server crash between
+    // two statements of the transaction is an unhandled 'error' event that kills the process.
+    const onError = (err: Error) => { broken = err; };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
@@ -173,6 +177,7 @@ export class PostgresStore implements Store {
       await c.query('ROLLBACK').catch((e: Error) => { broken = e; });
       throw err;
     } finally {
+      c.removeListener('error', onError);
       c.release(broken);
     }
   }
