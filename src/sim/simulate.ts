@@ -17,7 +17,8 @@ export function simulate(topology: ClusterTopology, workload: Workload, options:
   const horizonSeconds = options.days * 86_400;
   const owned = topology.nodes.filter((n) => !n.rented);
   if (owned.length === 0 && !options.rent) throw new ImpossibleError('the fleet has no owned nodes', 'pick a fleet with halls, or pass --rent-pool');
-  const gpusPerNode = Math.max(...topology.nodes.map((n) => n.gpus));
+  const gpusPerNode = Math.max(0, ...topology.nodes.map((n) => n.gpus));
+  if (gpusPerNode === 0) throw new ImpossibleError('the fleet has no GPU nodes', 'pick a GPU fleet (colossus-100k, h100-16k) or a fleet file with GPU halls');
   const capacityNodes = topology.nodes.length;
   // 1. Reject what can never run.
   const rejected: RejectedJob[] = [...workload.rejected];

@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { buildTopology } from '../../fleet/topology.ts';
 import type { FleetSpec, PoolSpec } from '../../fleet/types.ts';
-import { InputError } from '../../lib/errors.ts';
+import { ImpossibleError, InputError } from '../../lib/errors.ts';
 import { Rng } from '../../lib/rng.ts';
 import { createScheduler, SCHEDULER_POLICIES } from '../../sched/index.ts';
 import {
@@ -104,6 +104,7 @@ export function register(program: Command): void {
       const arg = parseWorkloadArg(flags.workload);
       let workload: Workload;
       if (arg.kind === 'grok') {
+        if (ownedNodes === 0) throw new ImpossibleError('the grok mix is sized by the fleet\'s owned nodes, and this fleet has none', 'pick a fleet with halls (colossus-100k, h100-16k), or simulate a trace or YAML mix with --rent-pool');
         const reserved = spares === 'auto' ? sparesNeeded(failures, ownedNodes, days * 86_400) : spares;
         workload = grokWorkload(ownedNodes, days, new Rng(seed), { reservedNodes: reserved, recovery });
       } else if (arg.kind === 'pretrain') {
