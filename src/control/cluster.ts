@@ -7,7 +7,8 @@
 import type { HostInfo } from '../fleet/local.ts';
 import { catalogGpuId } from '../fleet/local.ts';
 import type { ClusterTopology } from '../fleet/types.ts';
-import { ImpossibleError } from '../lib/errors.ts';
+import { ImpossibleError, InputError } from '../lib/errors.ts';
+import type { TenantQuota } from '../sched/types.ts';
 import type { JobSpec } from './job-spec.ts';
 
 /** This machine as `nodes` local nodes (all named after it), sharing its GPUs evenly. */
@@ -36,4 +37,12 @@ export function checkAdmissible(spec: JobSpec, topology: ClusterTopology): void 
       throw new ImpossibleError(`gpus_per_node: ${spec.gpus_per_node} requested on ${spec.nodes} node(s) but only ${fitting} node(s) have that many GPUs (most: ${most})`, most === 0 ? 'this machine has no GPU: use gpus_per_node: 0 (CPU ranks)' : `ask for at most ${most} GPU(s) per node`);
     }
   }
+}
+
+/** `TENANT=GPUS[:BORROW]` (BORROW default unlimited), as given to `up --quota`. */
+export function parseQuota(text: string): TenantQuota {
+  const m = /^([a-z0-9][a-z0-9-]{0,62})=([0-9]+)(?::([0-9]+|inf))?$/.exec(text);
+  if (!m) throw new InputError({ field: '--quota', value: text, expected: 'TENANT=GPUS or TENANT=GPUS:BORROW_GPUS (e.g. research=64:32); BORROW may be inf' });
+  const borrow = m[3] === undefined || m[3] === 'inf' ? Infinity : Number(m[3]);
+  return { tenant: m[1]!, guaranteedGpus: Number(m[2]), borrowLimitGpus: borrow, weight: Math.max(1, Number(m[2])) };
 }

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ClusterTopology } from '../fleet/types.ts';
+import type { TenantQuota } from '../sched/types.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   /** Split this machine into N local nodes (default 1). */
   readonly localNodes?: number;
   readonly policy?: string;
+  /** Per-tenant GPU quotas for the scheduler (none: every tenant may borrow without limit). */
+  readonly quotas?: readonly TenantQuota[];
   readonly tickMs?: number;
   readonly synchronous?: 'full' | 'normal';
   /** Store URL or path (postgres://... -> PostgreSQL; default <data-dir>/gigafactory.db, SQLite). */
@@ -55,6 +58,7 @@ export const serverInfoPath = (dataDir: string) => join(dataDir, 'server.json');
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = o.log ?? (() => undefined);
@@ -74,7 +78,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
   const metrics = new ControlMetrics(store);
-  const reconciler = new Reconciler({ store, executor, scheduler: createScheduler(o.policy ?? 'default'), topology, dataDir, log, metrics, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
   const server: ServerType = await new Promise((ok) => {

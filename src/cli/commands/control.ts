@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
+import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
 import { parseJobSpecYaml } from '../../control/job-spec.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
@@ -82,18 +83,20 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', '8470')
     .option('--local-nodes <n>', 'split this machine into N local nodes, so multi-node jobs can run here', '1')
     .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
+    .option('--quota <tenant=gpus[:borrow]>', 'a tenant\'s guaranteed GPUs and how many more it may borrow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--store <url>', 'job store: postgres://user@host:5432/db[?schema=name] (PostgreSQL, for many machines) or a SQLite file (default <data-dir>/gigafactory.db; env GIGAFACTORY_STORE)')
     .option('--executor <name>', 'where ranks run: local (this machine) or slurm (the Slurm cluster of --slurm-conf / $SLURM_CONF)', 'local')
     .option('--slurm-conf <path>', 'with --executor slurm: the cluster\'s slurm.conf (default $SLURM_CONF)')
     .option('--slurm-placement <who>', 'with --executor slurm: who picks the nodes, gigafactory (--nodelist) or slurm', 'gigafactory')
     .option('--slurm-partition <name>', 'with --executor slurm: partition to submit to')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string }) => {
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
       const slurm = await executorFromFlags(o);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, ...(store ? { store } : {}), ...(slurm ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const quotas = o.quota.map(parseQuota);
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(slurm ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cp.topology.nodes.map((n) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`).join(', ')}\n`);
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
