@@ -27,7 +27,7 @@ async function startUp(dataDir: string, store: string): Promise<{ child: ChildPr
     if (existsSync(info)) {
       let s: { url: string; pid: number } | undefined;
       try { s = JSON.parse(readFileSync(info, 'utf8')) as { url: string; pid: number }; } catch { /* being written: read again */ }
-      if (s?.pid === child.pid) return { child, url: s.url };
+      if (s && s.pid === child.pid) return { child, url: s.url };
     }
     if (Date.now() > deadline || child.exitCode !== null) { child.kill('SIGKILL'); throw new Error(`control plane did not start (exit ${child.exitCode})`); }
     await sleep(50);
