@@ -4,7 +4,7 @@
  * {spec} (a JSON file: held_out_text, prompts, max_answer_chars) and {out} (scores JSON).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlClient } from '../control/client.ts';
@@ -28,6 +28,8 @@ export interface GateRunOptions {
   readonly control?: ControlClient;
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
+  /** Where the evaluated copy of the checkpoint is kept (what gets served if it passes). */
+  readonly snapshotDir: string;
 }
 
 const fill = (cmd: readonly string[], vars: Record<string, string>) => cmd.map((w) => w.replace(/\{(checkpoint|spec|out)\}/g, (_, k: string) => vars[k]!));
@@ -64,10 +66,13 @@ async function runJob(control: ControlClient, command: readonly string[], name: 
 
 /** Evaluates `checkpoint`, decides against the spec's thresholds, records the result (promoting on a pass). */
 export async function runGate(o: GateRunOptions): Promise<GateRecord> {
-  const checkpoint = resolve(o.checkpoint);
-  if (!existsSync(checkpoint)) throw new ImpossibleError(`no checkpoint at ${checkpoint}`, 'pass the checkpoint dir of a finished training job (gigafactory job ID shows it)');
+  const source = resolve(o.checkpoint);
+  if (!existsSync(source)) throw new ImpossibleError(`no checkpoint at ${source}`, 'pass the checkpoint dir of a finished training job (gigafactory job ID shows it)');
   mkdirSync(o.workDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  // Evaluate and serve an immutable copy: the training job may keep writing to its own dir.
+  const checkpoint = join(o.snapshotDir, stamp);
+  cpSync(source, checkpoint, { recursive: true });
   const specPath = join(o.workDir, `eval-${stamp}.json`);
   const outPath = join(o.workDir, `scores-${stamp}.json`);
   writeFileSync(specPath, JSON.stringify({ held_out_text: o.spec.heldOutText, prompts: o.spec.prompts, max_answer_chars: o.spec.max_answer_chars }));
@@ -79,7 +84,8 @@ export async function runGate(o: GateRunOptions): Promise<GateRecord> {
     throw new ImpossibleError(`the evaluation wrote no readable scores at ${outPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
   }
   const decision = decideGate(o.spec, scores);
-  const rec: GateRecord = { model: o.spec.model, checkpoint, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
+  const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
   o.store.record(rec);
+  if (!decision.passed) rmSync(checkpoint, { recursive: true, force: true });
   return rec;
 }

@@ -48,12 +48,17 @@ test('a passing gate promotes the checkpoint; a failing one leaves the served mo
     const spec = loadGateSpec(join(dir, 'gate.yaml'));
     const store = new ReleaseStore(join(dir, 'data'));
     for (const c of ['good', 'bad']) writeFileSync(join(dir, c), 'checkpoint');
-    const good = await runGate({ spec, checkpoint: join(dir, 'good'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(1.2) });
+    const good = await runGate({ spec, checkpoint: join(dir, 'good'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1.2) });
     assert.equal(good.passed, true);
-    assert.equal(store.served('m')?.checkpoint, join(dir, 'good'));
-    const bad = await runGate({ spec, checkpoint: join(dir, 'bad'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(2.5) });
+    const served = store.served('m')!;
+    assert.equal(served.gate.source, join(dir, 'good'));
+    assert.ok(served.checkpoint.startsWith(join(dir, 'snap')), 'an immutable copy is served');
+    writeFileSync(join(dir, 'good'), 'overwritten by later training');
+    const { readFileSync } = await import('node:fs');
+    assert.equal(readFileSync(served.checkpoint, 'utf8'), 'checkpoint');
+    const bad = await runGate({ spec, checkpoint: join(dir, 'bad'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(2.5) });
     assert.equal(bad.passed, false);
-    assert.equal(store.served('m')?.checkpoint, join(dir, 'good'), 'served model unchanged');
+    assert.equal(store.served('m')?.checkpoint, served.checkpoint, 'served model unchanged');
     assert.deepEqual(store.history('m').map((h) => [h.passed, h.scores.held_out_loss]), [[true, 1.2], [false, 2.5]]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
@@ -66,7 +71,7 @@ test('the evaluation runs as an eval job of the control plane', { timeout: 60_00
     writeFileSync(join(dir, 'ckpt'), 'checkpoint');
     const store = new ReleaseStore(join(dir, 'data'));
     const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
-    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), store, workDir: join(dir, 'evals'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
+    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
     assert.equal(rec.passed, true);
     assert.match(rec.evalJobId ?? '', /^job-/);
     const detail = await control.call<{ job: { state: string } }>('GET', `/v1/jobs/${rec.evalJobId}`);

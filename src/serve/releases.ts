@@ -9,7 +9,10 @@ import type { EvalScores, GateDecision } from './gate.ts';
 
 export interface GateRecord {
   readonly model: string;
+  /** The promoted copy when passed; the evaluated source otherwise. */
   readonly checkpoint: string;
+  /** The checkpoint as given (a training job's checkpoint dir). */
+  readonly source?: string;
   readonly time: string;
   readonly passed: boolean;
   readonly decision: GateDecision;

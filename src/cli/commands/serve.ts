@@ -118,7 +118,7 @@ export function register(program: Command): void {
       const dataDir = resolveDataDir(o.dataDir);
       const store = new ReleaseStore(dataDir);
       const rec = await runGate({
-        spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'),
+        spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
         ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
         ...(o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
         log: (l) => process.stderr.write(`${l}\n`),
