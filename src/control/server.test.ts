@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImpossibleError } from '../lib/errors.ts';
 import { startControlPlane, type ControlPlane } from './server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -139,4 +140,19 @@ test('control plane: a restarted control plane re-adopts a live job and sees it 
     await cp.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('control plane: one per data dir; a busy port is a clear error that leaves the data dir usable', async () => {
+  await withPlane(async (cp, _c, dir) => {
+    await assert.rejects(startControlPlane({ dataDir: dir, port: 0 }), (e: Error) => e instanceof ImpossibleError && /in use by another control plane/.test(e.message));
+    const other = mkdtempSync(join(tmpdir(), 'gf-port-'));
+    try {
+      const port = Number(new URL(cp.url).port);
+      await assert.rejects(startControlPlane({ dataDir: other, port }), (e: Error) => e instanceof ImpossibleError && /port \d+ on 127.0.0.1 is in use/.test(e.message));
+      const ok = await startControlPlane({ dataDir: other, port: 0 });
+      await ok.close();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { TenantQuota } from '../sched/types.ts';
+import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -21,6 +22,7 @@ import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
@@ -61,8 +63,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const release = lockDataDir(dataDir);
   const log = o.log ?? (() => undefined);
-  const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' });
+  const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
     // File first (0600, tmp + rename), then the store: a crash in between leaves no admin
@@ -81,9 +84,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
-  const server: ServerType = await new Promise((ok) => {
-    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((ok, fail) => {
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
+      s.once('error', fail);
+    });
+  } catch (e) {
+    await reconciler.stop();
+    await executor.close();
+    await store.close();
+    release();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ImpossibleError(`port ${o.port ?? 8470} on 127.0.0.1 is in use`, 'pick another with --port N, or --port 0 for a free one');
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   // Atomic (tmp + rename): a CLI polling for the file never reads half of it.
@@ -101,6 +115,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       await executor.close();
       await store.close();
       rmSync(serverInfoPath(dataDir), { force: true });
+      release();
     },
   };
 }
