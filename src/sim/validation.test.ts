@@ -34,3 +34,28 @@ test('validation: replica recovery keeps more of the run than gang recovery at 1
   }).training[0]!.ettr;
   assert.ok(run('replica') > run('gang'));
 });
+
+// BLOOM (reliability.md row 99): checkpoints every 3 h, "about 1.5 h lost per crash" (the
+// half-interval rule). With Poisson failures the expected loss is E[T mod tau] =
+// 1/lambda - tau e^(-lambda tau) / (1 - e^(-lambda tau)); the simulator must agree with it.
+test('validation: lost work per crash follows the half-interval rule (BLOOM, 3-hour checkpoints)', async () => {
+  const { gridTopology, testOptions, trainJob, workloadOf } = await import('./test-helpers.ts');
+  const failuresPer1000NodeDays = 50;
+  const nodes = 48; // ~400 GPUs, as BLOOM
+  const days = 365;
+  const r = simulate(gridTopology(1, 4, 16), workloadOf([trainJob('bloom', nodes, { workSeconds: Infinity, preemptible: false })]), testOptions({
+    days, checkpointMinutes: 180,
+    failures: {
+      ...DEFAULT_FAILURE_MODEL, failuresPer1000NodeDays, plannedInterruptionsPerDay: 0, detectionSeconds: 0, restartSecondsOverride: 0,
+      checkpointLoadSeconds: 0, checkpointSaveSeconds: 0, repairMedianSeconds: 60, repairLogSigma: 0, // isolate the lost work
+    },
+  }));
+  const job = r.training[0]!;
+  const crashes = r.interruptions.unexpected;
+  const lostSecondsPerCrash = ((1 - job.ettr) * days * 86_400) / crashes;
+  const lambda = (nodes * failuresPer1000NodeDays) / 1000 / 86_400;
+  const tau = 180 * 60;
+  const expected = 1 / lambda - (tau * Math.exp(-lambda * tau)) / (1 - Math.exp(-lambda * tau));
+  assert.ok(crashes > 700, `${crashes} crashes`);
+  assert.ok(Math.abs(lostSecondsPerCrash - expected) / expected < 0.1, `lost ${(lostSecondsPerCrash / 3600).toFixed(2)} h per crash, expected ${(expected / 3600).toFixed(2)} h`);
+});
