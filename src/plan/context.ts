@@ -16,10 +16,10 @@ export interface TrainRequest {
   /** Tokens to train on. */
   readonly tokens: number;
   /**
-   * Attention kernels: `flash` (fused, no s^2 scores in memory; FlashAttention/cuDNN, the default since 2023)
-   * or `unfused` (QK^T and PV as batched GEMMs, softmax/mask/dropout over s^2 scores in HBM: Megatron-LM 2021).
+   * Attention kernels: `flash` (fused, no s^2 scores in memory; cuDNN / FlashAttention-3 on Hopper, the default since 2023),
+   * `flash2` (the FlashAttention-2 package: Transformer Engine with NVTE_FUSED_ATTN=0; slower on Hopper) or `unfused` (QK^T and PV as batched GEMMs, softmax/mask/dropout over s^2 scores in HBM: Megatron-LM 2021).
    */
-  readonly attention?: 'flash' | 'unfused';
+  readonly attention?: 'flash' | 'flash2' | 'unfused';
   /**
    * Data-parallel communication overlapped with the backward/forward passes (Megatron-Core
    * --overlap-grad-reduce/--overlap-param-gather, FSDP prefetch; default true). Megatron-LM of 2021
@@ -55,8 +55,8 @@ export function planContext(req: TrainRequest): PlanContext {
   return {
     req, shape: modelShape(req.model), hw: req.hardware, seq: req.seq,
     gemm: gemmDevice(gpu, req.precision), gemmBf16: gemmDevice(gpu, 'bf16'),
-    attentionForwardFlopsPerSecond: bf16Peak * eff.attentionForwardFraction,
-    attentionBackwardFlopsPerSecond: bf16Peak * eff.attentionBackwardFraction,
+    attentionForwardFlopsPerSecond: bf16Peak * (req.attention === 'flash2' ? eff.attentionFa2ForwardFraction : eff.attentionForwardFraction),
+    attentionBackwardFlopsPerSecond: bf16Peak * (req.attention === 'flash2' ? eff.attentionFa2BackwardFraction : eff.attentionBackwardFraction),
     hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
     fp8: req.precision === 'fp8',
     flashAttention: req.attention !== 'unfused',

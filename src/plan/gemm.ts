@@ -29,6 +29,13 @@ export interface GemmEfficiency {
    */
   readonly attentionForwardFraction: number;
   readonly attentionBackwardFraction: number;
+  /**
+   * The FlashAttention-2 kernels (the flash-attn package, what Transformer Engine runs when its cuDNN
+   * backend is switched off with NVTE_FUSED_ATTN=0): written for Ampere, they do not use Hopper's
+   * asynchronous TMA/WGMMA, so on H100 they reach a lower fraction of the peak.
+   */
+  readonly attentionFa2ForwardFraction: number;
+  readonly attentionFa2BackwardFraction: number;
   readonly source: Source;
 }
 
@@ -48,8 +55,11 @@ export const HBM_FRACTION = 0.9;
 const HOPPER: GemmEfficiency = {
   kernelFractionBf16: 0.801, kernelFractionFp8: 0.66, tileM: 128, tileN: 256,
   attentionForwardFraction: 0.655, attentionBackwardFraction: 0.5,
+  // FA2 on H100: "only 35% utilization" (FlashAttention-3 paper, abstract); its backward is taken at the
+  // same backward/forward ratio as the FA3/cuDNN kernels (0.5 / 0.655), 0.27.
+  attentionFa2ForwardFraction: 0.35, attentionFa2BackwardFraction: 0.35 * (0.5 / 0.655),
   source: {
-    ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering, compute/accelerator README, mamf-finder.py): H100 SXM 792.1 of 989 TFLOP/s BF16 (80.1%); FP8 cuBLAS ~1,300 of 1,979 TFLOP/s (Transformer Engine FP8 GEMM benchmarks); FlashAttention-3 (Shah et al., 2024) and cuDNN 9 fused attention: ~600 TFLOP/s forward, ~450 backward BF16 (head dim 128, causal, 8k); Hopper CUTLASS default tile 128x256',
+    ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering, compute/accelerator README, mamf-finder.py): H100 SXM 792.1 of 989 TFLOP/s BF16 (80.1%); FP8 cuBLAS ~1,300 of 1,979 TFLOP/s (Transformer Engine FP8 GEMM benchmarks); FlashAttention-3 (Shah et al., 2024) and cuDNN 9 fused attention: ~600 TFLOP/s forward, ~450 backward BF16 (head dim 128, causal, 8k); FlashAttention-2 on H100: 35% of peak (FlashAttention-3 paper, Shah et al. 2024, abstract); Hopper CUTLASS default tile 128x256',
     kind: 'S',
     note: 'attention: fraction x L / (L + 745) with L the keys per kernel call: 0.60/0.46 at 8k, ~0.48/0.37 at 2k (FlashAttention-3 paper, causal, head dim 128)',
   },
@@ -58,6 +68,8 @@ const HOPPER: GemmEfficiency = {
 const AMPERE: GemmEfficiency = {
   kernelFractionBf16: 0.859, kernelFractionFp8: 0.859, tileM: 256, tileN: 128,
   attentionForwardFraction: 0.65, attentionBackwardFraction: 0.5,
+  // On Ampere the fused kernels are FlashAttention-2 itself.
+  attentionFa2ForwardFraction: 0.65, attentionFa2BackwardFraction: 0.5,
   source: {
     ref: 'Maximum Achievable Matmul FLOPS (S. Bekman, ml-engineering): A100 SXM 267.9 of 312 TFLOP/s BF16 (85.9%); FlashAttention-2 (Dao, 2023): 50-73% of A100 peak; Ampere CUTLASS default tile 256x128',
     kind: 'S',

@@ -48,3 +48,10 @@ test('fleet hardware: colossus-100k has NVLink plus three fabric tiers; asking f
   assert.ok(hw.tiers[0]!.busBytesPerSecondPerGpu > 5 * hw.tiers[1]!.busBytesPerSecondPerGpu);
   assert.throws(() => fleetHardware(FLEET_PRESETS['colossus-100k']!, 200_000), ImpossibleError);
 });
+
+test('FlashAttention-2 kernels (NVTE_FUSED_ATTN=0) are slower than cuDNN/FA3 on H100 and the same on A100', () => {
+  const at = (gpu: 'h100' | 'a100', attention: 'flash' | 'flash2'): number =>
+    evaluateLayout(planContext({ model: MODELS['llama3-70b']!, hardware: homogeneousHardware(gpu, 64), precision: 'bf16', seq: 8192, tokens: 1e12, attention }), { ...base, pp: 4, dp: 2 }, 64).step.attentionSeconds;
+  assert.ok(at('h100', 'flash2') > 1.5 * at('h100', 'flash'));
+  assert.equal(at('a100', 'flash2'), at('a100', 'flash'));
+});

@@ -16,7 +16,7 @@ export interface ValidationCase {
   /** The row's layout; keys it does not state are left for the search. */
   readonly layout: PartialLayout;
   readonly measuredTokensPerSecondPerGpu: number;
-  readonly attention: 'flash' | 'unfused';
+  readonly attention: 'flash' | 'flash2' | 'unfused';
   /** Data-parallel communication overlapped with compute (false for the 2021 stacks). */
   readonly dpOverlap: boolean;
   /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
@@ -89,6 +89,18 @@ function measured(r: Record<string, string>, m: ModelArch): { value: number; fro
   return undefined;
 }
 
+/**
+ * Attention kernels of the row's software: Megatron-LM 2021 and DeepSpeed of 2021 ran unfused attention;
+ * the dgxc Grok-1 recipe (grok1/configure.sh, dgxc-benchmarking 24.11-25.01) exports NVTE_FUSED_ATTN=0 with
+ * use_flash_attention=true, so Transformer Engine runs the FlashAttention-2 package instead of cuDNN;
+ * the other NeMo/Megatron-Core recipes use cuDNN fused attention (NVTE_FUSED_ATTN=1).
+ */
+function attentionKernel(framework: string): ValidationCase['attention'] {
+  if (/2021|deepspeed/i.test(framework)) return 'unfused';
+  if (/grok/i.test(framework)) return 'flash2';
+  return 'flash';
+}
+
 export function validationCases(rows: Record<string, string>[]): { cases: ValidationCase[]; skipped: SkippedRow[] } {
   const cases: ValidationCase[] = [];
   const skipped: SkippedRow[] = [];
@@ -105,7 +117,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), attention: /2021|deepspeed/i.test(r.framework) ? 'unfused' : 'flash', dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), attention: attentionKernel(r.framework), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
