@@ -19,7 +19,7 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//i.test(s);
 
-export function parsePostgresUrl(url: string, field = 'store'): PostgresTarget {
+export function parsePostgresUrl(url: string, field = '--store'): PostgresTarget {
   let u: URL;
   try { u = new URL(url); } catch {
     throw new InputError({ field, value: url, expected: 'a URL like postgres://user@host:5432/dbname (or a SQLite file path)' });
@@ -29,7 +29,7 @@ export function parsePostgresUrl(url: string, field = 'store'): PostgresTarget {
   }
   const schema = u.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
   if (!SCHEMA_RE.test(schema)) {
-    throw new InputError({ field: `${field} ?schema`, value: schema, expected: 'a lower-case identifier: letters, digits, _ (at most 63), not starting with a digit' });
+    throw new InputError({ field: `${field} ?schema=`, value: schema, expected: 'a lower-case identifier: letters, digits, _ (at most 63), not starting with a digit' });
   }
   u.searchParams.delete('schema');
   const display = new URL(u.toString());
