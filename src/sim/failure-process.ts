@@ -79,8 +79,10 @@ function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): voi
     e.beginSegment(j, e.recoverySeconds(j, j.gpus));
     return;
   }
+  // The node is gone and no spare: the gang stops now and is requeued once the failure is
+  // detected (restart and reload are paid when it starts again).
   e.stop(j, 'unexpected');
-  e.enqueue(j);
+  e.kernel.schedule(e.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !e.pending.has(j.spec.id)) e.enqueue(j); });
 }
 
 function rejoin(e: Engine, j: JobState): void {

@@ -59,3 +59,21 @@ test('validation: lost work per crash follows the half-interval rule (BLOOM, 3-h
   assert.ok(crashes > 700, `${crashes} crashes`);
   assert.ok(Math.abs(lostSecondsPerCrash - expected) / expected < 0.1, `lost ${(lostSecondsPerCrash / 3600).toFixed(2)} h per crash, expected ${(expected / 3600).toFixed(2)} h`);
 });
+
+// Daly (2006, reliability.md row 113): ETTR = tau / [M e^(R/M) (e^((tau+delta)/M) - 1)] for
+// exponential failures, "within 0.2-2% of a Monte Carlo check". The simulator is that Monte Carlo.
+test('validation: gang ETTR matches Daly\'s model for exponential failures', async () => {
+  const { dalyEttr, restartSeconds } = await import('../catalog/reliability.ts');
+  const { gridTopology, testOptions, trainJob, workloadOf } = await import('./test-helpers.ts');
+  const nodes = 1024;
+  const failures = { ...DEFAULT_FAILURE_MODEL, plannedInterruptionsPerDay: 0, repairMedianSeconds: 60, repairLogSigma: 0 };
+  const r = simulate(gridTopology(4, 8, 40), workloadOf([trainJob('big', nodes, { workSeconds: Infinity, preemptible: false })]),
+    testOptions({ days: 200, checkpointMinutes: 'auto', failures, seed: 3 }));
+  const m = 1 / ((nodes * failures.failuresPer1000NodeDays) / 1000 / 86_400);
+  const recovery = failures.detectionSeconds + restartSeconds(nodes * 8) + failures.checkpointLoadSeconds;
+  const job = r.training[0]!;
+  const expected = dalyEttr(job.checkpointIntervalSeconds, failures.checkpointSaveSeconds, recovery, m);
+  // Compare the losses (1 - ETTR), which are small, to 10%.
+  assert.ok(Math.abs((1 - job.ettr) - (1 - expected)) < 0.1 * (1 - expected), `ETTR ${job.ettr.toFixed(4)} vs Daly ${expected.toFixed(4)}`);
+  assert.ok(r.interruptions.unexpected > 500);
+});
