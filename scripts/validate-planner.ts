@@ -23,7 +23,7 @@ const rows: Row[] = [];
 for (const c of cases) {
   const ctx = planContext({ model: c.model, hardware: homogeneousHardware(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12, attention: c.attention, dpOverlap: c.dpOverlap });
   try {
-    const best = bestLayouts(ctx, { fixed: c.layout, globalBatchSeqs: c.globalBatchSeqs, exactGlobalBatch: true, top: 1 }).ranked[0];
+    const best = bestLayouts(ctx, { fixed: c.layout, globalBatchSeqs: c.globalBatchSeqs, exactGlobalBatch: true, top: 1, allowOverMemory: c.allowOverMemory }).ranked[0];
     const err = best.tokensPerSecondPerGpu / c.measuredTokensPerSecondPerGpu - 1;
     rows.push({ id: c.id, model: c.label, gpus: c.gpus, precision: c.precision, layout: formatLayout(best.layout), predicted: best.tokensPerSecondPerGpu, measured: c.measuredTokensPerSecondPerGpu, measuredFrom: c.measuredFrom, errorPct: err * 100 });
   } catch (e) {

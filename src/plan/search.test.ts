@@ -48,3 +48,10 @@ test('a full layout whose product is not the GPU count is an input error naming 
   assert.throws(() => bestLayouts(ctxFor('llama3-70b', 256), { fixed: { tp: 8, pp: 4, cp: 1, dp: 4 } }),
     (e: unknown) => e instanceof InputError && /256/.test(e.message) && /128/.test(e.message));
 });
+
+test('allowOverMemory (validation of a run that did run) evaluates the layout and keeps the memory verdict', () => {
+  const fixed = { tp: 8, pp: 1, dp: 1, cp: 1, zero: 0, recompute: 'full', mbs: 1 } as const;
+  const r = searchLayouts(ctxFor('llama3-405b', 8), { fixed, globalBatchSeqs: 16, allowOverMemory: true });
+  assert.equal(r.ranked.length, 1);
+  assert.ok(r.ranked[0].memory.total > r.ranked[0].memory.limit);
+});

@@ -22,6 +22,11 @@ export interface SearchOptions {
   readonly globalBatchSeqs?: number;
   /** Keep `globalBatchSeqs` exactly (validation), instead of rounding it to the nearest multiple of dp x mbs. */
   readonly exactGlobalBatch?: boolean;
+  /**
+   * Evaluate layouts the memory model puts over the limit instead of rejecting them (validation of a
+   * published run: it ran, so it fit; the memory verdict is still in each result's `memory`).
+   */
+  readonly allowOverMemory?: boolean;
 }
 
 /** Why a candidate layout was dropped, with how many were dropped for it. */
@@ -108,7 +113,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
             // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
             const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-            if (stateBytesPerGpu(s, lightest) > stateLimit) {
+            if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest) > stateLimit) {
               const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
               if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
               for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
@@ -117,7 +122,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
               const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
-              if (mem.total > mem.limit) {
+              if (mem.total > mem.limit && !opts.allowOverMemory) {
                 reject('does not fit GPU memory', layout);
                 if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
                 continue;

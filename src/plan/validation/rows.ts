@@ -21,6 +21,10 @@ export interface ValidationCase {
   readonly dpOverlap: boolean;
   /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
   readonly measuredFrom: 'tokens/s' | 'tflops (Narayanan 96-factor)' | 'tflops (Megatron-Core 72-factor)';
+  /** The row states its whole layout (recompute by the framework's default): evaluate it even if the memory model says it does not fit. */
+  readonly allowOverMemory: boolean;
+  /** Why the row is printed but does not count towards the targets (with the evidence in docs/readme/planner.md). */
+  readonly excluded?: string;
 }
 
 export interface SkippedRow { readonly id: string; readonly reason: string }
@@ -57,9 +61,15 @@ function rowLayout(r: Record<string, string>): PartialLayout {
     zero,
     tpOverlap: modern && !jax,
   };
-  // A blank recompute column means "not stated": the search picks it, like any other missing key.
+  // A blank recompute column means "not stated". NeMo and Megatron-Core recompute nothing unless asked
+  // (activations_checkpoint_granularity: null; no --recompute-granularity), so their rows run without;
+  // for other stacks the search picks it, like any other missing key.
   if (/full/i.test(r.recompute)) l.recompute = 'full';
   else if (/selective/i.test(r.recompute)) l.recompute = 'selective';
+  else if (modern && !jax) l.recompute = 'none';
+  // Megatron-Core interleaves only with --num-layers-per-virtual-pipeline-stage: the Megatron-Core README rows
+  // (plain Megatron-LM launches, no recipe) state pp but not vpp, so they ran without. (NeMo recipes set vpp.)
+  if (/^Megatron-Core/i.test(fw) && r.vpp === '' && num(r.pp) !== undefined) l.vpp = 1;
   for (const k of ['tp', 'pp', 'dp', 'cp', 'ep', 'vpp', 'mbs'] as const) {
     const v = num(r[k]);
     if (v !== undefined) l[k] = v;
@@ -91,13 +101,16 @@ function measured(r: Record<string, string>, m: ModelArch): { value: number; fro
 
 /**
  * Attention kernels of the row's software: Megatron-LM 2021 and DeepSpeed of 2021 ran unfused attention;
- * the dgxc Grok-1 recipe (grok1/configure.sh, dgxc-benchmarking 24.11-25.01) exports NVTE_FUSED_ATTN=0 with
- * use_flash_attention=true, so Transformer Engine runs the FlashAttention-2 package instead of cuDNN;
+ * the dgxc Grok-1 recipe (grok1/configure.sh, dgxc-benchmarking 24.11-25.01) and the 24.11 Nemotron-4 340B
+ * recipe export NVTE_FUSED_ATTN=0 with use_flash_attention=true, so Transformer Engine runs the
+ * FlashAttention-2 package instead of cuDNN;
  * the other NeMo/Megatron-Core recipes use cuDNN fused attention (NVTE_FUSED_ATTN=1).
  */
-function attentionKernel(framework: string): ValidationCase['attention'] {
-  if (/2021|deepspeed/i.test(framework)) return 'unfused';
-  if (/grok/i.test(framework)) return 'flash2';
+function attentionKernel(r: Record<string, string>): ValidationCase['attention'] {
+  if (/2021|deepspeed/i.test(r.framework)) return 'unfused';
+  if (/grok/i.test(r.framework)) return 'flash2';
+  // nemotron/configure.sh at the same commit (35a9aec) exports NVTE_FUSED_ATTN=0 for 340b (=1 for 15b).
+  if (/340B/.test(r.model) && /README_340b/.test(r.source_ref) && /35a9aec/.test(r.source_ref)) return 'flash2';
   return 'flash';
 }
 
@@ -117,7 +130,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), attention: attentionKernel(r.framework), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
