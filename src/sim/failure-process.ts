@@ -1,7 +1,7 @@
 import type { FailureCategory } from '../catalog/reliability.ts';
 import { nearestSpare } from '../sched/spares.ts';
 import type { Engine } from './engine.ts';
-import { drawCategory, drawRepairSeconds, isHardware, nodeFailureRatePerSecond } from './failures.ts';
+import { drawCategory, drawRepairSeconds, isHardware, makeNodePicker, nodeFailureRatePerSecond } from './failures.ts';
 import type { JobState } from './job-state.ts';
 import { URGENT } from './kernel.ts';
 
@@ -16,9 +16,10 @@ export function startFailures(e: Engine): void {
   const nodes = e.topology.nodes.length;
   const rate = nodeFailureRatePerSecond(f) * nodes;
   if (rate > 0) {
+    const pick = makeNodePicker(f, nodes, e.rngFailures);
     const next = (): void => {
       e.kernel.schedule(e.rngFailures.exponential(1 / rate), () => {
-        failNode(e, e.rngFailures.int(0, nodes - 1), drawCategory(e.rngFailures));
+        failNode(e, pick(), drawCategory(e.rngFailures));
         next();
       }, URGENT);
     };

@@ -17,7 +17,17 @@ export interface FailureModel {
   readonly checkpointSaveSeconds: number;
   readonly repairMedianSeconds: number;
   readonly repairLogSigma: number;
+  /**
+   * Lemon nodes (reliability.md 3.2): this share of nodes draws `lemonRateFactor` times its share
+   * of failures; the fleet-wide arrival rate stays `failuresPer1000NodeDays`. Lemons spend more
+   * time in repair, where they cannot fail again, so fewer jobs are interrupted. 0: nodes alike.
+   */
+  readonly lemonFraction?: number;
+  readonly lemonRateFactor?: number;
 }
+
+/** AIReSim's illustrative default (reliability.md 3.2): lemons fail 5x as often. */
+export const DEFAULT_LEMON_RATE_FACTOR = 5;
 
 export const DEFAULT_FAILURE_MODEL: FailureModel = {
   failuresPer1000NodeDays: RELIABILITY_DEFAULTS.unexpectedFailuresPer1000NodeDays,
@@ -87,4 +97,21 @@ export function sparesNeeded(m: FailureModel, nodes: number, horizonSeconds: num
   }
   const mean = lambda * integral;
   return Math.ceil(mean + 2.326 * Math.sqrt(mean) + 0.5);
+}
+
+/**
+ * Picks the node of the next failure: uniform, or with lemons weighted by their rate factor.
+ * Node i is a lemon when frac(i x golden ratio) < fraction: spread evenly across leaves, and
+ * the same nodes for every seed.
+ */
+export function makeNodePicker(m: FailureModel, nodes: number, rng: Rng): () => number {
+  const fraction = m.lemonFraction ?? 0;
+  if (!(fraction > 0) || nodes === 0) return () => rng.int(0, nodes - 1);
+  const factor = m.lemonRateFactor ?? DEFAULT_LEMON_RATE_FACTOR;
+  const lemons: number[] = [];
+  const others: number[] = [];
+  for (let i = 0; i < nodes; i++) ((i * 0.6180339887498949) % 1 < fraction ? lemons : others).push(i);
+  if (lemons.length === 0 || others.length === 0) return () => rng.int(0, nodes - 1);
+  const lemonShare = (lemons.length * factor) / (lemons.length * factor + others.length);
+  return () => (rng.next() < lemonShare ? rng.pick(lemons) : rng.pick(others));
 }

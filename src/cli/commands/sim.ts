@@ -18,7 +18,7 @@ import { parseMixYaml } from '../../sim/mix.ts';
 
 interface SimFlags {
   fleet: string; workload: string; days: string; seed: string; policy: string; checkpointMinutes: string;
-  rentPool?: string; rentWaitMinutes: string; failureRate?: string; restartMinutes?: string; checkpointSeconds?: string;
+  rentPool?: string; rentWaitMinutes: string; failureRate?: string; lemonFraction?: string; restartMinutes?: string; checkpointSeconds?: string;
   spares: string; recovery: string; badRows: string; json?: string;
 }
 
@@ -77,6 +77,7 @@ export function register(program: Command): void {
     .option('--failure-rate <r>', 'unexpected failures per 1,000 node-days (default: Llama 3, 3.79)')
     .option('--restart-minutes <m>', 'restart time of a job after a failure (default: 50 s + 0.009 s per GPU)')
     .option('--checkpoint-seconds <s>', 'blocking cost of one checkpoint save (default 6)')
+    .option('--lemon-fraction <f>', 'share of lemon nodes failing 5x as often (same fleet mean rate); default 0')
     .option('--spares <n|auto>', 'hot spare nodes for the largest jobs; auto = 99th percentile of nodes in repair', 'auto')
     .option('--recovery <mode>', 'recovery of the pretraining job: gang (whole job restarts) or replica (only the failed replica)', 'gang')
     .option('--bad-rows <mode>', 'malformed trace rows: skip (listed in the report) or fail', 'skip')
@@ -93,6 +94,7 @@ export function register(program: Command): void {
         ...(flags.failureRate !== undefined ? { failuresPer1000NodeDays: numberFlag('--failure-rate', flags.failureRate, 0, 1000) } : {}),
         ...(flags.restartMinutes !== undefined ? { restartSecondsOverride: numberFlag('--restart-minutes', flags.restartMinutes, 0, 10_000) * 60 } : {}),
         ...(flags.checkpointSeconds !== undefined ? { checkpointSaveSeconds: numberFlag('--checkpoint-seconds', flags.checkpointSeconds, 0, 86_400) } : {}),
+        ...(flags.lemonFraction !== undefined ? { lemonFraction: numberFlag('--lemon-fraction', flags.lemonFraction, 0, 1) } : {}),
       };
       const checkpointMinutes = flags.checkpointMinutes === 'auto' ? 'auto' as const : numberFlag('--checkpoint-minutes', flags.checkpointMinutes, 0.01, 100_000);
       const spares = flags.spares === 'auto' ? 'auto' as const : numberFlag('--spares', flags.spares, 0, 1e6, true);
