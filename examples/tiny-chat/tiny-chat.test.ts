@@ -35,7 +35,7 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     const deadline = Date.now() + 150_000;
     while (!(existsSync(log1) && /checkpoint saved at step 10/.test(readFileSync(log1, 'utf8')))) {
       assert.ok(Date.now() < deadline, 'no checkpoint within 150 s');
-      assert.equal((await cp.store.getJob(id))?.attempt, 1, 'attempt 1 ended before the kill');
+      assert.ok(((await cp.store.getJob(id))?.attempt ?? 0) <= 1, 'attempt 1 ended before the kill');
       await sleep(100);
     }
     await killRank(cp.store, id, 1);
