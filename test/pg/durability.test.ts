@@ -3,7 +3,8 @@
  * plane (`gigafactory up --store postgres://...`) and crash the PostgreSQL server itself
  * (SIGQUIT: no checkpoint; WAL replay on start) while `up` keeps running. After each server
  * restart the running `up` must accept submissions again without a restart of its own; at
- * the end every accepted (2xx) job is there exactly once with the id it was given.
+ * the end every accepted (2xx) job is there exactly once with the id it was given, and every
+ * refusal while the database was down was a 503.
  * Bounded: 4 cycles of at most ~1 s of submissions, 120 s overall. Skips only when
  * PostgreSQL is not installed.
  */
@@ -45,6 +46,7 @@ test('postgres durability: SIGKILLed control planes and crashed PostgreSQL lose 
   const store = `${pg.url}?schema=durable`;
   const rng = new Rng(42);
   const accepted = new Map<string, string>(); // name -> id
+  const refusals = new Map<number, number>(); // HTTP status -> count
   let child: ChildProcess | undefined;
   try {
     for (let cycle = 0; cycle < 4; cycle++) {
@@ -64,6 +66,7 @@ test('postgres durability: SIGKILLed control planes and crashed PostgreSQL lose 
               accepted.set(name, ((await res.json()) as { job: { id: string } }).job.id);
               if (dbRestarted) acceptedAfterDbRestart++;
             } else {
+              refusals.set(res.status, (refusals.get(res.status) ?? 0) + 1);
               await res.arrayBuffer();
               await sleep(20); // the database is down: a client backs off
             }
@@ -88,6 +91,8 @@ test('postgres durability: SIGKILLed control planes and crashed PostgreSQL lose 
       await exited(child);
     }
     assert.ok(accepted.size > 0, 'some submissions were accepted');
+    assert.deepEqual([...refusals.keys()].filter((st) => st !== 503), [], 'while the database is down the API answers 503, never 500');
+    assert.ok((refusals.get(503) ?? 0) > 0, 'submissions during the database crash were refused with 503');
     const s = await startUp(dataDir, store);
     child = s.child;
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();

@@ -6,6 +6,7 @@
  */
 import { ImpossibleError, InputError, UnknownNameError } from '../../lib/errors.ts';
 import { JobNotFoundError, JobStateError } from '../store/types.ts';
+import { StoreUnavailableError } from '../store/pg-errors.ts';
 
 export class HttpError extends Error {
   constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422, message: string, readonly field?: string) {
@@ -27,6 +28,7 @@ export function errorResponse(err: unknown, log?: (line: string) => void): { sta
   if (err instanceof JobNotFoundError) return { status: 404, body: { error: { status: 404, message: err.message } } };
   if (err instanceof UnknownNameError) return { status: 404, body: { error: { status: 404, message: err.message } } };
   if (err instanceof JobStateError) return { status: 409, body: { error: { status: 409, message: err.message } } };
+  if (err instanceof StoreUnavailableError) return { status: 503, body: { error: { status: 503, message: err.message } } };
   if (err instanceof ImpossibleError) return { status: 422, body: { error: { status: 422, message: err.message } } };
   log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
   return { status: 500, body: { error: { status: 500, message: 'internal error (logged by the server)' } } };

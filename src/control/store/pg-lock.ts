@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { ImpossibleError } from '../../lib/errors.ts';
+import { StoreUnavailableError } from './pg-errors.ts';
 import type { PostgresTarget } from './pg-url.ts';
 
 /** First key of the two-int advisory lock: 'gf' in ASCII, so other software's locks do not collide. */
@@ -28,7 +28,7 @@ export async function takeControlPlaneLock(target: PostgresTarget, onError?: (er
          AND l.classid::bigint = $1 AND l.objid::bigint = (hashtext($2)::bigint & 4294967295) AND l.objsubid = 2`,
       [LOCK_CLASS, target.schema])).rows[0];
     const who = holder ? `${holder.application_name || 'another client'}${holder.client_addr ? ` (${holder.client_addr})` : ''}` : 'another control plane';
-    throw new ImpossibleError(`the store ${target.display} (schema ${target.schema}) is in use by ${who}`,
+    throw new StoreUnavailableError(`the store ${target.display} (schema ${target.schema}) is in use by ${who}`,
       'run one `gigafactory up` per store and point every CLI at it; for a separate control plane use another database or ?schema=NAME');
   } catch (err) {
     await c.end().catch(() => undefined);

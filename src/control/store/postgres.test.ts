@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { ImpossibleError, InputError } from '../../lib/errors.ts';
 import { Rng } from '../../lib/rng.ts';
 import { parseJobSpec } from '../job-spec.ts';
+import { errorResponse } from '../api/errors.ts';
 import { runStoreContract } from './contract.ts';
 import { openStore } from './open.ts';
+import { StoreUnavailableError } from './pg-errors.ts';
 import { findPostgresBin, startTempPostgres, type TempPostgres } from './pg-temp.ts';
 import { parsePostgresUrl } from './pg-url.ts';
 import { PostgresStore } from './postgres.ts';
@@ -167,7 +169,10 @@ if (!findPostgresBin()) {
       await s.startAttempt(job.id, [2, 3], 1);
       await s.setHandle(job.id, 1, 'pids:1,2');
       await srv.crash(); // SIGQUIT: no shutdown checkpoint; start() replays the WAL
-      await assert.rejects(s.getJob(job.id), 'a query while the server is down fails (and does not crash the process)');
+      // While the server is down: a retryable StoreUnavailableError (503 from the API), no crash.
+      const down = await s.getJob(job.id).then(() => undefined, (e: unknown) => e);
+      assert.ok(down instanceof StoreUnavailableError, String(down));
+      assert.equal(errorResponse(down).status, 503);
       await srv.start();
       const j = await s.getJob(job.id);
       assert.equal(j?.state, 'running');
@@ -196,7 +201,7 @@ if (!findPostgresBin()) {
       await srv.crash();
       await srv.start();
       second = await openStore(url);
-      await assert.rejects(first.submitJob({ tenant: 't', spec: spec(), submitSeconds: 2 }), (e: unknown) => e instanceof ImpossibleError && /in use by/.test(e.message));
+      await assert.rejects(first.submitJob({ tenant: 't', spec: spec(), submitSeconds: 2 }), (e: unknown) => e instanceof StoreUnavailableError && /in use by/.test(e.message));
       assert.equal((await first.listJobs({})).length, 1, 'reads still work; the refused write left nothing');
       assert.ok((await second.submitJob({ tenant: 't', spec: spec(), submitSeconds: 3 })).created);
     } finally { await first.close(); await second?.close(); await cleanup(); }

@@ -18,6 +18,7 @@ import {
   type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
+import { unavailable } from './pg-errors.ts';
 import { takeControlPlaneLock } from './pg-lock.ts';
 import { connectionError, parsePostgresUrl, type PostgresTarget } from './pg-url.ts';
 
@@ -128,7 +129,7 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(pool, target);
     try {
       // The advisory lock keeps two processes opening one fresh database from racing on CREATE.
-      await store.tx(async (c) => {
+      await store.txOnce(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
       });
@@ -152,15 +153,24 @@ export class PostgresStore implements Store {
 
   /**
    * Before any write of an exclusive store whose lock connection dropped: take the lock
-   * again, or fail (ImpossibleError naming the holder) if another control plane took it
+   * again, or fail (StoreUnavailableError naming the holder) if another control plane took it
    * meanwhile, so two control planes never both write.
    */
   private async writable(): Promise<void> {
     if (this.lockLost && !this.closed) await this.lock();
   }
 
+  /** A single statement on the pool; a lost connection is a StoreUnavailableError. */
+  private async q<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try { return await this.pool.query<R>(text, values); } catch (err) { throw unavailable(err, this.target); }
+  }
+
   /** One transaction on one pooled connection; rolled back if fn throws. */
   private async tx<T>(fn: (c: Db) => Promise<T>): Promise<T> {
+    try { return await this.txOnce(fn); } catch (err) { throw unavailable(err, this.target); }
+  }
+
+  private async txOnce<T>(fn: (c: Db) => Promise<T>): Promise<T> {
     await this.writable();
     const c = await this.pool.connect();
     let broken: Error | undefined;
@@ -223,7 +233,7 @@ export class PostgresStore implements Store {
   async getJob(id: string): Promise<JobRecord | undefined> {
     const seq = jobSeq(id);
     if (seq === undefined) return undefined;
-    const r = (await this.pool.query<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0];
+    const r = (await this.q<JobRow>(`SELECT ${JOB_COLS} FROM ${this.t.jobs} WHERE seq = $1`, [seq])).rows[0];
     return r ? toJob(r) : undefined;
   }
 
@@ -234,7 +244,7 @@ export class PostgresStore implements Store {
     if (q.states && q.states.length > 0) { args.push(q.states); where.push(`state = ANY($${args.length}::text[])`); }
     let sql = `SELECT ${JOB_COLS} FROM ${this.t.jobs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'id' ? 'ASC' : 'DESC'}`;
     if (q.limit !== undefined) { args.push(q.limit); sql += ` LIMIT $${args.length}`; }
-    return (await this.pool.query<JobRow>(sql, args)).rows.map(toJob);
+    return (await this.q<JobRow>(sql, args)).rows.map(toJob);
   }
 
   async startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord> {
@@ -296,36 +306,36 @@ export class PostgresStore implements Store {
   async listAttempts(jobId: string): Promise<AttemptRecord[]> {
     const seq = jobSeq(jobId);
     if (seq === undefined) return [];
-    return (await this.pool.query<AttemptRow>(`SELECT * FROM ${this.t.attempts} WHERE job_seq = $1 ORDER BY attempt`, [seq])).rows.map(toAttempt);
+    return (await this.q<AttemptRow>(`SELECT * FROM ${this.t.attempts} WHERE job_seq = $1 ORDER BY attempt`, [seq])).rows.map(toAttempt);
   }
 
   async addEvent(e: EventRecord): Promise<void> {
     const seq = jobSeq(e.jobId);
     if (seq === undefined) throw new JobNotFoundError(e.jobId);
     await this.writable();
-    await this.event(this.pool, seq, e.seconds, e.type, e.message);
+    await this.q(`INSERT INTO ${this.t.events} (job_seq, seconds, type, message) VALUES ($1, $2, $3, $4)`, [seq, e.seconds, e.type, e.message]);
   }
 
   async listEvents(jobId: string, limit = 1000): Promise<EventRecord[]> {
     const seq = jobSeq(jobId);
     if (seq === undefined) return [];
-    const rows = (await this.pool.query<{ seconds: number; type: string; message: string }>(
+    const rows = (await this.q<{ seconds: number; type: string; message: string }>(
       `SELECT seconds, type, message FROM (SELECT * FROM ${this.t.events} WHERE job_seq = $1 ORDER BY id DESC LIMIT $2) e ORDER BY id`, [seq, limit])).rows;
     return rows.map((r) => ({ jobId, seconds: r.seconds, type: r.type, message: r.message }));
   }
 
   async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> {
     await this.writable();
-    await this.pool.query(`INSERT INTO ${this.t.tokens} (hash, tenant, admin, created_seconds) VALUES ($1, $2, $3, $4)`, [tokenHash, record.tenant, record.admin, nowSeconds]);
+    await this.q(`INSERT INTO ${this.t.tokens} (hash, tenant, admin, created_seconds) VALUES ($1, $2, $3, $4)`, [tokenHash, record.tenant, record.admin, nowSeconds]);
   }
 
   async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    const r = (await this.pool.query<{ tenant: string; admin: boolean }>(`SELECT tenant, admin FROM ${this.t.tokens} WHERE hash = $1`, [tokenHash])).rows[0];
+    const r = (await this.q<{ tenant: string; admin: boolean }>(`SELECT tenant, admin FROM ${this.t.tokens} WHERE hash = $1`, [tokenHash])).rows[0];
     return r ? { tenant: r.tenant, admin: r.admin } : undefined;
   }
 
   async countAdminTokens(): Promise<number> {
-    return Number((await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.tokens} WHERE admin`)).rows[0]!.n);
+    return Number((await this.q<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.tokens} WHERE admin`)).rows[0]!.n);
   }
 
   async close(): Promise<void> {
