@@ -5,7 +5,8 @@ import type { FreeIndex } from './free-index.ts';
  * Topology-aware gang placement: all `nodes` nodes or none, in as few leaf and then spine
  * domains as fit. Reads only free counts per leaf/spine, then walks the chosen leaves' nodes.
  * 1. fits in one leaf: the fullest leaf that still fits (best fit keeps big holes for big jobs);
- * 2. fits in one spine: the tightest spine, its leaves largest-free first;
+ * 2. fits in one spine: the spine where it needs the fewest leaves (then the tightest), its
+ *    leaves largest-free first;
  * 3. otherwise: spines largest-free first, each filled leaf by leaf.
  * Does not mutate `free`; the caller takes the returned nodes.
  */
@@ -20,14 +21,26 @@ export function placeGang(free: FreeIndex, nodes: number): number[] | null {
   if (bestLeaf >= 0) return takeFromLeaves(free, [bestLeaf], nodes);
   const spineFree = free.spineFree;
   let bestSpine = -1;
+  let bestLeaves: number[] = [];
+  let bestNeed = Infinity;
   for (let s = 0; s < spineFree.length; s++) {
     const f = spineFree[s]!;
-    if (f >= nodes && (bestSpine < 0 || f < spineFree[bestSpine]!)) bestSpine = s;
+    if (f < nodes) continue;
+    const leaves = leavesByFreeDesc(free, [s]);
+    const need = leavesNeeded(free, leaves, nodes);
+    if (need < bestNeed || (need === bestNeed && f < spineFree[bestSpine]!)) { bestSpine = s; bestLeaves = leaves; bestNeed = need; }
   }
-  if (bestSpine >= 0) return takeFromLeaves(free, leavesByFreeDesc(free, [bestSpine]), nodes);
+  if (bestSpine >= 0) return takeFromLeaves(free, bestLeaves, nodes);
   const spines = Array.from({ length: spineFree.length }, (_, s) => s).filter((s) => spineFree[s]! > 0)
     .sort((a, b) => spineFree[b]! - spineFree[a]! || a - b);
   return takeFromLeaves(free, leavesByFreeDesc(free, spines), nodes);
+}
+
+/** Leaves (largest free first) needed to hold `nodes`. */
+function leavesNeeded(free: FreeIndex, leaves: readonly number[], nodes: number): number {
+  let need = 0;
+  for (let got = 0; got < nodes && need < leaves.length; need++) got += free.leafFree[leaves[need]!]!;
+  return need;
 }
 
 function leavesByFreeDesc(free: FreeIndex, spines: readonly number[]): number[] {

@@ -53,6 +53,14 @@ test('topology: a job lands in as few leaf and spine domains as fit', () => {
   }
 });
 
+test('topology: across spines, the one needing the fewest leaves wins over the tightest', () => {
+  // 2 spines x 3 leaves x 4 nodes. Spine 0: 6 free as 2 + 2 + 2 (tighter); spine 1: 8 free as
+  // 4 + 4 + 0. A 6-node job needs 3 leaves in spine 0 but only 2 in spine 1.
+  const t = gridTopology(2, 3, 4);
+  const ds = createScheduler('fifo').schedule(view(t, [], { down: [0, 1, 4, 5, 8, 9, 20, 21, 22, 23] }), [job('j', 6)], 0);
+  assert.deepEqual(domainSpread(t, starts(ds).j!), { leaves: 2, spines: 1 });
+});
+
 test('fifo: the blocked head blocks the jobs behind it; fair-share skips it', () => {
   const v = view(topo, [running(job('r', 10), range(0, 10))]);
   const q = [job('big', 8, { submitSeconds: 1 }), job('small', 2, { submitSeconds: 2 })];
