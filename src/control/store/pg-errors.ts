@@ -24,7 +24,7 @@ export function isConnectionError(err: unknown): boolean {
   if (NET_CODES.has(code) || e.errors?.some((x) => typeof x.code === 'string' && NET_CODES.has(x.code))) return true;
   // SQLSTATE class 08 (connection exception), 57P01-03 (shutdown, crash, starting up).
   if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
-  return typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message);
+  return typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(e.message);
 }
 
 /** Connection failures become StoreUnavailableError; everything else passes through unchanged. */

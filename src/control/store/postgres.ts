@@ -124,7 +124,11 @@ export class PostgresStore implements Store {
   /** Connects, creates the schema and tables if missing, and returns the store. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const target = parsePostgresUrl(url);
-    const pool = new pg.Pool({ connectionString: target.connectionString, max: options.maxConnections ?? 10, connectionTimeoutMillis: 10_000 });
+    // Bounded waits: a partitioned or hung server turns into StoreUnavailableError, not a stuck reconciler.
+    const pool = new pg.Pool({
+      connectionString: target.connectionString, max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: 10_000, query_timeout: 30_000, keepAlive: true,
+    });
     pool.on('error', (err) => options.onError?.(err));
     const store = new PostgresStore(pool, target);
     try {
