@@ -5,7 +5,7 @@
 // are measured the same way (executor events): makespan, mean queue wait, jobs started per
 // second, and each scheduler's own decisions per second of scheduling time (Slurm: sdiag).
 // Queue wait runs from the moment all jobs are handed over (t0) to the job's start.
-// Bounded: each mode stops after GF_BENCH_SLURM_CAP_S seconds (default 240) and says so.
+// Bounded: each mode stops after GF_BENCH_SLURM_CAP_S seconds (default 360) and says so.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { Rng } from '../src/lib/rng.ts';
 
 const JOBS = Number(process.env['GF_BENCH_SLURM_JOBS'] ?? 1000);
 const NODES = 16;
-const CAP_MS = Number(process.env['GF_BENCH_SLURM_CAP_S'] ?? 240) * 1000;
+const CAP_MS = Number(process.env['GF_BENCH_SLURM_CAP_S'] ?? 360) * 1000;
 const POLICY = process.env['GF_BENCH_SLURM_POLICY'] ?? 'default';
 /** Both schedulers get the same runtime estimate (Slurm's --time has minute granularity). */
 const ESTIMATE_SECONDS = 60;

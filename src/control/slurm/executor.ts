@@ -6,11 +6,12 @@
  * files) or 0; failed when a node fails (NODE_FAIL: the control plane requeues the job from
  * its checkpoint) or a rank stops touching its heartbeat file. stop maps to scancel.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
 import { expandHostlist } from './hostlist.ts';
-import { renderSbatchScript, rankExitFile, rankHeartbeatFile } from './script.ts';
+import { renderSbatchScript, rankHeartbeatFile } from './script.ts';
+import { allRanksSucceeded, firstFailedRank, hungRank } from './rank-files.ts';
 import { SlurmCli, type SlurmJob, type SlurmNode } from './slurm-cli.ts';
 
 export interface SlurmExecutorOptions {
@@ -56,6 +57,9 @@ export class SlurmExecutor implements Executor {
   private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private polling = false;
+  private pollAgain = false;
+  /** Per attempt, a watch on its log dir: rank exit files are seen at once, not at the next poll. */
+  private readonly watchers = new Map<string, FSWatcher>();
   /** Nodes Slurm reports unusable, from the latest sinfo (refreshed about once a second). */
   private downNodes = new Set<string>();
   private nodesReadMs = 0;
@@ -89,7 +93,29 @@ export class SlurmExecutor implements Executor {
   }
 
   private track(jobId: string, attempt: number, h: Handle): void {
-    this.attempts.set(key(jobId, attempt), { ...h, jobId, attempt, running: false, runningSinceMs: 0, lastHeartbeatEventMs: 0, stopping: false, trackedMs: Date.now(), missing: 0 });
+    const k = key(jobId, attempt);
+    this.attempts.set(k, { ...h, jobId, attempt, running: false, runningSinceMs: 0, lastHeartbeatEventMs: 0, stopping: false, trackedMs: Date.now(), missing: 0 });
+    // Local or same-host file systems only (inotify); on NFS the poll still finds the files.
+    try {
+      const w = watch(h.logDir, (_event, file) => { if (typeof file === 'string' && file.endsWith('.exit')) this.onRankExit(k); });
+      w.on('error', () => this.unwatch(k));
+      w.unref();
+      this.watchers.set(k, w);
+    } catch { /* no watch: polling alone */ }
+  }
+
+  private unwatch(k: string): void {
+    this.watchers.get(k)?.close();
+    this.watchers.delete(k);
+  }
+
+  /** A rank recorded its exit: all zero ends the attempt now; anything else asks Slurm at once. */
+  private onRankExit(k: string): void {
+    const a = this.attempts.get(k);
+    if (a === undefined || a.stopping) return;
+    if (!allRanksSucceeded(a.logDir, a.ranks)) { void this.poll(true); return; }
+    if (!a.running) this.emit({ type: 'running', jobId: a.jobId, attempt: a.attempt, handle: JSON.stringify({ slurmJobId: a.slurmJobId, logDir: a.logDir, ranks: a.ranks, heartbeatTimeoutSeconds: a.heartbeatTimeoutSeconds }) });
+    this.end(a, { type: 'exited', jobId: a.jobId, attempt: a.attempt, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` });
   }
 
   /** scancel, then wait until Slurm has ended every process of the job. Idempotent. */
@@ -105,6 +131,7 @@ export class SlurmExecutor implements Executor {
       await sleep(100);
     }
     this.attempts.delete(key(jobId, attempt));
+    this.unwatch(key(jobId, attempt));
   }
 
   /** Follows an attempt submitted by an earlier executor; false when Slurm no longer knows it. */
@@ -131,13 +158,16 @@ export class SlurmExecutor implements Executor {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    for (const k of [...this.watchers.keys()]) this.unwatch(k);
     this.attempts.clear();
   }
 
   /** 1. one squeue for all attempts; 2. newly running; 3. heartbeats; 4. ends. */
-  private async poll(): Promise<void> {
-    if (this.polling) return;
+  private async poll(urgent = false): Promise<void> {
+    // The timer skips a tick while a poll runs; a rank exit asks for one more right after it.
+    if (this.polling) { if (urgent) this.pollAgain = true; return; }
     this.polling = true;
+    this.pollAgain = false;
     try {
       if (Date.now() - this.nodesReadMs >= NODES_POLL_MS) await this.refreshNodes();
       if (this.attempts.size === 0) return;
@@ -163,13 +193,13 @@ export class SlurmExecutor implements Executor {
         }
         // Every rank recorded exit 0: report now, without waiting for Slurm to wind the job down
         // (its nodes free a moment later; a job placed there meanwhile waits in Slurm's queue).
-        if (ACTIVE.has(j.state) && this.allRanksSucceeded(a)) {
+        if (ACTIVE.has(j.state) && allRanksSucceeded(a.logDir, a.ranks)) {
           this.end(a, { type: 'exited', jobId: a.jobId, attempt: a.attempt, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` });
           continue;
         }
         if (ACTIVE.has(j.state)) {
           // 3. Hung ranks: the heartbeat file untouched for too long since the job started.
-          const hung = this.hungRank(a, nowMs);
+          const hung = a.heartbeatTimeoutSeconds === undefined ? undefined : hungRank(a.logDir, a.ranks, a.heartbeatTimeoutSeconds, a.runningSinceMs, nowMs);
           if (hung !== undefined) {
             a.stopping = true;
             await this.cli.scancel([a.slurmJobId]);
@@ -187,52 +217,30 @@ export class SlurmExecutor implements Executor {
       // Slurm unreachable or a malformed answer: keep every attempt and retry on the next tick.
     } finally {
       this.polling = false;
+      if (this.pollAgain) void this.poll(true);
     }
   }
 
   private end(a: Attempt, e: ExecutorEvent): void {
-    this.attempts.delete(key(a.jobId, a.attempt));
+    const k = key(a.jobId, a.attempt);
+    if (this.attempts.get(k) !== a) return;
+    this.attempts.delete(k);
+    this.unwatch(k);
     this.emit(e);
   }
 
-  private hungRank(a: Attempt, nowMs: number): number | undefined {
-    if (a.heartbeatTimeoutSeconds === undefined) return undefined;
-    for (let r = 0; r < a.ranks; r++) {
-      if (existsSync(rankExitFile(a.logDir, r))) continue;
-      let touchedMs = 0;
-      try { touchedMs = statSync(rankHeartbeatFile(a.logDir, r)).mtimeMs; } catch { /* never touched */ }
-      if (nowMs - Math.max(touchedMs, a.runningSinceMs) > a.heartbeatTimeoutSeconds * 1000) return r;
-    }
-    return undefined;
-  }
 
-  private allRanksSucceeded(a: Attempt): boolean {
-    for (let r = 0; r < a.ranks; r++) {
-      try { if (readFileSync(rankExitFile(a.logDir, r), 'utf8').trim() !== '0') return false; } catch { return false; }
-    }
-    return true;
-  }
 
-  /** The first rank to exit non-zero (by exit-file time), if any. */
-  private firstFailedRank(a: Attempt): { rank: number; code: number } | undefined {
-    let best: { rank: number; code: number; ms: number } | undefined;
-    for (let r = 0; r < a.ranks; r++) {
-      const f = rankExitFile(a.logDir, r);
-      if (!existsSync(f)) continue;
-      const code = Number.parseInt(readFileSync(f, 'utf8').trim(), 10);
-      if (code === 0) continue;
-      const ms = statSync(f).mtimeMs;
-      if (best === undefined || ms < best.ms) best = { rank: r, code: Number.isFinite(code) ? code : 1, ms };
-    }
-    return best;
-  }
+
+
+
 
   private async finalEvent(a: Attempt, j: SlurmJob): Promise<ExecutorEvent> {
     const base = { jobId: a.jobId, attempt: a.attempt };
     if (INFRA_FAILURE.has(j.state)) {
       return { type: 'failed', ...base, reason: `Slurm job ${j.jobId} ${j.state} (${j.stateReason})`, nodeLost: await this.lostNode(j) };
     }
-    const bad = this.firstFailedRank(a);
+    const bad = firstFailedRank(a.logDir, a.ranks);
     if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
     if (j.state === 'COMPLETED') return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
     const code = j.exitSignal > 0 ? 128 + j.exitSignal : j.exitCode !== 0 ? j.exitCode : 1;
@@ -253,9 +261,9 @@ export class SlurmExecutor implements Executor {
   /** Slurm forgot the job (MinJobAge passed, controller state lost): trust the rank exit files. */
   private vanished(a: Attempt): ExecutorEvent {
     const base = { jobId: a.jobId, attempt: a.attempt };
-    const bad = this.firstFailedRank(a);
+    const bad = firstFailedRank(a.logDir, a.ranks);
     if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
-    if (this.allRanksSucceeded(a)) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
+    if (allRanksSucceeded(a.logDir, a.ranks)) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
     return { type: 'failed', ...base, reason: `Slurm job ${a.slurmJobId} is no longer known to slurmctld and left no exit record` };
   }
 }
