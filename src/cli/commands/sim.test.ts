@@ -47,3 +47,18 @@ test('gigafactory sim: bad input exits 2 with the field, the value and the fix, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('gigafactory sim: comma lists compare policies and recovery modes on the same workload', () => {
+  const r = run(['--fleet', 'h100-16k', '--workload', 'pretrain:16384', '--days', '10', '--policy', 'fifo,default', '--recovery', 'gang,replica', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const reps = JSON.parse(r.stdout) as { run: string; interruptions: { unexpected: number }; training: { ettr: number }[] }[];
+  assert.deepEqual(reps.map((x) => x.run), ['fifo / gang', 'fifo / replica', 'default / gang', 'default / replica']);
+  // One job: the policy changes nothing, so the same seed gives the same failures.
+  assert.equal(reps[0]!.interruptions.unexpected, reps[2]!.interruptions.unexpected);
+  assert.ok(reps[1]!.training[0]!.ettr > reps[0]!.training[0]!.ettr, 'replica recovery keeps more');
+  const text = run(['--fleet', 'h100-16k', '--workload', 'pretrain:16384', '--days', '5', '--checkpoint-minutes', '30,auto']);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^sim compare: pretrain:16384/);
+  assert.match(text.stdout, /\nckpt 30 +\d/);
+  assert.match(text.stdout, /\nckpt auto +\d/);
+});

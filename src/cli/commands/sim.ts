@@ -14,6 +14,7 @@ import {
   DEFAULT_FAILURE_MODEL, DEFAULT_SIM, formatReport, grokWorkload, parseTrace, parseWorkloadArg, pretrainWorkload, simulate,
   sparesNeeded, WORKLOAD_HELP, type RecoveryMode, type SimOptions, type Workload,
 } from '../../sim/index.ts';
+import { formatComparison, type LabelledReport } from '../../sim/format-compare.ts';
 import { parseMixYaml } from '../../sim/mix.ts';
 
 interface SimFlags {
@@ -33,7 +34,14 @@ Examples:
   $ gigafactory sim --fleet h100-16k --workload pretrain:16384 --days 54
   $ gigafactory sim --fleet h100-16k --workload pretrain:16384 --days 54 --recovery replica
   $ gigafactory sim --fleet h100-16k --workload /work/shared/data/traces/philly/pollux_philly_jobs.csv --days 30 --rent-pool oci-h100
-  $ gigafactory sim --fleet colossus-100k --workload grok --policy fifo --json out.json`;
+  $ gigafactory sim --fleet colossus-100k --workload grok --policy fifo --json out.json
+  $ gigafactory sim --fleet h100-16k --workload grok --policy fifo,backfill,default   (one line per policy)
+  $ gigafactory sim --fleet colossus-100k --workload pretrain:98304 --recovery gang,replica --checkpoint-minutes 10,auto`;
+
+/** A comma list flag (`--policy fifo,default`): one run per value; empty items are refused. */
+function listFlag(value: string): string[] {
+  return value.split(',').map((v) => v.trim());
+}
 
 /** A number flag: finite and within [min, max], else an InputError naming the flag. */
 function numberFlag(flag: string, value: string, min: number, max = Infinity, integer = false): number {
@@ -70,8 +78,8 @@ export function register(program: Command): void {
     .option('--workload <spec>', WORKLOAD_HELP, 'grok')
     .option('--days <n>', 'simulated days', '30')
     .option('--seed <n>', 'random seed (same seed, same report)', '1')
-    .option('--policy <name>', `scheduler policy: ${SCHEDULER_POLICIES.join(', ')}`, DEFAULT_SIM.policy)
-    .option('--checkpoint-minutes <n|auto>', 'checkpoint interval; auto = Daly optimum per job', 'auto')
+    .option('--policy <name>', `scheduler policy: ${SCHEDULER_POLICIES.join(', ')} (a comma list compares them)`, DEFAULT_SIM.policy)
+    .option('--checkpoint-minutes <n|auto>', 'checkpoint interval; auto = Daly optimum per job (a comma list compares them)', 'auto')
     .option('--rent-pool <name>', 'rent from this pool (e.g. oci-h100) when the queue waits too long')
     .option('--rent-wait-minutes <n>', 'queue wait that triggers renting', String(DEFAULT_SIM.queueWaitThresholdSeconds / 60))
     .option('--failure-rate <r>', 'unexpected failures per 1,000 node-days (default: Llama 3, 3.79)')
@@ -79,15 +87,13 @@ export function register(program: Command): void {
     .option('--checkpoint-seconds <s>', 'blocking cost of one checkpoint save (default 6)')
     .option('--lemon-fraction <f>', 'share of lemon nodes failing 5x as often (same fleet mean rate); default 0')
     .option('--spares <n|auto>', 'hot spare nodes for the largest jobs; auto = 99th percentile of nodes in repair', 'auto')
-    .option('--recovery <mode>', 'recovery of the pretraining job: gang (whole job restarts) or replica (only the failed replica)', 'gang')
+    .option('--recovery <mode>', 'recovery of the pretraining job: gang (whole job restarts) or replica (only the failed replica); gang,replica compares', 'gang')
     .option('--bad-rows <mode>', 'malformed trace rows: skip (listed in the report) or fail', 'skip')
     .option('--json <file>', 'also write the JSON report to this file (- for stdout instead of text)')
     .addHelpText('after', HELP)
     .action((flags: SimFlags) => {
       const days = numberFlag('--days', flags.days, 0.01, 3650);
       const seed = numberFlag('--seed', flags.seed, 0, 2 ** 31, true);
-      createScheduler(flags.policy); // unknown policy -> lists the known ones
-      if (flags.recovery !== 'gang' && flags.recovery !== 'replica') throw new InputError({ field: '--recovery', value: flags.recovery, expected: 'gang or replica' });
       if (flags.badRows !== 'skip' && flags.badRows !== 'fail') throw new InputError({ field: '--bad-rows', value: flags.badRows, expected: 'skip or fail' });
       const failures = {
         ...DEFAULT_FAILURE_MODEL,
@@ -96,46 +102,60 @@ export function register(program: Command): void {
         ...(flags.checkpointSeconds !== undefined ? { checkpointSaveSeconds: numberFlag('--checkpoint-seconds', flags.checkpointSeconds, 0, 86_400) } : {}),
         ...(flags.lemonFraction !== undefined ? { lemonFraction: numberFlag('--lemon-fraction', flags.lemonFraction, 0, 1) } : {}),
       };
-      const checkpointMinutes = flags.checkpointMinutes === 'auto' ? 'auto' as const : numberFlag('--checkpoint-minutes', flags.checkpointMinutes, 0.01, 100_000);
+      const checkpointList = listFlag(flags.checkpointMinutes).map((v) => (v === 'auto' ? 'auto' as const : numberFlag('--checkpoint-minutes', v, 0.01, 100_000)));
+      const policies = listFlag(flags.policy);
+      for (const p of policies) createScheduler(p); // unknown policy -> lists the known ones
+      const recoveries = listFlag(flags.recovery).map((r) => {
+        if (r !== 'gang' && r !== 'replica') throw new InputError({ field: '--recovery', value: r, expected: 'gang or replica (or a comma list to compare)' });
+        return r as RecoveryMode;
+      });
       const spares = flags.spares === 'auto' ? 'auto' as const : numberFlag('--spares', flags.spares, 0, 1e6, true);
       const fleet = loadFleet(flags.fleet);
       const pool = flags.rentPool !== undefined ? rentPool(fleet, flags.rentPool) : undefined;
       const topology = buildTopology(pool ? { ...fleet, pools: [pool] } : { ...fleet, pools: [] }, { includePools: pool !== undefined });
       const ownedNodes = topology.nodes.filter((n) => !n.rented).length;
-      const recovery = flags.recovery as RecoveryMode;
       const arg = parseWorkloadArg(flags.workload);
-      let workload: Workload;
-      if (arg.kind === 'grok') {
-        if (ownedNodes === 0) throw new ImpossibleError('the grok mix is sized by the fleet\'s owned nodes, and this fleet has none', 'pick a fleet with halls (colossus-100k, h100-16k), or simulate a trace or YAML mix with --rent-pool');
-        const reserved = spares === 'auto' ? sparesNeeded(failures, ownedNodes, days * 86_400) : spares;
-        workload = grokWorkload(ownedNodes, days, new Rng(seed), { reservedNodes: reserved, recovery });
-      } else if (arg.kind === 'pretrain') {
-        workload = pretrainWorkload(arg.gpus, recovery);
-      } else {
-        const text = readWorkloadFile(arg.path);
-        workload = /\.ya?ml$/i.test(arg.path) ? parseMixYaml(text, arg.path, days, new Rng(seed)) : parseTrace(text, arg.path, flags.badRows as 'skip' | 'fail');
-      }
-      const bar = process.stdout.isTTY && flags.json !== '-' ? new cliProgress.SingleBar({ format: 'sim [{bar}] {percentage}% | day {value}/{total}', clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
-      bar?.start(days, 0);
-      const options: SimOptions = {
-        days, seed, policy: flags.policy, checkpointMinutes, failures, spares, spareMinGpus: DEFAULT_SIM.spareMinGpus, cycleSeconds: DEFAULT_SIM.cycleSeconds,
-        ...(pool ? { rent: { pool, queueWaitThresholdSeconds: numberFlag('--rent-wait-minutes', flags.rentWaitMinutes, 0) * 60, idleReleaseSeconds: DEFAULT_SIM.idleReleaseSeconds } } : {}),
-        ...(bar ? { onProgress: (s: number) => bar.update(Math.floor(s / 864) / 100) } : {}),
+      const fileText = arg.kind === 'file' ? readWorkloadFile(arg.path) : undefined;
+      // Built per run (same seed: the same jobs), since the recovery mode is part of the workload.
+      const workloadFor = (recovery: RecoveryMode): Workload => {
+        if (arg.kind === 'grok') {
+          if (ownedNodes === 0) throw new ImpossibleError('the grok mix is sized by the fleet\'s owned nodes, and this fleet has none', 'pick a fleet with halls (colossus-100k, h100-16k), or simulate a trace or YAML mix with --rent-pool');
+          const reserved = spares === 'auto' ? sparesNeeded(failures, ownedNodes, days * 86_400) : spares;
+          return grokWorkload(ownedNodes, days, new Rng(seed), { reservedNodes: reserved, recovery });
+        }
+        if (arg.kind === 'pretrain') return pretrainWorkload(arg.gpus, recovery);
+        return /\.ya?ml$/i.test(arg.path) ? parseMixYaml(fileText!, arg.path, days, new Rng(seed)) : parseTrace(fileText!, arg.path, flags.badRows as 'skip' | 'fail');
       };
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      let report;
-      try {
-        report = simulate(topology, workload, options);
-      } finally {
-        bar?.stop();
+      const runs: { label: string; policy: string; recovery: RecoveryMode; checkpointMinutes: number | 'auto' }[] = [];
+      for (const policy of policies) for (const recovery of recoveries) for (const checkpointMinutes of checkpointList) {
+        runs.push({ label: [policies.length > 1 ? policy : '', recoveries.length > 1 ? recovery : '', checkpointList.length > 1 ? `ckpt ${checkpointMinutes}` : ''].filter(Boolean).join(' / ') || policy, policy, recovery, checkpointMinutes });
       }
-      report.wallSeconds = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
-      const json = JSON.stringify(report, null, 1);
+      const rentWaitSeconds = numberFlag('--rent-wait-minutes', flags.rentWaitMinutes, 0) * 60;
+      const reports: LabelledReport[] = [];
+      for (const run of runs) {
+        const bar = process.stdout.isTTY && flags.json !== '-' ? new cliProgress.SingleBar({ format: `sim ${runs.length > 1 ? run.label + ' ' : ''}[{bar}] {percentage}% | day {value}/{total}`, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+        bar?.start(days, 0);
+        const options: SimOptions = {
+          days, seed, policy: run.policy, checkpointMinutes: run.checkpointMinutes, failures, spares, spareMinGpus: DEFAULT_SIM.spareMinGpus, cycleSeconds: DEFAULT_SIM.cycleSeconds,
+          ...(pool ? { rent: { pool, queueWaitThresholdSeconds: rentWaitSeconds, idleReleaseSeconds: DEFAULT_SIM.idleReleaseSeconds } } : {}),
+          ...(bar ? { onProgress: (s: number) => bar.update(Math.floor(s / 864) / 100) } : {}),
+        };
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        let report;
+        try {
+          report = simulate(topology, workloadFor(run.recovery), options);
+        } finally {
+          bar?.stop();
+        }
+        report.wallSeconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        reports.push({ label: run.label, report });
+      }
+      const json = JSON.stringify(reports.length === 1 ? reports[0]!.report : reports.map((r) => ({ run: r.label, ...r.report })), null, 1);
       if (flags.json === '-') { process.stdout.write(json + '\n'); return; }
       if (flags.json !== undefined) writeFileSync(flags.json, json + '\n');
-      process.stdout.write(formatReport(report));
+      process.stdout.write(reports.length === 1 ? formatReport(reports[0]!.report) : formatComparison(reports));
     });
 }
