@@ -1,7 +1,8 @@
 // Control-plane bench (prints one JSON object):
 // 1. Durable submit throughput: jobs/s accepted over HTTP and committed to SQLite (WAL,
 //    synchronous=FULL: fsync per commit; and NORMAL: survives SIGKILL, not power loss), with
-//    8 concurrent clients and the reconciler running; plus the store alone, no HTTP.
+//    8 concurrent clients and the reconciler running; plus the store alone, no HTTP, with one
+//    client (one fsync per job) and 8 (group commit: one fsync per batch).
 // 2. Scheduling-cycle latency with 10,000 queued jobs against the 12,500-node colossus-100k
 //    fleet, the cluster full of running jobs: scheduler.schedule() alone and the whole
 //    reconciler tick (store snapshot + schedule + decisions), p50/p99 over 40 cycles.
@@ -44,16 +45,20 @@ async function httpSubmit(synchronous: 'full' | 'normal', jobs: number, clients:
   }
 }
 
-async function storeSubmit(synchronous: 'full' | 'normal', jobs: number) {
+/** The store alone: `clients` submitters each awaiting its own commit (group commit batches them). */
+async function storeSubmit(synchronous: 'full' | 'normal', jobs: number, clients: number) {
   const dir = mkdtempSync(join(tmpdir(), 'gf-bench-'));
   const store = new SqliteStore(join(dir, 'db'), { synchronous });
   const spec = parseJobSpec({ name: 'bench', command: ['true'] });
+  let next = 0;
   const t0 = performance.now();
-  for (let i = 0; i < jobs; i++) await store.submitJob({ tenant: 't', spec, submitSeconds: i });
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < jobs) await store.submitJob({ tenant: 't', spec, submitSeconds: next++ });
+  }));
   const seconds = (performance.now() - t0) / 1000;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  return { jobs, jobsPerSecond: round(jobs / seconds, 0) };
+  return { jobs, clients, jobsPerSecond: round(jobs / seconds, 0) };
 }
 
 async function schedulingCycle(queued: number, cycles: number) {
@@ -102,8 +107,9 @@ const only = process.env.CONTROL_BENCH_ONLY?.split(',');
 const parts: Record<string, () => Promise<unknown>> = {
   submitHttpFull: () => httpSubmit('full', 2000, 8),
   submitHttpNormal: () => httpSubmit('normal', 2000, 8),
-  submitStoreFull: () => storeSubmit('full', 2000),
-  submitStoreNormal: () => storeSubmit('normal', 5000),
+  submitStoreFull: () => storeSubmit('full', 2000, 1),
+  submitStoreFull8: () => storeSubmit('full', 4000, 8),
+  submitStoreNormal: () => storeSubmit('normal', 5000, 1),
   schedulingCycle: () => schedulingCycle(10_000, 40),
 };
 const out: Record<string, unknown> = {};

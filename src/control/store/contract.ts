@@ -44,6 +44,16 @@ export function runStoreContract(o: StoreContractOptions): void {
     assert.equal((await s.listJobs({})).length, 2);
   });
 
+  withStore('concurrent submits all commit with distinct ids; a concurrent retry returns the first job', async (s) => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => s.submitJob({ tenant: 't', spec: spec({ name: `c${i}` }), submitSeconds: i, ...(i >= 30 ? { idempotencyKey: 'same' } : {}) })));
+    const created = results.filter((r) => r.created);
+    assert.equal(created.length, 31, '30 plain submits and the first of 10 with one key');
+    assert.equal(new Set(created.map((r) => r.job.id)).size, 31);
+    assert.equal(new Set(results.slice(30).map((r) => r.job.id)).size, 1, 'every retry got the same job');
+    for (const r of created) assert.equal((await s.getJob(r.job.id))?.spec.name, r.job.spec.name);
+    assert.equal((await s.listJobs({ states: ['queued'] })).length, 31);
+  });
+
   withStore('list filters by tenant and state', async (s) => {
     const a = await s.submitJob({ tenant: 't1', spec: spec(), submitSeconds: 1 });
     await s.submitJob({ tenant: 't2', spec: spec(), submitSeconds: 1 });

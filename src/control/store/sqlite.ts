@@ -94,6 +94,7 @@ export class SqliteStore implements Store {
    * 10,000 rows from SQLite per cycle would dominate it. This process must be the DB's only writer.
    */
   private readonly active = new Map<number, JobRecord>();
+  private readonly pendingSubmits: { input: SubmitInput; resolve: (r: { job: JobRecord; created: boolean }) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
@@ -136,19 +137,42 @@ export class SqliteStore implements Store {
     return r;
   }
 
-  async submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }> {
-    const r = this.db.transaction(() => {
-      if (input.idempotencyKey !== undefined) {
-        const seen = this.s.byIdem.get(input.tenant, input.idempotencyKey) as JobRow | undefined;
-        if (seen) return { job: toJob(seen), created: false };
-      }
-      const info = this.s.insert.run(input.tenant, JSON.stringify(input.spec), input.spec.priority, input.submitSeconds, input.idempotencyKey ?? null);
-      const seq = Number(info.lastInsertRowid);
-      this.s.addEvent.run(seq, input.submitSeconds, 'submitted', `by tenant ${input.tenant}`);
-      return { job: toJob(this.row(seq)!), created: true };
-    }).immediate();
-    if (r.created) this.remember(r.job);
-    return r;
+  /**
+   * Group commit: submits that arrive in the same event-loop turn (concurrent HTTP requests)
+   * share one transaction, so one fsync covers all of them. Each promise resolves only after
+   * that commit; the batch is all or nothing.
+   */
+  submitJob(input: SubmitInput): Promise<{ job: JobRecord; created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.pendingSubmits.push({ input, resolve, reject });
+      if (this.pendingSubmits.length === 1) setImmediate(() => this.flushSubmits());
+    });
+  }
+
+  private flushSubmits(): void {
+    const batch = this.pendingSubmits.splice(0);
+    let results: { job: JobRecord; created: boolean }[];
+    try {
+      results = this.db.transaction(() => batch.map(({ input }) => this.insertJob(input))).immediate();
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    results.forEach((r, i) => {
+      if (r.created) this.remember(r.job);
+      batch[i]!.resolve(r);
+    });
+  }
+
+  private insertJob(input: SubmitInput): { job: JobRecord; created: boolean } {
+    if (input.idempotencyKey !== undefined) {
+      const seen = this.s.byIdem.get(input.tenant, input.idempotencyKey) as JobRow | undefined;
+      if (seen) return { job: toJob(seen), created: false };
+    }
+    const info = this.s.insert.run(input.tenant, JSON.stringify(input.spec), input.spec.priority, input.submitSeconds, input.idempotencyKey ?? null);
+    const seq = Number(info.lastInsertRowid);
+    this.s.addEvent.run(seq, input.submitSeconds, 'submitted', `by tenant ${input.tenant}`);
+    return { job: toJob(this.row(seq)!), created: true };
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -271,6 +295,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.pendingSubmits.length > 0 && this.db.open) this.flushSubmits();
     if (this.db.open) this.db.close();
   }
 }
