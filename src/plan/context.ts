@@ -26,6 +26,17 @@ export interface TrainRequest {
    * reduced gradients after the last backward.
    */
   readonly dpOverlap?: boolean;
+  /**
+   * MoE expert kernels: `grouped` (one grouped GEMM over the local experts, Megatron-Core --moe-grouped-gemm;
+   * default) or `sequential` (SequentialMLP: one GEMM pair per local expert, each with its own kernels).
+   */
+  readonly moeExperts?: 'grouped' | 'sequential';
+  /**
+   * MoE token capacity factor when tokens are dropped and padded to capacity (Megatron-Core
+   * --moe-expert-capacity-factor with --moe-pad-expert-input-to-capacity): every expert then computes
+   * exactly capacity rows. Undefined: dropless routing, where the most loaded expert-parallel rank sets the pace.
+   */
+  readonly moeCapacityFactor?: number;
 }
 
 /** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
@@ -44,6 +55,8 @@ export interface PlanContext {
   readonly fp8: boolean;
   readonly flashAttention: boolean;
   readonly dpOverlap: boolean;
+  readonly moeGroupedGemm: boolean;
+  readonly moeCapacityFactor: number | undefined;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -61,6 +74,8 @@ export function planContext(req: TrainRequest): PlanContext {
     fp8: req.precision === 'fp8',
     flashAttention: req.attention !== 'unfused',
     dpOverlap: req.dpOverlap !== false,
+    moeGroupedGemm: req.moeExperts !== 'sequential',
+    moeCapacityFactor: req.moeCapacityFactor,
     layerCache: new Map(),
   };
 }

@@ -1,6 +1,7 @@
 import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
+import { moeRouting, type MoeRouting } from './moe.ts';
 import type { Layout } from './layout.ts';
 
 /**
@@ -39,7 +40,7 @@ export interface LayerCost {
  * write 1 + 1 bytes) forward, and each GEMM's output gradient backward. MoE: router, permute and
  * unpermute copies of the routed tokens.
  */
-function elementwise(ctx: PlanContext, l: Layout, moeShare: number): { forwardBytes: number; backwardBytes: number; kernels: number } {
+function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: MoeRouting): { forwardBytes: number; backwardBytes: number; kernels: number } {
   const s = ctx.shape;
   const spDiv = l.sp ? l.tp : 1;
   const a = 2; // BF16 activations
@@ -49,8 +50,14 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number): { forwardBy
   const width = (1 - moeShare) * s.ffn + moeShare * s.expertFfn * (s.topK + s.sharedExperts);
   const up = s.gated ? 2 : 1;
   const act = ((up + 1) * width * a) / l.tp;
+  // Router softmax/top-k over the expert logits (FP32, ~4 passes); permute and unpermute of the local
+  // tokens (read + write each); with several local experts, the gathered rows are sorted by expert
+  // and back again (Megatron-Core sort_chunks_by_idxs): two more read + write passes over them.
+  const router = (moeShare * 4 * 2 * s.experts * 4) / spDiv;
   const permute = (moeShare * (2 * 2 * s.topK * s.hidden * a)) / spDiv;
-  const forward = norms + residual + rope + act + permute;
+  const rowsPerToken = routing.rows / ((l.mbs * ctx.seq) / l.cp);
+  const sortByExpert = routing.localExperts > 1 ? moeShare * 2 * 2 * rowsPerToken * s.hidden * a : 0;
+  const forward = norms + residual + rope + act + router + permute + sortByExpert;
   let backward = 2 * forward;
   let fp8 = 0;
   if (ctx.fp8) {
@@ -60,7 +67,10 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number): { forwardBy
     backward += (4 * (s.qWidth + 2 * s.kvWidth + 2 * s.hidden + up * width)) / l.tp;
   }
   // Kernels per layer: ~14 forward and ~28 backward element-wise/norm/rope kernels; FP8 adds 4 + 8 casts; MoE ~10 + 20.
-  const kernels = 42 + (ctx.fp8 ? 12 : 0) + (s.moe ? 30 * moeShare : 0);
+  // Without a grouped GEMM (SequentialMLP) each local expert runs its own fc1, activation, fc2 forward and
+  // 2 x 2 GEMMs + activation backward (8 kernels), plus 4 FP8 casts.
+  const perExpertKernels = s.moe && !ctx.moeGroupedGemm ? moeShare * routing.localExperts * (8 + (ctx.fp8 ? 4 : 0)) : 0;
+  const kernels = 42 + (ctx.fp8 ? 12 : 0) + (s.moe ? 30 * moeShare : 0) + perExpertKernels;
   return { forwardBytes: forward + fp8, backwardBytes: backward, kernels };
 }
 
@@ -91,11 +101,18 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const fc2 = lin(tokens, s.ffn / t, s.hidden);
   let ffnF = fc1.forward + fc2.forward;
   let ffnB = fc1.backward + fc2.backward;
+  const routing = moeRouting(tokens * s.topK, s.experts, l.ep, ctx.moeCapacityFactor);
   if (s.moe) {
-    // Balanced routing: the local experts see tokens x topK rows in total (one grouped GEMM).
-    const routed = tokens * s.topK;
-    const e1 = linearTrainSeconds(g, routed, s.hidden, (up * s.expertFfn) / t);
-    const e2 = linearTrainSeconds(g, routed, s.expertFfn / t, s.hidden);
+    // The local experts compute the routed rows of the slowest expert-parallel rank (moe.ts), each
+    // expert its share: one GEMM per expert of rows / localExperts (a grouped GEMM runs the same tiles).
+    const perExpert = routing.rows / routing.localExperts;
+    const n = routing.localExperts;
+    const expertLinear = (inF: number, outF: number): { forward: number; backward: number } => ({
+      forward: gemmSeconds(g, perExpert, outF, inF, n),
+      backward: gemmSeconds(g, perExpert, inF, outF, n) + gemmSeconds(g, inF, outF, perExpert, n),
+    });
+    const e1 = expertLinear(s.hidden, (up * s.expertFfn) / t);
+    const e2 = expertLinear(s.expertFfn / t, s.hidden);
     const router = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.experts);
     let moeF = e1.forward + e2.forward + router.forward;
     let moeB = e1.backward + e2.backward + router.backward;
@@ -135,7 +152,7 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   }
 
   // 3. Element-wise, memory bound.
-  const ew = elementwise(ctx, l, moeShare);
+  const ew = elementwise(ctx, l, moeShare, routing);
   const ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond + (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
   const ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond + ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
 
@@ -179,7 +196,7 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
     // Experts are tensor-parallel too (Megatron-Core, expert TP = TP): the routed tokens are
     // all-gathered over tp before the experts and reduce-scattered after, forward and backward;
     // these are outside the userbuffer overlap of the dense projections.
-    const routedBytes = tokens * s.topK * s.hidden * 2;
+    const routedBytes = routing.rows * s.hidden * 2;
     epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: t, stride: 1 }, routedBytes).seconds;
     epAlgorithm += ` + tp all-gather/reduce-scatter of routed tokens x${t}`;
   }

@@ -15,7 +15,7 @@ export interface StepBreakdown {
   readonly attentionSeconds: number;
   readonly elementwiseSeconds: number;
   readonly recomputeSeconds: number;
-  /** LM head and loss on the last stage. */
+  /** LM head and loss on the last stage (with its tensor-parallel collectives), plus the input embedding when pp = 1. */
   readonly headSeconds: number;
   readonly tp: { readonly totalSeconds: number; readonly exposedSeconds: number; readonly algorithm: string };
   readonly cp: { readonly exposedSeconds: number; readonly algorithm: string };
@@ -40,6 +40,8 @@ const BUCKET_PARAMS = 40e6;
 const COMM_BYTES_PER_PARAM = 2;
 /** Adam step, bytes per local parameter: read FP32 master, m, v, grad; write master, m, v; write BF16 copy. */
 const ADAM_BYTES_PER_PARAM = 4 * 4 + 3 * 4 + 2;
+/** Embedding backward per micro-batch, bytes per local embedding parameter: zero-fill the BF16 dense gradient (2), main_grad += grad (4 + 2 + 4). */
+const EMBEDDING_GRAD_BYTES_PER_PARAM = 2 + 10;
 
 export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): StepBreakdown {
   const s = ctx.shape;
@@ -54,9 +56,23 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // softmax - one-hot (4 + 4), cast back (4 + 2): ~44 bytes per logit.
   const head = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.vocab / l.tp);
   const lossSeconds = (tokens * (s.vocab / l.tp) * LOSS_BYTES_PER_LOGIT) / ctx.hbmBytesPerSecond;
-  const headSeconds = head.forward + head.backward + lossSeconds;
+  // Tensor parallel around the vocab-parallel head: with SP its input is all-gathered forward, the input
+  // gradient reduce-scattered and the input re-gathered for the weight gradient backward (3 passes);
+  // without SP, one all-reduce of the input gradient.
+  const actBytes = tokens * s.hidden * 2;
+  const tpGroup = { size: l.tp, stride: 1 };
+  const headTp = l.tp > 1 ? (l.sp ? 3 * reduceScatter(hw, tpGroup, actBytes).seconds : allReduce(hw, tpGroup, actBytes).seconds) : 0;
+  const headSeconds = head.forward + head.backward + lossSeconds + headTp;
+  // Input embedding (its stage: with pp = 1 the same GPU): the vocab-parallel lookup is reduce-scattered
+  // (SP) or all-reduced over tp forward, gathered backward; its backward builds a dense gradient of the
+  // local vocab shard (zero-filled, BF16) that the DDP hook adds into the FP32 main gradient
+  // (read 4 + 2, write 4): 2 + 10 bytes per embedding element per micro-batch, memory bound.
+  const embeddingSeconds = l.pp === 1
+    ? (l.tp > 1 ? 2 * (l.sp ? reduceScatter(hw, tpGroup, actBytes).seconds : allReduce(hw, tpGroup, actBytes).seconds) : 0)
+      + ((s.embeddingParams / l.tp) * EMBEDDING_GRAD_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond
+    : 0;
 
-  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds;
+  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds;
   const forwardPerMicrobatch = layersPerStage * layer.forwardSeconds + head.forward;
 
   // Pipeline: interleaved 1F1B bubble (p-1)/v micro-batch times; p2p exposed while filling and draining.
@@ -123,10 +139,10 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const times = m * layersPerStage;
   return {
     stepSeconds, microbatches: m,
-    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * headSeconds,
+    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds),
     gemmSeconds: times * layer.gemmSeconds, attentionSeconds: times * layer.attentionSeconds,
     elementwiseSeconds: times * layer.elementwiseSeconds, recomputeSeconds: times * layer.recomputeSeconds,
-    headSeconds: m * headSeconds,
+    headSeconds: m * (headSeconds + embeddingSeconds),
     tp: { totalSeconds: times * layer.tpCommSeconds, exposedSeconds: times * layer.tpExposedSeconds, algorithm: layer.tpAlgorithm },
     cp: { exposedSeconds: times * layer.cpExposedSeconds, algorithm: layer.cpAlgorithm },
     ep: { seconds: times * layer.epSeconds, algorithm: layer.epAlgorithm },

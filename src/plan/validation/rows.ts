@@ -21,6 +21,9 @@ export interface ValidationCase {
   readonly dpOverlap: boolean;
   /** How the measured tokens/s was obtained: copied, or converted from TFLOP/s under the row's own convention. */
   readonly measuredFrom: 'tokens/s' | 'tflops (Narayanan 96-factor)' | 'tflops (Megatron-Core 72-factor)';
+  /** MoE software of the row's recipe (grouped GEMM or one GEMM per expert; capacity factor if tokens are padded to capacity). */
+  readonly moeExperts?: 'grouped' | 'sequential';
+  readonly moeCapacityFactor?: number;
   /** The row states its whole layout (recompute by the framework's default): evaluate it even if the memory model says it does not fit. */
   readonly allowOverMemory: boolean;
   /** Why the row is printed but does not count towards the targets (with the evidence in docs/readme/planner.md). */
@@ -114,6 +117,14 @@ function attentionKernel(r: Record<string, string>): ValidationCase['attention']
   return 'flash';
 }
 
+/**
+ * The dgxc Grok-1 recipe's model config (grok1/grok1_314b.yaml, git 35a9aec; assumed unchanged at 85380ff):
+ * moe_grouped_gemm: false (SequentialMLP), moe_pad_expert_input_to_capacity: true, moe_expert_capacity_factor: 1.0.
+ */
+function moeStack(r: Record<string, string>): Pick<ValidationCase, 'moeExperts' | 'moeCapacityFactor'> {
+  return /grok/i.test(r.framework) ? { moeExperts: 'sequential', moeCapacityFactor: 1 } : {};
+}
+
 export function validationCases(rows: Record<string, string>[]): { cases: ValidationCase[]; skipped: SkippedRow[] } {
   const cases: ValidationCase[] = [];
   const skipped: SkippedRow[] = [];
@@ -130,7 +141,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), ...moeStack(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
