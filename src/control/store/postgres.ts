@@ -114,6 +114,7 @@ export class PostgresStore implements Store {
   private lockClient: pg.Client | undefined;
   /** Exclusive store whose lock connection dropped (server restart): re-take it before writing. */
   private lockLost = false;
+  private relocking: Promise<void> | undefined;
   private onError: ((err: Error) => void) | undefined;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
@@ -161,7 +162,10 @@ export class PostgresStore implements Store {
    * meanwhile, so two control planes never both write.
    */
   private async writable(): Promise<void> {
-    if (this.lockLost && !this.closed) await this.lock();
+    if (!this.lockLost || this.closed) return;
+    // Concurrent writes share one attempt (a second session would find our own lock taken).
+    this.relocking ??= this.lock().finally(() => { this.relocking = undefined; });
+    await this.relocking;
   }
 
   /** A single statement on the pool; a lost connection is a StoreUnavailableError. */
