@@ -1,11 +1,12 @@
 // Control-plane bench (prints one JSON object):
 // 1. Durable submit throughput: jobs/s accepted over HTTP and committed to SQLite (WAL,
 //    synchronous=FULL: fsync per commit; and NORMAL: survives SIGKILL, not power loss), with
-//    8 concurrent clients and the reconciler running; plus the store alone, no HTTP, with one
+//    8 concurrent clients (a separate process) and the reconciler running; plus the store alone, no HTTP, with one
 //    client (one fsync per job) and 8 (group commit: one fsync per batch).
 // 2. Scheduling-cycle latency with 10,000 queued jobs against the 12,500-node colossus-100k
 //    fleet, the cluster full of running jobs: scheduler.schedule() alone and the whole
 //    reconciler tick (store snapshot + schedule + decisions), p50/p99 over 40 cycles.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +28,12 @@ async function httpSubmit(synchronous: 'full' | 'normal', jobs: number, clients:
   const dir = mkdtempSync(join(tmpdir(), 'gf-bench-'));
   const cp = await startControlPlane({ dataDir: dir, port: 0, executor: new FakeExecutor(60_000), synchronous, localNodes: 1 });
   try {
-    const body = JSON.stringify({ name: 'bench', command: ['true'], nodes: 1 });
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: clients }, async () => {
-      while (next++ < jobs) {
-        const res = await fetch(`${cp.url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${cp.newAdminToken}`, 'content-type': 'application/json' }, body });
-        if (res.status !== 201) throw new Error(`submit got ${res.status}`);
-        await res.arrayBuffer();
-      }
-    }));
-    const seconds = (performance.now() - t0) / 1000;
+    const client = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'control-submit-client.ts'), cp.url, cp.newAdminToken!, String(jobs), String(clients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const code = await new Promise<number | null>((r) => client.once('exit', r));
+    if (code !== 0) throw new Error(`submit client exited ${code}`);
+    const { seconds } = JSON.parse(out) as { seconds: number };
     return { jobs, clients, seconds: round(seconds), jobsPerSecond: round(jobs / seconds, 0) };
   } finally {
     await cp.close();
