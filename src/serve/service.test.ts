@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { Gateway } from './gateway.ts';
 import { ServeService, releaseTag } from './service.ts';
 import { chatBody, post } from './test-helpers.ts';
 
+const execFileAsync = promisify(execFile);
 const FAKE_REPLICA = join(import.meta.dirname, 'fake-replica-main.ts');
 const until = async (what: string, cond: () => Promise<boolean> | boolean, ms = 20_000) => {
   const deadline = Date.now() + ms;
@@ -28,7 +31,7 @@ test('serve jobs: replicas start as control-plane jobs, scale with load between 
   let checkpoint = '/ckpt/release-a';
   const service = new ServeService({
     control, gateway: gw, model: 'tiny-chat', minReplicas: 1, maxReplicas: 3, capacityTokensPerSecondPerReplica: 40,
-    replicaCommand: [process.execPath, '--import', 'tsx', FAKE_REPLICA, '--port', '{port}', '--model', '{model}', '--chunk-delay-ms', '5'],
+    replicaCommand: [process.execPath, '--import', 'tsx', FAKE_REPLICA, '--port', '{port}', '--model', '{model}', '--chunk-delay-ms', '5', '--max-seconds', '150'],
     workdir: process.cwd(), checkpoint: () => checkpoint, portBase: 19300 + Math.floor(Math.random() * 500), drainTimeoutMs: 3000,
   });
   const healthy = () => gw.pool.replicasOf('tiny-chat').filter((r) => r.healthy && !r.draining).length;
@@ -48,10 +51,18 @@ test('serve jobs: replicas start as control-plane jobs, scale with load between 
     await until('rolled to release b', async () => { const j = await service.jobs(); return j.length === 1 && j[0]!.release === releaseTag(checkpoint) && j[0]!.state === 'running'; }, 30_000);
     await until('new release healthy', () => healthy() === 1);
     assert.equal((await post(base, chatBody())).status, 200);
+    // `gigafactory serve stop` cancels the replica jobs (the service first, or it starts new ones).
+    service.stop();
+    // Async: the control plane serving the CLI runs in this process.
+    const stop = await execFileAsync('./gigafactory', ['serve', 'stop', 'tiny-chat', '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+    assert.match(stop.stdout, /cancelled 1 replica job/);
+    await until('replicas cancelled', async () => (await service.jobs()).length === 0);
   } finally {
     service.stop();
-    for (const j of await service.jobs()) await control.call('POST', `/v1/jobs/${j.id}/cancel`);
-    await until('replicas stopped', async () => (await service.jobs()).length === 0).catch(() => undefined);
+    try {
+      for (const j of await service.jobs()) await control.call('POST', `/v1/jobs/${j.id}/cancel`);
+      await until('replicas stopped', async () => (await service.jobs()).length === 0);
+    } catch { /* replicas also exit by themselves (--max-seconds) */ }
     await gw.close();
     await cp.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -52,6 +52,19 @@ function portFree(port: number): Promise<boolean> {
 export const releaseTag = (checkpoint: string) => createHash('sha256').update(checkpoint).digest('hex').slice(0, 8);
 const NAME = /^serve\.([A-Za-z0-9_-]+)\.(\d+)\.([0-9a-f]{8})$/;
 
+/** A model's replica jobs (queued or running) on a control plane, by port. */
+export async function listServeJobs(control: ControlClient, model: string): Promise<ServeJob[]> {
+  const out: ServeJob[] = [];
+  for (const state of ['running', 'queued']) {
+    const { jobs } = await control.call<{ jobs: JobJson[] }>('GET', `/v1/jobs?state=${state}&limit=10000`);
+    for (const j of jobs) {
+      const m = NAME.exec(j.name);
+      if (m && m[1] === model) out.push({ id: j.id, port: Number(m[2]), release: m[3]!, state });
+    }
+  }
+  return out.sort((a, b) => a.port - b.port);
+}
+
 export class ServeService {
   private readonly o: ServeServiceOptions;
   private readonly draining = new Map<string, number>();
@@ -82,16 +95,8 @@ export class ServeService {
   }
 
   /** The model's replica jobs, queued or running. */
-  async jobs(): Promise<ServeJob[]> {
-    const out: ServeJob[] = [];
-    for (const state of ['running', 'queued']) {
-      const { jobs } = await this.o.control.call<{ jobs: JobJson[] }>('GET', `/v1/jobs?state=${state}&limit=10000`);
-      for (const j of jobs) {
-        const m = NAME.exec(j.name);
-        if (m && m[1] === this.o.model) out.push({ id: j.id, port: Number(m[2]), release: m[3]!, state });
-      }
-    }
-    return out.sort((a, b) => a.port - b.port);
+  jobs(): Promise<ServeJob[]> {
+    return listServeJobs(this.o.control, this.o.model);
   }
 
   private url(port: number): string {

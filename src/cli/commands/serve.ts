@@ -9,7 +9,7 @@ import { ROUTING_POLICIES, type ReplicaInput, type RoutingPolicy } from '../../s
 import type { TenantLimits } from '../../serve/rate-limit.ts';
 import { formatGateRecord, formatServed } from '../../serve/release-report.ts';
 import { ReleaseStore } from '../../serve/releases.ts';
-import { ServeService } from '../../serve/service.ts';
+import { ServeService, listServeJobs } from '../../serve/service.ts';
 
 interface ServeOptions {
   port: string; host: string; replica: string[]; model: string; routing: string;
@@ -139,5 +139,17 @@ export function register(program: Command): void {
       const history = store.history(model);
       if (o.json) { process.stdout.write(JSON.stringify({ served: served ?? null, gates: history }, null, 2) + '\n'); return; }
       process.stdout.write(`${formatServed(model, served)}\n${history.length === 0 ? 'no gate results yet\n' : `${history.map(formatGateRecord).join('\n')}\n`}`);
+    });
+
+  serve.command('stop')
+    .description('Stop a model\'s replicas: cancel its serve jobs (stop `serve --service` first, or it starts new ones)')
+    .argument('[model]', 'model id', 'tiny-chat')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (model: string, _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<{ dataDir?: string }>();
+      const control = new ControlClient(findServer(o.dataDir));
+      const jobs = await listServeJobs(control, model);
+      for (const j of jobs) await control.call('POST', `/v1/jobs/${j.id}/cancel`);
+      process.stdout.write(jobs.length === 0 ? `no replicas of ${model} running\n` : `cancelled ${jobs.length} replica job(s) of ${model}: ${jobs.map((j) => j.id).join(', ')}\n`);
     });
 }
