@@ -12,6 +12,10 @@ export const GROK_MIX = {
   /** Chat inference at the daily peak, share of nodes; one 8-GPU node per replica (Grok-1 314B in FP8 fits 8 x 80 GB). */
   servePeakShare: 0.06,
   serveTroughFraction: 0.35,
+  /** Consumer chat takes 2/3 of serving and peaks in the evening; the API peaks mid-day (UTC hours). */
+  chatShareOfServing: 2 / 3,
+  chatPeakHour: 20,
+  apiPeakHour: 14,
   /** Output tokens/s one replica sustains at its latency target (workload assumption). */
   replicaCapacityTokensPerSecond: 20_000,
   /** Offered research + eval load as a share of the nodes left for them. */
@@ -88,11 +92,16 @@ export function grokWorkload(nodes: number, days: number, rng: Rng, opts: { rese
       estimatedRuntimeSeconds: seconds * m.estimateMaxFactor, preemptible: true, checkpoints: false, recovery: 'gang',
     });
   }
-  const services: ServiceSpec[] = [{
-    id: 'grok-chat', tenant: 'serving', priority: 200, nodesPerReplica: 1, minReplicas: 1, maxReplicas: servePeakNodes,
+  // Two services sharing the serving share: consumer chat (evening peak) and the API (working
+  // hours). Each peaks at 65% of its replicas' capacity, so the 0.7 target leaves headroom.
+  const chatNodes = Math.max(1, Math.round(servePeakNodes * m.chatShareOfServing));
+  const apiNodes = Math.max(1, servePeakNodes - chatNodes);
+  const service = (id: string, nodes: number, peakHour: number): ServiceSpec => ({
+    id, tenant: 'serving', priority: 200, nodesPerReplica: 1, minReplicas: 1, maxReplicas: nodes,
     capacityTokensPerSecondPerReplica: m.replicaCapacityTokensPerSecond,
-    peakOutputTokensPerSecond: servePeakNodes * m.replicaCapacityTokensPerSecond * 0.65, troughFraction: m.serveTroughFraction, peakHour: 20,
-  }];
+    peakOutputTokensPerSecond: nodes * m.replicaCapacityTokensPerSecond * 0.65, troughFraction: m.serveTroughFraction, peakHour,
+  });
+  const services: ServiceSpec[] = [service('grok-chat', chatNodes, m.chatPeakHour), service('grok-api', apiNodes, m.apiPeakHour)];
   const restGpus = restNodes * 8;
   const quotas: TenantQuota[] = [
     { tenant: 'pretraining', guaranteedGpus: pretrainNodes * 8, borrowLimitGpus: 0, weight: 1 },

@@ -20,7 +20,8 @@ test('grok mix: one pretraining job over most of the fleet, research 8..4,096 GP
   assert.ok(hours[Math.floor(hours.length * 0.99)]! > 5 * hours[Math.floor(hours.length / 2)]!, 'heavy tail');
   assert.ok(research.every((j) => j.estimatedRuntimeSeconds! >= j.workSeconds), 'estimates never under');
   assert.ok(w.jobs.some((j) => j.kind === 'eval' && !j.checkpoints));
-  assert.equal(w.services.length, 1);
+  assert.deepEqual(w.services.map((x) => x.id), ['grok-chat', 'grok-api']);
+  assert.notEqual(w.services[0]!.peakHour, w.services[1]!.peakHour);
   assert.deepEqual(grokWorkload(12_500, 3, new Rng(1), { reservedNodes: 200 }), w, 'same seed, same mix');
 });
 
