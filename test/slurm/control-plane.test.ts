@@ -128,6 +128,26 @@ if (slurmMissing !== false) {
     });
   });
 
+  test('placement left to Slurm: no --nodelist, Slurm picks the nodes and the gang still runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-place-'));
+    const ex = new SlurmExecutor({ confPath: cluster.get().confPath, placement: 'slurm', pollMs: 100 });
+    try {
+      const done = new Promise<string>((res) => ex.onEvent((e) => { if (e.type === 'exited' || e.type === 'failed') res(JSON.stringify(e)); }));
+      const logDir = join(dir, 'logs');
+      // The scheduler's choice (a node that does not even exist) is ignored in this mode.
+      await ex.launch({ jobId: 'p1', attempt: 1, name: 'p', command: ['/bin/sh', '-c', 'echo "$GF_NODE_NAME" > "node.$RANK"'], workdir: dir, env: {}, nodes: 2, ranksPerNode: 1, gpusPerNode: 8, checkpointDir: join(dir, 'ck'), nodeNames: ['ghost-1', 'ghost-2'], logDir });
+      const end = await Promise.race([done, sleep(20_000).then(() => 'timeout')]);
+      assert.match(end, /"exitCode":0/);
+      assert.doesNotMatch(readFileSync(join(logDir, 'job.sbatch'), 'utf8'), /--nodelist/);
+      const nodes = [0, 1].map((r) => readFileSync(join(dir, `node.${r}`), 'utf8').trim());
+      assert.equal(new Set(nodes).size, 2);
+      for (const n of nodes) assert.ok(cluster.get().nodeNames.includes(n), n);
+    } finally {
+      await ex.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('sbatch rejection: the job fails with Slurm\'s own message, and the store keeps it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-rej-'));
     const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
