@@ -66,3 +66,10 @@ test('fleet show --help documents the argument and options', () => {
   assert.equal(r.code, 0);
   for (const s of ['--json', 'colossus-100k', 'local', 'owning versus renting']) assert.ok(r.stdout.includes(s), s);
 });
+
+test('output into a closed pipe (| head) ends quietly with exit 0, no EPIPE stack trace', () => {
+  const r = spawnSync('bash', ['-c', `'${join(root, 'gigafactory')}' fleet show colossus-100k | head -c 0; exit "\${PIPESTATUS[0]}"`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE/);
+  noStack(r.stderr);
+});
