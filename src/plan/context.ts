@@ -37,6 +37,15 @@ export interface TrainRequest {
    * exactly capacity rows. Undefined: dropless routing, where the most loaded expert-parallel rank sets the pace.
    */
   readonly moeCapacityFactor?: number;
+  /**
+   * Data-parallel gradients accumulated and reduced in FP32 (4 bytes) instead of BF16. Megatron-LM's
+   * launcher forces it for BF16 training (megatron/training/arguments.py: "bfloat16 requires gradient
+   * accumulation and all-reduce to be done in fp32" sets accumulate_allreduce_grads_in_fp32, unless
+   * --grad-reduce-in-bf16), which makes the main-gradient buffer FP32 and doubles the reduce-scatter.
+   * Default false: the Megatron-Core DDP default (grad_reduce_in_fp32=False), which NeMo recipes keep
+   * (optim.grad_sync_dtype: bf16).
+   */
+  readonly gradReduceFp32?: boolean;
 }
 
 /** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
@@ -57,6 +66,8 @@ export interface PlanContext {
   readonly dpOverlap: boolean;
   readonly moeGroupedGemm: boolean;
   readonly moeCapacityFactor: number | undefined;
+  /** Bytes per gradient element in the main-gradient buffer and the data-parallel reduction (2 BF16, 4 FP32). */
+  readonly gradBytes: number;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -76,6 +87,7 @@ export function planContext(req: TrainRequest): PlanContext {
     dpOverlap: req.dpOverlap !== false,
     moeGroupedGemm: req.moeExperts !== 'sequential',
     moeCapacityFactor: req.moeCapacityFactor,
+    gradBytes: req.gradReduceFp32 === true ? 4 : 2,
     layerCache: new Map(),
   };
 }

@@ -21,7 +21,7 @@ export interface Evaluated {
 /** `memory`: pass it when already computed (the search checks memory first). */
 export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number, memory?: MemoryBreakdown): Evaluated {
   const microbatches = globalBatchSeqs / (l.dp * l.mbs);
-  memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
+  memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
   const step = stepTime(ctx, l, globalBatchSeqs);
   const gpusUsed = layoutGpus(l);
   const tokensPerSecond = (globalBatchSeqs * ctx.seq) / step.stepSeconds;

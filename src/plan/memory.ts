@@ -58,21 +58,22 @@ export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout, fp8 = 
 
 /** `flashAttention` false: the s^2 scores, probabilities and dropout mask are kept too (5 a s^2 b bytes per layer, Korthikanti). */
 /** Weights + gradients + optimizer states per GPU of the largest stage, after ZeRO sharding. */
-export function stateBytesPerGpu(s: ModelShape, l: Layout): number {
-  const m = statesOf(s, l);
+export function stateBytesPerGpu(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): number {
+  const m = statesOf(s, l, gradBytes);
   return m.weights + m.gradients + m.optimizer;
 }
 
-function statesOf(s: ModelShape, l: Layout): { weights: number; gradients: number; optimizer: number } {
+/** `gradBytes`: 2 for a BF16 main-gradient buffer, 4 when gradients are accumulated and reduced in FP32 (context.ts gradReduceFp32). */
+function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { weights: number; gradients: number; optimizer: number } {
   const p = stageParams(s, l);
   const denseShard = l.dp * l.cp;
   const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
   const sharded = (bytes: number, on: boolean): number => (on ? bytes * (p.dense / denseShard + p.expert / expertShard) : bytes * (p.dense + p.expert));
-  return { weights: sharded(BYTES.weight, l.zero >= 3), gradients: sharded(BYTES.grad, l.zero >= 2), optimizer: sharded(BYTES.optimizer, l.zero >= 1) };
+  return { weights: sharded(BYTES.weight, l.zero >= 3), gradients: sharded(gradBytes, l.zero >= 2), optimizer: sharded(BYTES.optimizer, l.zero >= 1) };
 }
 
-export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false): MemoryBreakdown {
-  const { weights, gradients, optimizer } = statesOf(s, l);
+export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false, gradBytes: number = BYTES.grad): MemoryBreakdown {
+  const { weights, gradients, optimizer } = statesOf(s, l, gradBytes);
 
   const tokensPerMicrobatch = (l.mbs * seq) / l.cp;
   const layersPerStage = layersOnStage(s.layers, l);

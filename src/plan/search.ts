@@ -113,15 +113,15 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
             // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
             const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-            if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest) > stateLimit) {
-              const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
+            if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
+              const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
               if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
               for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
               continue;
             }
             for (const recompute of recomputes) {
               const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8);
+              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
               if (mem.total > mem.limit && !opts.allowOverMemory) {
                 reject('does not fit GPU memory', layout);
                 if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };

@@ -33,11 +33,18 @@ export interface StepBreakdown {
  * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
  */
 const COMM_SMS = 16;
-const LOSS_BYTES_PER_LOGIT = 44;
+/**
+ * Vocab-parallel cross-entropy, bytes per logit, as Megatron-Core's unfused vocab_parallel_cross_entropy
+ * runs it (megatron/core/tensor_parallel/cross_entropy.py): forward cast the BF16 logits to FP32 (read 2,
+ * write 4), max (read 4), in-place subtract of the max (read 4, write 4), in-place exp (4 + 4), sum (4),
+ * in-place divide by the sum (4 + 4): 38; backward grad.mul_(grad_output) over the kept softmax (4 + 4)
+ * and the cast back to BF16 (4 + 2): 14. 52 in all.
+ */
+const LOSS_BYTES_PER_LOGIT = 52;
 /** Megatron's DDP bucket: 40M parameters; the last bucket of each pass cannot be overlapped. */
 const BUCKET_PARAMS = 40e6;
-/** Gradients are reduced and parameters gathered in BF16 (Megatron-Core DDP default grad_reduce_in_fp32=False). */
-const COMM_BYTES_PER_PARAM = 2;
+/** Parameters are gathered in BF16; gradients are reduced in ctx.gradBytes (BF16, or FP32 under Megatron-LM's bf16 default). */
+const PARAM_BYTES = 2;
 /** Adam step, bytes per local parameter: read FP32 master, m, v, grad; write master, m, v; write BF16 copy. */
 const ADAM_BYTES_PER_PARAM = 4 * 4 + 3 * 4 + 2;
 /** Embedding backward per micro-batch, bytes per local embedding parameter: zero-fill the BF16 dense gradient (2), main_grad += grad (4 + 2 + 4). */
@@ -51,9 +58,8 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const layersPerStage = layersOnStage(s.layers, l);
   const tokens = (l.mbs * ctx.seq) / l.cp;
 
-  // LM head + vocab-parallel cross-entropy on the last stage. The loss streams the logits in FP32:
-  // cast (read 2, write 4), max (4), exp (4 + 4), sum (4), softmax kept (4 + 4); backward
-  // softmax - one-hot (4 + 4), cast back (4 + 2): ~44 bytes per logit.
+  // LM head + vocab-parallel cross-entropy on the last stage; the loss streams the logits in FP32
+  // (LOSS_BYTES_PER_LOGIT).
   const head = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.vocab / l.tp);
   const lossSeconds = (tokens * (s.vocab / l.tp) * LOSS_BYTES_PER_LOGIT) / ctx.hbmBytesPerSecond;
   // Tensor parallel around the vocab-parallel head: with SP its input is all-gathered forward, the input
@@ -91,44 +97,60 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const p = stageParams(s, l);
   const denseGroup = { size: l.dp * l.cp, stride: l.tp };
   const expertGroup = { size: Math.max(1, (l.dp * l.cp) / l.ep), stride: l.tp * l.ep };
-  const denseBytes = p.dense * COMM_BYTES_PER_PARAM;
-  const expertBytes = p.expert * COMM_BYTES_PER_PARAM;
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
-  // so each pays its own latency: n x cost(bytes / n).
+  // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
   const pieces = l.zero >= 3 ? Math.max(1, layersPerStage) : buckets;
+  // Megatron-Core's DDP never splits a parameter across buckets, so with pp = 1 the input embedding
+  // (vocab/tp x hidden, the last gradient the backward produces and the first weight the forward needs)
+  // is a bucket of its own size at least: its reduce-scatter after the backward and its all-gather before
+  // the forward cannot be hidden (param_and_grad_buffer.py; with the distributed optimizer a shared
+  // embedding is even forced into a separate bucket). For a 131k vocabulary at hidden 2048 that is 268M
+  // parameters against the 40M bucket.
+  const tailParams = l.zero < 3 && l.pp === 1 ? Math.max((p.dense + p.expert) / pieces, s.embeddingParams / l.tp) : (p.dense + p.expert) / pieces;
+  const tailShare = Math.min(1, tailParams / Math.max(1, p.dense + p.expert));
   let dpTotal = 0;
   let dpExposed = 0;
   let dpAlgorithm = 'none';
   if (l.dp * l.cp > 1) {
-    const rs = reduceScatter(hw, denseGroup, denseBytes / pieces);
-    const rsE = reduceScatter(hw, expertGroup, expertBytes / pieces);
-    const gather = pieces * (rs.seconds + rsE.seconds); // all-gather costs the same as reduce-scatter
+    const half = (bytesPerParam: number): number => pieces * (reduceScatter(hw, denseGroup, (p.dense * bytesPerParam) / pieces).seconds
+      + reduceScatter(hw, expertGroup, (p.expert * bytesPerParam) / pieces).seconds);
+    const gradRs = half(ctx.gradBytes); // reduce-scatter of the gradients
+    const paramAg = half(PARAM_BYTES); // all-gather of the parameters (costs as a reduce-scatter of the same bytes)
+    const algorithm = reduceScatter(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces).algorithm;
     const backwardWindow = perMicrobatch - forwardPerMicrobatch;
     if (l.zero === 0) {
-      const arDense = allReduce(hw, denseGroup, denseBytes / pieces);
-      const ar = pieces * (arDense.seconds + allReduce(hw, expertGroup, expertBytes / pieces).seconds);
+      const arDense = allReduce(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces);
+      const ar = pieces * (arDense.seconds + allReduce(hw, expertGroup, (p.expert * ctx.gradBytes) / pieces).seconds);
       dpTotal = ar;
-      dpExposed = Math.max(ar / pieces, ar - backwardWindow);
+      dpExposed = Math.max(ar * tailShare, ar - backwardWindow);
       dpAlgorithm = `all-reduce ${arDense.algorithm}, ${pieces} buckets`;
     } else if (l.zero < 3) {
       // Reduce-scatter hides behind the last micro-batch's backward, the parameter all-gather behind the first forward.
-      dpTotal = 2 * gather;
-      dpExposed = Math.max(gather / pieces, gather - backwardWindow) + Math.max(gather / pieces, gather - forwardPerMicrobatch);
-      dpAlgorithm = `reduce-scatter + all-gather ${rs.algorithm}, ${pieces} buckets`;
+      dpTotal = gradRs + paramAg;
+      dpExposed = Math.max(gradRs * tailShare, gradRs - backwardWindow) + Math.max(paramAg * tailShare, paramAg - forwardPerMicrobatch);
+      dpAlgorithm = `reduce-scatter + all-gather ${algorithm}, ${pieces} buckets${ctx.gradBytes === 4 ? ', FP32 gradients' : ''}`;
     } else {
-      // FSDP / ZeRO-3: gather parameters for forward and backward and reduce-scatter gradients, every micro-batch, layer by layer.
-      const perMb = 3 * gather;
-      dpTotal = m * perMb;
-      dpExposed = m * Math.max(perMb / pieces, perMb - perMicrobatch);
-      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${rs.algorithm}`;
+      // FSDP / ZeRO-3: every micro-batch, layer by layer, parameters are gathered for the forward and again
+      // for the backward, and gradients reduce-scattered. Each pass can only hide behind the compute of its
+      // own phase: the forward gathers behind the forward, the backward gathers and reduce-scatters behind
+      // the backward (with its recompute). With one micro-batch per step nothing else is there to overlap.
+      const forwardComm = paramAg;
+      const backwardComm = paramAg + gradRs;
+      dpTotal = m * (forwardComm + backwardComm);
+      dpExposed = m * (Math.max(forwardComm / pieces, forwardComm - forwardPerMicrobatch) + Math.max(backwardComm / pieces, backwardComm - backwardWindow));
+      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${algorithm}`;
     }
     if (!ctx.dpOverlap) dpExposed = dpTotal;
   }
 
-  // Optimizer: Adam over the local shard, memory bound.
+  // Optimizer: Adam over the local shard, memory bound; plus zeroing the main-gradient buffer before each
+  // step's first backward (Megatron-Core zero_grad_buffer: the whole local buffer, sharded only by ZeRO-2/3),
+  // gradBytes written per local parameter.
   const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: Math.max(1, (l.dp * l.cp) / l.ep) } : { d: 1, e: 1 };
-  const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond;
+  const gradShard = l.zero >= 2 ? shard : { d: 1, e: 1 };
+  const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM
+    + (p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
 
   const pipeline = m * perMicrobatch + bubble;
   // Hidden communication is not free: NCCL and userbuffer kernels occupy COMM_SMS of the GPU's SMs

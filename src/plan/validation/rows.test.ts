@@ -31,3 +31,10 @@ test('a NeMo row that states its layout but not recompute runs without recompute
   assert.equal(l.allowOverMemory, true);
   assert.equal(l.attention, 'flash');
 });
+
+test('plain Megatron-LM launches (Megatron-Core README rows) reduce BF16 gradients in FP32; NeMo rows do not', () => {
+  const mc = 'R4,GPT 1.7B,,24,2048,16,,,131072,,,4096,192,48,H100-SXM-80GB,BF16,1,1,48,,,,,,,Megatron-Core r0.8.0,408.8,Megatron-Core num_floating_point_operations (2024 version: full non-causal attention term),,README';
+  const { cases: more } = validationCases(parseCsv([header, ...rows, mc].join('\n') + '\n'));
+  assert.equal(more.find((c) => c.id === 'R4')!.gradReduceFp32, true);
+  assert.equal(more.find((c) => c.id === 'R3')!.gradReduceFp32, false);
+});

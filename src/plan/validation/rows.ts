@@ -26,6 +26,11 @@ export interface ValidationCase {
   readonly moeCapacityFactor?: number;
   /** The row states its whole layout (recompute by the framework's default): evaluate it even if the memory model says it does not fit. */
   readonly allowOverMemory: boolean;
+  /**
+   * Gradients accumulated and reduced in FP32: plain Megatron-LM launches in BF16 (the Megatron-Core README
+   * rows), whose arguments.py forces accumulate_allreduce_grads_in_fp32 for bf16 (context.ts gradReduceFp32).
+   */
+  readonly gradReduceFp32: boolean;
   /** Why the row is printed but does not count towards the targets (with the evidence in docs/readme/planner.md). */
   readonly excluded?: string;
 }
@@ -157,7 +162,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
-      layout: rowLayout(r), ...moeStack(r), ...exclusion(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
+      layout: rowLayout(r), ...moeStack(r), gradReduceFp32: /^Megatron-Core/i.test(r.framework) && /BF16|FP8/.test(r.precision_class), ...exclusion(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
   return { cases, skipped };
