@@ -55,3 +55,9 @@ test('allowOverMemory (validation of a run that did run) evaluates the layout an
   assert.equal(r.ranked.length, 1);
   assert.ok(r.ranked[0].memory.total > r.ranked[0].memory.limit);
 });
+
+test('a --layout tp that does not divide the heads, or a cp that does not divide the sequence, is impossible and says why', () => {
+  assert.throws(() => bestLayouts(ctxFor('llama3-70b', 96), { fixed: { tp: 3 } }), (e: unknown) => e instanceof ImpossibleError && /tp must divide the 64 attention heads and the 8 KV heads/.test(e.message));
+  assert.throws(() => bestLayouts(ctxFor('grok-1', 64), { fixed: { tp: 8, cp: 3 } }), (e: unknown) => e instanceof ImpossibleError && /cp must divide half the sequence/.test(e.message));
+  assert.equal(bestLayouts(ctxFor('llama3-70b', 96), { fixed: { tp: 4 } }).ranked[0]!.layout.tp, 4);
+});

@@ -88,6 +88,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
 
   const stateLimit = memoryPerGpu(s, { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: 1, zero: 0, recompute: 'full', sp: false, tpOverlap: false }, ctx.seq, 1, ctx.hw.gpu.hbmBytes.value).limit;
   for (const tp of tps) for (const cp of cps) for (const pp of pps) {
+    // A --layout tp or cp skips the filters above, so the structural rules are checked here too.
+    if (s.heads % tp !== 0 || (s.kvHeads % tp !== 0 && tp % s.kvHeads !== 0)) { reject(`tp must divide the ${s.heads} attention heads and the ${s.kvHeads} KV heads (or be a multiple of the KV heads)`, { tp }); continue; }
+    if (ctx.seq % (2 * cp) !== 0) { reject(`cp must divide half the sequence (${ctx.seq / 2} tokens: each rank takes two chunks for causal load balance)`, { cp }); continue; }
     if (pp > s.layers) { reject(`pp cannot exceed the ${s.layers} layers`, { tp, cp, pp }); continue; }
     const dp = f.dp ?? Math.floor(gpus / (tp * pp * cp));
     if (dp < 1) { reject(`tp x pp x cp exceeds the ${gpus} GPUs`, { tp, cp, pp }); continue; }
