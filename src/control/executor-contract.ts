@@ -1,9 +1,14 @@
 /**
- * One conformance suite for every Executor (local processes, Slurm, ...), like Hono's
- * `runTest({ newRouter })`. Call `runExecutorContract({ name, newExecutor })` from a *.test.ts.
- * Each case launches real processes through the executor, with a bounded wait, and cleans up
- * its temp dir and processes even when it fails. Ranks must run on this machine (or share its
- * file system and pid space) so the suite can read their files and check their processes.
+ * One conformance suite for every Executor, like Hono's `runTest({ newRouter })`, in two layers:
+ * - `runLifecycleContract`: what the control plane relies on, for every executor (local
+ *   processes, Slurm, and the simulator's executor): a gang's events, exit codes, stop,
+ *   re-adoption, lost nodes. How to make ranks succeed, exit or run on is per executor
+ *   (`ContractPrograms`: shell commands for real ranks, GF_SIM_* for simulated ones).
+ * - `runExecutorContract`: the lifecycle cases with shell programs, plus what only executors
+ *   of real processes can show: the rank environment contract, no process left after a gang
+ *   stops or is cancelled, signals, heartbeat files. Ranks must run on this machine (or share
+ *   its file system and pid space) so the suite can read their files and check their processes.
+ * Each case waits a bounded time and cleans up its temp dir and attempts even when it fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,17 +17,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from './executor.ts';
 
-export interface ExecutorContractOptions {
+/** Per-executor ways to make ranks behave (a shell command, or the simulator's GF_SIM_* variables). */
+export interface ContractPrograms {
+  /** Every rank exits 0 after about `seconds`. */
+  succeed(seconds: number): Partial<LaunchSpec>;
+  /** Rank `rank` exits with `code` after about `seconds`; the others would run for a minute. */
+  rankExits(rank: number, code: number, seconds: number): Partial<LaunchSpec>;
+  /** Every rank runs until stopped. */
+  runForever(): Partial<LaunchSpec>;
+}
+
+export const SHELL_PROGRAMS: ContractPrograms = {
+  succeed: (seconds) => ({ command: ['/bin/sh', '-c', `sleep ${seconds}; exit 0`] }),
+  rankExits: (rank, code, seconds) => ({ command: ['/bin/sh', '-c', `if [ "$RANK" = ${rank} ]; then sleep ${seconds}; exit ${code}; fi; exec sleep 60`] }),
+  runForever: () => ({ command: ['/bin/sh', '-c', 'exec sleep 600'] }),
+};
+
+export interface LifecycleContractOptions {
   readonly name: string;
   readonly newExecutor: () => Executor | Promise<Executor>;
+  readonly programs: ContractPrograms;
   /** Node names to launch on, at least 2 (the suite launches 2 nodes x 2 ranks). */
   readonly nodeNames?: readonly string[];
   /** Longest wait for any one event. */
   readonly timeoutMs?: number;
-  /** Checks heartbeat-file timeouts (executors without $GF_HEARTBEAT_FILE skip it). */
-  readonly heartbeat?: boolean;
   /** Checks re-adoption by a second executor instance. */
   readonly adopt?: boolean;
+  /** Makes a node fail now (executors whose nodes can be failed from a test: Slurm, the simulator); may return an undo. */
+  readonly failNode?: (nodeName: string) => Promise<(() => void) | void> | (() => void) | void;
+}
+
+/** `runExecutorContract`: the lifecycle options (programs are shell commands) plus the process-level ones. */
+export interface ExecutorContractOptions extends Omit<LifecycleContractOptions, 'programs'> {
+  /** Checks heartbeat-file timeouts (executors without $GF_HEARTBEAT_FILE skip it). */
+  readonly heartbeat?: boolean;
   /** Directory visible to the ranks for the suite's scratch files (default: os tmpdir). */
   readonly scratchRoot?: string;
 }
@@ -33,12 +61,16 @@ function alive(pid: number): boolean {
   try { const st = readFileSync(`/proc/${pid}/stat`, 'latin1'); return st.slice(st.lastIndexOf(')') + 2)[0] !== 'Z'; } catch { return true; }
 }
 
-export function runExecutorContract(o: ExecutorContractOptions): void {
+type Next = (pred: (e: ExecutorEvent) => boolean) => Promise<ExecutorEvent>;
+type SpecFn = (cmd: string | Partial<LaunchSpec>, over?: Partial<LaunchSpec>) => LaunchSpec;
+type Body = (ex: Executor, dir: string, spec: SpecFn, next: Next, events: readonly ExecutorEvent[]) => Promise<void>;
+
+/** Runs `fn` with a fresh executor and scratch dir; stops every attempt it launched and removes the dir, also on failure. */
+function harness(o: { newExecutor: () => Executor | Promise<Executor>; nodeNames?: readonly string[]; timeoutMs?: number; scratchRoot?: string }) {
   const timeoutMs = o.timeoutMs ?? 20_000;
   const nodeNames = o.nodeNames ?? ['local-0', 'local-1'];
   let seq = 0;
-
-  async function withExecutor(fn: (ex: Executor, dir: string, spec: (cmd: string, over?: Partial<LaunchSpec>) => LaunchSpec, next: (pred: (e: ExecutorEvent) => boolean) => Promise<ExecutorEvent>) => Promise<void>): Promise<void> {
+  return async function withExecutor(fn: Body): Promise<void> {
     const dir = mkdtempSync(join(o.scratchRoot ?? tmpdir(), 'gf-exec-'));
     const ex = await o.newExecutor();
     const events: ExecutorEvent[] = [];
@@ -47,7 +79,7 @@ export function runExecutorContract(o: ExecutorContractOptions): void {
       events.push(e);
       for (const w of [...waiters]) if (w.pred(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
     });
-    const next = (pred: (e: ExecutorEvent) => boolean) => {
+    const next: Next = (pred) => {
       const seen = events.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise<ExecutorEvent>((resolve, reject) => {
@@ -56,26 +88,124 @@ export function runExecutorContract(o: ExecutorContractOptions): void {
       });
     };
     const launched: LaunchSpec[] = [];
-    const spec = (cmd: string, over: Partial<LaunchSpec> = {}): LaunchSpec => {
+    const spec: SpecFn = (cmd, over = {}) => {
+      const program = typeof cmd === 'string' ? { command: ['/bin/sh', '-c', cmd] } : cmd;
       const s: LaunchSpec = {
-        jobId: `job-${process.pid}${++seq}`, attempt: 1, name: 'contract', command: ['/bin/sh', '-c', cmd], workdir: dir,
-        env: { OUT: dir }, nodes: 2, ranksPerNode: 2, gpusPerNode: 0, checkpointDir: join(dir, 'ckpt'),
-        nodeNames, logDir: join(dir, `logs-${seq}`), ...over,
+        jobId: `job-${process.pid}${++seq}`, attempt: 1, name: 'contract', command: ['/bin/true'], workdir: dir,
+        nodes: 2, ranksPerNode: 2, gpusPerNode: 0, checkpointDir: join(dir, 'ckpt'),
+        nodeNames, logDir: join(dir, `logs-${seq}`), ...program, ...over, env: { OUT: dir, ...program.env, ...over.env },
       };
       launched.push(s);
       return s;
     };
     try {
-      await fn(ex, dir, spec, next);
+      await fn(ex, dir, spec, next, events);
     } finally {
       for (const s of launched) await ex.stop(s.jobId, s.attempt, 'test cleanup').catch(() => undefined);
       await ex.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+}
+
+const isEnd = (jobId: string) => (e: ExecutorEvent) => e.jobId === jobId && (e.type === 'exited' || e.type === 'failed');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The cases every executor passes: what the reconciler relies on. */
+export function runLifecycleContract(o: LifecycleContractOptions): void {
+  const withExecutor = harness(o);
+  const p = o.programs;
+  const timeoutMs = o.timeoutMs ?? 20_000;
+
+  test(`${o.name} executor: a gang reports running with a handle, then one exit with code 0`, async () => {
+    await withExecutor(async (ex, _dir, spec, next, events) => {
+      const s = spec(p.succeed(0.2));
+      const handle = await ex.launch(s);
+      assert.ok(handle.length > 0, 'launch resolves with a handle');
+      const running = await next((e) => e.jobId === s.jobId && e.type === 'running');
+      assert.equal(running.type === 'running' && running.handle, handle);
+      const end = await next(isEnd(s.jobId));
+      assert.equal(end.type === 'exited' && end.exitCode, 0, JSON.stringify(end));
+      await sleep(300);
+      assert.equal(events.filter(isEnd(s.jobId)).length, 1, 'exactly one end event');
+      assert.ok(events.findIndex((e) => e.jobId === s.jobId && e.type === 'running') < events.findIndex(isEnd(s.jobId)), 'running before the end');
+    });
+  });
+
+  test(`${o.name} executor: a rank's non-zero exit ends the gang with that code, naming the rank`, async () => {
+    await withExecutor(async (ex, _dir, spec, next) => {
+      const s = spec(p.rankExits(2, 3, 0.3));
+      await ex.launch(s);
+      const end = await next(isEnd(s.jobId));
+      assert.equal(end.type === 'exited' && end.exitCode, 3, JSON.stringify(end));
+      assert.match(end.type === 'exited' ? end.reason : '', /rank 2/);
+    });
+  });
+
+  test(`${o.name} executor: stop ends an attempt with no event after it, and is idempotent`, async () => {
+    await withExecutor(async (ex, _dir, spec, next, events) => {
+      const s = spec(p.runForever());
+      await ex.launch(s);
+      await next((e) => e.jobId === s.jobId && e.type === 'running');
+      await ex.stop(s.jobId, 1, 'cancelled');
+      const after = events.length;
+      await ex.stop(s.jobId, 1, 'cancelled again');
+      await ex.stop('job-never-launched', 1, 'nothing');
+      await sleep(500);
+      assert.deepEqual(events.slice(after).filter((e) => e.jobId === s.jobId && e.type !== 'heartbeat'), [], 'no event after stop');
+    });
+  });
+
+  if (o.adopt !== false) {
+    test(`${o.name} executor: a new executor re-adopts a live attempt and sees it end; unknown handles are refused`, async () => {
+      await withExecutor(async (ex, _dir, spec) => {
+        const s = spec(p.succeed(3), { nodes: 1 });
+        const handle = await ex.launch(s);
+        await ex.close();
+        const ex2 = await o.newExecutor();
+        try {
+          const ended = new Promise<ExecutorEvent>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error('adopted attempt never ended')), timeoutMs);
+            ex2.onEvent((e) => { if (isEnd(s.jobId)(e)) { clearTimeout(t); resolve(e); } });
+          });
+          assert.equal(await ex2.adopt(s.jobId, 1, handle), true);
+          const end = await ended;
+          assert.equal(end.type === 'exited' && end.exitCode, 0, JSON.stringify(end));
+          assert.equal(await ex2.adopt(s.jobId, 1, handle.replace(/[0-9]+/g, '999999')), false);
+        } finally {
+          await ex2.stop(s.jobId, 1, 'cleanup');
+          await ex2.close();
+        }
+      });
+    });
   }
 
-  const isEnd = (jobId: string) => (e: ExecutorEvent) => e.jobId === jobId && (e.type === 'exited' || e.type === 'failed');
+  const failNode = o.failNode;
+  if (failNode) {
+    test(`${o.name} executor: a node lost under a gang fails the attempt, naming the node`, async () => {
+      await withExecutor(async (ex, _dir, spec, next) => {
+        const s = spec(p.runForever());
+        await ex.launch(s);
+        await next((e) => e.jobId === s.jobId && e.type === 'running');
+        const victim = s.nodeNames[s.nodeNames.length - 1]!;
+        const restore = await failNode(victim);
+        try {
+          const end = await next(isEnd(s.jobId));
+          assert.equal(end.type, 'failed', JSON.stringify(end));
+          assert.equal(end.type === 'failed' && end.nodeLost, victim);
+        } finally {
+          restore?.();
+        }
+      });
+    });
+  }
+}
 
+/** Lifecycle cases with shell programs, plus the cases about real processes. */
+export function runExecutorContract(o: ExecutorContractOptions): void {
+  runLifecycleContract({ ...o, programs: SHELL_PROGRAMS });
+  const withExecutor = harness(o);
+  const timeoutMs = o.timeoutMs ?? 20_000;
   test(`${o.name} executor: every rank gets the launch environment contract`, async () => {
     await withExecutor(async (ex, dir, spec, next) => {
       const s = spec('env | grep -E "^(MASTER_ADDR|MASTER_PORT|WORLD_SIZE|RANK|LOCAL_RANK|LOCAL_WORLD_SIZE|NODE_RANK|GF_JOB_ID|GF_ATTEMPT|GF_CHECKPOINT_DIR|HELLO)=" | sort > "$OUT/env.$RANK"; echo "rank $RANK says hi"');
@@ -106,7 +236,7 @@ export function runExecutorContract(o: ExecutorContractOptions): void {
     });
   });
 
-  test(`${o.name} executor: a rank's exit code is reported and stops the whole gang`, async () => {
+  test(`${o.name} executor: when one rank exits non-zero, no process of the gang survives`, async () => {
     await withExecutor(async (ex, dir, spec, next) => {
       const s = spec('echo $$ > "$OUT/pid.$RANK"; if [ "$RANK" = 2 ]; then sleep 0.3; exit 3; fi; exec sleep 60');
       await ex.launch(s);
@@ -152,31 +282,6 @@ export function runExecutorContract(o: ExecutorContractOptions): void {
         const end = await next(isEnd(s.jobId));
         assert.equal(end.type, 'failed');
         assert.match(end.type === 'failed' ? end.reason : '', /heartbeat/);
-      });
-    });
-  }
-
-  if (o.adopt !== false) {
-    test(`${o.name} executor: a new executor re-adopts live ranks and sees them finish; dead handles are refused`, async () => {
-      await withExecutor(async (ex, dir, spec) => {
-        const s = spec('while [ ! -f "$OUT/go" ]; do sleep 0.05; done; exit 0', { nodes: 1 });
-        const handle = await ex.launch(s);
-        await ex.close();
-        const ex2 = await o.newExecutor();
-        try {
-          const ended = new Promise<ExecutorEvent>((resolve, reject) => {
-            const t = setTimeout(() => reject(new Error('adopted attempt never ended')), timeoutMs);
-            ex2.onEvent((e) => { if (isEnd(s.jobId)(e)) { clearTimeout(t); resolve(e); } });
-          });
-          assert.equal(await ex2.adopt(s.jobId, 1, handle), true);
-          (await import('node:fs')).writeFileSync(join(dir, 'go'), '');
-          const end = await ended;
-          assert.equal(end.type === 'exited' && end.exitCode, 0);
-          assert.equal(await ex2.adopt(s.jobId, 1, handle.replace(/[0-9]+/g, '999999')), false);
-        } finally {
-          await ex2.stop(s.jobId, 1, 'cleanup');
-          await ex2.close();
-        }
       });
     });
   }

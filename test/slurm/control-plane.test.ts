@@ -122,7 +122,7 @@ if (slurmMissing !== false) {
         assert.ok(resumedAt >= 5, `attempt 2 resumed from the checkpoint (step ${resumedAt}), not from 0`);
         assert.match(log2, /done at step 40/);
       } finally {
-        // The emulated node may already be back (ReturnToService=2): then RESUME is refused.
+        // RESUME the node for the next test (refused if it is already up).
         try { execFileSync('scontrol', ['update', `NodeName=${victim}`, 'State=RESUME'], { env, stdio: 'ignore' }); } catch { /* already up */ }
       }
     });

@@ -8,7 +8,8 @@ import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
 import { parseJobSpecYaml } from '../../control/job-spec.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
-import { executorFromFlags } from '../../control/slurm/select.ts';
+import { executorFromFlags } from '../../control/executor-select.ts';
+import { loadFleet } from '../fleet-arg.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -85,19 +86,26 @@ export function register(program: Command): void {
     .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
     .option('--quota <tenant=gpus[:borrow]>', 'a tenant\'s guaranteed GPUs and how many more it may borrow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--store <url>', 'job store: postgres://user@host:5432/db[?schema=name] (PostgreSQL, for many machines) or a SQLite file (default <data-dir>/gigafactory.db; env GIGAFACTORY_STORE)')
-    .option('--executor <name>', 'where ranks run: local (this machine) or slurm (the Slurm cluster of --slurm-conf / $SLURM_CONF)', 'local')
+    .option('--executor <name>', 'where ranks run: local (this machine), slurm (the Slurm cluster of --slurm-conf / $SLURM_CONF) or sim (simulated nodes of --sim-fleet: no process runs)', 'local')
     .option('--slurm-conf <path>', 'with --executor slurm: the cluster\'s slurm.conf (default $SLURM_CONF)')
     .option('--slurm-placement <who>', 'with --executor slurm: who picks the nodes, gigafactory (--nodelist) or slurm', 'gigafactory')
     .option('--slurm-partition <name>', 'with --executor slurm: partition to submit to')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string }) => {
+    .option('--sim-fleet <fleet>', 'with --executor sim: fleet preset or YAML file whose nodes are simulated (e.g. colossus-100k)')
+    .option('--sim-speed <x>', 'with --executor sim: simulated seconds per wall second (default 1)')
+    .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
-      const slurm = await executorFromFlags(o);
+      const slurm = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
       const quotas = o.quota.map(parseQuota);
       const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(slurm ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
-      process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cp.topology.nodes.map((n) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`).join(', ')}\n`);
+      const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
+      const nodes = cp.topology.nodes;
+      const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
+        : `${nodes.length.toLocaleString('en-US')} nodes, ${nodes.reduce((a, n) => a + n.gpus, 0).toLocaleString('en-US')} GPUs: ${nodes.slice(0, 2).map(nodeText).join(', ')}, ..., ${nodeText(nodes[nodes.length - 1]!)}`;
+      process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cluster}${o.executor === 'sim' ? ' (simulated: no process runs)' : ''}\n`);
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
       process.stdout.write(`try: gigafactory submit examples/tiny-chat/job.yaml${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}\n`);

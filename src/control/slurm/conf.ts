@@ -100,8 +100,9 @@ function header(o: SlurmConfOptions): string[] {
   const d = l.dir;
   return [...common,
     `SlurmctldPort=${l.controllerPort}`, 'SlurmUser=root', 'SlurmdUser=root',
-    // Emulated nodes set DOWN by a test return as soon as their slurmd registers again.
-    'ReturnToService=2',
+    // As on a real cluster: a node that stopped responding returns when it answers again, one an
+    // admin (or a test) set DOWN stays down until RESUME, so the executor can see which node failed.
+    'ReturnToService=1',
     // `squeue --json` lists every remembered job (22.05 ignores --jobs/--states with --json):
     // forget finished ones after a minute so polling stays cheap; rank exit files cover the rest.
     'MinJobAge=60',

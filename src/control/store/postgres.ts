@@ -11,6 +11,7 @@
  * the store can share a database with other software and tests can use a schema each.
  */
 import pg from 'pg';
+import { formatRanges } from '../../lib/ranges.ts';
 import type { JobSpec } from '../job-spec.ts';
 import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
@@ -264,7 +265,7 @@ export class PostgresStore implements Store {
         `UPDATE ${this.t.jobs} SET state = 'running', attempt = attempt + 1, node_indices = $1, handle = NULL, start_seconds = $2 WHERE seq = $3 RETURNING ${JOB_COLS}`,
         [nodes, nowSeconds, r.seq]);
       await c.query(`INSERT INTO ${this.t.attempts} (job_seq, attempt, start_seconds, node_indices) VALUES ($1, $2, $3, $4)`, [r.seq, r.attempt + 1, nowSeconds, nodes]);
-      await this.event(c, r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${nodeIndices.join(',')}`);
+      await this.event(c, r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${formatRanges(nodeIndices)}`);
       return toJob(up.rows[0]!);
     });
   }

@@ -4,6 +4,7 @@
  * survives SIGKILL and power loss; 'normal' survives SIGKILL only (WAL), and is faster.
  */
 import Database from 'better-sqlite3';
+import { formatRanges } from '../../lib/ranges.ts';
 import type { JobSpec } from '../job-spec.ts';
 import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
@@ -217,7 +218,7 @@ export class SqliteStore implements Store {
       const nodes = JSON.stringify(nodeIndices);
       this.s.start.run(nodes, nowSeconds, r.seq);
       this.s.insAttempt.run(r.seq, r.attempt + 1, nowSeconds, nodes);
-      this.s.addEvent.run(r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${nodeIndices.join(',')}`);
+      this.s.addEvent.run(r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${formatRanges(nodeIndices)}`);
       return toJob(this.row(r.seq)!);
     }).immediate());
   }

@@ -1,0 +1,69 @@
+/**
+ * `gigafactory up --executor local|slurm|sim`: the executor and the cluster it schedules onto,
+ * from command-line flags.
+ * - slurm: with `--slurm-placement gigafactory` (default) Gigafactory's scheduler picks the nodes
+ *   (--nodelist); with `slurm` it only decides what starts when (priorities, quotas,
+ *   preemption) and Slurm's select plugin picks the nodes. The cluster is read from Slurm.
+ * - sim: the simulator's executor over the nodes of a fleet (`--sim-fleet`), `--sim-speed`
+ *   times faster than wall time, failing nodes at `--sim-failure-rate` (sim/executor.ts).
+ */
+import { buildTopology } from '../fleet/topology.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { InputError } from '../lib/errors.ts';
+import type { Executor } from './executor.ts';
+import { SimCluster, SimExecutor } from './sim/executor.ts';
+import { readSlurmTopology } from './slurm/cluster-topology.ts';
+import { SlurmExecutor } from './slurm/executor.ts';
+
+export const EXECUTORS = ['local', 'slurm', 'sim'] as const;
+export const PLACEMENTS = ['gigafactory', 'slurm'] as const;
+
+export interface ExecutorFlags {
+  readonly executor?: string;
+  /** slurm.conf of the cluster (default: $SLURM_CONF, else Slurm's own default). */
+  readonly slurmConf?: string;
+  readonly slurmPlacement?: string;
+  readonly slurmPartition?: string;
+  /** With --executor sim: the fleet whose nodes are simulated (the CLI loads it from a preset or file). */
+  readonly simFleet?: FleetSpec;
+  readonly simSpeed?: string;
+  readonly simFailureRate?: string;
+}
+
+function positive(v: string | undefined, flag: string, dflt: number, allowZero: boolean): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) throw new InputError({ field: flag, value: v, expected: allowZero ? 'a number >= 0' : 'a number > 0' });
+  return n;
+}
+
+/** Undefined for the local executor; else the executor and the topology it runs on. */
+export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology } | undefined> {
+  const name = f.executor ?? 'local';
+  if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
+  if (name === 'local') return undefined;
+  if (name === 'sim') {
+    if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
+    const speed = positive(f.simSpeed, '--sim-speed', 1, false);
+    const rate = positive(f.simFailureRate, '--sim-failure-rate', NaN, true);
+    const cluster = new SimCluster({ speed, ...(Number.isNaN(rate) ? {} : { failuresPer1000NodeDays: rate }) });
+    const topology = buildTopology(f.simFleet);
+    if (topology.nodes.length === 0) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (rented pools are not simulated here)' });
+    return { executor: new SimExecutor(cluster), topology };
+  }
+  const placement = f.slurmPlacement ?? 'gigafactory';
+  if (!(PLACEMENTS as readonly string[]).includes(placement)) {
+    throw new InputError({ field: '--slurm-placement', value: placement, expected: `one of ${PLACEMENTS.join(', ')} (who picks the nodes)` });
+  }
+  const confPath = f.slurmConf ?? process.env['SLURM_CONF'];
+  const executor = new SlurmExecutor({
+    ...(confPath !== undefined ? { confPath } : {}), placement: placement as 'gigafactory' | 'slurm',
+    ...(f.slurmPartition !== undefined ? { partition: f.slurmPartition } : {}),
+  });
+  try {
+    return { executor, topology: await readSlurmTopology(executor.cli) };
+  } catch (e) {
+    await executor.close();
+    throw e;
+  }
+}
