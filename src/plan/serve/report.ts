@@ -20,7 +20,7 @@ export function formatServingPlan(p: ServingPlan, ctx: ReportContext): string {
     `memory per GPU        weights ${gib(p.memory.weightBytesPerGpu)}, KV cache ${gib(p.memory.kvCacheBytesPerGpu)} of ${gib(p.memory.hbmBytes)}`,
     `KV cache              ${fmt(p.kvCacheTokens)} tokens per replica (max batch ${fmt(p.maxBatchSize)} at ${fmt(ctx.shape.inputTokens + ctx.shape.outputTokens)} tokens/sequence)`,
     `batch (concurrent)    ${fmt(p.batchSize, 1)} sequences per replica`,
-    `step                  ${ms(p.step.totalSeconds)} (${p.bound}-bound: compute ${ms(p.step.computeSeconds)}, memory ${ms(p.step.memorySeconds)}, collectives ${ms(p.step.communicationSeconds)})`,
+    `step                  ${ms(p.step.totalSeconds)} (${p.bound}-bound: compute-bound kernels ${ms(p.step.computeSeconds)}, memory-bound kernels ${ms(p.step.memorySeconds)}, collectives ${ms(p.step.communicationSeconds)})`,
     `prefill throughput    ${fmt(p.prefillTokensPerSecondPerGpu)} input tok/s per GPU (compute-bound)`,
     `decode throughput     ${fmt(p.decodeTokensPerSecondPerGpu)} output tok/s per GPU at this batch`,
     `served throughput     ${fmt(p.outputTokensPerSecondPerGpu)} output tok/s per GPU, ${fmt(p.outputTokensPerSecondPerReplica)} per replica`,
