@@ -10,8 +10,8 @@
  * Slurm. What a rank "runs" is read from the job's environment:
  *   GF_SIM_SECONDS  simulated seconds the ranks run (default `defaultSeconds`; `inf`: until stopped)
  *   GF_SIM_EXIT     exit code at the end: `CODE` for every rank, or `RANK:CODE` for one rank
- * Each rank's log (`<logDir>/rank-R.log`) gets a line at start and at end, so `gigafactory logs`
- * works. A FAKE for processes, named so: nothing runs, no GPU is used, checkpoints are not written.
+ * The first 8 ranks' logs (`<logDir>/rank-R.log`) get a line at start and at end, so
+ * `gigafactory logs` works. A FAKE for processes, named so: nothing runs, no GPU is used, checkpoints are not written.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +41,8 @@ interface SimAttempt {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Ranks that get a log file: a 100,000-rank simulated gang would otherwise write 100,000 files per event. */
+const LOGGED_RANKS = 8;
 const keyOf = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
 
 /** How an attempt ends, from its environment: simulated seconds and exit code (and which rank). */
@@ -148,7 +150,7 @@ export class SimCluster {
   private log(spec: LaunchSpec, ranks: number, line: (rank: number) => string): void {
     try {
       mkdirSync(spec.logDir, { recursive: true });
-      for (let r = 0; r < ranks; r++) appendFileSync(join(spec.logDir, `rank-${r}.log`), `${line(r)}\n`);
+      for (let r = 0; r < Math.min(ranks, LOGGED_RANKS); r++) appendFileSync(join(spec.logDir, `rank-${r}.log`), `${line(r)}\n`);
     } catch { /* logs are best effort: the attempt's outcome does not depend on them */ }
   }
 }
