@@ -3,8 +3,9 @@
  * on simulated nodes of a fleet, run in wall time sped up `speed` times, so the real control
  * plane (API, store, reconciler, scheduler) can drive a 12,500-node fleet on one machine:
  * `gigafactory up --executor sim --sim-fleet colossus-100k`. What is simulated comes from the
- * simulator (src/sim/failures.ts): node failures arrive as a Poisson process per node at the
- * catalog rate (Llama 3: 3.79 per 1,000 node-days), their category drawn from the Llama 3 mix;
+ * simulator (src/sim/failures.ts): failures strike the nodes of running attempts as a Poisson
+ * process per node at the catalog rate (Llama 3: 3.79 per 1,000 node-days; idle nodes do not
+ * fail here, unlike in `gigafactory sim`), their category drawn from the Llama 3 mix;
  * a hardware failure takes the node out for a lognormal repair (`nodeUp` is false meanwhile, so
  * the scheduler skips it), and the attempt ends `failed` with `nodeLost`, as NODE_FAIL does on
  * Slurm. What a rank "runs" is read from the job's environment:
@@ -67,6 +68,8 @@ export class SimCluster {
   private readonly model: FailureModel;
   private readonly rng: Rng;
   readonly attempts = new Map<string, SimAttempt>();
+  /** Running attempts by node name, so a node failure finds its gangs without a scan. */
+  private readonly onNode = new Map<string, Set<SimAttempt>>();
   /** Wall time (ms) until which a node is in repair. */
   private readonly downUntilMs = new Map<string, number>();
 
@@ -94,6 +97,7 @@ export class SimCluster {
     if (down !== undefined) throw new Error(`node ${down} is down (in repair)`);
     const a: SimAttempt = { key, spec, nodes, owner };
     this.attempts.set(key, a);
+    for (const n of nodes) { let set = this.onNode.get(n); if (!set) this.onNode.set(n, (set = new Set())); set.add(a); }
     const ranks = spec.nodes * spec.ranksPerNode;
     this.log(spec, ranks, (r) => `rank ${r}/${ranks} simulated on ${nodes[Math.floor(r / spec.ranksPerNode)] ?? nodes[0]}: ${Number.isFinite(program.seconds) ? `${program.seconds} s` : 'until stopped'} at ${this.speed}x`);
     // The first failure among the attempt's nodes: exponential at nodes x the per-node rate.
@@ -122,8 +126,7 @@ export class SimCluster {
     const c = typeof category === 'string' ? FAILURE_CATEGORIES.find((x) => x.id === category) : category;
     if (c === undefined) throw new Error(`unknown failure category "${String(category)}"; known: ${FAILURE_CATEGORIES.map((x) => x.id).join(', ')}`);
     if (isHardware(c)) this.downUntilMs.set(name, Date.now() + (drawRepairSeconds(this.model, this.rng) / this.speed) * 1000);
-    for (const a of [...this.attempts.values()]) {
-      if (!a.nodes.includes(name)) continue;
+    for (const a of [...(this.onNode.get(name) ?? [])]) {
       // A software failure (a bug, an NCCL timeout) kills the gang but leaves the node usable.
       this.end(a, isHardware(c)
         ? { type: 'failed', reason: `node ${name} lost: ${c.name} (simulated)`, nodeLost: name }
@@ -134,17 +137,25 @@ export class SimCluster {
   stop(jobId: string, attempt: number): void {
     const a = this.attempts.get(keyOf(jobId, attempt));
     if (!a) return;
-    clearTimeout(a.timer);
-    this.attempts.delete(a.key);
+    this.forget(a);
     this.log(a.spec, a.spec.nodes * a.spec.ranksPerNode, (r) => `rank ${r}: stopped`);
   }
 
   private end(a: SimAttempt, e: { type: 'exited'; exitCode: number; reason: string } | { type: 'failed'; reason: string; nodeLost?: string }): void {
     if (this.attempts.get(a.key) !== a) return;
-    clearTimeout(a.timer);
-    this.attempts.delete(a.key);
+    this.forget(a);
     this.log(a.spec, a.spec.nodes * a.spec.ranksPerNode, () => e.reason);
     a.owner?.emit({ ...e, jobId: a.spec.jobId, attempt: a.spec.attempt });
+  }
+
+  private forget(a: SimAttempt): void {
+    clearTimeout(a.timer);
+    this.attempts.delete(a.key);
+    for (const n of a.nodes) {
+      const set = this.onNode.get(n);
+      set?.delete(a);
+      if (set?.size === 0) this.onNode.delete(n);
+    }
   }
 
   private log(spec: LaunchSpec, ranks: number, line: (rank: number) => string): void {
