@@ -2,6 +2,7 @@
  * Slurm hostlist expressions: `gf-n[0-3,7]` <-> [gf-n0, gf-n1, gf-n2, gf-n3, gf-n7].
  * Needed to write compact configuration for 12,500 nodes and to read Slurm's `nodes` fields.
  */
+import { formatRanges } from '../../lib/ranges.ts';
 
 interface Split { prefix: string; num: number; width: number; suffixless: boolean }
 
@@ -29,18 +30,9 @@ export function compressHostlist(names: readonly string[]): string {
   }
   const parts: string[] = [...plain];
   for (const g of groups.values()) {
-    const nums = [...new Set(g.nums)].sort((a, b) => a - b);
-    if (nums.length === 1) { parts.push(g.prefix + pad(nums[0]!, g.width)); continue; }
-    const ranges: string[] = [];
-    let lo = nums[0]!;
-    let hi = lo;
-    for (let i = 1; i <= nums.length; i++) {
-      const n = nums[i];
-      if (n !== undefined && n === hi + 1) { hi = n; continue; }
-      ranges.push(lo === hi ? pad(lo, g.width) : `${pad(lo, g.width)}-${pad(hi, g.width)}`);
-      if (n !== undefined) { lo = n; hi = n; }
-    }
-    parts.push(`${g.prefix}[${ranges.join(',')}]`);
+    const nums = [...new Set(g.nums)];
+    const format = (n: number) => pad(n, g.width);
+    parts.push(nums.length === 1 ? g.prefix + format(nums[0]!) : `${g.prefix}[${formatRanges(nums, format)}]`);
   }
   return parts.join(',');
 }
