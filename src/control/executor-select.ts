@@ -30,8 +30,9 @@ export interface ExecutorFlags {
   readonly simFailureRate?: string;
 }
 
-function positive(v: string | undefined, flag: string, dflt: number, allowZero: boolean): number {
-  if (v === undefined) return dflt;
+/** A numeric flag, or undefined when not given. */
+function numberFlag(v: string | undefined, flag: string, allowZero: boolean): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) throw new InputError({ field: flag, value: v, expected: allowZero ? 'a number >= 0' : 'a number > 0' });
   return n;
@@ -44,9 +45,9 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
   if (name === 'local') return undefined;
   if (name === 'sim') {
     if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
-    const speed = positive(f.simSpeed, '--sim-speed', 1, false);
-    const rate = positive(f.simFailureRate, '--sim-failure-rate', NaN, true);
-    const cluster = new SimCluster({ speed, ...(Number.isNaN(rate) ? {} : { failuresPer1000NodeDays: rate }) });
+    const speed = numberFlag(f.simSpeed, '--sim-speed', false);
+    const rate = numberFlag(f.simFailureRate, '--sim-failure-rate', true);
+    const cluster = new SimCluster({ ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
     const topology = buildTopology(f.simFleet);
     if (topology.nodes.length === 0) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (rented pools are not simulated here)' });
     return { executor: new SimExecutor(cluster), topology };

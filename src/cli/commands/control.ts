@@ -98,14 +98,14 @@ export function register(program: Command): void {
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
-      const slurm = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
+      const chosen = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(slurm ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
         : `${nodes.length.toLocaleString('en-US')} nodes, ${nodes.reduce((a, n) => a + n.gpus, 0).toLocaleString('en-US')} GPUs: ${nodes.slice(0, 2).map(nodeText).join(', ')}, ..., ${nodeText(nodes[nodes.length - 1]!)}`;
-      process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cluster}${o.executor === 'sim' ? ' (simulated: no process runs)' : ''}\n`);
+      process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cluster}${chosen?.executor.name === 'sim' ? ' (simulated: no process runs)' : ''}\n`);
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
       process.stdout.write(`try: gigafactory submit examples/tiny-chat/job.yaml${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}\n`);
