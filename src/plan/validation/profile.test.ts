@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { InputError } from '../../lib/errors.ts';
+import { planContext } from '../context.ts';
+import { homogeneousHardware } from '../fleet-hardware.ts';
+import { stepTime } from '../step-time.ts';
+import { compareProfile, gpuIdOfDevice, parseStepProfile } from './profile.ts';
+
+const PY = '/usr/bin/python3';
+const SCRIPT = join(import.meta.dirname, '../../../scripts/profile-step.py');
+const hasTorch = spawnSync(PY, ['-c', 'import torch'], { timeout: 30_000 }).status === 0;
+
+test('profile-step.py measures a GPT step on CPU (real PyTorch), split as the planner splits it', { skip: !hasTorch && 'python3-torch not installed', timeout: 120_000 }, () => {
+  const [h, layers, heads, vocab, seq, mbs] = [32, 2, 4, 128, 16, 2];
+  const r = spawnSync(PY, [SCRIPT, '--hidden', `${h}`, '--layers', `${layers}`, '--heads', `${heads}`, '--vocab', `${vocab}`, '--seq', `${seq}`, '--mbs', `${mbs}`, '--warmup', '1', '--reps', '2', '--device', 'cpu'], { encoding: 'utf8', timeout: 110_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const p = parseStepProfile(JSON.parse(r.stdout));
+  assert.deepEqual({ ...p.config, name: '' }, { name: '', hidden: h, layers, heads, ffn: 4 * h, vocab, seq, mbs, dropout: 0 });
+  const s = p.seconds;
+  for (const k of ['gemm', 'attention', 'layer', 'head', 'step', 'optimizer'] as const) assert.ok(s[k] > 0, `${k} ${s[k]}`);
+  assert.equal(s.elementwise, Math.max(0, s.layer - s.gemm - s.attention));
+  // Megatron GPT: token + position embeddings, per layer 2 LayerNorms (weight + bias), QKV, proj, FC1, FC2 with biases; final norm; untied head.
+  const f = 4 * h;
+  const perLayer = 2 * 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * f + f) + (f * h + h);
+  assert.equal((JSON.parse(r.stdout) as { params: number }).params, vocab * h + seq * h + layers * perLayer + 2 * h + vocab * h);
+  // On CPU it runs in float32, which the planner does not model: the comparison refuses it by name.
+  assert.throws(() => compareProfile(p), (e: unknown) => e instanceof InputError && e.issues[0]!.field === 'device');
+});
+
+test('profile-step.py rejects a hidden size the head count does not divide, naming both flags', { skip: !hasTorch && 'python3-torch not installed', timeout: 60_000 }, () => {
+  const r = spawnSync(PY, [SCRIPT, '--hidden', '65', '--heads', '4', '--device', 'cpu'], { encoding: 'utf8', timeout: 50_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--hidden 65 is not divisible by --heads 4/);
+});
+
+test('compareProfile sets each measured part against the planner part of the same model, micro-batch and GPU', () => {
+  const config = { name: 'gpt 1.7b', hidden: 2048, layers: 24, heads: 16, ffn: 8192, vocab: 131072, seq: 4096, mbs: 4, dropout: 0 };
+  const seconds = { gemm: 0.2, attention: 0.06, layer: 0.3, elementwise: 0.04, head: 0.08, step: 0.45, optimizer: 0.02 };
+  const cmp = compareProfile(parseStepProfile({ config, device: 'NVIDIA H100 80GB HBM3', dtype: 'bfloat16', torch: '2.11.0', seconds, attentionBackends: { cudnn_attention: 0.05 } }));
+  assert.equal(cmp.gpuId, 'h100');
+  const ctx = planContext({
+    model: { ...config, kvHeads: 16, ffnKind: 'plain', context: 4096, publishedParams: 0, source: { ref: 'test', kind: 'D' } },
+    hardware: homogeneousHardware('h100', 1), precision: 'bf16', seq: 4096, tokens: 1e12, attention: 'flash',
+  });
+  const b = stepTime(ctx, { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: 4, zero: 0, sp: false, recompute: 'none', tpOverlap: false }, 4);
+  const byName = new Map(cmp.parts.map((x) => [x.part, x]));
+  assert.equal(byName.get('step')!.predictedSeconds, b.stepSeconds);
+  assert.equal(byName.get('gemm (layers)')!.predictedSeconds, b.gemmSeconds);
+  assert.equal(byName.get('attention cuDNN vs fused model')!.measuredSeconds, 0.05);
+  assert.ok(!byName.has('attention flash vs FlashAttention-2 model'), 'a backend the profile did not measure is not compared');
+  const step = byName.get('step')!;
+  assert.ok(Math.abs(step.errorPct - (b.stepSeconds / 0.45 - 1) * 100) < 1e-9);
+});
+
+test('gpuIdOfDevice maps CUDA device names to catalog GPUs and names the field when it cannot', () => {
+  assert.equal(gpuIdOfDevice('NVIDIA H200'), 'h200');
+  assert.equal(gpuIdOfDevice('NVIDIA A100-SXM4-80GB'), 'a100');
+  assert.throws(() => gpuIdOfDevice('NVIDIA GeForce RTX 4090'), (e: unknown) => e instanceof InputError && e.issues[0]!.field === 'device' && e.issues[0]!.value === 'NVIDIA GeForce RTX 4090');
+  assert.throws(() => parseStepProfile({ config: {} }), (e: unknown) => e instanceof InputError && e.issues.some((i) => i.field === 'config.hidden'));
+});
