@@ -61,3 +61,14 @@ test('a --layout tp that does not divide the heads, or a cp that does not divide
   assert.throws(() => bestLayouts(ctxFor('grok-1', 64), { fixed: { tp: 8, cp: 3 } }), (e: unknown) => e instanceof ImpossibleError && /cp must divide half the sequence/.test(e.message));
   assert.equal(bestLayouts(ctxFor('llama3-70b', 96), { fixed: { tp: 4 } }).ranked[0]!.layout.tp, 4);
 });
+
+test('a batch that is not a whole number of micro-batches per pipeline is rounded so interleaving stays possible', () => {
+  // 16M tokens of 8192 = 1953 sequences; dp 128 x mbs 1 would round to 15 micro-batches, which pp 16 cannot interleave.
+  const r = bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, cp: 1, dp: 128, mbs: 1 }, globalBatchSeqs: 1953, top: 1 });
+  const best = r.ranked[0]!;
+  assert.ok(best.layout.vpp > 1, formatLayout(best.layout));
+  assert.equal(best.globalBatchSeqs, 128 * 16);
+  // With vpp fixed at 1 the plain nearest rounding stands.
+  const plain = bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, vpp: 1, cp: 1, dp: 128, mbs: 1 }, globalBatchSeqs: 1953, top: 1 }).ranked[0]!;
+  assert.equal(plain.globalBatchSeqs, 128 * 15);
+});

@@ -107,7 +107,11 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
           const targetSeqs = defaultGlobalBatchTokens(gpus) / ctx.seq;
           const wanted = opts.globalBatchSeqs ?? targetSeqs;
-          const gbs = opts.exactGlobalBatch && opts.globalBatchSeqs !== undefined ? opts.globalBatchSeqs : dp * mbs * Math.max(1, Math.round(wanted / (dp * mbs)));
+          // Interleaving needs the micro-batches to be a multiple of pp, so for vpp > 1 the batch is rounded
+          // to the nearest such multiple (as Megatron users size it: 16M tokens on dp 128 x pp 16 is 16 each).
+          const perStep = dp * mbs;
+          const mWanted = vpp > 1 ? pp * Math.max(1, Math.round(wanted / (perStep * pp))) : Math.max(1, Math.round(wanted / perStep));
+          const gbs = opts.exactGlobalBatch && opts.globalBatchSeqs !== undefined ? opts.globalBatchSeqs : perStep * mWanted;
           if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
           if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
           const m = gbs / (dp * mbs);

@@ -1,0 +1,31 @@
+// The planner against published runs that are not in ../shared/data (the validation file): each is
+// evaluated with the run's own GPU count, layout, sequence and batch; nothing was fitted to them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODELS } from '../catalog/models.ts';
+import { planContext } from './context.ts';
+import { homogeneousHardware } from './fleet-hardware.ts';
+import { bestLayouts } from './search.ts';
+
+/**
+ * Llama 3 405B pre-training on H100 (Dubey et al., "The Llama 3 Herd of Models", 2024, Table 4:
+ * scaling configurations and MFU of each stage): GPUs, tp, cp, pp, dp, sequence, sequences per step
+ * (batch size per DP x DP: 16M tokens), BF16 TFLOP/s per GPU.
+ */
+const LLAMA3_TABLE4 = [
+  { gpus: 8192, tp: 8, cp: 1, pp: 16, dp: 64, seq: 8192, seqs: 64 * 32, tflops: 430 },
+  { gpus: 16384, tp: 8, cp: 1, pp: 16, dp: 128, seq: 8192, seqs: 128 * 16, tflops: 400 },
+  { gpus: 16384, tp: 8, cp: 16, pp: 16, dp: 8, seq: 131072, seqs: 8 * 16, tflops: 380 },
+] as const;
+
+test('Llama 3 405B on 8k-16k H100 (Meta, Table 4): TFLOP/s per GPU within 25% and falling as Meta measured it', () => {
+  const predicted = LLAMA3_TABLE4.map((r) => {
+    const ctx = planContext({ model: MODELS['llama3-405b']!, hardware: homogeneousHardware('h100', r.gpus), precision: 'bf16', seq: r.seq, tokens: 15e12 });
+    const best = bestLayouts(ctx, { fixed: { tp: r.tp, cp: r.cp, pp: r.pp, dp: r.dp, mbs: 1 }, globalBatchSeqs: r.seqs, exactGlobalBatch: true, top: 1 }).ranked[0]!;
+    const error = best.tflopsPerGpu / r.tflops - 1;
+    assert.ok(Math.abs(error) <= 0.25, `${r.gpus} GPUs, seq ${r.seq}: predicted ${best.tflopsPerGpu.toFixed(0)} vs ${r.tflops} TFLOP/s (${(error * 100).toFixed(1)}%)`);
+    return best.tflopsPerGpu;
+  });
+  // Doubling dp at a fixed batch halves the micro-batches (a larger bubble share); 128k context with cp 16 costs more again.
+  assert.ok(predicted[0]! > predicted[1]! && predicted[1]! > predicted[2]!, predicted.map((p) => p.toFixed(0)).join(' > '));
+});
