@@ -111,7 +111,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           // to the nearest such multiple (as Megatron users size it: 16M tokens on dp 128 x pp 16 is 16 each).
           const perStep = dp * mbs;
           const mWanted = vpp > 1 ? pp * Math.max(1, Math.round(wanted / (perStep * pp))) : Math.max(1, Math.round(wanted / perStep));
-          const gbs = opts.exactGlobalBatch && opts.globalBatchSeqs !== undefined ? opts.globalBatchSeqs : perStep * mWanted;
+          const exact = opts.exactGlobalBatch === true && opts.globalBatchSeqs !== undefined;
+          const gbs = exact ? opts.globalBatchSeqs! : perStep * mWanted;
+          if (!exact && vpp > 1 && gbs > 2 * wanted) { reject('interleaving needs micro-batches to be a multiple of pp, and pp of them would exceed twice the global batch', { pp, vpp, dp, mbs }); continue; }
           if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
           if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
           const m = gbs / (dp * mbs);
