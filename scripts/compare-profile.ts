@@ -2,14 +2,14 @@
 // against the planner's breakdown of the same model, micro-batch and GPU, part by part.
 import { readFileSync } from 'node:fs';
 import { compareProfile, parseStepProfile } from '../src/plan/validation/profile.ts';
-import { isUserError } from '../src/lib/errors.ts';
+import { InputError, isUserError } from '../src/lib/errors.ts';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 try {
-  if (!file) throw Object.assign(new Error('usage: npm run compare:profile -- PROFILE.json [--json]   (PROFILE.json: the output of scripts/profile-step.py on a GPU)'), { usage: true });
+  if (!file) throw new InputError({ field: 'PROFILE.json', expected: 'the output of scripts/profile-step.py on a GPU: npm run compare:profile -- PROFILE.json [--json]' });
   let json: unknown;
-  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw Object.assign(new Error(`${file}: ${(e as Error).message}`), { usage: true }); }
+  try { json = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new InputError({ field: 'PROFILE.json', value: file, expected: `a readable JSON file (${(e as Error).message})` }); }
   const profile = parseStepProfile(json);
   const cmp = compareProfile(profile);
   if (args.includes('--json')) {
@@ -23,7 +23,7 @@ try {
     for (const n of profile.notes) console.log(`note: ${n}`);
   }
 } catch (e) {
-  if (!isUserError(e) && !(e as { usage?: boolean }).usage) throw e;
+  if (!isUserError(e)) throw e;
   console.error((e as Error).message);
   process.exitCode = 2;
 }

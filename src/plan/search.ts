@@ -114,9 +114,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           const exact = opts.exactGlobalBatch === true && opts.globalBatchSeqs !== undefined;
           const gbs = exact ? opts.globalBatchSeqs! : perStep * mWanted;
           if (!exact && vpp > 1 && gbs > 2 * wanted) { reject('interleaving needs micro-batches to be a multiple of pp, and pp of them would exceed twice the global batch', { pp, vpp, dp, mbs }); continue; }
-          if (gbs % (dp * mbs) !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
+          if (gbs % perStep !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
           if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
-          const m = gbs / (dp * mbs);
+          const m = gbs / perStep;
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
