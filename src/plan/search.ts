@@ -87,6 +87,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
   const recomputes = pick<Recompute>(f.recompute, ['none', 'selective', 'full']);
 
   const stateLimit = memoryPerGpu(s, { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: 1, zero: 0, recompute: 'full', sp: false, tpOverlap: false }, ctx.seq, 1, ctx.hw.gpu.hbmBytes.value).limit;
+  // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
+  const wanted = opts.globalBatchSeqs ?? defaultGlobalBatchTokens(gpus) / ctx.seq;
+  const exactSeqs = opts.exactGlobalBatch === true ? opts.globalBatchSeqs : undefined;
   for (const tp of tps) for (const cp of cps) for (const pp of pps) {
     // A --layout tp or cp skips the filters above, so the structural rules are checked here too.
     if (s.heads % tp !== 0 || (s.kvHeads % tp !== 0 && tp % s.kvHeads !== 0)) { reject(`tp must divide the ${s.heads} attention heads and the ${s.kvHeads} KV heads (or be a multiple of the KV heads)`, { tp }); continue; }
@@ -104,16 +107,12 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
         if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
         for (const mbs of mbss) {
-          // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
-          const targetSeqs = defaultGlobalBatchTokens(gpus) / ctx.seq;
-          const wanted = opts.globalBatchSeqs ?? targetSeqs;
           // Interleaving needs the micro-batches to be a multiple of pp, so for vpp > 1 the batch is rounded
           // to the nearest such multiple (as Megatron users size it: 16M tokens on dp 128 x pp 16 is 16 each).
           const perStep = dp * mbs;
           const mWanted = vpp > 1 ? pp * Math.max(1, Math.round(wanted / (perStep * pp))) : Math.max(1, Math.round(wanted / perStep));
-          const exact = opts.exactGlobalBatch === true && opts.globalBatchSeqs !== undefined;
-          const gbs = exact ? opts.globalBatchSeqs! : perStep * mWanted;
-          if (!exact && vpp > 1 && gbs > 2 * wanted) { reject('interleaving needs micro-batches to be a multiple of pp, and pp of them would exceed twice the global batch', { pp, vpp, dp, mbs }); continue; }
+          const gbs = exactSeqs ?? perStep * mWanted;
+          if (exactSeqs === undefined && vpp > 1 && gbs > 2 * wanted) { reject('interleaving needs micro-batches to be a multiple of pp, and pp of them would exceed twice the global batch', { pp, vpp, dp, mbs }); continue; }
           if (gbs % perStep !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
           if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
           const m = gbs / perStep;
