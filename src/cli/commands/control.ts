@@ -6,7 +6,10 @@ import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
-import { parseJobSpecYaml } from '../../control/job-spec.ts';
+import { formatJobPlan, planEnv } from '../../control/job-plan.ts';
+import { parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
+import { applyPlan, planJob } from '../../control/plan-job.ts';
+import { buildTopology } from '../../fleet/topology.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { loadFleet } from '../fleet-arg.ts';
@@ -43,7 +46,8 @@ export function readJobFile(file: string): unknown {
   const spec = parseJobSpecYaml(text, file);
   const base = resolve(dirname(file));
   const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
-  return { ...spec, workdir, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
+  const model = spec.model !== undefined && /[/\\]|\.ya?ml$/i.test(spec.model) && !isAbsolute(spec.model) ? { model: resolve(base, spec.model) } : {};
+  return { ...spec, workdir, ...model, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
 }
 
 /** Prints a rank's log from `offset`; with follow, keeps polling (and moves on to new attempts) until the job ends. */
@@ -75,6 +79,24 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
     } else if (TERMINAL.includes(chunk.state)) return chunk.state;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 300));
   }
+}
+
+/** `submit --dry-run`: the plan from the server (its fleet) or, with --fleet, planned here. */
+async function dryRun(file: string, o: { dataDir?: string; fleet?: string }): Promise<void> {
+  const raw = readJobFile(file) as JobSpec;
+  let spec: JobSpec;
+  if (o.fleet !== undefined) {
+    const fleet = loadFleet(o.fleet);
+    spec = raw.model === undefined ? raw : applyPlan(raw, planJob(raw, { topology: buildTopology(fleet), fleet }));
+  } else {
+    spec = (await client(o.dataDir).call<{ spec: JobSpec }>('POST', '/v1/jobs?dry_run=true', raw)).spec;
+  }
+  if (spec.plan === undefined) {
+    process.stdout.write(`${spec.name}: not a planned job (no model): ${spec.nodes} node(s) x ${spec.ranks_per_node} rank(s), ${spec.gpus_per_node} GPU(s)/node as given; nothing submitted\n`);
+    return;
+  }
+  process.stdout.write(formatJobPlan(spec.plan));
+  process.stdout.write(`  rank env  ${Object.entries(planEnv(spec.plan)).map(([k, v]) => `${k}=${v}`).join(' ')}\n(dry run: nothing submitted)\n`);
 }
 
 export function register(program: Command): void {
@@ -121,7 +143,11 @@ export function register(program: Command): void {
     .argument('<file>', 'job spec YAML; workdir defaults to its folder')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('-f, --follow', 'follow rank 0\'s log until the job ends')
-    .action(async (file: string, o: { dataDir?: string; follow?: boolean }) => {
+    .option('--dry-run', 'print the plan of a planned job (model + tokens) and the gang it would get; submit nothing')
+    .option('--fleet <name|file>', 'with --dry-run: plan on this fleet here, without a server (default: the server\'s own fleet)')
+    .action(async (file: string, o: { dataDir?: string; follow?: boolean; dryRun?: boolean; fleet?: string }) => {
+      if (o.dryRun) { await dryRun(file, o); return; }
+      if (o.fleet !== undefined) throw new InputError({ field: '--fleet', value: o.fleet, expected: 'only with --dry-run (a submitted job is planned on the server\'s fleet)' });
       const c = client(o.dataDir);
       const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', readJobFile(file));
       process.stdout.write(`${job.id} queued (${job.name}, ${job.nodes} node(s) x ${job.ranks_per_node} rank(s), tenant ${job.tenant})\n`);
