@@ -1,15 +1,16 @@
 // Planned jobs: model + tokens in, the plane plans on its own fleet, sizes the gang, exports the layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MODELS } from '../catalog/models.ts';
 import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { buildTopology } from '../fleet/topology.ts';
 import { fleetHardware } from '../plan/fleet-hardware.ts';
 import { planTrain } from '../plan/train-plan.ts';
 import type { LaunchSpec } from './executor.ts';
+import type { JobPlan } from './job-plan.ts';
 import { planJob } from './plan-job.ts';
 import { parseJobSpec } from './job-spec.ts';
 import { startControlPlane } from './server.ts';
@@ -97,4 +98,30 @@ test('a plane whose cluster has no GPUs refuses a planned job and says what woul
   const spec = parseJobSpec({ name: 'g', model: 'llama3-8b', command: ['x'] });
   const cpu = { leafCount: 1, spineCount: 1, nodes: [{ index: 0, name: 'here', gpuType: 'cpu' as const, gpus: 0, leaf: 0, spine: 0, pool: 'local', rented: false }] };
   assert.throws(() => planJob(spec, { topology: cpu }), /no GPUs[^]*hint: give nodes x gpus_per_node.*--dry-run FILE --fleet F/);
+});
+
+test('plan versus actual: a planned job reports progress to GF_PROGRESS_FILE; the API measures it and a job 50% slower than planned gets a slow event', async () => {
+  await withPlane(async (call, ex) => {
+    const r = await call('POST', '/v1/jobs', { name: 'slow', model: 'llama3-8b', tokens: '2T', gpus: 64, command: ['x'], env: { GF_SIM_SECONDS: 'inf' } });
+    const id = (r.body['job'] as { id: string; plan: JobPlan }).id;
+    const plan = (r.body['job'] as { plan: JobPlan }).plan;
+    for (let i = 0; i < 200 && ex.launches.length === 0; i++) await sleep(25);
+    const file = ex.launches[0]!.env['GF_PROGRESS_FILE']!;
+    assert.ok(file.endsWith(`/jobs/${id}/progress.log`), file);
+    // Rank 0's lines: each step takes 1.5x the planned step time with the planned batch.
+    const t0 = Date.now() / 1000 + 1;
+    mkdirSync(dirname(file), { recursive: true });
+    const batch = plan.layout.globalBatchTokens;
+    writeFileSync(file, Array.from({ length: 5 }, (_, i) => `step=${i + 1} tokens=${(i + 1) * batch} time=${(t0 + (i + 1) * 1.5 * plan.stepSeconds).toFixed(3)}\n`).join(''));
+    const d = await call('GET', `/v1/jobs/${id}`);
+    const actual = d.body['actual'] as { stepSeconds: number; tokensPerSecondPerGpu: number; slowdown: number; slow: boolean; mfu: number };
+    assert.ok(Math.abs(actual.stepSeconds / plan.stepSeconds - 1.5) < 1e-3, JSON.stringify(actual));
+    assert.ok(Math.abs(actual.slowdown - 1.5) < 1e-2, `slowdown ${actual.slowdown}`);
+    assert.equal(actual.slow, true);
+    let events: { type: string; message: string }[] = [];
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'slow'); i++) { await sleep(50); events = (await call('GET', `/v1/jobs/${id}`)).body['events'] as typeof events; }
+    const slow = events.filter((e) => e.type === 'slow');
+    assert.equal(slow.length, 1, JSON.stringify(events));
+    assert.match(slow[0]!.message, /attempt 1 runs 50% slower than planned.*straggler/);
+  });
 });

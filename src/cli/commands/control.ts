@@ -6,7 +6,8 @@ import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
-import { formatJobPlan, planEnv } from '../../control/job-plan.ts';
+import { formatJobPlan, planEnv, type JobPlan } from '../../control/job-plan.ts';
+import type { Actual } from '../../control/progress.ts';
 import { parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
 import { applyPlan, planJob } from '../../control/plan-job.ts';
 import { buildTopology } from '../../fleet/topology.ts';
@@ -19,7 +20,7 @@ interface JobJson {
   gpus_per_node: number; attempt: number; restarts: number; max_restarts: number; submit_time: string;
   start_time: string | null; end_time: string | null; exit_code: number | null; reason: string | null; node_indices: number[];
 }
-interface JobDetail { job: JobJson; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
+interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | null; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
 const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
@@ -79,6 +80,19 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
     } else if (TERMINAL.includes(chunk.state)) return chunk.state;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 300));
   }
+}
+
+/** The measured line of `gigafactory job`, beside the plan's figures. */
+function formatActual(a: Actual, p: JobPlan | null): string {
+  const vs = (x: string, y: string | undefined) => (y === undefined ? x : `${x} (plan ${y})`);
+  const parts = [
+    `step ${a.step.toLocaleString('en-US')}`,
+    vs(`${a.stepSeconds.toFixed(3)} s/step`, p ? `${p.stepSeconds.toFixed(3)}` : undefined),
+    a.tokensPerSecondPerGpu !== null ? vs(`${a.tokensPerSecondPerGpu.toFixed(1)} tokens/s/GPU`, p ? p.tokensPerSecondPerGpu.toFixed(1) : undefined) : `${a.tokensPerSecond.toFixed(1)} tokens/s`,
+    ...(a.mfu !== null ? [vs(`MFU ${(a.mfu * 100).toFixed(1)}%`, p ? `${(p.mfu * 100).toFixed(1)}%` : undefined)] : []),
+  ];
+  const verdict = a.slowdown === null ? '' : a.slow ? `; ${((a.slowdown - 1) * 100).toFixed(0)}% SLOWER than planned` : `; ${((a.slowdown - 1) * 100).toFixed(0)}% vs plan`;
+  return `  actual    ${parts.join(', ')}${verdict} (last ${a.samples} progress samples)\n`;
 }
 
 /** `submit --dry-run`: the plan from the server (its fleet) or, with --fleet, planned here. */
@@ -187,6 +201,8 @@ export function register(program: Command): void {
       if (d.attempts.length > 0) {
         process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));
       }
+      if (j.plan) process.stdout.write(formatJobPlan(j.plan));
+      if (d.actual) process.stdout.write(formatActual(d.actual, j.plan));
       process.stdout.write('events:\n' + d.events.map((e) => `  ${e.time.slice(11, 19)} ${e.type}: ${e.message}\n`).join(''));
     });
 

@@ -13,6 +13,7 @@ import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import { applyPlan, planJob } from '../plan-job.ts';
+import type { ProgressTracker } from '../progress-watch.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
@@ -32,6 +33,8 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
+  readonly progress?: ProgressTracker;
   /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
   readonly fleet?: FleetSpec;
 }
@@ -138,7 +141,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
-    return c.json({ job: jobJson(j), attempts, events });
+    return c.json({ job: jobJson(j), attempts, events, actual: o.progress?.actual(j) ?? null });
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
