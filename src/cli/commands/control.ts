@@ -8,7 +8,7 @@ import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
 import { formatJobPlan, planEnv, type JobPlan } from '../../control/job-plan.ts';
 import type { Actual } from '../../control/progress.ts';
-import { parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
+import { GANG_FIELDS, parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
 import { applyPlan, planJob } from '../../control/plan-job.ts';
 import { buildTopology } from '../../fleet/topology.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
@@ -48,7 +48,10 @@ export function readJobFile(file: string): unknown {
   const base = resolve(dirname(file));
   const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
   const model = spec.model !== undefined && /[/\\]|\.ya?ml$/i.test(spec.model) && !isAbsolute(spec.model) ? { model: resolve(base, spec.model) } : {};
-  return { ...spec, workdir, ...model, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
+  // A planned job's gang fields are the parser's defaults (the user may not give them): the server sizes them.
+  const sent: Record<string, unknown> = { ...spec };
+  if (spec.model !== undefined) for (const g of GANG_FIELDS) delete sent[g];
+  return { ...sent, workdir, ...model, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
 }
 
 /** Prints a rank's log from `offset`; with follow, keeps polling (and moves on to new attempts) until the job ends. */
