@@ -79,7 +79,7 @@ export function targetHardware(t: PlanTarget, gpus?: number): ClusterHardware {
   return homogeneousHardware(main.gpu, gpus ?? main.gpus);
 }
 
-interface Ask { readonly model: ModelArch; readonly req: Omit<TrainRequest, 'hardware'>; readonly opts: SearchOptions; readonly stack: string }
+interface Ask { readonly modelRef: string; readonly model: ModelArch; readonly req: Omit<TrainRequest, 'hardware'>; readonly opts: SearchOptions; readonly stack: string }
 
 const attempt = (a: Ask, hw: ClusterHardware): TrainPlan | undefined => {
   try { return runPlanner({ ...a.req, hardware: hw }, a.opts, a.stack); } catch (e) { if (e instanceof ImpossibleError) return undefined; throw e; }
@@ -97,7 +97,7 @@ function sizeForDeadline(t: PlanTarget, a: Ask, deadlineDays: number): { plan: T
     const need = days === undefined ? undefined : Math.ceil((whole.gpus * days) / deadlineDays);
     throw new ImpossibleError(
       days === undefined ? `deadline_days: no layout of ${a.model.name} fits the ${whole.gpus} GPUs of this fleet` : `deadline_days: ${deadlineDays} cannot be met: the whole fleet (${whole.gpus} ${whole.gpu.name}) needs ${days.toFixed(1)} days for ${a.req.tokens.toExponential(2)} tokens`,
-      days === undefined ? 'use a larger fleet or a smaller model' : `a deadline of at least ${Math.ceil(days)} days, fewer tokens, or about ${need} GPUs (more than this fleet: rent a pool; compare with gigafactory plan fleet --model ${a.req.model.name} --deadline-days ${deadlineDays})`,
+      days === undefined ? 'use a larger fleet or a smaller model' : `a deadline of at least ${Math.ceil(days)} days, fewer tokens, or about ${need} GPUs (more than this fleet: rent a pool; compare with gigafactory plan fleet --model ${a.modelRef} --tokens ${+(a.req.tokens / 1e12).toPrecision(4)}T --deadline-days ${deadlineDays})`,
     );
   }
   let lo = 0, hi = sizes.length - 1;
@@ -124,7 +124,7 @@ export function planJob(spec: JobSpec, t: PlanTarget): JobPlan {
     globalBatchSeqs = Math.round(parseCount(spec.global_batch, 'global_batch') / seq);
     if (globalBatchSeqs < 1) throw new InputError({ field: 'global_batch', value: spec.global_batch, expected: `at least one sequence (${seq} tokens)` });
   }
-  const a: Ask = { model, req: { model, precision, seq, tokens }, opts: { top: 1, ...(globalBatchSeqs ? { globalBatchSeqs } : {}) }, stack };
+  const a: Ask = { modelRef: spec.model, model, req: { model, precision, seq, tokens }, opts: { top: 1, ...(globalBatchSeqs ? { globalBatchSeqs } : {}) }, stack };
   const hw0 = targetHardware(t, spec.gpus);
   if (precision === 'fp8' && hw0.gpu.peakDenseFp8FlopsPerSecond.value === null) throw new InputError({ field: 'precision', value: 'fp8', expected: `bf16: ${hw0.gpu.name} has no FP8 tensor cores` });
   let plan: TrainPlan, why: string;
