@@ -125,3 +125,13 @@ test('plan versus actual: a planned job reports progress to GF_PROGRESS_FILE; th
     assert.match(slow[0]!.message, /attempt 1 runs 50% slower than planned.*straggler/);
   });
 });
+
+test('neither gpus nor deadline_days: the fleet\'s free GPUs (nodes no running job holds), else the whole fleet', () => {
+  const spec = parseJobSpec({ name: 'g', model: 'llama3-8b', tokens: '1T', command: ['x'] });
+  const topology = buildTopology(fleet);
+  const busy = new Set(Array.from({ length: 1024 }, (_, i) => i));
+  const p = planJob(spec, { topology, fleet, busyNodes: busy });
+  assert.ok(p.gpus <= (2048 - 1024) * 8 && p.gpus > 1024 * 8 * 0.9, `${p.gpus}`);
+  assert.match(p.sizedBy, /8192 free GPUs/);
+  assert.match(planJob(spec, { topology, fleet }).sizedBy, /whole fleet/);
+});

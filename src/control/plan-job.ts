@@ -4,7 +4,7 @@
  * to the ranks (job-plan.ts planEnv). Also the planner entry of `submit --dry-run`.
  * - gpus given: plan on that many GPUs of the fleet;
  * - deadline_days given: the smallest power-of-two node count (or the whole fleet) that meets it;
- * - else: the whole fleet (the size that finishes first).
+ * - else: the fleet's free GPUs (nodes no running job holds), or the whole fleet when under a node is free.
  * A plane whose cluster has no GPUs (the local executor on a CPU-only machine) refuses planned
  * jobs: there is nothing to plan for (see docs/readme/planned-jobs.md).
  */
@@ -39,6 +39,17 @@ function runPlanner(req: TrainRequest, opts: SearchOptions, _stack: string): Tra
 export interface PlanTarget {
   readonly topology: ClusterTopology;
   readonly fleet?: FleetSpec;
+  /** Nodes held by running jobs: a job given neither gpus nor deadline_days is planned on the rest. */
+  readonly busyNodes?: ReadonlySet<number>;
+}
+
+/** GPUs of the cluster's main type on nodes no running job holds, in whole nodes of `gpusPerNode`. */
+export function freeGpus(t: PlanTarget, gpusPerNode: number): number {
+  const main = mainGpus(t.topology);
+  if (main === undefined) return 0;
+  let free = 0;
+  for (const n of t.topology.nodes) if (n.gpuType === main.gpu && !t.busyNodes?.has(n.index)) free += Math.min(n.gpus, gpusPerNode);
+  return Math.floor(free / gpusPerNode) * gpusPerNode;
 }
 
 /** A catalog id, or a model YAML file (absolute, or relative to the job's workdir). */
@@ -137,8 +148,10 @@ export function planJob(spec: JobSpec, t: PlanTarget): JobPlan {
   } else if (spec.deadline_days !== undefined) {
     ({ plan, why } = sizeForDeadline(t, a, spec.deadline_days));
   } else {
-    plan = runPlanner({ ...a.req, hardware: hw0 }, a.opts, stack);
-    why = 'the whole fleet (no gpus or deadline_days given)';
+    const free = Math.min(hw0.gpus, freeGpus(t, hw0.gpusPerNode));
+    const useFree = free >= hw0.gpusPerNode && free < hw0.gpus;
+    plan = runPlanner({ ...a.req, hardware: useFree ? targetHardware(t, free) : hw0 }, a.opts, stack);
+    why = useFree ? `the fleet's ${free} free GPUs (no gpus or deadline_days given)` : 'the whole fleet (no gpus or deadline_days given)';
   }
   const gpusPerNode = hw0.gpusPerNode;
   return {

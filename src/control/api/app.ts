@@ -111,7 +111,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
   app.post('/v1/jobs', limit, async (c) => {
     let spec = parseJobSpec(await readJson(c.req.raw));
     // A planned job (model + tokens): planned on this plane's fleet, sized from its plan (plan-job.ts).
-    if (spec.model !== undefined) spec = applyPlan(spec, planJob(spec, { topology: o.topology, ...(o.fleet ? { fleet: o.fleet } : {}) }));
+    if (spec.model !== undefined) {
+      const busyNodes = new Set((await o.store.listJobs({ states: ['running'] })).flatMap((j) => j.nodeIndices));
+      spec = applyPlan(spec, planJob(spec, { topology: o.topology, busyNodes, ...(o.fleet ? { fleet: o.fleet } : {}) }));
+    }
     checkAdmissible(spec, o.topology);
     if (c.req.query('dry_run') === 'true') return c.json({ spec, plan: spec.plan ?? null }, 200);
     // The executor runs on this machine: a workdir that does not exist here would fail every attempt.
