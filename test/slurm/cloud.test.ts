@@ -44,7 +44,7 @@ test('slurm resume rejects an owned or unknown node, naming the rented pools', a
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const p = await run(CLI, ['slurm', 'resume', 'oci-00000', '--fleet', CLOUD_FLEET]);
   assert.equal(p.code, 2);
-  assert.match(p.stderr, /pools\.oci\.provider: got "oracle"/);
+  assert.match(p.stderr, /pools\[oci\]\.compartment_id: missing; expected the pool's OCI compartment OCID/);
 });
 
 test('cloud nodes: more work than the owned node holds powers a rented node up after its lead time, runs, powers it down after idle', { skip: slurmMissing, timeout: 180_000 }, async () => {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { fleetSlurmConfig, writeSlurmConfig, type FleetCloudOptions } from '../../control/slurm/fleet-config.ts';
-import { cloudNodesOf, localEmulationDriver, type NodePowerDriver } from '../../control/slurm/power.ts';
+import { cloudNodesOf, localEmulationDriver, ociDriver, PowerError, type NodePowerDriver } from '../../control/slurm/power.ts';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { findFreePorts, runScript } from '../../control/slurm/local-cluster.ts';
@@ -73,8 +73,11 @@ function fleetSlurmConfigSize(fleetArg: string, includePools?: boolean): void {
 /** The provider that powers these nodes: the local emulation, or each pool's own provider. */
 function powerDriver(nodes: readonly { pool: { name: string; provider: string } }[], local: string | undefined): NodePowerDriver {
   if (local !== undefined) return localEmulationDriver(resolve(local));
-  const pool = nodes[0]!.pool;
-  throw new InputError({ field: `pools.${pool.name}.provider`, value: pool.provider, expected: 'a provider this command can call: only the local emulation (--local DIR) is built in so far' });
+  const other = nodes.find((n) => n.pool.provider !== 'oracle');
+  if (other !== undefined) {
+    throw new InputError({ field: `pools.${other.pool.name}.provider`, value: other.pool.provider, expected: 'a provider this command can call: oracle (Oracle Cloud, through its SDK), or --local DIR for the emulated cluster' });
+  }
+  return ociDriver();
 }
 
 function requireSlurm(): void {
@@ -131,8 +134,15 @@ export function register(program: Command): void {
       .action(async (hostlist: string, o: { fleet: string; local?: string }) => {
         const nodes = cloudNodesOf(loadFleet(o.fleet), hostlist);
         const driver = powerDriver(nodes, o.local);
-        const lines = await driver[verb](nodes);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        try {
+          const lines = await driver[verb](nodes);
+          process.stdout.write(`${lines.join('\n')}\n`);
+        } catch (e) {
+          if (!(e instanceof PowerError)) throw e;
+          if (e.done.length > 0) process.stdout.write(`${e.done.join('\n')}\n`);
+          process.stderr.write(e.failures.map((f) => `error: ${f}\n`).join(''));
+          process.exitCode = 1;
+        }
       });
   }
 

@@ -205,6 +205,8 @@ function powerSaving(topology: ClusterTopology, o: SlurmConfOptions): string[] {
     // fan out from slurmctld directly, never through a cloud node that may be gone.
     'PrivateData=cloud',
     'TreeWidth=65533',
+    // A real cloud node's address is known only once it boots: take it from its registration.
+    ...(o.local === undefined ? ['SlurmctldParameters=cloud_reg_addrs'] : []),
   ];
 }
 

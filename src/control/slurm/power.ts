@@ -12,6 +12,7 @@ import { buildTopology } from '../../fleet/topology.ts';
 import type { FleetSpec, PoolSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { expandHostlist } from './hostlist.ts';
+import { ociAuthentication, ociPoolConfig, OciProvider, OciProvisionError } from '../providers/oci.ts';
 
 export interface CloudNode {
   readonly name: string;
@@ -37,6 +38,14 @@ export function cloudNodesOf(fleet: FleetSpec, hostlist: string): CloudNode[] {
     }
     return { name, pool };
   });
+}
+
+/** Some nodes could not be powered: what was done, and each failure. */
+export class PowerError extends Error {
+  constructor(readonly done: readonly string[], readonly failures: readonly string[]) {
+    super(failures.join('\n'));
+    this.name = 'PowerError';
+  }
 }
 
 /** Powers cloud nodes up and down. */
@@ -93,6 +102,51 @@ export function localEmulationDriver(dir: string): NodePowerDriver {
           rmSync(f, { force: true });
         }
         lines.push(`suspend ${n.name}: pool ${n.pool.name} (${n.pool.provider}), released`);
+      }
+      return lines;
+    },
+  };
+}
+
+/**
+ * Oracle Cloud: resume launches one instance per node (named after it) and returns once OCI
+ * accepted it; the instance's own boot starts its slurmd, which registers with its address
+ * (`SlurmctldParameters=cloud_reg_addrs`), and Slurm's ResumeTimeout marks a node that never
+ * registers DOWN. Suspend terminates the node's instances.
+ */
+export function ociDriver(): NodePowerDriver {
+  const providers = new Map<string, Promise<OciProvider>>();
+  const providerOf = (pool: PoolSpec): Promise<OciProvider> => {
+    let p = providers.get(pool.name);
+    if (p === undefined) {
+      const cfg = ociPoolConfig(pool);
+      p = ociAuthentication(cfg).then((authentication) => new OciProvider(cfg, { authentication }));
+      providers.set(pool.name, p);
+    }
+    return p;
+  };
+  return {
+    async resume(nodes) {
+      const lines: string[] = [];
+      const failed: string[] = [];
+      for (const n of nodes) {
+        // One refused node (out of capacity) must not stop the others: Slurm marks it DOWN.
+        try {
+          const inst = await (await providerOf(n.pool)).launch(n.name);
+          lines.push(`resume ${n.name}: pool ${n.pool.name} (oracle), instance ${inst.ocid} ${inst.state}, launched ${inst.launchedAt}, $${n.pool.pricePerGpuHourUsd}/GPU-hour`);
+        } catch (e) {
+          if (!(e instanceof OciProvisionError)) throw e;
+          failed.push(e.message);
+        }
+      }
+      if (failed.length > 0) throw new PowerError(lines, failed);
+      return lines;
+    },
+    async suspend(nodes) {
+      const lines: string[] = [];
+      for (const n of nodes) {
+        const ocids = await (await providerOf(n.pool)).release(n.name);
+        lines.push(`suspend ${n.name}: pool ${n.pool.name} (oracle), terminated ${ocids.length > 0 ? ocids.join(', ') : 'nothing (no live instance)'}`);
       }
       return lines;
     },
