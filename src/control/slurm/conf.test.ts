@@ -121,3 +121,18 @@ test('cloud nodes: rented nodes State=CLOUD with the power-saving programs; owne
   const owned = topo([{ pool: 'hall1', gpuType: 'h100', count: 3 }], 4, 2);
   assert.doesNotMatch(renderSlurmConfig(owned, { clusterName: 'gf', controllerHost: 'ctl', ...hw, cloud })['slurm.conf'], /ResumeProgram/);
 });
+
+test('fleet cloud config: ResumeTimeout is the longest lead time plus boot, capped at what slurmctld accepts', async () => {
+  const { fleetSlurmConfig } = await import('./fleet-config.ts');
+  const { FLEET_PRESETS } = await import('../../fleet/presets.ts');
+  const base = Object.values(FLEET_PRESETS)[0]!;
+  const pool = { name: 'oci', provider: 'oracle', nodeType: 'oci-bm-gpu-h100-8', maxNodes: 2, pricePerGpuHourUsd: 10, minimumHours: 1 };
+  const fleet = (leadTimeHours: number) => ({ ...base, halls: [{ name: 'hall-a', nodeType: 'hgx-h100', nodes: 2 }], pools: [{ ...pool, leadTimeHours }] });
+  const cloud = { cliPath: '/opt/gf/gigafactory', fleetArg: '/etc/gf/fleet.yaml', programDir: '/etc/slurm' };
+  const quick = fleetSlurmConfig(fleet(1), { cloud });
+  assert.match(quick['slurm.conf'], /^ResumeTimeout=3900$/m);
+  assert.match(quick['slurm-resume']!, /^exec '\/opt\/gf\/gigafactory' slurm resume --fleet '\/etc\/gf\/fleet.yaml' "\$1"/m);
+  const slow = fleetSlurmConfig(fleet(48), { cloud })['slurm.conf'];
+  assert.match(slow, /^ResumeTimeout=65535$/m);
+  assert.match(slow, /^# Pool oci: lead time 48 h is longer than Slurm's largest ResumeTimeout/m);
+});

@@ -34,6 +34,12 @@ export interface FleetCloudOptions {
 /** Seconds a node may take past its pool's lead time to boot and register its slurmd. */
 export const CLOUD_BOOT_MARGIN_SECONDS = 300;
 export const DEFAULT_SUSPEND_TIME_SECONDS = 600;
+/**
+ * slurmctld refuses a ResumeTimeout above 65,535 s (about 18 h; "ResumeTimeout value ... is
+ * greater than 65535", seen with Slurm 22.05). A pool whose lead time is longer (OCI's 48 h for
+ * a GPU quota) cannot be burst into on demand: the plane must rent it ahead.
+ */
+export const SLURM_MAX_RESUME_TIMEOUT_SECONDS = 65_535;
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -56,7 +62,8 @@ const MIB = 1024 * 1024;
 
 /** Renders the three files for a fleet; each node's hardware comes from its hall's or pool's node type. */
 export function fleetSlurmConfig(fleet: FleetSpec, o: FleetSlurmOptions = {}): SlurmConfigFiles {
-  const topology = buildTopology(fleet, { includePools: o.includePools ?? false });
+  // Cloud nodes are the rented pools' nodes: --cloud implies them.
+  const topology = buildTopology(fleet, { includePools: (o.includePools ?? false) || o.cloud !== undefined });
   const custom = fleet.nodeTypes ?? {};
   const hwByPool = new Map<string, SlurmNodeHardware>();
   for (const g of [...fleet.halls, ...fleet.pools]) {
@@ -79,12 +86,14 @@ export function fleetSlurmConfig(fleet: FleetSpec, o: FleetSlurmOptions = {}): S
         resumeProgram: join(cloud.programDir, 'slurm-resume'),
         suspendProgram: join(cloud.programDir, 'slurm-suspend'),
         suspendTimeSeconds: cloud.suspendTimeSeconds ?? DEFAULT_SUSPEND_TIME_SECONDS,
-        resumeTimeoutSeconds: Math.ceil(Math.max(0, ...fleet.pools.map((p) => p.leadTimeHours * 3600))) + CLOUD_BOOT_MARGIN_SECONDS,
+        resumeTimeoutSeconds: Math.min(SLURM_MAX_RESUME_TIMEOUT_SECONDS, Math.ceil(Math.max(0, ...fleet.pools.map((p) => p.leadTimeHours * 3600))) + CLOUD_BOOT_MARGIN_SECONDS),
       },
     } : {}),
   });
   if (cloud === undefined || !topology.nodes.some((n) => n.rented)) return files;
-  return { ...files, 'slurm-resume': powerProgram('resume', fleet, o, cloud), 'slurm-suspend': powerProgram('suspend', fleet, o, cloud) };
+  const slow = fleet.pools.filter((p) => p.leadTimeHours * 3600 + CLOUD_BOOT_MARGIN_SECONDS > SLURM_MAX_RESUME_TIMEOUT_SECONDS);
+  const note = slow.map((p) => `# Pool ${p.name}: lead time ${p.leadTimeHours} h is longer than Slurm's largest ResumeTimeout (${SLURM_MAX_RESUME_TIMEOUT_SECONDS} s); rent it ahead (gigafactory up --rent-pool), on-demand resumes time out.\n`).join('');
+  return { ...files, 'slurm.conf': `${note}${files['slurm.conf']}`, 'slurm-resume': powerProgram('resume', fleet, o, cloud), 'slurm-suspend': powerProgram('suspend', fleet, o, cloud) };
 }
 
 /** Writes slurm.conf, gres.conf and topology.conf into `outDir`; returns the paths written. */
