@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
@@ -44,7 +45,7 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
-  /** The fleet behind `topology` (sim executor), which planned jobs are planned on. */
+  /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
 
@@ -88,7 +89,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, ...(o.fleet ? { fleet: o.fleet } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
