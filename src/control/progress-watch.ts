@@ -58,9 +58,11 @@ export class ProgressTracker {
     const ids = new Set(running.map((j) => j.id));
     for (const id of [...this.files.keys()]) if (!ids.has(id)) this.files.delete(id);
     for (const j of running) {
-      const a = this.actual(j);
+      // Only planned jobs have a plan to be slow against: others cost no file read here.
       const key = `${j.id}#${j.attempt}`;
-      if (!a?.slow || this.warned.has(key) || !j.spec.plan) continue;
+      if (!j.spec.plan || this.warned.has(key)) continue;
+      const a = this.actual(j);
+      if (!a?.slow) continue;
       this.warned.add(key);
       const p = j.spec.plan;
       const message = `attempt ${j.attempt} runs ${((a.slowdown! - 1) * 100).toFixed(0)}% slower than planned (more than ${((SLOW_FACTOR - 1) * 100).toFixed(0)}%): `
