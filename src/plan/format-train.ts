@@ -32,7 +32,7 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
 }
 
 export function formatTrainPlan(p: TrainPlan, explain = false): string {
-  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens`;
+  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}`;
   const out = [head, '', 'best', ...formatLayoutDetail(p)];
   if (p.alternatives.length > 0) {
     out.push('', 'runners-up   tok/s/GPU    MFU   step s  mem GB    days  layout');
@@ -45,6 +45,7 @@ export function formatTrainPlan(p: TrainPlan, explain = false): string {
   if (explain) {
     out.push('', 'rejected layouts, by reason (count, example):');
     for (const r of p.rejections) out.push(`  ${r.reason}: ${n0(r.count)} (e.g. ${r.example})`);
+    out.push('', `stack ${p.stack.text} (set one with --stack NAME[,key=value...]):`, ...p.stack.parameters.map((x) => `  ${x.key} = ${x.value}: ${x.source}`));
     out.push('', 'assumptions:', ...p.assumptions.map((a) => `  ${a}`));
   }
   return out.join('\n');

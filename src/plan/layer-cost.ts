@@ -2,6 +2,7 @@ import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
 import { moeRouting, type MoeRouting } from './moe.ts';
+import { unfusedElementwiseSeconds } from './elementwise.ts';
 import type { Layout } from './layout.ts';
 
 /**
@@ -40,7 +41,7 @@ export interface LayerCost {
  * write 1 + 1 bytes) forward, and each GEMM's output gradient backward. MoE: router, permute and
  * unpermute copies of the routed tokens.
  */
-function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: MoeRouting): { forwardBytes: number; backwardBytes: number; kernels: number } {
+function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: MoeRouting): { forwardBytes: number; backwardBytes: number; kernels: number; width: number; extraBytes: number } {
   const s = ctx.shape;
   const spDiv = l.sp ? l.tp : 1;
   const a = 2; // BF16 activations
@@ -60,6 +61,7 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: Moe
   const forward = norms + residual + rope + act + router + permute + sortByExpert;
   let backward = 2 * forward;
   let fp8 = 0;
+  const backwardBefore = backward;
   if (ctx.fp8) {
     // GEMM inputs: QKV (h), proj (d_q), FC1 (h, or the top-k routed copies), FC2 (the FFN width).
     const fc1Inputs = s.hidden * ((1 - moeShare) + moeShare * (s.topK + s.sharedExperts));
@@ -71,7 +73,24 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: Moe
   // 2 x 2 GEMMs + activation backward (8 kernels), plus 4 FP8 casts.
   const perExpertKernels = s.moe && !ctx.moeGroupedGemm ? moeShare * routing.localExperts * (8 + (ctx.fp8 ? 4 : 0)) : 0;
   const kernels = 42 + (ctx.fp8 ? 12 : 0) + (s.moe ? 30 * moeShare : 0) + perExpertKernels;
-  return { forwardBytes: forward + fp8, backwardBytes: backward, kernels };
+  // MoE routing copies and FP8 casts, forward + backward: what the unfused model adds to its op list.
+  const extraBytes = 3 * (router + permute + sortByExpert) + fp8 + (backward - backwardBefore);
+  return { forwardBytes: forward + fp8, backwardBytes: backward, kernels, width, extraBytes };
+}
+
+/**
+ * Attention dropout inside a fused kernel draws one Philox4x32-10 number per score, forward and again
+ * backward (the mask is regenerated from the seed, not stored): 10 rounds of two 32x32 multiplies and
+ * xors per four outputs, about 15 integer instructions per output, plus the compare and scale: 16 per
+ * score (Salmon et al., SC'11, "Parallel random numbers: as easy as 1, 2, 3"). They run on the INT32
+ * pipes, 64 per SM per clock on Ampere and Hopper (NVIDIA A100 and H100 whitepapers), against 2,048
+ * (A100) and 4,096 (H100) dense BF16 FLOPs per SM per clock, and are not hidden behind the MMAs.
+ */
+const PHILOX_OPS_PER_SCORE = 16;
+function attentionDropoutSeconds(ctx: PlanContext, scores: number): number {
+  const gpu = ctx.hw.gpu;
+  const intOpsPerSecond = gpu.peakDenseBf16FlopsPerSecond.value / (gpu.id === 'a100' ? 2048 / 64 : 4096 / 64);
+  return (scores * PHILOX_OPS_PER_SCORE) / intOpsPerSecond;
 }
 
 export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
@@ -141,6 +160,11 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
     const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
     attnF = attnFlopsF / (ctx.attentionForwardFlopsPerSecond * lengthEff);
     attnB = (2.5 * attnFlopsF) / (ctx.attentionBackwardFlopsPerSecond * lengthEff);
+    if (ctx.dropout > 0) {
+      const rng = attentionDropoutSeconds(ctx, (tokens * (ctx.seq / 2) * s.heads) / t);
+      attnF += rng;
+      attnB += rng;
+    }
   } else {
     const hd = s.qWidth / s.heads;
     const batches = (l.mbs * s.heads) / t;
@@ -153,8 +177,20 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
 
   // 3. Element-wise, memory bound.
   const ew = elementwise(ctx, l, moeShare, routing);
-  const ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond + (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
-  const ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond + ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
+  // Fused kernels (Transformer Engine, XLA) move the counted bytes near HBM speed; eager and compiled
+  // PyTorch run the op list of elementwise.ts at the rates measured on an H200.
+  let ewF: number;
+  let ewB: number;
+  if (ctx.fusion === 'te' || ctx.fusion === 'xla') {
+    ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond;
+    ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond;
+  } else {
+    const u = unfusedElementwiseSeconds(ctx, l, tokens, ew.width, ew.forwardBytes + ew.backwardBytes - ew.extraBytes, ew.extraBytes);
+    ewF = u.forward;
+    ewB = u.backward;
+  }
+  ewF += (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
+  ewB += ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
 
   const forward = gemmF + attnF + ewF;
   const recompute = l.recompute === 'full' ? forward : l.recompute === 'selective' ? attnF : 0;

@@ -4,6 +4,7 @@ import { linearTrainSeconds } from './gemm.ts';
 import { layerCost } from './layer-cost.ts';
 import { layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
+import { OPTIMIZERS } from './h200-calibration.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
 export interface StepBreakdown {
@@ -149,10 +150,26 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // gradBytes written per local parameter.
   const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: Math.max(1, (l.dp * l.cp) / l.ep) } : { d: 1, e: 1 };
   const gradShard = l.zero >= 2 ? shard : { d: 1, e: 1 };
-  const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM
-    + (p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
+  const localParams = p.dense / shard.d + p.expert / shard.e;
+  const zeroGradSeconds = ((p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
+  let optimizerSeconds: number;
+  if (ctx.optimizer === 'sharded') {
+    optimizerSeconds = (localParams * ADAM_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond + zeroGradSeconds;
+  } else {
+    // torch.optim AdamW (fused or foreach) over the local parameter tensors, the full mixed-precision
+    // step at the rate measured on an H200 (h200-calibration.ts), plus a cost per tensor. Tensors per
+    // layer: gated (Llama-family) 2 norms + q, k, v, o + 3 FFN = 9; with linear biases (GPT) 2 x 2 norm
+    // + 4 x 2 linear = 12; MoE adds the router and 3 grouped expert tensors. Plus embedding, final norm
+    // and head (and GPT's position table): 3 or 5.
+    const rate = OPTIMIZERS[ctx.optimizer];
+    const perLayer = (s.gated ? 9 : 12) + (s.moe ? 4 : 0);
+    const tensors = layersPerStage * perLayer + (s.gated ? 3 : 5);
+    optimizerSeconds = (localParams * rate.bytesPerParam) / (hw.gpu.hbmBandwidthBytesPerSecond.value * rate.hbmFraction)
+      + tensors * rate.secondsPerTensor + zeroGradSeconds;
+  }
 
-  const pipeline = m * perMicrobatch + bubble;
+  // Host time the GPU waits for, once per micro-batch (the stack's host-overhead).
+  const pipeline = m * (perMicrobatch + ctx.hostOverheadSeconds) + bubble;
   // Hidden communication is not free: NCCL and userbuffer kernels occupy COMM_SMS of the GPU's SMs
   // while they run, slowing the compute they overlap by that share.
   const hiddenComm = (dpTotal - dpExposed) + m * layersPerStage * (layer.tpCommSeconds - layer.tpExposedSeconds);

@@ -7,6 +7,7 @@ import type { MemoryBreakdown } from './memory.ts';
 import { bestLayouts, type Rejection, type SearchOptions } from './search.ts';
 import { FLOPS_CONVENTION, modelFlopsPerToken } from './shape.ts';
 import type { StepBreakdown } from './step-time.ts';
+import { formatStack, stackParameters } from './stack.ts';
 
 /** One layout's full answer: throughput, memory, step breakdown, time, energy, cost and goodput. */
 export interface TrainLayoutReport {
@@ -46,6 +47,8 @@ export interface TrainPlan extends TrainLayoutReport {
   readonly rejections: readonly Rejection[];
   readonly alternatives: readonly TrainLayoutReport[];
   readonly assumptions: readonly string[];
+  /** The software stack assumed (`megatron` unless the request names one), as `--stack` takes it, and its sourced parameters. */
+  readonly stack: { readonly name: string; readonly text: string; readonly parameters: readonly { key: string; value: string; source: string }[] };
 }
 
 function report(req: TrainRequest, e: Evaluated): TrainLayoutReport {
@@ -82,6 +85,7 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
     precision: req.precision, seq: req.seq, tokens: req.tokens,
     ...best,
     layoutsEvaluated: r.evaluated, rejections: r.rejections, alternatives: rest,
+    stack: { name: ctx.stack.name, text: formatStack(ctx.stack), parameters: stackParameters(ctx.stack) },
     assumptions: [
       `MFU and TFLOP/s count model FLOPs: ${FLOPS_CONVENTION}; peak = dense ${req.precision.toUpperCase()} datasheet peak`,
       `node power ${(hw.nodePowerWatts / 1000).toFixed(1)} kW, PUE ${hw.pue}, electricity $${hw.electricityUsdPerKwh}/kWh, owned capex $${hw.ownedCapexPerGpuHourUsd.toFixed(2)}/GPU-hour, rented $${hw.rentedPricePerGpuHourUsd.toFixed(2)}/GPU-hour`,

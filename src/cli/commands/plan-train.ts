@@ -6,6 +6,7 @@ import { fleetHardware, homogeneousHardware } from '../../plan/fleet-hardware.ts
 import { formatTrainPlan } from '../../plan/format-train.ts';
 import { parseLayout } from '../../plan/layout.ts';
 import { planTrain } from '../../plan/train-plan.ts';
+import { DEFAULT_STACK_NAME, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
 
@@ -27,7 +28,7 @@ function positiveInt(text: string, field: string): number {
 
 interface Options {
   model: string; fleet?: string; gpu?: string; gpus?: string; tokens?: string; precision: string; seq?: string;
-  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean;
+  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean; stack?: string;
 }
 
 /** Registers `plan train`. */
@@ -43,6 +44,7 @@ export function register(plan: Command): void {
     .option('--seq <n>', 'sequence length (default: the model context)')
     .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M, rounded to a multiple of dp x mbs sequences (default: max(16M, 1,024 x GPUs))')
     .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched)')
+    .option('--stack <name[,key=value...]>', `software stack: ${STACK_NAMES.join(', ')} (default ${DEFAULT_STACK_NAME}); keys ${STACK_KEYS.join(', ')}, e.g. fsdp,attention=fa2`)
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
     .option('--explain', 'list why layouts were rejected and the assumptions used')
     .option('--json', 'print JSON')
@@ -74,9 +76,10 @@ export function register(plan: Command): void {
         globalBatchSeqs = Math.round(batchTokens / seq);
         if (globalBatchSeqs < 1) throw new InputError({ field: '--global-batch', value: o.globalBatch, expected: `at least one sequence (${seq} tokens)` });
       }
+      const stack = parseStack(o.stack ?? DEFAULT_STACK_NAME);
       const paramsTotal = model.publishedParams;
       const plan = planTrain(
-        { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal },
+        { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
       );
       process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');

@@ -48,7 +48,7 @@ test('compareProfile sets each measured part against the planner part of the sam
   const byName = new Map(cmp.parts.map((x) => [x.part, x]));
   assert.equal(byName.get('step')!.predictedSeconds, b.stepSeconds);
   assert.equal(byName.get('gemm (layers)')!.predictedSeconds, b.gemmSeconds);
-  assert.equal(byName.get('attention cuDNN vs fused model')!.measuredSeconds, 0.05);
+  assert.equal(byName.get('attention cuDNN vs cuDNN model')!.measuredSeconds, 0.05);
   assert.ok(!byName.has('attention flash vs FlashAttention-2 model'), 'a backend the profile did not measure is not compared');
   const step = byName.get('step')!;
   assert.ok(Math.abs(step.errorPct - (b.stepSeconds / 0.45 - 1) * 100) < 1e-9);
