@@ -120,7 +120,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           for (const zero of zeros) {
             if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
             // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
-            const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
+            const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1) };
             if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
               const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
               if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
@@ -128,7 +128,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
               continue;
             }
             for (const recompute of recomputes) {
-              const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
+              const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1) };
               const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
               if (mem.total > mem.limit && !opts.allowOverMemory) {
                 reject('does not fit GPU memory', layout);
@@ -161,6 +161,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
 /** Search, or explain why nothing works: an ImpossibleError that says which limit was hit and what would work. */
 export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchResult {
   const f = opts.fixed ?? {};
+  if (f.tpOverlap === true && (ctx.stack.name === 'fsdp' || ctx.stack.name === 'deepspeed')) {
+    throw new InputError({ field: '--layout tpoverlap', value: 'on', expected: `off under the ${ctx.stack.name} stack, which has no tensor-parallel communication overlap (${ctx.stack.tpOverlap.source})` });
+  }
   if (f.tp !== undefined && f.pp !== undefined && f.cp !== undefined && f.dp !== undefined) {
     const used = f.tp * f.pp * f.cp * f.dp;
     if (used !== ctx.hw.gpus) {
