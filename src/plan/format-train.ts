@@ -33,7 +33,7 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
 
 export function formatTrainPlan(p: TrainPlan, explain = false): string {
   const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}`;
-  const out = [head, '', 'best', ...formatLayoutDetail(p)];
+  const out = [head, `global batch ${p.globalBatchRule}`, '', 'best', ...formatLayoutDetail(p)];
   if (p.alternatives.length > 0) {
     out.push('', 'runners-up   tok/s/GPU    MFU   step s  mem GB    days  layout');
     for (const a of p.alternatives) {

@@ -4,7 +4,7 @@ import { gemmEfficiency } from './gemm.ts';
 import { goodput, type Goodput } from './goodput.ts';
 import { formatLayout, type Layout } from './layout.ts';
 import type { MemoryBreakdown } from './memory.ts';
-import { bestLayouts, type Rejection, type SearchOptions } from './search.ts';
+import { bestLayouts, defaultGlobalBatch, type Rejection, type SearchOptions } from './search.ts';
 import { FLOPS_CONVENTION, modelFlopsPerToken } from './shape.ts';
 import type { StepBreakdown } from './step-time.ts';
 import { formatStack, stackParameters } from './stack.ts';
@@ -47,6 +47,8 @@ export interface TrainPlan extends TrainLayoutReport {
   readonly rejections: readonly Rejection[];
   readonly alternatives: readonly TrainLayoutReport[];
   readonly assumptions: readonly string[];
+  /** Where the global batch came from: the user's, used exactly, or the default rule with its source. */
+  readonly globalBatchRule: string;
   /** The software stack assumed (`megatron` unless the request names one), as `--stack` takes it, and its sourced parameters. */
   readonly stack: { readonly name: string; readonly text: string; readonly parameters: readonly { key: string; value: string; source: string }[] };
 }
@@ -85,6 +87,9 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
     precision: req.precision, seq: req.seq, tokens: req.tokens,
     ...best,
     layoutsEvaluated: r.evaluated, rejections: r.rejections, alternatives: rest,
+    globalBatchRule: opts.globalBatchSeqs !== undefined
+      ? `as given: ${opts.globalBatchSeqs.toLocaleString('en-US')} sequences, used exactly (only micro-batch sizes that divide the per-rank batch are planned)`
+      : `default: ${defaultGlobalBatch(ctx).rule}; each layout uses the nearest batch that splits evenly over its dp x mbs (x pp when interleaved), within a factor of 2`,
     stack: { name: ctx.stack.name, text: formatStack(ctx.stack), parameters: stackParameters(ctx.stack) },
     assumptions: [
       `MFU and TFLOP/s count model FLOPs: ${FLOPS_CONVENTION}; peak = dense ${req.precision.toUpperCase()} datasheet peak`,

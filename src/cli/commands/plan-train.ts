@@ -42,7 +42,7 @@ export function register(plan: Command): void {
     .option('--tokens <n>', 'training tokens, e.g. 15T (default: 20 tokens per parameter, Chinchilla)')
     .option('--precision <p>', 'bf16 or fp8', 'bf16')
     .option('--seq <n>', 'sequence length (default: the model context)')
-    .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M, rounded to a multiple of dp x mbs sequences (default: max(16M, 1,024 x GPUs))')
+    .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M (to whole sequences), used exactly: layouts whose dp x mbs does not divide it are not planned (default: DeepSeek LLM batch law from the compute budget)')
     .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched)')
     .option('--stack <name[,key=value...]>', `software stack: ${STACK_NAMES.join(', ')} (default ${DEFAULT_STACK_NAME}); keys ${STACK_KEYS.join(', ')}, e.g. fsdp,attention=fa2`)
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
