@@ -1,4 +1,4 @@
-import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
+import { allReduce, allToAll, reduceScatter, sendRecv, tierFor } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
 import { moeRouting, type MoeRouting } from './moe.ts';
@@ -79,6 +79,13 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: Moe
 }
 
 /**
+ * SMs a running collective occupies: NCCL runs one CTA per channel and uses 16-32 channels on H100
+ * (NCCL tuning docs, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS); Transformer Engine userbuffer overlap
+ * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
+ */
+export const COMM_SMS = 16;
+
+/**
  * Attention dropout inside a fused kernel draws one Philox4x32-10 number per score, forward and again
  * backward (the mask is regenerated from the seed, not stored): 10 rounds of two 32x32 multiplies and
  * xors per four outputs, about 15 integer instructions per output, plus the compare and scale: 16 per
@@ -104,13 +111,18 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const moeShare = s.moe ? s.moeLayers / s.layers : 0;
 
   // 1. GEMMs (per-layer average of dense and MoE layers). With TP communication overlap the
-  // forward and dgrad GEMMs next to a collective run as tp chunks (ring exchange), each chunk
-  // smaller and so less efficient (wave quantization); wgrad is not split.
+  // forward and dgrad GEMMs next to a collective run as tp chunks (ring exchange). The chunks are
+  // pipelined (Transformer Engine userbuffers issue chunk i+1 while chunk i drains), so only the last
+  // chunk's wave tail shows: the unsplit GEMM's time plus a launch per extra chunk; wgrad is not split.
+  // While they run, the userbuffer communication kernels hold COMM_SMS SMs, so the chunks' tiles run
+  // in waves over the remaining SMs (the SM contention of this hidden communication, counted here).
   const chunks = l.tpOverlap && t > 1 ? t : 1;
+  const gOverlap = { ...g, sms: g.sms - COMM_SMS, peakFlopsPerSecond: (g.peakFlopsPerSecond * (g.sms - COMM_SMS)) / g.sms };
   const lin = (rows: number, inF: number, outF: number): { forward: number; backward: number } => {
     if (chunks === 1) return linearTrainSeconds(g, rows, inF, outF);
-    const forward = gemmSeconds(g, rows / chunks, outF, inF, chunks);
-    const dgrad = gemmSeconds(g, rows / chunks, inF, outF, chunks);
+    const extra = (chunks - 1) * KERNEL_LAUNCH_SECONDS;
+    const forward = gemmSeconds(gOverlap, rows, outF, inF) + extra;
+    const dgrad = gemmSeconds(gOverlap, rows, inF, outF) + extra;
     return { forward, backward: dgrad + gemmSeconds(g, inF, outF, rows) };
   };
   const qkv = lin(tokens, s.hidden, (s.qWidth + 2 * s.kvWidth) / t);
@@ -213,7 +225,10 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   let cpAlgorithm = 'none';
   if (l.cp > 1) {
     const kvBytes = (tokens * 2 * s.kvWidth * 2) / t;
-    const hop = sendRecv(ctx.hw, t, kvBytes);
+    // The ring spans tp x cp consecutive GPUs: past one node, its slowest hop crosses the fabric.
+    const span = t * l.cp;
+    const tier = tierFor(ctx.hw, span);
+    const hop = span <= ctx.hw.gpusPerNode ? sendRecv(ctx.hw, t, kvBytes) : { seconds: kvBytes / tier.busBytesPerSecondPerGpu + tier.stepLatencySeconds, algorithm: `p2p ${tier.name}` };
     const comm = 3 * (l.cp - 1) * hop.seconds;
     cpExposed = Math.max(0, comm - (attnF + attnB));
     cpAlgorithm = `ring ${hop.algorithm} x${l.cp}`;
@@ -238,6 +253,14 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   }
 
   const totalSeconds = gemmAll + attnF + attnB + ewF + ewB + recompute + tpExposed + cpExposed + epSeconds;
+  if (chunks > 1) {
+    // Overlap is a choice: where splitting costs more than it hides, the layer runs as without it.
+    const plain = layerCost(ctx, { ...l, tpOverlap: false });
+    if (plain.totalSeconds < totalSeconds) {
+      ctx.layerCache.set(key, plain);
+      return plain;
+    }
+  }
   const cost: LayerCost = {
     gemmSeconds: gemmAll, attentionSeconds: attnF + attnB, elementwiseSeconds: ewF + ewB, recomputeSeconds: recompute,
     tpCommSeconds: tpComm, tpExposedSeconds: tpExposed, tpAlgorithm: t > 1 ? (l.sp ? `reduce-scatter+all-gather ${rs.algorithm}` : `all-reduce ${ar.algorithm}`) : 'none',

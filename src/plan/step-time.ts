@@ -1,7 +1,7 @@
 import { allReduce, reduceScatter, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
-import { layerCost } from './layer-cost.ts';
+import { COMM_SMS, layerCost } from './layer-cost.ts';
 import { layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
@@ -28,12 +28,7 @@ export interface StepBreakdown {
   readonly commContentionSeconds: number;
 }
 
-/**
- * SMs a running collective occupies: NCCL runs one CTA per channel and uses 16-32 channels on H100
- * (NCCL tuning docs, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS); Transformer Engine userbuffer overlap
- * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
- */
-const COMM_SMS = 16;
+
 /**
  * Vocab-parallel cross-entropy, bytes per logit, as Megatron-Core's unfused vocab_parallel_cross_entropy
  * runs it (megatron/core/tensor_parallel/cross_entropy.py): forward cast the BF16 logits to FP32 (read 2,
@@ -172,7 +167,8 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const pipeline = m * (perMicrobatch + ctx.hostOverheadSeconds) + bubble;
   // Hidden communication is not free: NCCL and userbuffer kernels occupy COMM_SMS of the GPU's SMs
   // while they run, slowing the compute they overlap by that share.
-  const hiddenComm = (dpTotal - dpExposed) + m * layersPerStage * (layer.tpCommSeconds - layer.tpExposedSeconds);
+  // (Hidden tensor-parallel communication is already charged in layer-cost.ts: its GEMMs run on fewer SMs.)
+  const hiddenComm = dpTotal - dpExposed;
   const contentionSeconds = hiddenComm * (COMM_SMS / ctx.hw.gpu.streamingMultiprocessors.value);
   const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds;
   const times = m * layersPerStage;
