@@ -11,6 +11,7 @@ import { formatLayout } from '../src/plan/layout.ts';
 import { parseCsv } from '../src/plan/validation/csv.ts';
 import { validationCases } from '../src/plan/validation/rows.ts';
 import { isUserError } from '../src/lib/errors.ts';
+import { stackPreset } from '../src/plan/stack.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -21,7 +22,7 @@ const { cases, skipped } = validationCases(parseCsv(readFileSync(file, 'utf8')))
 interface Row { id: string; model: string; gpus: number; precision: string; layout: string; predicted: number; measured: number; measuredFrom: string; errorPct: number; note?: string; excluded?: string; overMemory?: boolean }
 const rows: Row[] = [];
 for (const c of cases) {
-  const ctx = planContext({ model: c.model, hardware: homogeneousHardware(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12, attention: c.attention, dpOverlap: c.dpOverlap, moeExperts: c.moeExperts, moeCapacityFactor: c.moeCapacityFactor, gradReduceFp32: c.gradReduceFp32 });
+  const ctx = planContext({ model: c.model, hardware: homogeneousHardware(c.gpuId, c.gpus), precision: c.precision, seq: c.seq, tokens: 1e12, attention: c.attention, dpOverlap: c.dpOverlap, moeExperts: c.moeExperts, moeCapacityFactor: c.moeCapacityFactor, ...(c.gradReduceFp32 ? { gradReduceFp32: true } : {}), stack: stackPreset(c.stack) });
   try {
     const best = bestLayouts(ctx, { fixed: c.layout, globalBatchSeqs: c.globalBatchSeqs, exactGlobalBatch: true, top: 1, allowOverMemory: c.allowOverMemory }).ranked[0];
     const err = best.tokensPerSecondPerGpu / c.measuredTokensPerSecondPerGpu - 1;

@@ -81,7 +81,7 @@ const PRESETS: Record<StackName, Stack> = {
     attention: p('cudnn', 'MaxText on GPU: attention=cudnn_flash_te (cuDNN fused attention through Transformer Engine)'),
     fusion: p('xla', 'XLA fuses element-wise chains into the neighbouring kernels'),
     tpOverlap: p(false, 'XLA collective matmul is off unless enabled by flags (MaxText GPU configs do not set it)'),
-    gradReduce: p('bf16', 'MaxText GPU recipes reduce gradients in the BF16 compute dtype'),
+    gradReduce: p('fp32', 'MaxText base.yml weight_dtype: float32 (dtype bfloat16 for compute): gradients of FP32 weights are reduce-scattered in FP32'),
     optimizer: p('fused', 'optax AdamW, fused by XLA into few kernels over the parameter tree'),
     hostOverheadSeconds: p(0, 'jit-compiled step: one host dispatch per step'),
     overrides: [],

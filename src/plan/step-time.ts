@@ -1,4 +1,4 @@
-import { allReduce, reduceScatter, sendRecv } from './collectives.ts';
+import { allReduce, reduceScatter, reduceScatterPipelined, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
 import { COMM_SMS, layerCost } from './layer-cost.ts';
@@ -109,11 +109,12 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   let dpExposed = 0;
   let dpAlgorithm = 'none';
   if (l.dp * l.cp > 1) {
-    const half = (bytesPerParam: number): number => pieces * (reduceScatter(hw, denseGroup, (p.dense * bytesPerParam) / pieces).seconds
-      + reduceScatter(hw, expertGroup, (p.expert * bytesPerParam) / pieces).seconds);
+    const rs = l.zero >= 3 ? reduceScatterPipelined : reduceScatter;
+    const half = (bytesPerParam: number): number => pieces * (rs(hw, denseGroup, (p.dense * bytesPerParam) / pieces).seconds
+      + rs(hw, expertGroup, (p.expert * bytesPerParam) / pieces).seconds);
     const gradRs = half(ctx.gradBytes); // reduce-scatter of the gradients
     const paramAg = half(PARAM_BYTES); // all-gather of the parameters (costs as a reduce-scatter of the same bytes)
-    const algorithm = reduceScatter(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces).algorithm;
+    const algorithm = rs(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces).algorithm;
     const backwardWindow = perMicrobatch - forwardPerMicrobatch;
     if (l.zero === 0) {
       const arDense = allReduce(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces);
