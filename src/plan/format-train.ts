@@ -34,13 +34,14 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
 export function formatTrainPlan(p: TrainPlan, explain = false): string {
   const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}`;
   const out = [head, `global batch ${p.globalBatchRule}`, '', 'best', ...formatLayoutDetail(p)];
+  for (const w of p.warnings) out.push(`warning      ${w}`);
   if (p.alternatives.length > 0) {
     out.push('', 'runners-up   tok/s/GPU    MFU   step s  mem GB    days  layout');
     for (const a of p.alternatives) {
       out.push(`             ${n0(a.tokensPerSecondPerGpu).padStart(9)} ${pct(a.mfu).padStart(6)} ${s2(a.stepSeconds).padStart(8)} ${gb(a.memoryBytesPerGpu.total).padStart(7)} ${s2(a.daysToTrain).padStart(7)}  ${a.layout.text}`);
     }
   }
-  out.push('', `${n0(p.layoutsEvaluated)} layouts evaluated; ${n0(p.rejections.reduce((a, r) => a + r.count, 0))} rejected`);
+  out.push('', `${n0(p.layoutsEvaluated)} layouts evaluated; ${n0(p.rejections.reduce((a, r) => a + r.count, 0))} rejected; ${p.rankedBy}`);
   out.push(`MFU convention: ${p.flopsConvention}`);
   if (explain) {
     out.push('', 'rejected layouts, by reason (count, example):');

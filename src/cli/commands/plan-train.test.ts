@@ -33,6 +33,18 @@ test('plan train --stack: the JSON and the text state the stack; --explain lists
   assert.match(r.stdout, /optimizer = fused: torchtitan optimizer.implementation/);
 });
 
+test('a fully stated --layout over the memory model is evaluated with a warning naming the limit; a partial one is still refused', () => {
+  const full = run('--model', 'llama3-70b', '--gpu', 'h100', '--gpus', '64', '--layout', 'tp=1,pp=1,dp=64,cp=1,mbs=4,zero=1,recompute=none', '--top', '1', '--json');
+  assert.equal(full.status, 0, full.stderr);
+  const j = JSON.parse(full.stdout);
+  assert.equal(j.layout.text, 'tp=1,pp=1,vpp=1,dp=64,cp=1,ep=1,mbs=4,zero=1,sp=off,recompute=none');
+  assert.match(j.warnings[0], /needs [0-9.]+ GB per GPU by the memory model .* over the 80.1 GB usable: evaluated anyway/);
+  assert.match(j.rankedBy, /ranked by training tokens\/s/);
+  const partial = run('--model', 'llama3-70b', '--gpu', 'h100', '--gpus', '64', '--layout', 'tp=1,pp=1,dp=64,cp=1,mbs=4,zero=1', '--top', '1');
+  assert.equal(partial.status, 2, 'keys left to the search: only layouts that fit are planned');
+  assert.match(partial.stderr, /no layout of Llama 3 70B fits 64 x/);
+});
+
 test('plan train on a fleet preset, with a fixed layout and --explain', () => {
   const r = run('--model', 'llama3-405b', '--fleet', 'h100-16k', '--tokens', '15T', '--layout', 'tp=8,pp=16,cp=1', '--top', '1', '--explain');
   assert.equal(r.status, 0, r.stderr);
