@@ -69,7 +69,14 @@ function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { w
   const denseShard = l.dp * l.cp;
   const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
   const sharded = (bytes: number, on: boolean): number => (on ? bytes * (p.dense / denseShard + p.expert / expertShard) : bytes * (p.dense + p.expert));
-  return { weights: sharded(BYTES.weight, l.zero >= 3), gradients: sharded(gradBytes, l.zero >= 2), optimizer: sharded(BYTES.optimizer, l.zero >= 1) };
+  // Under pipeline parallelism ZeRO-2 accumulates the micro-batches' gradients unsharded and reduce-scatters
+  // them after the last (FSDP2 set_requires_gradient_sync on the last backward only); reshard=off keeps the
+  // gathered BF16 weights between forward and backward.
+  return {
+    weights: sharded(BYTES.weight, l.zero >= 3 && l.reshardAfterForward !== false),
+    gradients: sharded(gradBytes, l.zero >= 3 || (l.zero === 2 && l.pp === 1)),
+    optimizer: sharded(BYTES.optimizer, l.zero >= 1),
+  };
 }
 
 export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false, gradBytes: number = BYTES.grad): MemoryBreakdown {

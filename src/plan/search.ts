@@ -61,6 +61,9 @@ export interface SearchResult {
   readonly closestOverMemory?: { readonly layout: Layout; readonly memory: MemoryBreakdown };
 }
 
+/** Stacks that run ZeRO-2/3 together with pipeline parallelism: torchtitan (FSDP2 + torch.distributed.pipelining), MaxText (FSDP + pipeline). Megatron-Core and DeepSpeed pair pipelines with ZeRO-1 only. */
+const ZERO_WITH_PP: readonly string[] = ['fsdp', 'fsdp-compile', 'jax'];
+
 const BATCH_NOT_SPLIT_OVER_DP = 'the global batch does not split evenly over dp (sequences per data-parallel rank must be whole)';
 
 const divisors = (n: number): number[] => {
@@ -141,37 +144,41 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           const m = gbs / perStep;
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
-            if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
-            // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
-            const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1) };
-            if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
-              const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
-              if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
-              for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
-              continue;
-            }
-            for (const recompute of recomputes) {
-              const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1) };
-              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
-              if (mem.total > mem.limit && !opts.allowOverMemory) {
-                reject('does not fit GPU memory', layout);
-                if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
+            if (pp > 1 && zero >= 2 && !ZERO_WITH_PP.includes(ctx.stack.name)) { reject(`ZeRO-2/3 with pipeline parallelism needs a stack that runs it (${ZERO_WITH_PP.join(', ')}); ${ctx.stack.name} does not`, { pp, zero }); continue; }
+            const reshards = zero === 3 && pp > 1 ? pick<boolean>(f.reshardAfterForward, [true, false]) : [f.reshardAfterForward ?? true];
+            for (const reshard of reshards) {
+              const rs = reshard ? {} : { reshardAfterForward: false };
+              // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
+              const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs };
+              if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
+                const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+                if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
+                for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
                 continue;
               }
-              // Bound: the layers alone, with no bubble or data-parallel time, already too slow for the top list.
-              if (ranked.length >= top) {
-                const lowerBoundSeconds = m * layersOnStage(s.layers, layout) * layerCost(ctx, layout).totalSeconds;
-                if ((gbs * ctx.seq) / lowerBoundSeconds < ranked[ranked.length - 1].tokensPerSecond) { reject(`cannot beat the top ${top} (bound on layer time)`, layout); break; }
+              for (const recompute of recomputes) {
+                const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs };
+                const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+                if (mem.total > mem.limit && !opts.allowOverMemory) {
+                  reject('does not fit GPU memory', layout);
+                  if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
+                  continue;
+                }
+                // Bound: the layers alone, with no bubble or data-parallel time, already too slow for the top list.
+                if (ranked.length >= top) {
+                  const lowerBoundSeconds = m * layersOnStage(s.layers, layout) * layerCost(ctx, layout).totalSeconds;
+                  if ((gbs * ctx.seq) / lowerBoundSeconds < ranked[ranked.length - 1].tokensPerSecond) { reject(`cannot beat the top ${top} (bound on layer time)`, layout); break; }
+                }
+                evaluated++;
+                const e = evaluateLayout(ctx, layout, gbs, mem);
+                if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
+                  ranked.push(e);
+                  ranked.sort(better);
+                  if (ranked.length > top) ranked.pop();
+                }
+                // More recomputation only trades time for memory: once a layout fits, heavier recompute cannot be faster.
+                break;
               }
-              evaluated++;
-              const e = evaluateLayout(ctx, layout, gbs, mem);
-              if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
-                ranked.push(e);
-                ranked.sort(better);
-                if (ranked.length > top) ranked.pop();
-              }
-              // More recomputation only trades time for memory: once a layout fits, heavier recompute cannot be faster.
-              break;
             }
           }
         }

@@ -133,10 +133,10 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
       // own phase: the forward gathers behind the forward, the backward gathers and reduce-scatters behind
       // the backward (with its recompute). With one micro-batch per step nothing else is there to overlap.
       const forwardComm = paramAg;
-      const backwardComm = paramAg + gradRs;
+      const backwardComm = (l.reshardAfterForward === false ? 0 : paramAg) + gradRs;
       dpTotal = m * (forwardComm + backwardComm);
       dpExposed = m * (Math.max(forwardComm / pieces, forwardComm - forwardPerMicrobatch) + Math.max(backwardComm / pieces, backwardComm - backwardWindow));
-      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${algorithm}`;
+      dpAlgorithm = `FSDP all-gather x${l.reshardAfterForward === false ? 1 : 2} + reduce-scatter per layer ${algorithm}`;
     }
     if (!ctx.dpOverlap) dpExposed = dpTotal;
   }
