@@ -45,6 +45,21 @@ test('a fully stated --layout over the memory model is evaluated with a warning 
   assert.match(partial.stderr, /no layout of Llama 3 70B fits 64 x/);
 });
 
+test('plan train --gpus FROM..TO sweeps the powers of two: best layout, days and scaling at each size', () => {
+  const r = run('--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '100..1000', '--tokens', '1T', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.sweep.map((x: { gpus: number }) => x.gpus), [128, 256, 512]);
+  for (const x of j.sweep) assert.ok(x.layout && x.days > 0, JSON.stringify(x));
+  assert.ok(j.sweep[2].days < j.sweep[0].days, 'more GPUs, fewer days here');
+  assert.ok(j.sweep[1].scalingEfficiency > 0 && j.sweep[1].scalingEfficiency <= 1.05);
+  const text = run('--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '128..256', '--tokens', '1T');
+  assert.match(text.stdout, /best layout per cluster size/);
+  const bad = run('--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '300..500');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--gpus: got "300..500"; expected FROM..TO with a power of two between them/);
+});
+
 test('plan train on a fleet preset, with a fixed layout and --explain', () => {
   const r = run('--model', 'llama3-405b', '--fleet', 'h100-16k', '--tokens', '15T', '--layout', 'tp=8,pp=16,cp=1', '--top', '1', '--explain');
   assert.equal(r.status, 0, r.stderr);

@@ -6,7 +6,9 @@ import { fleetHardware, homogeneousHardware } from '../../plan/fleet-hardware.ts
 import { formatTrainPlan } from '../../plan/format-train.ts';
 import { parseLayout } from '../../plan/layout.ts';
 import { planTrain } from '../../plan/train-plan.ts';
-import { DEFAULT_STACK_NAME, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
+import { powersOfTwo, sweepTrain } from '../../plan/sweep.ts';
+import { formatSweep } from '../../plan/format-sweep.ts';
+import { DEFAULT_STACK_NAME, formatStack, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
 
@@ -38,7 +40,7 @@ export function register(plan: Command): void {
     .requiredOption('--model <id|file>', MODEL_ARG_HELP)
     .option('--fleet <name|file>', FLEET_ARG_HELP)
     .option('--gpu <id>', `plan on a homogeneous cluster of this GPU in 8-GPU nodes (${gpuIds.join(', ')})`)
-    .option('--gpus <n>', 'GPUs to use (with --gpu: the cluster size; with --fleet: at most the fleet)')
+    .option('--gpus <n|from..to>', 'GPUs to use (with --gpu: the cluster size; with --fleet: at most the fleet); FROM..TO sweeps the powers of two between them: best layout and days at each size')
     .option('--tokens <n>', 'training tokens, e.g. 15T (default: 20 tokens per parameter, Chinchilla)')
     .option('--precision <p>', 'bf16 or fp8', 'bf16')
     .option('--seq <n>', 'sequence length (default: the model context)')
@@ -53,14 +55,22 @@ export function register(plan: Command): void {
       if (o.precision !== 'bf16' && o.precision !== 'fp8') throw new InputError({ field: '--precision', value: o.precision, expected: 'bf16 or fp8' });
       const precision = o.precision as Precision;
       if (o.fleet !== undefined && o.gpu !== undefined) throw new InputError({ field: '--gpu', value: o.gpu, expected: 'either --fleet or --gpu, not both' });
-      const gpus = o.gpus !== undefined ? positiveInt(o.gpus, '--gpus') : undefined;
+      const range = o.gpus !== undefined ? /^\s*(\d+)\s*\.\.\s*(\d+)\s*$/.exec(o.gpus) : null;
+      const sizes = range ? powersOfTwo(positiveInt(range[1]!, '--gpus FROM..TO'), positiveInt(range[2]!, '--gpus FROM..TO')) : undefined;
+      if (sizes !== undefined && sizes.length === 0) throw new InputError({ field: '--gpus', value: o.gpus, expected: 'FROM..TO with a power of two between them, e.g. 1024..131072' });
+      const gpus = sizes ? sizes[sizes.length - 1] : o.gpus !== undefined ? positiveInt(o.gpus, '--gpus') : undefined;
       let hardware;
+      let hardwareFor: (n: number) => ReturnType<typeof homogeneousHardware>;
       if (o.gpu !== undefined) {
         if (!(gpuIds as string[]).includes(o.gpu)) throw new InputError({ field: '--gpu', value: o.gpu, expected: `one of ${gpuIds.join(', ')}` });
         if (gpus === undefined) throw new InputError({ field: '--gpus', value: undefined, expected: 'the number of GPUs with --gpu (e.g. --gpu h100 --gpus 16384)' });
-        hardware = homogeneousHardware(o.gpu as GpuSpec['id'], gpus);
+        hardwareFor = (n) => homogeneousHardware(o.gpu as GpuSpec['id'], n);
+        hardware = hardwareFor(gpus);
       } else if (o.fleet !== undefined) {
-        hardware = fleetHardware(loadFleet(o.fleet), gpus);
+        const fleet = loadFleet(o.fleet);
+        hardwareFor = (n) => fleetHardware(fleet, n);
+        hardware = hardwareFor(gpus ?? Number.NaN);
+        if (gpus === undefined) hardware = fleetHardware(fleet, undefined);
       } else {
         throw new InputError({ field: '--fleet', value: undefined, expected: `${FLEET_ARG_HELP}, or --gpu ${gpuIds.join('|')} --gpus N` });
       }
@@ -78,6 +88,11 @@ export function register(plan: Command): void {
       }
       const stack = parseStack(o.stack ?? DEFAULT_STACK_NAME);
       const paramsTotal = model.publishedParams;
+      if (sizes) {
+        const rows = sweepTrain({ model, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack }, sizes, hardwareFor, { ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) });
+        process.stdout.write((o.json ? JSON.stringify({ model: model.name, stack: formatStack(stack), sweep: rows }, null, 2) : formatSweep(model.name, formatStack(stack), rows)) + '\n');
+        return;
+      }
       const plan = planTrain(
         { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
