@@ -2,6 +2,7 @@ import type { ModelArch } from '../catalog/model-arch.ts';
 import { gemmDevice, gemmEfficiency, HBM_FRACTION, type GemmDevice } from './gemm.ts';
 import type { ClusterHardware } from './hardware.ts';
 import { modelShape, type ModelShape } from './shape.ts';
+import type { PlanMode } from './production.ts';
 import { DEFAULT_STACK_NAME, stackPreset, type Fusion, type OptimizerImpl, type Stack } from './stack.ts';
 
 export type Precision = 'bf16' | 'fp8';
@@ -52,6 +53,8 @@ export interface TrainRequest {
    * gradient-reduction type apply where `attention` / `gradReduceFp32` above are not given.
    */
   readonly stack?: Stack;
+  /** `benchmark` (default: what the validation rows measure) or `production` (production.ts adds stragglers, data loading, logging, checkpoint stalls). */
+  readonly mode?: PlanMode;
   /** Hidden and attention dropout probability (Megatron's 0.1 when used); undefined or 0: none. */
   readonly dropout?: number;
 }
@@ -81,6 +84,7 @@ export interface PlanContext {
   readonly optimizer: OptimizerImpl;
   readonly hostOverheadSeconds: number;
   readonly dropout: number;
+  readonly mode: PlanMode;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -110,6 +114,7 @@ export function planContext(req: TrainRequest): PlanContext {
     gradBytes: (req.gradReduceFp32 ?? stack.gradReduce.value === 'fp32') ? 4 : 2,
     stack, fusion: stack.fusion.value, optimizer: stack.optimizer.value, hostOverheadSeconds: stack.hostOverheadSeconds.value,
     dropout: req.dropout ?? 0,
+    mode: req.mode ?? 'benchmark',
     layerCache: new Map(),
   };
 }

@@ -26,13 +26,14 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
     `             PP bubble ${s2(st.pp.bubbleSeconds)} s (${pct(st.pp.bubbleFraction)}), p2p ${s2(st.pp.p2pExposedSeconds)} s exposed [${st.pp.algorithm}]`,
     `             DP ${s2(st.dp.totalSeconds)} s, ${s2(st.dp.exposedSeconds)} exposed, ${s2(st.dp.hiddenSeconds)} hidden behind compute [${st.dp.algorithm}]`,
     `             CP ${s2(st.cp.exposedSeconds)} s exposed [${st.cp.algorithm}]; EP all-to-all ${s2(st.ep.seconds)} s [${st.ep.algorithm}]; optimizer ${s2(st.optimizerSeconds)} s; SM contention of hidden comm ${s2(st.commContentionSeconds)} s`,
+    ...(st.production ? [`production   +${s2(st.production.stragglerSeconds)} s stragglers, +${s2(st.production.dataLoadingSeconds)} s data loading, +${s2(st.production.loggingSeconds)} s logging per step; ${s2(st.production.checkpointBlockingSeconds)} s blocked per checkpoint`] : []),
     `time, cost   ${s2(r.daysToTrain)} days (${s2(r.daysToTrainNoFailures)} without failures), ${big(r.gpuHours)} GPU-hours, ${n0(r.energyMWh)} MWh facility energy; owned ${usd(r.costOwnedUsd)}, rented ${usd(r.costRentedUsd)}`,
     `failures     MTBF ${s2(r.goodput.mtbfHours)} h on ${n0(r.goodput.nodes)} nodes; checkpoint every ${s2(r.goodput.checkpointIntervalMinutes)} min (Daly; Young ${s2(r.goodput.youngIntervalMinutes)}); restart ${n0(r.goodput.restartSeconds)} s; goodput lost ${pct(r.goodput.lostFraction)}`,
   ];
 }
 
 export function formatTrainPlan(p: TrainPlan, explain = false): string {
-  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}`;
+  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}; mode ${p.mode}`;
   const out = [head, `global batch ${p.globalBatchRule}`, '', 'best', ...formatLayoutDetail(p)];
   for (const w of p.warnings) out.push(`warning      ${w}`);
   if (p.alternatives.length > 0) {

@@ -5,6 +5,7 @@ import { COMM_SMS, layerCost } from './layer-cost.ts';
 import { layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
+import type { ProductionCosts } from './production.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
 export interface StepBreakdown {
@@ -26,6 +27,8 @@ export interface StepBreakdown {
   readonly optimizerSeconds: number;
   /** Compute slowed by hidden collectives sharing the SMs. */
   readonly commContentionSeconds: number;
+  /** `--mode production` only: the costs it adds (included in stepSeconds; checkpoint stalls go to goodput). */
+  readonly production?: ProductionCosts;
 }
 
 

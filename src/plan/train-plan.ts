@@ -49,6 +49,8 @@ export interface TrainPlan extends TrainLayoutReport {
   readonly assumptions: readonly string[];
   /** Problems the user should see next to the answer (a fully stated layout over the memory model's limit). */
   readonly warnings: readonly string[];
+  /** benchmark (default) or production (production.ts). */
+  readonly mode: string;
   /** How the layouts are ordered. */
   readonly rankedBy: string;
   /** Where the global batch came from: the user's, used exactly, or the default rule with its source. */
@@ -59,7 +61,7 @@ export interface TrainPlan extends TrainLayoutReport {
 
 function report(req: TrainRequest, e: Evaluated): TrainLayoutReport {
   const hw = req.hardware;
-  const g = goodput(e.gpusUsed, hw.gpusPerNode);
+  const g = goodput(e.gpusUsed, hw.gpusPerNode, e.step.production?.checkpointBlockingSeconds);
   const idealSeconds = req.tokens / e.tokensPerSecond;
   const wallSeconds = idealSeconds / g.ettr;
   const gpuHours = (e.gpusUsed * wallSeconds) / 3600;
@@ -104,6 +106,7 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
     ...best,
     layoutsEvaluated: r.evaluated, rejections: r.rejections, alternatives: rest, warnings,
     rankedBy: RANKED_BY,
+    mode: ctx.mode,
     globalBatchRule: opts.globalBatchSeqs !== undefined
       ? `as given: ${opts.globalBatchSeqs.toLocaleString('en-US')} sequences, used exactly (only micro-batch sizes that divide the per-rank batch are planned)`
       : `default: ${defaultGlobalBatch(ctx).rule}; each layout uses the nearest batch that splits evenly over its dp x mbs (x pp when interleaved), within a factor of 2`,
@@ -114,6 +117,8 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
       `GEMM and attention efficiency: ${gemmEfficiency(hw.gpu).source.ref}${gemmEfficiency(hw.gpu).source.note ? ` (${gemmEfficiency(hw.gpu).source.note})` : ''}`,
       'memory: BF16 weights and gradient buffer, FP32 master weights + Adam m, v (16 bytes/parameter before sharding); activations after Korthikanti et al. 2022 with FlashAttention; usable = HBM (GiB) x 0.95 - 1.5 GB',
       `failures: ${goodput(best.gpusUsed, hw.gpusPerNode).source}`,
+      ctx.mode === 'production' ? 'mode production: the costs below are added to every layout' : 'mode benchmark (default): steady-state steps as published benchmarks measure them, the mode the planner is validated in; --mode production adds stragglers, data loading, logging and the stack\'s checkpoint stalls',
+      ...(best.step.production?.sources ?? []),
       ...hw.sources.map((s) => s.ref),
     ],
   };

@@ -29,7 +29,7 @@ test('plan train --stack: the JSON and the text state the stack; --explain lists
   assert.equal(def.stack.name, 'megatron');
   assert.ok(def.tokensPerSecondPerGpu > j.tokensPerSecondPerGpu, 'the tuned megatron stack is faster than eager fsdp with FlashAttention-2');
   const r = run('--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '64', '--top', '1', '--stack', 'fsdp', '--explain');
-  assert.match(r.stdout, /; stack fsdp\n/);
+  assert.match(r.stdout, /; stack fsdp; mode benchmark\n/);
   assert.match(r.stdout, /optimizer = fused: torchtitan optimizer.implementation/);
 });
 
@@ -77,6 +77,7 @@ const errors: { name: string; args: string[]; want: RegExp }[] = [
   { name: 'unknown stack lists the known ones', args: ['--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '8', '--stack', 'pytorch'], want: /unknown stack "pytorch"; known: megatron, fsdp, fsdp-compile, deepspeed, jax/ },
   { name: 'stack key out of range names the range', args: ['--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '8', '--stack', 'fsdp,host-overhead=-1'], want: /--stack host-overhead: got "-1"; expected seconds per micro-batch in the range 0 to 1/ },
   { name: 'tp-overlap under fsdp says why', args: ['--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '8', '--stack', 'fsdp,tp-overlap=on'], want: /off under fsdp: eager PyTorch has no TP communication overlap/ },
+  { name: 'unknown mode', args: ['--model', 'llama3-8b', '--gpu', 'h100', '--gpus', '8', '--mode', 'prod'], want: /--mode: got "prod"; expected benchmark or production/ },
   { name: 'fp8 on A100', args: ['--model', 'llama3-8b', '--gpu', 'a100', '--gpus', '8', '--precision', 'fp8'], want: /no FP8 tensor cores/ },
 ];
 for (const c of errors) {

@@ -8,6 +8,7 @@ import { parseLayout } from '../../plan/layout.ts';
 import { planTrain } from '../../plan/train-plan.ts';
 import { powersOfTwo, sweepTrain } from '../../plan/sweep.ts';
 import { formatSweep } from '../../plan/format-sweep.ts';
+import { PLAN_MODES, type PlanMode } from '../../plan/production.ts';
 import { DEFAULT_STACK_NAME, formatStack, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
@@ -30,7 +31,7 @@ function positiveInt(text: string, field: string): number {
 
 interface Options {
   model: string; fleet?: string; gpu?: string; gpus?: string; tokens?: string; precision: string; seq?: string;
-  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean; stack?: string;
+  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean; stack?: string; mode: string;
 }
 
 /** Registers `plan train`. */
@@ -47,6 +48,7 @@ export function register(plan: Command): void {
     .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M (to whole sequences), used exactly: layouts whose dp x mbs does not divide it are not planned (default: DeepSeek LLM batch law from the compute budget)')
     .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched)')
     .option('--stack <name[,key=value...]>', `software stack: ${STACK_NAMES.join(', ')} (default ${DEFAULT_STACK_NAME}); keys ${STACK_KEYS.join(', ')}, e.g. fsdp,attention=fa2`)
+    .option('--mode <m>', 'benchmark (default: what published benchmark runs measure, the validated mode) or production (adds stragglers, data loading, logging and checkpoint stalls, each sourced)', 'benchmark')
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
     .option('--explain', 'list why layouts were rejected and the assumptions used')
     .option('--json', 'print JSON')
@@ -87,14 +89,16 @@ export function register(plan: Command): void {
         if (globalBatchSeqs < 1) throw new InputError({ field: '--global-batch', value: o.globalBatch, expected: `at least one sequence (${seq} tokens)` });
       }
       const stack = parseStack(o.stack ?? DEFAULT_STACK_NAME);
+      if (!(PLAN_MODES as readonly string[]).includes(o.mode)) throw new InputError({ field: '--mode', value: o.mode, expected: PLAN_MODES.join(' or ') });
+      const mode = o.mode as PlanMode;
       const paramsTotal = model.publishedParams;
       if (sizes) {
-        const rows = sweepTrain({ model, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack }, sizes, hardwareFor, { ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) });
+        const rows = sweepTrain({ model, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack, mode }, sizes, hardwareFor, { ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) });
         process.stdout.write((o.json ? JSON.stringify({ model: model.name, stack: formatStack(stack), sweep: rows }, null, 2) : formatSweep(model.name, formatStack(stack), rows)) + '\n');
         return;
       }
       const plan = planTrain(
-        { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack },
+        { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack, mode },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
       );
       process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');
