@@ -2,6 +2,7 @@ import { allReduce, allToAll, reduceScatter, sendRecv, tierFor } from './collect
 import type { PlanContext } from './context.ts';
 import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
 import { moeRouting, type MoeRouting } from './moe.ts';
+import { expertTp } from './layout.ts';
 import { unfusedElementwiseSeconds } from './elementwise.ts';
 import type { Layout } from './layout.ts';
 
@@ -101,7 +102,7 @@ function attentionDropoutSeconds(ctx: PlanContext, scores: number): number {
 }
 
 export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
-  const key = `${l.tp},${l.cp},${l.ep},${l.mbs},${l.sp ? 1 : 0},${l.recompute},${l.tpOverlap ? 1 : 0}`;
+  const key = `${l.tp},${l.cp},${l.ep},${l.mbs},${l.sp ? 1 : 0},${l.recompute},${l.tpOverlap ? 1 : 0},${l.etp ?? ''}`;
   const hit = ctx.layerCache.get(key) as LayerCost | undefined;
   if (hit) return hit;
   const s = ctx.shape;
@@ -132,7 +133,10 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const fc2 = lin(tokens, s.ffn / t, s.hidden);
   let ffnF = fc1.forward + fc2.forward;
   let ffnB = fc1.backward + fc2.backward;
-  const routing = moeRouting(tokens * s.topK, s.experts, l.ep, ctx.moeCapacityFactor);
+  // Folded (etp set): each rank dispatches its sequence-parallel shard of the tokens over ep, and the
+  // expert tensor-parallel group gathers etp of them: tokens x topK x etp / tp routed rows per rank.
+  const et = expertTp(l);
+  const routing = moeRouting(tokens * s.topK * (l.etp !== undefined && l.sp ? et / t : 1), s.experts, l.ep, ctx.moeCapacityFactor);
   if (s.moe) {
     // The local experts compute the routed rows of the slowest expert-parallel rank (moe.ts), each
     // expert its share: one GEMM per expert of rows / localExperts (a grouped GEMM runs the same tiles).
@@ -142,8 +146,8 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
       forward: gemmSeconds(g, perExpert, outF, inF, n),
       backward: gemmSeconds(g, perExpert, inF, outF, n) + gemmSeconds(g, inF, outF, perExpert, n),
     });
-    const e1 = expertLinear(s.hidden, (up * s.expertFfn) / t);
-    const e2 = expertLinear(s.expertFfn / t, s.hidden);
+    const e1 = expertLinear(s.hidden, (up * s.expertFfn) / et);
+    const e2 = expertLinear(s.expertFfn / et, s.hidden);
     const router = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.experts);
     let moeF = e1.forward + e2.forward + router.forward;
     let moeB = e1.backward + e2.backward + router.backward;
@@ -239,17 +243,18 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   let epAlgorithm = 'none';
   if (s.moe && l.ep > 1) {
     const bytes = ((tokens / (l.sp ? t : 1)) * s.topK * s.hidden * 2);
-    const a2a = allToAll(ctx.hw, { size: l.ep, stride: t * l.cp }, bytes);
+    // Inside dp x cp the ep ranks are tp x cp apart; folded, the expert mesh orders etp fastest, then ep.
+    const a2a = allToAll(ctx.hw, { size: l.ep, stride: l.etp !== undefined ? et : t * l.cp }, bytes);
     epSeconds = moeShare * 4 * a2a.seconds;
     epAlgorithm = a2a.algorithm;
   }
-  if (s.moe && t > 1) {
+  if (s.moe && et > 1) {
     // Experts are tensor-parallel too (Megatron-Core, expert TP = TP): the routed tokens are
     // all-gathered over tp before the experts and reduce-scattered after, forward and backward;
     // these are outside the userbuffer overlap of the dense projections.
     const routedBytes = routing.rows * s.hidden * 2;
-    epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: t, stride: 1 }, routedBytes).seconds;
-    epAlgorithm += ` + tp all-gather/reduce-scatter of routed tokens x${t}`;
+    epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: et, stride: 1 }, routedBytes).seconds;
+    epAlgorithm += ` + ${l.etp !== undefined ? 'expert ' : ''}tp all-gather/reduce-scatter of routed tokens x${et}`;
   }
 
   const totalSeconds = gemmAll + attnF + attnB + ewF + ewB + recompute + tpExposed + cpExposed + epSeconds;

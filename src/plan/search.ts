@@ -130,7 +130,8 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
       if (pp * vpp > s.layers + 2) { reject('pp x vpp cannot exceed the layers + 2 (embedding and loss stages)', { pp, vpp }); continue; }
       for (const ep of eps) {
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
-        if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
+        if (f.etp !== undefined && (!s.moe || s.experts % ep !== 0 || (tp * cp * dp) % (ep * f.etp) !== 0)) { reject('folded MoE: ep must divide the experts, and ep x etp must divide tp x cp x dp', { tp, cp, dp, ep }); continue; }
+        if (f.etp === undefined && s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp (or fold it over tp with etp=)', { dp, cp, ep }); continue; }
         for (const mbs of mbss) {
           // Interleaving needs the micro-batches to be a multiple of pp, so for vpp > 1 the batch is rounded
           // to the nearest such multiple (as Megatron users size it: 16M tokens on dp 128 x pp 16 is 16 each).
@@ -149,7 +150,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
             for (const reshard of reshards) {
               const rs = reshard ? {} : { reshardAfterForward: false };
               // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
-              const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs };
+              const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
               if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
                 const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
                 if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
@@ -157,7 +158,7 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
                 continue;
               }
               for (const recompute of recomputes) {
-                const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs };
+                const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
                 const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
                 if (mem.total > mem.limit && !opts.allowOverMemory) {
                   reject('does not fit GPU memory', layout);

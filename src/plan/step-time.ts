@@ -2,7 +2,7 @@ import { allReduce, reduceScatter, reduceScatterPipelined, sendRecv } from './co
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
 import { COMM_SMS, layerCost } from './layer-cost.ts';
-import { layersOnStage, type Layout } from './layout.ts';
+import { expertDataParallel, expertTp, layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
 import type { ProductionCosts } from './production.ts';
@@ -95,7 +95,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
   const p = stageParams(s, l);
   const denseGroup = { size: l.dp * l.cp, stride: l.tp };
-  const expertGroup = { size: Math.max(1, (l.dp * l.cp) / l.ep), stride: l.tp * l.ep };
+  const expertGroup = { size: expertDataParallel(l), stride: expertTp(l) * l.ep };
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
   // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
@@ -147,7 +147,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // Optimizer: Adam over the local shard, memory bound; plus zeroing the main-gradient buffer before each
   // step's first backward (Megatron-Core zero_grad_buffer: the whole local buffer, sharded only by ZeRO-2/3),
   // gradBytes written per local parameter.
-  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: Math.max(1, (l.dp * l.cp) / l.ep) } : { d: 1, e: 1 };
+  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: expertDataParallel(l) } : { d: 1, e: 1 };
   const gradShard = l.zero >= 2 ? shard : { d: 1, e: 1 };
   const localParams = p.dense / shard.d + p.expert / shard.e;
   const zeroGradSeconds = ((p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
