@@ -224,7 +224,7 @@ export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchR
     const lower = Math.floor(batch / dp) * dp;
     const fits = divisors(batch).filter((d) => d <= ctx.hw.gpus && ctx.hw.gpus % d === 0 && d >= dp / 2).pop();
     throw new ImpossibleError(
-      `the global batch of ${batch.toLocaleString('en-US')} sequences cannot be split over the data-parallel ranks of any layout of ${ctx.hw.gpus.toLocaleString('en-US')} GPUs (e.g. dp = ${dp}: ${(batch / dp).toFixed(2)} sequences each); the batch is used exactly, never rounded: ${others.join('; ')}`,
+      `the global batch of ${batch.toLocaleString('en-US')} sequences cannot be split over the data-parallel ranks of any layout of ${ctx.hw.gpus.toLocaleString('en-US')} GPUs (e.g. dp = ${dp}: ${(batch / dp).toFixed(2)} sequences each); the batch is used exactly, never rounded${others.length > 1 ? `; also ${others.filter((x) => !x.startsWith(BATCH_NOT_SPLIT_OVER_DP)).join('; ')}` : ''}`,
       `give a batch that is a multiple of dp, e.g. ${lower > 0 ? `${lower.toLocaleString('en-US')} or ` : ''}${(lower + dp).toLocaleString('en-US')} sequences for dp = ${dp} (--global-batch ${lower > 0 ? lower * ctx.seq : (lower + dp) * ctx.seq})${fits !== undefined ? `, or fix dp=${fits} in --layout (it divides ${batch}), leaving the other GPUs to tp x pp x cp` : ''}`,
     );
   }
