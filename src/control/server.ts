@@ -10,7 +10,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -83,7 +86,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
