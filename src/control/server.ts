@@ -80,7 +80,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
-  const metrics = new ControlMetrics(store);
+  const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
