@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** Adds routes (the dashboard, src/web) to the API app before it listens. */
+  readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[] }) => void;
 }
 
 export interface ControlPlane {
@@ -84,6 +87,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
