@@ -21,6 +21,7 @@ import type { Store } from '../control/store/types.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { LoginCodes, SESSION_COOKIE, Sessions, type Session } from './auth.ts';
 import { page, PAGES, type PageName } from './layout.ts';
+import { parseSimReportJson, simReportHtml } from './report-html.ts';
 import { Sampler } from './sampler.ts';
 
 export const dashboardUrlPath = (dataDir: string) => join(dataDir, 'dashboard-url');
@@ -162,7 +163,7 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     tenants: '<h1>Tenants</h1><h2>GPUs in use against quota</h2><div class="chart" id="tenant-chart"></div><div id="tenant-table"></div>',
     pools: '<h1>Rented pools</h1><div id="pools"></div><div class="chart" id="pools-chart"></div>',
     serving: '<h1>Serving</h1><h2>Replicas over time</h2><div class="chart" id="replica-chart"></div><div id="serving-table"></div><p id="gateway-note" class="note"></p>',
-    reports: '<h1>Reports</h1><p>HTML reports of <code>gigafactory sim --html</code> and <code>gigafactory plan train --html</code>. Files saved in <code>&lt;data-dir&gt;/reports/</code> are listed here; any other opens from this machine without upload.</p><div id="report-list"></div><label>Open a report file <input type="file" id="report-file" accept=".html,text/html"></label>',
+    reports: '<h1>Reports</h1><p>HTML reports of <code>gigafactory sim --html</code> and <code>gigafactory plan train --html</code>, and JSON reports of <code>gigafactory sim --json</code> (drawn as charts). Files saved in <code>&lt;data-dir&gt;/reports/</code> are listed here; any other opens from this machine without upload.</p><div id="report-list"></div><label>Open a report file <input type="file" id="report-file" accept=".html,text/html"></label>',
   };
   for (const [name, title] of PAGES) {
     guarded.get(`/${name}`, (c) => c.html(page({ title, page: name, who: who(c.get('session')), body: html([BODIES[name]] as unknown as TemplateStringsArray) })));
@@ -234,13 +235,18 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
   });
   guarded.get('/ui/api/reports', (c) => {
     let files: string[] = [];
-    try { files = readdirSync(reportsDir(o.dataDir)).filter((f) => f.endsWith('.html')).sort(); } catch { /* none yet */ }
+    try { files = readdirSync(reportsDir(o.dataDir)).filter((f) => /\.(html|json)$/.test(f)).sort(); } catch { /* none yet */ }
     return c.json({ reports: files });
   });
   guarded.get('/reports/view/:file', (c) => {
     const file = c.req.param('file');
-    if (!/^[A-Za-z0-9_.-]+\.html$/.test(file) || !existsSync(join(reportsDir(o.dataDir), file))) return c.text(`no report "${file}" in ${reportsDir(o.dataDir)}\n`, 404);
-    return c.html(readFileSync(join(reportsDir(o.dataDir), file), 'utf8'));
+    if (!/^[A-Za-z0-9_.-]+\.(html|json)$/.test(file) || !existsSync(join(reportsDir(o.dataDir), file))) return c.text(`no report "${file}" in ${reportsDir(o.dataDir)}\n`, 404);
+    const text = readFileSync(join(reportsDir(o.dataDir), file), 'utf8');
+    if (file.endsWith('.html')) return c.html(text);
+    // A `sim --json` report is drawn like `sim --html`; one that does not parse says so, naming the file.
+    try { return c.html(simReportHtml(parseSimReportJson(text, file))); } catch (e) {
+      return c.html(page({ title: 'Report', body: html`<p class="error" role="alert">${(e as Error).message}</p>` }), 422);
+    }
   });
   app.route('/', guarded);
 

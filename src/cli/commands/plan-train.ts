@@ -8,6 +8,7 @@ import { parseLayout } from '../../plan/layout.ts';
 import { planTrain } from '../../plan/train-plan.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
+import { trainPlanHtml, writeHtmlReport } from '../../web/report-html.ts';
 
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
 
@@ -27,7 +28,7 @@ function positiveInt(text: string, field: string): number {
 
 interface Options {
   model: string; fleet?: string; gpu?: string; gpus?: string; tokens?: string; precision: string; seq?: string;
-  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean;
+  globalBatch?: string; top: string; json?: boolean; html?: string; layout?: string; explain?: boolean;
 }
 
 /** Registers `plan train`. */
@@ -46,6 +47,7 @@ export function register(plan: Command): void {
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
     .option('--explain', 'list why layouts were rejected and the assumptions used')
     .option('--json', 'print JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: the layouts compared and each one\'s step-time breakdown')
     .action((o: Options) => {
       const model = loadModel(o.model);
       if (o.precision !== 'bf16' && o.precision !== 'fp8') throw new InputError({ field: '--precision', value: o.precision, expected: 'bf16 or fp8' });
@@ -79,6 +81,7 @@ export function register(plan: Command): void {
         { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
       );
+      if (o.html !== undefined) writeHtmlReport(o.html, trainPlanHtml(plan));
       process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');
     });
 }
