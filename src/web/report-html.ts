@@ -32,7 +32,7 @@ const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 // Draws each chart as bars: side by side (one x position per category and series, the
 // other series null there) or stacked (cumulative sums drawn back to front). y starts at 0.
 const CLIENT = `
-const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#65a30d', '#be185d'];
+const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#65a30d', '#be185d', '#ca8a04', '#475569', '#14b8a6', '#f472b6', '#7c3aed'];
 for (const c of CHARTS) {
   const el = document.getElementById(c.id);
   const C = c.categories.length;
@@ -132,11 +132,11 @@ const STEP_PARTS: readonly [string, (s: StepBreakdown) => number][] = [
 /** The planner's best layout and runners-up: compared, and each step broken down. */
 export function trainPlanHtml(plan: TrainPlan): string {
   const layouts = [plan, ...plan.alternatives];
-  const names = layouts.map((l, i) => `${i === 0 ? 'best: ' : ''}${l.layout.text}`);
+  const names = layouts.map((_, i) => `#${i + 1}${i === 0 ? ' best' : ''}`);
   return renderHtml(`Training plan: ${plan.model} on ${plan.gpus.toLocaleString('en-US')} ${plan.gpu}`, `${plan.precision}, sequence ${plan.seq.toLocaleString('en-US')}, ${plan.tokens.toExponential(2)} tokens; ${plan.layoutsEvaluated.toLocaleString('en-US')} layouts evaluated. Produced by <code>gigafactory plan train --html</code>.`, [
     {
       heading: 'Layouts compared',
-      html: table(['layout', 'step (s)', 'MFU', 'tokens/s/GPU', 'days', 'GPU-hours', 'memory/GPU (GB)'], layouts.map((l, i) => [names[i]!, l.stepSeconds, l.mfu, l.tokensPerSecondPerGpu, l.daysToTrain, l.gpuHours, l.memoryBytesPerGpu.total / 1e9])),
+      html: table(['layout', 'step (s)', 'MFU', 'tokens/s/GPU', 'days', 'GPU-hours', 'memory/GPU (GB)'], layouts.map((l, i) => [`${names[i]!}: ${l.layout.text}`, l.stepSeconds, l.mfu, l.tokensPerSecondPerGpu, l.daysToTrain, l.gpuHours, l.memoryBytesPerGpu.total / 1e9])),
       charts: [
         { id: 'days', title: 'Days to train', categories: names, unit: 'days', series: [{ label: 'with failures', values: layouts.map((l) => l.daysToTrain) }, { label: 'no failures', values: layouts.map((l) => l.daysToTrainNoFailures) }] },
         { id: 'mfu', title: 'MFU', categories: names, unit: 'MFU', series: [{ label: 'MFU', values: layouts.map((l) => l.mfu) }] },
