@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
@@ -46,6 +47,8 @@ export interface ControlPlaneOptions {
   readonly topology?: ClusterTopology;
   /** Adds routes (the dashboard, src/web) to the API app before it listens. */
   readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[] }) => void;
+  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -86,7 +89,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
