@@ -1,11 +1,12 @@
 // One control plane per data dir: `<data-dir>/up.pid`, taken with O_EXCL. A lock whose
 // process is gone (SIGKILL, reboot) is stale and taken over.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { ImpossibleError } from '../lib/errors.ts';
 import { isAlive } from './local/proc.ts';
 
-export const lockPath = (dataDir: string) => join(dataDir, 'up.pid');
+import { lockPath } from './layout.ts';
+
+export { lockPath };
 
 /** Takes the data dir for this process; returns the release function. */
 export function lockDataDir(dataDir: string): () => void {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ImpossibleError } from '../lib/errors.ts';
 import { hashToken, newToken } from './api/auth.ts';
 import { parseJobSpecYaml } from './job-spec.ts';
-import { checkpointDirOf } from './reconciler.ts';
+import { checkpointDirOf } from './layout.ts';
 import { startControlPlane } from './server.ts';
 import type { Store } from './store/types.ts';
 

@@ -10,10 +10,11 @@
  * All store changes go through one serial queue, so events and ticks never interleave.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
+import { attemptLogDir, checkpointDirOf } from './layout.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { JobRecord, Store } from './store/types.ts';
 
@@ -39,13 +40,6 @@ export interface ReconcilerOptions {
   readonly metrics?: ControlMetrics;
 }
 
-export const jobDir = (dataDir: string, jobId: string) => join(dataDir, 'jobs', jobId);
-export const attemptLogDir = (dataDir: string, jobId: string, attempt: number) => join(jobDir(dataDir, jobId), `attempt-${attempt}`);
-export function checkpointDirOf(dataDir: string, job: Pick<JobRecord, 'id' | 'spec'>): string {
-  const dir = job.spec.checkpoint_dir;
-  if (dir === undefined) return join(jobDir(dataDir, job.id), 'checkpoints');
-  return isAbsolute(dir) ? dir : resolve(job.spec.workdir ?? process.cwd(), dir);
-}
 
 /** Newest modification time (seconds) of anything in a checkpoint dir, or undefined. */
 function lastCheckpointSeconds(dir: string): number | undefined {
@@ -200,7 +194,7 @@ export class Reconciler {
           jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
           env: j.spec.env, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
-          logDir: attemptLogDir(this.o.dataDir, j.id, j.attempt),
+          logDir: attemptLogDir(this.o.dataDir, j, j.attempt),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
         });
         await store.setHandle(j.id, j.attempt, handle);

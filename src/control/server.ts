@@ -7,7 +7,7 @@
  * next `up` re-adopts them.
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ClusterTopology } from '../fleet/types.ts';
@@ -23,6 +23,7 @@ import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
@@ -56,8 +57,7 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-export const serverInfoPath = (dataDir: string) => join(dataDir, 'server.json');
-export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
+export { adminTokenPath, serverInfoPath } from './layout.ts';
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
@@ -65,7 +65,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   mkdirSync(dataDir, { recursive: true });
   const release = lockDataDir(dataDir);
   const log = o.log ?? (() => undefined);
-  const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
+  const store = await openStore(o.store ?? storePath(dataDir), { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
     // File first (0600, tmp + rename), then the store: a crash in between leaves no admin

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attemptLogDir } from '../../src/control/layout.ts';
 import { runScript, findFreePorts } from '../../src/control/slurm/local-cluster.ts';
 import { slurmMissing, useCluster } from './cluster-hooks.ts';
 
@@ -77,8 +78,8 @@ if (slurmMissing === false) {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /rank 0\/4 on (hall-a|oci)-\d+ \(node 0\), GPUs 0,1,2,3,4,5,6,7/);
       assert.match(r.stdout, /job-1 succeeded/);
-      assert.ok(existsSync(join(data, 'jobs', 'job-1', 'attempt-1', 'job.sbatch')));
-      assert.match(readFileSync(join(data, 'jobs', 'job-1', 'attempt-1', 'job.sbatch'), 'utf8'), /#SBATCH --nodelist=/);
+      assert.ok(existsSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch')));
+      assert.match(readFileSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch'), 'utf8'), /#SBATCH --nodelist=/);
     } finally {
       up.kill('SIGTERM');
       await new Promise((r) => { if (up.exitCode !== null) r(undefined); else up.once('exit', r); setTimeout(r, 10_000); });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../src/control/server.ts';
 import { parseJobSpec } from '../../src/control/job-spec.ts';
-import { attemptLogDir } from '../../src/control/reconciler.ts';
+import { attemptLogDir, checkpointDirOf } from '../../src/control/layout.ts';
 import { SlurmExecutor } from '../../src/control/slurm/executor.ts';
 import { readSlurmTopology } from '../../src/control/slurm/cluster-topology.ts';
 import type { JobRecord } from '../../src/control/store/types.ts';
@@ -104,7 +104,7 @@ if (slurmMissing !== false) {
       const job = await submit({ name: 'train', nodes: 2, gpus_per_node: 8, max_restarts: 2, command: ['/bin/bash', '-c', train] });
       const running = await waitFor('a checkpoint past step 5', async () => {
         const j = await cp.store.getJob(job.id);
-        const ckpt = join(cp.dataDir, 'jobs', job.id, 'checkpoints', 'step');
+        const ckpt = join(checkpointDirOf(cp.dataDir, job), 'step');
         return j?.state === 'running' && existsSync(ckpt) && Number(readFileSync(ckpt, 'utf8')) >= 5 ? j : undefined;
       });
       const victim = cp.topology.nodes[running.nodeIndices[1]!]!.name;
@@ -117,7 +117,7 @@ if (slurmMissing !== false) {
         assert.equal(attempts.length, 2);
         assert.equal(attempts[0]!.outcome, 'failed');
         assert.match(attempts[0]!.reason ?? '', /NODE_FAIL/);
-        const log2 = readFileSync(join(attemptLogDir(cp.dataDir, job.id, 2), 'rank-0.log'), 'utf8');
+        const log2 = readFileSync(join(attemptLogDir(cp.dataDir, job, 2), 'rank-0.log'), 'utf8');
         const resumedAt = Number(/resumes at step (\d+)/.exec(log2)?.[1]);
         assert.ok(resumedAt >= 5, `attempt 2 resumed from the checkpoint (step ${resumedAt}), not from 0`);
         assert.match(log2, /done at step 40/);

@@ -5,7 +5,7 @@
  * mapped in one place (./errors.ts).
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ClusterTopology } from '../../fleet/types.ts';
@@ -13,7 +13,7 @@ import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import type { ControlMetrics } from '../metrics.ts';
-import { attemptLogDir } from '../reconciler.ts';
+import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
@@ -152,7 +152,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     let text = '';
     let next = offset;
     if (attempt >= 1) {
-      const file = join(attemptLogDir(o.dataDir, j.id, attempt), `rank-${rank}.log`);
+      const file = rankLogFile(attemptLogDir(o.dataDir, j, attempt), rank);
       try {
         const size = statSync(file).size;
         const n = Math.max(0, Math.min(maxBytes, size - offset));

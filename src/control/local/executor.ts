@@ -8,8 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
+import { rankExitFile, rankHeartbeatFile, rankLogFile } from '../layout.ts';
 import { findAttemptGroups, freePort, isAlive, isGroupAlive, isRankProcess, killGroup, sleep } from './proc.ts';
 
 interface RankState { rank: number; pid: number; exitCode?: number }
@@ -73,13 +73,13 @@ export class LocalExecutor implements Executor {
         RANK: String(rank), LOCAL_RANK: String(rank % spec.ranksPerNode), LOCAL_WORLD_SIZE: String(spec.ranksPerNode),
         NODE_RANK: String(nodeRank), GF_NODE_NAME: spec.nodeNames[nodeRank] ?? 'localhost',
         GF_JOB_ID: spec.jobId, GF_ATTEMPT: String(spec.attempt), GF_CHECKPOINT_DIR: spec.checkpointDir,
-        GF_EXIT_FILE: join(spec.logDir, `rank-${rank}.exit`), GF_HEARTBEAT_FILE: join(spec.logDir, `rank-${rank}.heartbeat`),
+        GF_EXIT_FILE: rankExitFile(spec.logDir, rank), GF_HEARTBEAT_FILE: rankHeartbeatFile(spec.logDir, rank),
       };
       if (spec.gpusPerNode > 0 && this.gpuCount > 0) {
         env.CUDA_VISIBLE_DEVICES = Array.from({ length: Math.min(spec.gpusPerNode, this.gpuCount) }, (_, i) => i).join(',');
       }
       writeFileSync(env.GF_HEARTBEAT_FILE!, '');
-      const fd = openSync(join(spec.logDir, `rank-${rank}.log`), 'a');
+      const fd = openSync(rankLogFile(spec.logDir, rank), 'a');
       try {
         const child = spawn('/bin/sh', ['-c', WRAPPER, 'gf-rank', ...spec.command], { cwd: spec.workdir, env, detached: true, stdio: ['ignore', fd, fd] });
         // A spawn failure (bad cwd) surfaces as an exit code on the next poll, not a crash.
@@ -143,7 +143,7 @@ export class LocalExecutor implements Executor {
   }
 
   private exitCodeOf(logDir: string, rank: number): number | undefined {
-    const f = join(logDir, `rank-${rank}.exit`);
+    const f = rankExitFile(logDir, rank);
     if (!existsSync(f)) return undefined;
     const n = Number.parseInt(readFileSync(f, 'utf8').trim(), 10);
     return Number.isFinite(n) ? n : 1;
@@ -188,7 +188,7 @@ export class LocalExecutor implements Executor {
   }
 
   private heartbeatMs(st: AttemptState, rank: number): number {
-    try { return statSync(join(st.logDir, `rank-${rank}.heartbeat`)).mtimeMs; } catch { return 0; }
+    try { return statSync(rankHeartbeatFile(st.logDir, rank)).mtimeMs; } catch { return 0; }
   }
 
   /** Ends an attempt: kill what is left of the gang, then report once. */

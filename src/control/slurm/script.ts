@@ -24,9 +24,7 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /** Slurm job name for an attempt: `gf-<jobId>-a<attempt>`, restricted to safe characters. */
 export const slurmJobName = (jobId: string, attempt: number): string => `gf-${jobId.replace(/[^A-Za-z0-9._-]/g, '_')}-a${attempt}`;
 
-export const rankLogFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.log`);
-export const rankExitFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.exit`);
-export const rankHeartbeatFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.heartbeat`);
+export { rankExitFile, rankHeartbeatFile, rankLogFile } from '../layout.ts';
 
 // Runs inside every task: derive the rank variables from Slurm's, run the command, record its exit.
 const RANK_WRAPPER = [
