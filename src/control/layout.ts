@@ -7,6 +7,7 @@
  *     admin-token                   0600  the first admin token
  *     plane-id                      0600  this plane's random id (GF_PLANE_ID of its processes)
  *     up.pid  server.json                 lock of the running `up`, where the CLI finds it
+ *     single-tenant                 0600  single-user mode only: the one tenant served
  *     tenants/                      0711
  *       <tenant>/                   0700, owned by the tenant's Unix user: its own area
  *         jobs/<job-id>/
@@ -22,6 +23,8 @@ export const adminTokenPath = (dataDir: string): string => join(dataDir, 'admin-
 export const planeIdPath = (dataDir: string): string => join(dataDir, 'plane-id');
 export const lockPath = (dataDir: string): string => join(dataDir, 'up.pid');
 export const serverInfoPath = (dataDir: string): string => join(dataDir, 'server.json');
+/** In single-user mode: the one tenant this plane serves. */
+export const singleTenantPath = (dataDir: string): string => join(dataDir, 'single-tenant');
 
 export const tenantsDir = (dataDir: string): string => join(dataDir, 'tenants');
 /** A tenant's own area: the default workdir and where its jobs' logs and checkpoints live. */

@@ -128,6 +128,7 @@ export class Reconciler {
 
   private async adoptAll(): Promise<void> {
     for (const j of await this.o.store.listJobs({ states: ['running'], order: 'id' })) {
+      if (this.o.executor.recover) { await this.recoverOne(j); continue; }
       const ok = j.handle !== undefined && (await this.o.executor.adopt(j.id, j.attempt, j.handle));
       if (ok) { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); continue; }
       // Whatever is left of the attempt must not run on beside its replacement.
@@ -135,6 +136,19 @@ export class Reconciler {
       await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: 'processes gone after a control-plane restart', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
       this.o.log?.(`${j.id}: attempt ${j.attempt} lost in the restart; requeued`);
     }
+  }
+
+  /**
+   * The attempt's fate from its durable record (opened in the store before launch): a finished
+   * one ends with its real exit code, a live one is re-adopted, one that never started or was
+   * lost with the plane is requeued without counting a restart.
+   */
+  private async recoverOne(j: JobRecord): Promise<void> {
+    const r = await this.o.executor.recover!({ jobId: j.id, attempt: j.attempt, ...(j.handle !== undefined ? { handle: j.handle } : {}), logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ranks: j.spec.nodes * j.spec.ranks_per_node });
+    if (r.state === 'running') { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); return; }
+    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason }); return; }
+    await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: r.reason, nowSeconds: this.now(), lostSeconds: r.state === 'never-started' ? 0 : this.lostSeconds(j) });
+    this.o.log?.(`${j.id}: attempt ${j.attempt} ${r.state} at the restart (${r.reason}); requeued`);
   }
 
   private lostSeconds(j: JobRecord): number {
@@ -191,7 +205,7 @@ export class Reconciler {
       const j = await store.startAttempt(q.id, d.nodeIndices, this.now());
       try {
         const handle = await executor.launch({
-          jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
+          jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
           env: j.spec.env, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
           logDir: attemptLogDir(this.o.dataDir, j, j.attempt),

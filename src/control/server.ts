@@ -6,7 +6,7 @@
  * <data-dir>/server.json so the CLI can find it. Closing leaves running jobs running: the
  * next `up` re-adopts them.
  */
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -22,7 +22,8 @@ import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
-import { lockDataDir } from './data-dir-lock.ts';
+import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
+import { Tenancy } from './tenancy.ts';
 import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -44,6 +45,16 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** Accept running every tenant's jobs as this process's user when it cannot switch users (not root). */
+  readonly singleUser?: boolean;
+  /** Unix user for the admin's jobs (default gf-admin, created on demand). */
+  readonly adminUser?: string;
+  /** Tenant -> existing Unix user its jobs run as (default gf-<tenant>, created on demand). */
+  readonly runAs?: Readonly<Record<string, string>>;
+  /** Roots outside the tenants' areas where workdir and checkpoint_dir may lie (`up --allow-path`). */
+  readonly allowPaths?: readonly string[];
+  /** Overrides whether ranks run as per-tenant users (default: when running as root). Tests. */
+  readonly canSwitchUsers?: boolean;
 }
 
 export interface ControlPlane {
@@ -59,13 +70,32 @@ export interface ControlPlane {
 
 export { adminTokenPath, serverInfoPath } from './layout.ts';
 
+const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<Pick<T, K>> =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
+
+/** Makes the store's files readable by the plane alone (the WAL and journal hold its data too). */
+function privateFiles(paths: readonly string[]): void {
+  for (const p of paths) {
+    try { chmodSync(p, 0o600); } catch { /* not there (yet): SQLite gives them the database's mode */ }
+  }
+}
+
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  const tenancy = new Tenancy({ dataDir, ...pick(o, 'singleUser', 'adminUser', 'canSwitchUsers'), ...(o.runAs ? { userMap: o.runAs } : {}) });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Private to the plane; where tenants' users run jobs they may pass through to their areas.
+  chmodSync(dataDir, tenancy.switchUsers ? 0o711 : 0o700);
+  tenancy.checkReachable();
   const release = lockDataDir(dataDir);
   const log = o.log ?? (() => undefined);
-  const store = await openStore(o.store ?? storePath(dataDir), { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
+  const planeId = planeIdOf(dataDir);
+  const storeFile = o.store ?? storePath(dataDir);
+  // Created 0600 before SQLite opens it: never readable by others, not even for a moment.
+  if (!/^postgres(ql)?:/.test(storeFile)) closeSync(openSync(storeFile, 'a', 0o600));
+  const store = await openStore(storeFile, { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
+  if (!/^postgres(ql)?:/.test(storeFile)) privateFiles([storeFile, `${storeFile}-wal`, `${storeFile}-shm`, `${storeFile}-journal`]);
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
     // File first (0600, tmp + rename), then the store: a crash in between leaves no admin
@@ -80,10 +110,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
+  executor.attachPlane?.({ planeId, tenancy });
+  const mode = tenancy.modeLine();
+  if (mode) log(mode);
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, tenancy, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
