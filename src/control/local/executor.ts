@@ -192,9 +192,9 @@ export class LocalExecutor implements Executor {
    * handle). A gang found half alive, half gone without a record is stopped: `lost`.
    */
   async recover(ref: AttemptRef): Promise<Recovery> {
-    const nowMs = Date.now();
-    if (this.scan === undefined || nowMs - this.scan.atMs > SCAN_REUSE_MS) this.scan = { atMs: nowMs, ranks: scanPlaneRanks(this.planeId) };
-    const groups = this.scan.ranks.get(key(ref.jobId, ref.attempt)) ?? new Map<number, number>();
+    let groups = this.groupsOf(ref, false);
+    // A reused scan may predate this attempt's launch: before calling a rank gone, look again.
+    if (groups.size < ref.ranks) groups = this.groupsOf(ref, true);
     let hb: number | undefined;
     try { hb = (JSON.parse(ref.handle ?? '{}') as Handle).heartbeatTimeoutSeconds; } catch { /* no handle */ }
     const ranks: RankState[] = [];
@@ -222,6 +222,13 @@ export class LocalExecutor implements Executor {
     const started = ranks.some((r) => r.exitCode !== undefined || r.pid > 0) || missing.some((r) => exists(rankLogFile(ref.logDir, r)));
     if (!started) return { state: 'never-started', reason: 'no rank had started when the control plane stopped' };
     return { state: 'lost', reason: `rank(s) ${missing.join(', ')} gone without an exit record after a control-plane restart${survivors.length > 0 ? '; the rest of the gang was stopped' : ''}` };
+  }
+
+  /** This plane's rank groups of an attempt, from a /proc scan shared by the recover() calls of one restart. */
+  private groupsOf(ref: AttemptRef, fresh: boolean): Map<number, number> {
+    const nowMs = Date.now();
+    if (fresh || this.scan === undefined || nowMs - this.scan.atMs > SCAN_REUSE_MS) this.scan = { atMs: nowMs, ranks: scanPlaneRanks(this.planeId) };
+    return this.scan.ranks.get(key(ref.jobId, ref.attempt)) ?? new Map<number, number>();
   }
 
   async close(): Promise<void> {
