@@ -22,7 +22,7 @@ function losses(log: string): { step: number; loss: number }[] {
 
 test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and keeps learning', { skip: !torchAvailable() && 'python3-torch not installed', timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-tinychat-'));
-  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100 });
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, allowPaths: [TINY_CHAT_DIR] });
   try {
     await cp.store.addToken(hashToken('t'), { tenant: 'lab', admin: false }, 0);
     const res = await fetch(`${cp.url}/v1/jobs`, {

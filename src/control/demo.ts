@@ -47,7 +47,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   if (!torchAvailable()) throw new ImpossibleError(`${PYTHON} cannot import torch`, 'install Debian\'s PyTorch: apt-get install -y python3-torch');
   const temp = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'gigafactory-demo-'));
-  const cp = await startControlPlane({ dataDir, port: 0, tickMs: 200 });
+  const cp = await startControlPlane({ dataDir, port: 0, tickMs: 200, allowPaths: [TINY_CHAT_DIR] });
   try {
     write(`control plane on ${cp.url} (data dir ${cp.dataDir})\n`);
     const token = newToken();
