@@ -32,6 +32,9 @@ export interface TenancyOptions {
   readonly canSwitchUsers?: boolean;
 }
 
+/** PATH of a rank unless its job sets one: the standard system directories, never the plane's. */
+export const RANK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 const COMMAND_TIMEOUT_MS = 10_000;
 const NOLOGIN = '/usr/sbin/nologin';
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,7 @@ if (slurmMissing === false) {
 
   test('gigafactory up --executor slurm runs a submitted 2-node job on the Slurm cluster', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-up-'));
+    chmodSync(dir, 0o755); // the job's Unix user (gf-admin) passes through to the data dir
     const data = join(dir, 'data');
     const up = spawn(CLI, ['up', '--executor', 'slurm', '--slurm-conf', cluster.get().confPath, '--data-dir', data, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

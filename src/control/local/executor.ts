@@ -16,7 +16,7 @@ import { lstatSync } from 'node:fs';
 import type { AttemptRef, Executor, ExecutorEvent, LaunchSpec, Recovery } from '../executor.ts';
 import { readRankExit, WRITE_EXIT_SH } from '../exit-files.ts';
 import { rankExitFile, rankHeartbeatFile, rankLogFile } from '../layout.ts';
-import type { RunAs, Tenancy } from '../tenancy.ts';
+import { RANK_PATH, type RunAs, type Tenancy } from '../tenancy.ts';
 import { findAttemptGroups, freePort, isAlive, isGroupAlive, isRankProcess, killGroup, scanPlaneRanks, sleep, type PlaneRanks } from './proc.ts';
 
 interface RankState { rank: number; pid: number; exitCode?: number }
@@ -46,8 +46,6 @@ export interface LocalExecutorOptions {
 /** The id of executors made without one (tests): shared by every executor of this process. */
 const PROCESS_PLANE_ID = `proc-${randomBytes(6).toString('hex')}`;
 
-/** PATH of a rank unless its job sets one: the standard system directories, never the plane's. */
-export const RANK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 // Runs as the rank's user. "$@" is the command; its exit status (128+n when killed by signal n)
 // is recorded atomically. A rank that cannot set up records 126 (dirs) or 127 (workdir).
