@@ -87,7 +87,6 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Private to the plane; where tenants' users run jobs they may pass through to their areas.
   chmodSync(dataDir, tenancy.switchUsers ? 0o711 : 0o700);
-  tenancy.checkReachable();
   const release = lockDataDir(dataDir);
   const log = o.log ?? (() => undefined);
   const planeId = planeIdOf(dataDir);
@@ -110,13 +109,17 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
-  executor.attachPlane?.({ planeId, tenancy });
+  // Executors that run processes (local, Slurm) take the plane's id and users; their ranks must reach the areas.
+  if (executor.attachPlane) {
+    try { tenancy.checkReachable(); } catch (e) { await store.close(); release(); throw e; }
+    executor.attachPlane({ planeId, tenancy });
+  }
   const mode = tenancy.modeLine();
   if (mode) log(mode);
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, tenancy, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

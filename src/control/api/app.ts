@@ -32,8 +32,10 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
-  /** Who runs tenants' jobs (log reads run as the tenant's user; single-user mode admits one tenant). */
+  /** Who runs tenants' jobs (single-user mode admits one tenant; log reads run as the tenant's user). */
   readonly tenancy?: Tenancy;
+  /** False where no tenant code writes the logs (the simulated executor): read them as the plane. */
+  readonly logsAsTenant?: boolean;
   /** Roots outside the tenants' areas allowed for workdir and checkpoint_dir (`up --allow-path`). */
   readonly allowPaths?: readonly string[];
 }
@@ -154,7 +156,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     let next = offset;
     if (attempt >= 1) {
       // Read as the tenant's user: the log dir is the tenant's, and may hold its symlinks.
-      const buf = await readJobFile(o.tenancy, j.tenant, rankLogFile(attemptLogDir(o.dataDir, j, attempt), rank), offset, maxBytes);
+      const buf = await readJobFile(o.logsAsTenant === false ? undefined : o.tenancy, j.tenant, rankLogFile(attemptLogDir(o.dataDir, j, attempt), rank), offset, maxBytes);
       text = buf.toString('utf8');
       next = offset + buf.length;
     }
