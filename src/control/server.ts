@@ -10,7 +10,8 @@ import { chmodSync, closeSync, mkdirSync, openSync, renameSync, rmSync, writeFil
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
@@ -55,6 +56,8 @@ export interface ControlPlaneOptions {
   readonly allowPaths?: readonly string[];
   /** Overrides whether ranks run as per-tenant users (default: when running as root). Tests. */
   readonly canSwitchUsers?: boolean;
+  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -119,7 +122,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

@@ -20,6 +20,8 @@ import type { Tenancy } from '../tenancy.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
+import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -38,6 +40,8 @@ export interface ApiOptions {
   readonly logsAsTenant?: boolean;
   /** Roots outside the tenants' areas allowed for workdir and checkpoint_dir (`up --allow-path`). */
   readonly allowPaths?: readonly string[];
+  /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
+  readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -178,6 +182,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
     await o.store.addToken(hashToken(token), { tenant: tenant as string, admin: admin === true }, now());
     return c.json({ tenant, admin: admin === true, token }, 201);
   });
+
+  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
 
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
