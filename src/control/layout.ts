@@ -12,6 +12,7 @@
  *       <tenant>/                   0700, owned by the tenant's Unix user: its own area
  *         jobs/<job-id>/
  *           checkpoints/                  default checkpoint_dir (GF_CHECKPOINT_DIR)
+ *           progress.log                  rank 0's progress reports (GF_PROGRESS_FILE)
  *           attempt-<n>/                  per-attempt logs: rank-R.log, rank-R.exit, rank-R.heartbeat
  *
  * Paths are absolute: the data dir is resolved once at `up`, job paths once at the API.
@@ -35,6 +36,8 @@ export interface JobRef { readonly id: string; readonly tenant: string }
 
 export const jobDir = (dataDir: string, job: JobRef): string => join(tenantDir(dataDir, job.tenant), 'jobs', job.id);
 export const attemptLogDir = (dataDir: string, job: JobRef, attempt: number): string => join(jobDir(dataDir, job), `attempt-${attempt}`);
+/** Where rank 0 reports progress (GF_PROGRESS_FILE; the contract is in progress.ts): one file per job, across attempts. */
+export const progressFile = (dataDir: string, job: JobRef): string => join(jobDir(dataDir, job), 'progress.log');
 
 /** The checkpoint dir of a job: its spec's (absolute since the API made it so), else `<job dir>/checkpoints`. */
 export function checkpointDirOf(dataDir: string, job: JobRef & { readonly spec: { readonly checkpoint_dir?: string | undefined; readonly workdir?: string | undefined } }): string {

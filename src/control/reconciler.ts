@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
-import { attemptLogDir, checkpointDirOf } from './layout.ts';
+import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { JobRecord, Store } from './store/types.ts';
 
@@ -206,7 +206,7 @@ export class Reconciler {
       try {
         const handle = await executor.launch({
           jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: j.spec.env, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
+          env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
           logDir: attemptLogDir(this.o.dataDir, j, j.attempt),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),

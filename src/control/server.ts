@@ -22,6 +22,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
+import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
 import { Tenancy } from './tenancy.ts';
@@ -56,7 +57,7 @@ export interface ControlPlaneOptions {
   readonly allowPaths?: readonly string[];
   /** Overrides whether ranks run as per-tenant users (default: when running as root). Tests. */
   readonly canSwitchUsers?: boolean;
-  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
 
@@ -122,7 +123,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const progress = new ProgressTracker({ store, dataDir, log });
+  progress.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -130,6 +133,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       s.once('error', fail);
     });
   } catch (e) {
+    progress.stop();
     await reconciler.stop();
     await executor.close();
     await store.close();
@@ -150,6 +154,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      progress.stop();
       await reconciler.stop();
       await executor.close();
       await store.close();

@@ -6,12 +6,14 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { ClusterTopology } from '../../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { readJobFile } from '../job-fs.ts';
 import { checkJobPaths } from '../job-paths.ts';
 import { parseJobSpec } from '../job-spec.ts';
+import { applyPlan, planJob } from '../plan-job.ts';
+import type { ProgressTracker } from '../progress-watch.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
@@ -40,6 +42,10 @@ export interface ApiOptions {
   readonly logsAsTenant?: boolean;
   /** Roots outside the tenants' areas allowed for workdir and checkpoint_dir (`up --allow-path`). */
   readonly allowPaths?: readonly string[];
+  /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
+  readonly progress?: ProgressTracker;
+  /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
+  readonly fleet?: FleetSpec;
   /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
   readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
@@ -57,7 +63,7 @@ export function jobJson(j: JobRecord) {
     nodes: j.spec.nodes, ranks_per_node: j.spec.ranks_per_node, gpus_per_node: j.spec.gpus_per_node,
     attempt: j.attempt, restarts: j.restarts, max_restarts: j.spec.max_restarts, cancel_requested: j.cancelRequested,
     node_indices: j.nodeIndices, submit_time: iso(j.submitSeconds), start_time: iso(j.startSeconds), end_time: iso(j.endSeconds),
-    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec,
+    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec, plan: j.spec.plan ?? null,
   };
 }
 
@@ -114,8 +120,14 @@ export function createApp(o: ApiOptions): Hono<Env> {
   };
 
   app.post('/v1/jobs', limit, async (c) => {
-    const spec = checkJobPaths(parseJobSpec(await readJson(c.req.raw)), { tenant: c.get('tenant'), admin: c.get('admin') }, { dataDir: o.dataDir, allowPaths: o.allowPaths ?? [] });
+    let spec = checkJobPaths(parseJobSpec(await readJson(c.req.raw)), { tenant: c.get('tenant'), admin: c.get('admin') }, { dataDir: o.dataDir, allowPaths: o.allowPaths ?? [] });
+    // A planned job (model + tokens): planned on this plane's fleet, sized from its plan (plan-job.ts).
+    if (spec.model !== undefined) {
+      const busyNodes = new Set((await o.store.listJobs({ states: ['running'] })).flatMap((j) => j.nodeIndices));
+      spec = applyPlan(spec, planJob(spec, { topology: o.topology, busyNodes, ...(o.fleet ? { fleet: o.fleet } : {}) }));
+    }
     checkAdmissible(spec, o.topology);
+    if (c.req.query('dry_run') === 'true') return c.json({ spec, plan: spec.plan ?? null }, 200);
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });
@@ -139,7 +151,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
-    return c.json({ job: jobJson(j), attempts, events });
+    return c.json({ job: jobJson(j), attempts, events, actual: o.progress?.actual(j) ?? null });
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
