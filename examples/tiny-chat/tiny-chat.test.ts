@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../src/control/api/auth.ts';
 import { killRank, PYTHON, TINY_CHAT_DIR, torchAvailable } from '../../src/control/demo.ts';
-import { attemptLogDir, checkpointDirOf } from '../../src/control/reconciler.ts';
+import { attemptLogDir, checkpointDirOf } from '../../src/control/layout.ts';
 import { startControlPlane } from '../../src/control/server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +22,7 @@ function losses(log: string): { step: number; loss: number }[] {
 
 test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and keeps learning', { skip: !torchAvailable() && 'python3-torch not installed', timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-tinychat-'));
-  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100 });
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, allowPaths: [TINY_CHAT_DIR] });
   try {
     await cp.store.addToken(hashToken('t'), { tenant: 'lab', admin: false }, 0);
     const res = await fetch(`${cp.url}/v1/jobs`, {
@@ -31,7 +31,7 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     });
     assert.equal(res.status, 201);
     const id = ((await res.json()) as { job: { id: string } }).job.id;
-    const log1 = join(attemptLogDir(dir, id, 1), 'rank-0.log');
+    const log1 = join(attemptLogDir(dir, { id, tenant: 'lab' }, 1), 'rank-0.log');
     const deadline = Date.now() + 150_000;
     while (!(existsSync(log1) && /checkpoint saved at step 10/.test(readFileSync(log1, 'utf8')))) {
       assert.ok(Date.now() < deadline, 'no checkpoint within 150 s');
@@ -51,7 +51,7 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     assert.match(attempts[0]?.reason ?? '', /rank 1/);
 
     const first = losses(readFileSync(log1, 'utf8'));
-    const log2 = readFileSync(join(attemptLogDir(dir, id, 2), 'rank-0.log'), 'utf8');
+    const log2 = readFileSync(join(attemptLogDir(dir, { id, tenant: 'lab' }, 2), 'rank-0.log'), 'utf8');
     const resumedAt = Number(/resumed from step (\d+)/.exec(log2)?.[1] ?? 0);
     assert.ok(resumedAt >= 10, `attempt 2 should resume from a checkpoint, got: ${log2.split('\n')[0]}`);
     const second = losses(log2);

@@ -7,14 +7,14 @@
  * 4. Chat with the trained checkpoint, print the attempts, stop the control plane.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImpossibleError } from '../lib/errors.ts';
 import { hashToken, newToken } from './api/auth.ts';
 import { parseJobSpecYaml } from './job-spec.ts';
-import { checkpointDirOf } from './reconciler.ts';
+import { checkpointDirOf } from './layout.ts';
 import { startControlPlane } from './server.ts';
 import type { Store } from './store/types.ts';
 
@@ -35,6 +35,15 @@ export async function killRank(store: Store, jobId: string, rank: number): Promi
   return pid;
 }
 
+/** A world-readable copy of a folder's files in a fresh temp dir. */
+function readableCopy(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'gigafactory-demo-src-'));
+  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  chmodSync(copy, 0o755);
+  for (const f of readdirSync(copy, { recursive: true, encoding: 'utf8' })) chmodSync(join(copy, f), statSync(join(copy, f)).isDirectory() ? 0o755 : 0o644);
+  return copy;
+}
+
 export interface DemoOptions {
   readonly steps: number;
   readonly killRank: boolean;
@@ -47,14 +56,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   if (!torchAvailable()) throw new ImpossibleError(`${PYTHON} cannot import torch`, 'install Debian\'s PyTorch: apt-get install -y python3-torch');
   const temp = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'gigafactory-demo-'));
-  const cp = await startControlPlane({ dataDir, port: 0, tickMs: 200 });
+  // The ranks run as an unprivileged user (gf-demo) when the demo runs as root: give them a
+  // copy of the example they can read even when the checkout is in a private home folder.
+  const source = process.getuid?.() === 0 ? readableCopy(TINY_CHAT_DIR) : TINY_CHAT_DIR;
+  const cp = await startControlPlane({ dataDir, port: 0, tickMs: 200, allowPaths: [source] }).catch((e: unknown) => { if (source !== TINY_CHAT_DIR) rmSync(source, { recursive: true, force: true }); throw e; });
   try {
     write(`control plane on ${cp.url} (data dir ${cp.dataDir})\n`);
     const token = newToken();
     await cp.store.addToken(hashToken(token), { tenant: 'demo', admin: false }, Date.now() / 1000);
     const spec = parseJobSpecYaml(readFileSync(join(TINY_CHAT_DIR, 'job.yaml'), 'utf8'), 'examples/tiny-chat/job.yaml');
     const ckptEvery = Math.max(5, Math.floor(o.steps / 4));
-    const body = { ...spec, workdir: TINY_CHAT_DIR, command: [PYTHON, 'train.py', '--steps', String(o.steps), '--ckpt-every', String(ckptEvery)] };
+    const body = { ...spec, workdir: source, command: [PYTHON, 'train.py', '--steps', String(o.steps), '--ckpt-every', String(ckptEvery)] };
     const call = async <T>(method: string, path: string, b?: unknown): Promise<T> => {
       const res = await fetch(cp.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(b ? { body: JSON.stringify(b) } : {}) });
       return await res.json() as T;
@@ -93,5 +105,6 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   } finally {
     await cp.close();
     if (temp) rmSync(dataDir, { recursive: true, force: true });
+    if (source !== TINY_CHAT_DIR) rmSync(source, { recursive: true, force: true });
   }
 }

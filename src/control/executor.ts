@@ -2,6 +2,7 @@
  * The executor contract: how the control plane runs a job's ranks somewhere (this machine,
  * Slurm, the simulator). Adapters stay thin; every executor passes the same contract suite.
  */
+import type { Tenancy } from './tenancy.ts';
 
 /** What an executor needs to launch one attempt of a job. */
 export interface LaunchSpec {
@@ -21,7 +22,34 @@ export interface LaunchSpec {
   readonly logDir: string;
   /** Seconds a rank may go without touching $GF_HEARTBEAT_FILE before it counts as hung (absent: liveness only). */
   readonly heartbeatTimeoutSeconds?: number;
+  /** Whose job this is: its ranks run as the tenant's Unix user where the plane can switch users (absent: admin). */
+  readonly tenant?: string;
 }
+
+/** What the store durably knows of an attempt it opened (before launch): enough to find it again. */
+export interface AttemptRef {
+  readonly jobId: string;
+  readonly attempt: number;
+  /** The executor's handle, when the plane lived long enough to record it. */
+  readonly handle?: string;
+  readonly logDir: string;
+  /** Ranks of the gang (nodes x ranks per node). */
+  readonly ranks: number;
+}
+
+/**
+ * What became of an attempt while no plane watched it:
+ * - `running`: re-adopted; its events (exit included) follow as usual;
+ * - `finished`: it ended with this exit code (every rank's record read back);
+ * - `never-started`: no rank of it ever ran: requeue, counting no restart;
+ * - `lost`: it started, but its processes are gone without a whole exit record (reboot, a
+ *   half-launched gang, killed with the plane); whatever was left is stopped: requeue,
+ *   counting no restart (the infrastructure failed, not the job).
+ */
+export type Recovery =
+  | { readonly state: 'running' }
+  | { readonly state: 'finished'; readonly exitCode: number; readonly reason: string }
+  | { readonly state: 'never-started' | 'lost'; readonly reason: string };
 
 /**
  * Lifecycle events of one attempt. `running`: every rank launched. `heartbeat`: ranks alive
@@ -44,6 +72,17 @@ export interface Executor {
   stop(jobId: string, attempt: number, reason: string): Promise<void>;
   /** Re-adopts an attempt after a control-plane restart; false if its processes are gone. */
   adopt(jobId: string, attempt: number, handle: string): Promise<boolean>;
+  /**
+   * Optional: after a restart, tells an attempt's fate from its durable record (see Recovery),
+   * with or without a handle. Only this plane's processes are looked at or signalled.
+   */
+  recover?(ref: AttemptRef): Promise<Recovery>;
+  /**
+   * Optional: called once by the plane before anything is launched or recovered, with the
+   * plane's id (every process it launches must carry it) and its tenancy (whose Unix user
+   * runs a tenant's ranks).
+   */
+  attachPlane?(plane: { readonly planeId: string; readonly tenancy: Tenancy }): void;
   /** Subscribes to lifecycle events. */
   onEvent(listener: (e: ExecutorEvent) => void): void;
   /** Releases resources (timers, child watchers) without killing adopted jobs. */

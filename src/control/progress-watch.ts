@@ -3,9 +3,9 @@
  * as it grows, measures it against the job's plan, and records a `slow` event once per attempt when
  * a job runs more than 20% below its plan: how stragglers and bad nodes show up.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import { measure, parseProgress, SLOW_FACTOR, type Actual, type ProgressSample } from './progress.ts';
-import { progressFile } from './reconciler.ts';
+import { progressFile, type JobRef } from './layout.ts';
 import type { JobRecord, Store } from './store/types.ts';
 
 /** Bytes read per poll and samples kept per job: a runaway writer costs bounded memory. */
@@ -24,17 +24,19 @@ export class ProgressTracker {
   private now(): number { return this.o.nowSeconds?.() ?? Date.now() / 1000; }
 
   /** Reads what the job's rank 0 appended since the last call; returns every sample kept. */
-  samples(jobId: string): readonly ProgressSample[] {
-    let st = this.files.get(jobId);
-    if (!st) this.files.set(jobId, (st = { offset: 0, partial: '', samples: [] }));
-    const file = progressFile(this.o.dataDir, jobId);
+  samples(job: JobRef): readonly ProgressSample[] {
+    let st = this.files.get(job.id);
+    if (!st) this.files.set(job.id, (st = { offset: 0, partial: '', samples: [] }));
+    const file = progressFile(this.o.dataDir, job);
     let size: number;
-    try { size = statSync(file).size; } catch { return st.samples; }
+    // The file lies in the tenant's area: a symlink (to the admin token) is not followed.
+    try { const l = lstatSync(file); if (!l.isFile()) return st.samples; size = l.size; } catch { return st.samples; }
     if (size < st.offset) { st.offset = 0; st.partial = ''; st.samples = []; }
     const n = Math.min(MAX_READ_BYTES, size - st.offset);
     if (n <= 0) return st.samples;
     const buf = Buffer.alloc(n);
-    const fd = openSync(file, 'r');
+    let fd: number;
+    try { fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK); } catch { return st.samples; }
     try { readSync(fd, buf, 0, n, st.offset); } finally { closeSync(fd); }
     st.offset += n;
     const text = st.partial + buf.toString('utf8');
@@ -48,7 +50,7 @@ export class ProgressTracker {
   /** The job's measured speed in its current attempt (beside its plan), or undefined before two samples. */
   actual(j: JobRecord): Actual | undefined {
     const gpus = j.spec.plan?.gpus ?? j.spec.nodes * j.spec.gpus_per_node;
-    return measure(this.samples(j.id), gpus, j.spec.plan, j.state === 'running' ? (j.startSeconds ?? 0) : 0);
+    return measure(this.samples(j), gpus, j.spec.plan, j.state === 'running' ? (j.startSeconds ?? 0) : 0);
   }
 
   /** One pass over the running jobs: a planned job more than 20% slower than its plan gets one `slow` event per attempt. */

@@ -10,10 +10,11 @@
  * All store changes go through one serial queue, so events and ticks never interleave.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
+import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { JobRecord, Store } from './store/types.ts';
 
@@ -39,15 +40,6 @@ export interface ReconcilerOptions {
   readonly metrics?: ControlMetrics;
 }
 
-export const jobDir = (dataDir: string, jobId: string) => join(dataDir, 'jobs', jobId);
-/** Where rank 0 reports progress (GF_PROGRESS_FILE; the contract is in progress.ts): one file per job, across attempts. */
-export const progressFile = (dataDir: string, jobId: string) => join(jobDir(dataDir, jobId), 'progress.log');
-export const attemptLogDir = (dataDir: string, jobId: string, attempt: number) => join(jobDir(dataDir, jobId), `attempt-${attempt}`);
-export function checkpointDirOf(dataDir: string, job: Pick<JobRecord, 'id' | 'spec'>): string {
-  const dir = job.spec.checkpoint_dir;
-  if (dir === undefined) return join(jobDir(dataDir, job.id), 'checkpoints');
-  return isAbsolute(dir) ? dir : resolve(job.spec.workdir ?? process.cwd(), dir);
-}
 
 /** Newest modification time (seconds) of anything in a checkpoint dir, or undefined. */
 function lastCheckpointSeconds(dir: string): number | undefined {
@@ -136,6 +128,7 @@ export class Reconciler {
 
   private async adoptAll(): Promise<void> {
     for (const j of await this.o.store.listJobs({ states: ['running'], order: 'id' })) {
+      if (this.o.executor.recover) { await this.recoverOne(j); continue; }
       const ok = j.handle !== undefined && (await this.o.executor.adopt(j.id, j.attempt, j.handle));
       if (ok) { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); continue; }
       // Whatever is left of the attempt must not run on beside its replacement.
@@ -143,6 +136,19 @@ export class Reconciler {
       await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: 'processes gone after a control-plane restart', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
       this.o.log?.(`${j.id}: attempt ${j.attempt} lost in the restart; requeued`);
     }
+  }
+
+  /**
+   * The attempt's fate from its durable record (opened in the store before launch): a finished
+   * one ends with its real exit code, a live one is re-adopted, one that never started or was
+   * lost with the plane is requeued without counting a restart.
+   */
+  private async recoverOne(j: JobRecord): Promise<void> {
+    const r = await this.o.executor.recover!({ jobId: j.id, attempt: j.attempt, ...(j.handle !== undefined ? { handle: j.handle } : {}), logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ranks: j.spec.nodes * j.spec.ranks_per_node });
+    if (r.state === 'running') { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); return; }
+    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason }); return; }
+    await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: r.reason, nowSeconds: this.now(), lostSeconds: r.state === 'never-started' ? 0 : this.lostSeconds(j) });
+    this.o.log?.(`${j.id}: attempt ${j.attempt} ${r.state} at the restart (${r.reason}); requeued`);
   }
 
   private lostSeconds(j: JobRecord): number {
@@ -199,10 +205,10 @@ export class Reconciler {
       const j = await store.startAttempt(q.id, d.nodeIndices, this.now());
       try {
         const handle = await executor.launch({
-          jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j.id) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
+          jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
+          env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
-          logDir: attemptLogDir(this.o.dataDir, j.id, j.attempt),
+          logDir: attemptLogDir(this.o.dataDir, j, j.attempt),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
         });
         await store.setHandle(j.id, j.attempt, handle);

@@ -2,7 +2,7 @@
 // 127.0.0.1. Every wait is bounded; every server and temp dir is cleaned up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImpossibleError } from '../lib/errors.ts';
@@ -37,17 +37,21 @@ function client(cp: ControlPlane, token: string) {
   return { call, job, submit, until };
 }
 
-async function withPlane(fn: (cp: ControlPlane, c: ReturnType<typeof client>, dir: string) => Promise<void>): Promise<void> {
+async function withPlane(fn: (cp: ControlPlane, c: ReturnType<typeof client>, dir: string, scratch: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gf-cp-'));
+  // Scratch files the jobs write: ranks run as an unprivileged user (gf-admin) where tests run as root.
+  const scratch = mkdtempSync(join(tmpdir(), 'gf-cp-scratch-'));
+  chmodSync(scratch, 0o777);
   const cp = await startControlPlane({ dataDir: dir, port: 0, localNodes: 2, tickMs: 100 });
   try {
-    await fn(cp, client(cp, cp.newAdminToken!), dir);
+    await fn(cp, client(cp, cp.newAdminToken!), dir, scratch);
   } finally {
     for (const j of await cp.store.listJobs({ states: ['running'] })) await cp.store.requestCancel(j.id, Date.now() / 1000);
     cp.reconciler.kick();
     await waitFor('cleanup cancels', async () => ((await cp.store.listJobs({ states: ['running'] })).length === 0 ? true : undefined), 10_000).catch(() => undefined);
     await cp.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -90,7 +94,7 @@ test('control plane: restarts stop at max_restarts and the job fails', async () 
 });
 
 test('control plane: cancel ends every process of a running job', async () => {
-  await withPlane(async (_cp, c, dir) => {
+  await withPlane(async (_cp, c, _data, dir) => {
     const id = await c.submit({ name: 'sleeper', ranks_per_node: 2, command: ['/bin/sh', '-c', `sleep 300 & echo $! > ${dir}/child.$RANK; wait`] });
     await c.until(id, ['running']);
     await waitFor('children', async () => (existsSync(join(dir, 'child.0')) && existsSync(join(dir, 'child.1')) ? true : undefined));

@@ -6,8 +6,8 @@
  * <data-dir>/server.json so the CLI can find it. Closing leaves running jobs running: the
  * next `up` re-adopts them.
  */
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -25,7 +25,9 @@ import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
-import { lockDataDir } from './data-dir-lock.ts';
+import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
+import { Tenancy } from './tenancy.ts';
+import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
@@ -48,6 +50,16 @@ export interface ControlPlaneOptions {
   readonly topology?: ClusterTopology;
   /** Adds routes (the dashboard, src/web) to the API app before it listens. */
   readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[] }) => void;
+  /** Accept running every tenant's jobs as this process's user when it cannot switch users (not root). */
+  readonly singleUser?: boolean;
+  /** Unix user for the admin's jobs (default gf-admin, created on demand). */
+  readonly adminUser?: string;
+  /** Tenant -> existing Unix user its jobs run as (default gf-<tenant>, created on demand). */
+  readonly runAs?: Readonly<Record<string, string>>;
+  /** Roots outside the tenants' areas where workdir and checkpoint_dir may lie (`up --allow-path`). */
+  readonly allowPaths?: readonly string[];
+  /** Overrides whether ranks run as per-tenant users (default: when running as root). Tests. */
+  readonly canSwitchUsers?: boolean;
   /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
@@ -63,16 +75,33 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-export const serverInfoPath = (dataDir: string) => join(dataDir, 'server.json');
-export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
+export { adminTokenPath, serverInfoPath } from './layout.ts';
+
+const pick = <T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<Pick<T, K>> =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Partial<Pick<T, K>>;
+
+/** Makes the store's files readable by the plane alone (the WAL and journal hold its data too). */
+function privateFiles(paths: readonly string[]): void {
+  for (const p of paths) {
+    try { chmodSync(p, 0o600); } catch { /* not there (yet): SQLite gives them the database's mode */ }
+  }
+}
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  const tenancy = new Tenancy({ dataDir, ...pick(o, 'singleUser', 'adminUser', 'canSwitchUsers'), ...(o.runAs ? { userMap: o.runAs } : {}) });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Private to the plane; where tenants' users run jobs they may pass through to their areas.
+  chmodSync(dataDir, tenancy.switchUsers ? 0o711 : 0o700);
   const release = lockDataDir(dataDir);
   const log = o.log ?? (() => undefined);
-  const store = await openStore(o.store ?? join(dataDir, 'gigafactory.db'), { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
+  const planeId = planeIdOf(dataDir);
+  const storeFile = o.store ?? storePath(dataDir);
+  // Created 0600 before SQLite opens it: never readable by others, not even for a moment.
+  if (!/^postgres(ql)?:/.test(storeFile)) closeSync(openSync(storeFile, 'a', 0o600));
+  const store = await openStore(storeFile, { synchronous: o.synchronous ?? 'full' }).catch((e: unknown) => { release(); throw e; });
+  if (!/^postgres(ql)?:/.test(storeFile)) privateFiles([storeFile, `${storeFile}-wal`, `${storeFile}-shm`, `${storeFile}-journal`]);
   let newAdminToken: string | undefined;
   if ((await store.countAdminTokens()) === 0) {
     // File first (0600, tmp + rename), then the store: a crash in between leaves no admin
@@ -87,12 +116,19 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
+  // Executors that run processes (local, Slurm) take the plane's id and users; their ranks must reach the areas.
+  if (executor.attachPlane) {
+    try { tenancy.checkReachable(); } catch (e) { await store.close(); release(); throw e; }
+    executor.attachPlane({ planeId, tenancy });
+  }
+  const mode = tenancy.modeLine();
+  if (mode) log(mode);
   const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../control/client.ts';
@@ -65,6 +65,11 @@ test('a passing gate promotes the checkpoint; a failing one leaves the served mo
 
 test('the evaluation runs as an eval job of the control plane', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-gate-cp-'));
+  // The eval job runs as the admin's unprivileged user (gf-admin) where the tests run as root:
+  // it passes through to the plane's data dir and writes its scores into evals/.
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'evals'), { mode: 0o777 });
+  chmodSync(join(dir, 'evals'), 0o777);
   const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, tickMs: 100 });
   try {
     writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');

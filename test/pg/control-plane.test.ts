@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findPostgresBin, startTempPostgres } from '../../src/control/store/pg-temp.ts';
@@ -52,6 +52,7 @@ test('up --store postgres: jobs run and live in PostgreSQL; one control plane pe
 }, async () => {
   const pg = await startTempPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'gf-pg-cp-'));
+  chmodSync(dir, 0o755); // jobs run as gf-admin where tests run as root: it passes through to the data dirs
   const procs: Proc[] = [];
   const store = `${pg.url}?schema=e2e`;
   try {

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attemptLogDir } from '../../src/control/layout.ts';
 import { runScript, findFreePorts } from '../../src/control/slurm/local-cluster.ts';
 import { slurmMissing, useCluster } from './cluster-hooks.ts';
 
@@ -65,6 +66,7 @@ if (slurmMissing === false) {
 
   test('gigafactory up --executor slurm runs a submitted 2-node job on the Slurm cluster', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-up-'));
+    chmodSync(dir, 0o755); // the job's Unix user (gf-admin) passes through to the data dir
     const data = join(dir, 'data');
     const up = spawn(CLI, ['up', '--executor', 'slurm', '--slurm-conf', cluster.get().confPath, '--data-dir', data, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -77,8 +79,8 @@ if (slurmMissing === false) {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /rank 0\/4 on (hall-a|oci)-\d+ \(node 0\), GPUs 0,1,2,3,4,5,6,7/);
       assert.match(r.stdout, /job-1 succeeded/);
-      assert.ok(existsSync(join(data, 'jobs', 'job-1', 'attempt-1', 'job.sbatch')));
-      assert.match(readFileSync(join(data, 'jobs', 'job-1', 'attempt-1', 'job.sbatch'), 'utf8'), /#SBATCH --nodelist=/);
+      assert.ok(existsSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch')));
+      assert.match(readFileSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch'), 'utf8'), /#SBATCH --nodelist=/);
     } finally {
       up.kill('SIGTERM');
       await new Promise((r) => { if (up.exitCode !== null) r(undefined); else up.once('exit', r); setTimeout(r, 10_000); });

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../src/control/server.ts';
 import { parseJobSpec } from '../../src/control/job-spec.ts';
-import { attemptLogDir } from '../../src/control/reconciler.ts';
+import { adminTokenPath, attemptLogDir, checkpointDirOf } from '../../src/control/layout.ts';
 import { SlurmExecutor } from '../../src/control/slurm/executor.ts';
 import { readSlurmTopology } from '../../src/control/slurm/cluster-topology.ts';
 import type { JobRecord } from '../../src/control/store/types.ts';
@@ -34,6 +34,7 @@ if (slurmMissing !== false) {
 
   async function withControlPlane(fn: (cp: ControlPlane, dir: string, submit: (spec: Record<string, unknown>) => Promise<JobRecord>) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-cp-'));
+    chmodSync(dir, 0o777); // jobs run as the tenant's Unix user (gf-test): the workdir is theirs too
     const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
     const cp = await startControlPlane({ dataDir: join(dir, 'data'), port: 0, executor, topology: await readSlurmTopology(executor.cli), tickMs: 100 });
     const submit = async (spec: Record<string, unknown>) => {
@@ -78,6 +79,23 @@ if (slurmMissing !== false) {
     });
   });
 
+  test('tenancy on Slurm: the job is submitted as the tenant\'s user, with a clean environment, and cannot read the admin token', async () => {
+    process.env.GF_TEST_PLANE_SECRET = 'plane-secret-7';
+    try {
+      await withControlPlane(async (cp, dir, submit) => {
+        const token = adminTokenPath(cp.dataDir);
+        const job = await submit({ name: 'who', nodes: 1, command: ['/bin/sh', '-c', `id -un > who; env > env.dump; if cat ${token} > /dev/null 2>&1; then echo yes > leak; fi`] });
+        const done = await waitFor('the job to end', ended(cp, job.id));
+        assert.equal(done.state, 'succeeded', done.reason);
+        assert.equal(readFileSync(join(dir, 'who'), 'utf8').trim(), 'gf-test');
+        assert.doesNotMatch(readFileSync(join(dir, 'env.dump'), 'utf8'), /plane-secret-7/, 'the plane\'s environment reached the job');
+        assert.equal(existsSync(join(dir, 'leak')), false, 'the job read the admin token');
+      });
+    } finally {
+      delete process.env.GF_TEST_PLANE_SECRET;
+    }
+  });
+
   test('cancel: the Slurm job is cancelled and the job ends cancelled', async () => {
     await withControlPlane(async (cp, dir, submit) => {
       const job = await submit({ name: 'long', nodes: 1, command: ['/bin/sh', '-c', 'echo $$ > pid; exec sleep 120'] });
@@ -104,7 +122,7 @@ if (slurmMissing !== false) {
       const job = await submit({ name: 'train', nodes: 2, gpus_per_node: 8, max_restarts: 2, command: ['/bin/bash', '-c', train] });
       const running = await waitFor('a checkpoint past step 5', async () => {
         const j = await cp.store.getJob(job.id);
-        const ckpt = join(cp.dataDir, 'jobs', job.id, 'checkpoints', 'step');
+        const ckpt = join(checkpointDirOf(cp.dataDir, job), 'step');
         return j?.state === 'running' && existsSync(ckpt) && Number(readFileSync(ckpt, 'utf8')) >= 5 ? j : undefined;
       });
       const victim = cp.topology.nodes[running.nodeIndices[1]!]!.name;
@@ -117,7 +135,7 @@ if (slurmMissing !== false) {
         assert.equal(attempts.length, 2);
         assert.equal(attempts[0]!.outcome, 'failed');
         assert.match(attempts[0]!.reason ?? '', /NODE_FAIL/);
-        const log2 = readFileSync(join(attemptLogDir(cp.dataDir, job.id, 2), 'rank-0.log'), 'utf8');
+        const log2 = readFileSync(join(attemptLogDir(cp.dataDir, job, 2), 'rank-0.log'), 'utf8');
         const resumedAt = Number(/resumes at step (\d+)/.exec(log2)?.[1]);
         assert.ok(resumedAt >= 5, `attempt 2 resumed from the checkpoint (step ${resumedAt}), not from 0`);
         assert.match(log2, /done at step 40/);
@@ -150,6 +168,7 @@ if (slurmMissing !== false) {
 
   test('sbatch rejection: the job fails with Slurm\'s own message, and the store keeps it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-rej-'));
+    chmodSync(dir, 0o755); // tenants' users pass through to the data dir below
     const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
     const real = await readSlurmTopology(executor.cli);
     // The control plane believes in a node Slurm does not have: sbatch --nodelist is refused.

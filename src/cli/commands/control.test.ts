@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,6 +14,9 @@ const clean = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env)
 
 test('cli: up, submit, jobs, job, logs -f, cancel, token create, and clear errors', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-cli-'));
+  // Jobs run as an unprivileged user (gf-admin) where the tests run as root: it must reach the
+  // job file's folder (the workdir) and pass through to the data dir.
+  chmodSync(dir, 0o755);
   const dataDir = join(dir, 'data');
   let up: ChildProcess | undefined;
   const run = (args: string[], env: Record<string, string> = {}) => {

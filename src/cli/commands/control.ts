@@ -15,6 +15,7 @@ import { adminTokenPath } from '../../control/server.ts';
 import { dashboardUrlPath } from '../../web/dashboard.ts';
 import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
+import { tenancyFlags } from '../../control/tenancy-flags.ts';
 import { loadFleet } from '../fleet-arg.ts';
 
 interface JobJson {
@@ -134,7 +135,11 @@ export function register(program: Command): void {
     .option('--sim-fleet <fleet>', 'with --executor sim: fleet preset or YAML file whose nodes are simulated (e.g. colossus-100k)')
     .option('--sim-speed <x>', 'with --executor sim: simulated seconds per wall second (default 1)')
     .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string }) => {
+    .option('--allow-path <dir>', 'a root outside the tenants\' areas where jobs\' workdir and checkpoint_dir may lie (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--single-user', 'when not root (no per-tenant Unix users): accept tokens for more than one tenant anyway')
+    .option('--admin-user <user>', 'Unix user the admin\'s jobs run as (default gf-admin, created on demand)')
+    .option('--run-as <tenant=user>', 'run a tenant\'s jobs as this existing Unix user instead of gf-<tenant> (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[] }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
@@ -142,7 +147,8 @@ export function register(program: Command): void {
       const simFleet = o.simFleet === undefined ? undefined : loadFleet(o.simFleet);
       const chosen = await executorFromFlags({ ...o, simFleet });
       const quotas = o.quota.map(parseQuota);
-      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const tenancy = tenancyFlags(o);
+      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), ...tenancy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

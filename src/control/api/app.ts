@@ -4,20 +4,21 @@
  * token's tenant sees and changes only its own jobs, an admin token sees all. Errors are
  * mapped in one place (./errors.ts).
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
+import { readJobFile } from '../job-fs.ts';
+import { checkJobPaths } from '../job-paths.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import { applyPlan, planJob } from '../plan-job.ts';
 import type { ProgressTracker } from '../progress-watch.ts';
 import type { ControlMetrics } from '../metrics.ts';
-import { attemptLogDir } from '../reconciler.ts';
+import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
+import type { Tenancy } from '../tenancy.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
@@ -35,6 +36,12 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** Who runs tenants' jobs (single-user mode admits one tenant; log reads run as the tenant's user). */
+  readonly tenancy?: Tenancy;
+  /** False where no tenant code writes the logs (the simulated executor): read them as the plane. */
+  readonly logsAsTenant?: boolean;
+  /** Roots outside the tenants' areas allowed for workdir and checkpoint_dir (`up --allow-path`). */
+  readonly allowPaths?: readonly string[];
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
   readonly progress?: ProgressTracker;
   /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
@@ -113,7 +120,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
   };
 
   app.post('/v1/jobs', limit, async (c) => {
-    let spec = parseJobSpec(await readJson(c.req.raw));
+    let spec = checkJobPaths(parseJobSpec(await readJson(c.req.raw)), { tenant: c.get('tenant'), admin: c.get('admin') }, { dataDir: o.dataDir, allowPaths: o.allowPaths ?? [] });
     // A planned job (model + tokens): planned on this plane's fleet, sized from its plan (plan-job.ts).
     if (spec.model !== undefined) {
       const busyNodes = new Set((await o.store.listJobs({ states: ['running'] })).flatMap((j) => j.nodeIndices));
@@ -121,10 +128,6 @@ export function createApp(o: ApiOptions): Hono<Env> {
     }
     checkAdmissible(spec, o.topology);
     if (c.req.query('dry_run') === 'true') return c.json({ spec, plan: spec.plan ?? null }, 200);
-    // The executor runs on this machine: a workdir that does not exist here would fail every attempt.
-    if (spec.workdir !== undefined && !(isAbsolute(spec.workdir) && existsSync(spec.workdir))) {
-      throw new InputError({ field: 'workdir', value: spec.workdir, expected: 'an absolute path to an existing directory on the control plane\'s machine' });
-    }
     const key = c.req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });
@@ -168,18 +171,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
     let text = '';
     let next = offset;
     if (attempt >= 1) {
-      const file = join(attemptLogDir(o.dataDir, j.id, attempt), `rank-${rank}.log`);
-      try {
-        const size = statSync(file).size;
-        const n = Math.max(0, Math.min(maxBytes, size - offset));
-        if (n > 0) {
-          const buf = Buffer.alloc(n);
-          const fd = openSync(file, 'r');
-          try { readSync(fd, buf, 0, n, offset); } finally { closeSync(fd); }
-          text = buf.toString('utf8');
-          next = offset + n;
-        }
-      } catch { /* no output yet */ }
+      // Read as the tenant's user: the log dir is the tenant's, and may hold its symlinks.
+      const buf = await readJobFile(o.logsAsTenant === false ? undefined : o.tenancy, j.tenant, rankLogFile(attemptLogDir(o.dataDir, j, attempt), rank), offset, maxBytes);
+      text = buf.toString('utf8');
+      next = offset + buf.length;
     }
     return c.json({ job_id: j.id, state: j.state, attempt, rank, world_size: worldSize, offset, next_offset: next, text });
   });
@@ -193,6 +188,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
     if (unknown !== undefined) throw new InputError({ field: unknown, value: rest[unknown], expected: 'no such field; known fields: tenant, admin' });
     checkTenantName(tenant);
     if (admin !== undefined && typeof admin !== 'boolean') throw new InputError({ field: 'admin', value: admin, expected: 'true or false' });
+    const refusal = await o.tenancy?.admitTenant(tenant as string);
+    if (refusal !== undefined) throw new HttpError(409, refusal);
     const token = newToken();
     await o.store.addToken(hashToken(token), { tenant: tenant as string, admin: admin === true }, now());
     return c.json({ tenant, admin: admin === true, token }, 201);

@@ -25,7 +25,7 @@ test('up --executor sim: a 512-node job on simulated nodes survives a lost node 
     while (!(await cond())) { if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`); await sleep(50); }
   };
   try {
-    const { job } = await call('POST', '/v1/jobs', { name: 'pretrain', nodes: 512, ranks_per_node: 8, gpus_per_node: 8, command: ['python3', 'train.py'], workdir: dir, max_restarts: 2, env: { GF_SIM_SECONDS: '300' } });
+    const { job } = await call('POST', '/v1/jobs', { name: 'pretrain', nodes: 512, ranks_per_node: 8, gpus_per_node: 8, command: ['python3', 'train.py'], max_restarts: 2, env: { GF_SIM_SECONDS: '300' } });
     await waitFor('attempt 1 running', async () => (await call('GET', `/v1/jobs/${job.id}`)).job.state === 'running');
     const first = (await cp.store.getJob(job.id))!.nodeIndices;
     assert.equal(first.length, 512);

@@ -6,11 +6,13 @@
  * files) or 0; failed when a node fails (NODE_FAIL: the control plane requeues the job from
  * its checkpoint) or a rank stops touching its heartbeat file. stop maps to scancel.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
+import { RANK_PATH, type RunAs, type Tenancy } from '../tenancy.ts';
 import { expandHostlist } from './hostlist.ts';
-import { renderSbatchScript, rankHeartbeatFile } from './script.ts';
+import { renderSbatchScript, rankHeartbeatFile, slurmComment } from './script.ts';
 import { allRanksSucceeded, firstFailedRank, hungRank } from './rank-files.ts';
 import { SlurmCli, type SlurmJob, type SlurmNode } from './slurm-cli.ts';
 
@@ -63,11 +65,19 @@ export class SlurmExecutor implements Executor {
   /** Nodes Slurm reports unusable, from the latest sinfo (refreshed about once a second). */
   private downNodes = new Set<string>();
   private nodesReadMs = 0;
+  private planeId: string | undefined;
+  private tenancy: Tenancy | undefined;
 
   constructor(private readonly options: SlurmExecutorOptions = {}) {
     this.cli = new SlurmCli({ confPath: options.confPath });
     this.timer = setInterval(() => void this.poll(), options.pollMs ?? 250);
     this.timer.unref();
+  }
+
+  /** Marks this plane's jobs (comment, GF_PLANE_ID) and submits each tenant's as its user. */
+  attachPlane(plane: { readonly planeId: string; readonly tenancy: Tenancy }): void {
+    this.planeId = plane.planeId;
+    this.tenancy = plane.tenancy;
   }
 
   onEvent(listener: (e: ExecutorEvent) => void): void {
@@ -80,13 +90,23 @@ export class SlurmExecutor implements Executor {
 
   /** Submits the attempt; rejects with SlurmRejectedError (Slurm's message) or SlurmUnavailableError. */
   async launch(spec: LaunchSpec): Promise<string> {
-    mkdirSync(spec.logDir, { recursive: true });
-    mkdirSync(spec.checkpointDir, { recursive: true });
     const ranks = spec.nodes * spec.ranksPerNode;
-    for (let r = 0; r < ranks; r++) writeFileSync(rankHeartbeatFile(spec.logDir, r), '');
     const scriptPath = join(spec.logDir, 'job.sbatch');
-    writeFileSync(scriptPath, renderSbatchScript(spec, { partition: this.options.partition, slurmPlaces: this.options.placement === 'slurm', extraSbatchArgs: this.options.extraSbatchArgs }));
-    const slurmJobId = await this.cli.sbatch(scriptPath);
+    const script = renderSbatchScript(spec, { partition: this.options.partition, slurmPlaces: this.options.placement === 'slurm', extraSbatchArgs: this.options.extraSbatchArgs, ...(this.planeId !== undefined ? { planeId: this.planeId } : {}) });
+    const tenant = spec.tenant ?? 'admin';
+    const who = await this.tenancy?.runAs(tenant);
+    // sbatch hands the submitter's environment to the job: give it a clean one, never the plane's.
+    const env: NodeJS.ProcessEnv = { PATH: RANK_PATH, LANG: 'C.UTF-8', ...(this.tenancy ? { HOME: await this.tenancy.area(tenant) } : {}), ...(who ? { USER: who.user, LOGNAME: who.user } : {}) };
+    if (who) {
+      // As the tenant's user, bounded: its dirs, heartbeat files and the script, then sbatch as that user.
+      await prepareAs(who, spec.logDir, spec.checkpointDir, ranks, scriptPath, script);
+    } else {
+      mkdirSync(spec.logDir, { recursive: true });
+      mkdirSync(spec.checkpointDir, { recursive: true });
+      for (let r = 0; r < ranks; r++) writeFileSync(rankHeartbeatFile(spec.logDir, r), '');
+      writeFileSync(scriptPath, script);
+    }
+    const slurmJobId = await this.cli.sbatch(scriptPath, [], { env, ...(who ? { uid: who.uid, gid: who.gid } : {}) });
     const handle: Handle = { slurmJobId, logDir: spec.logDir, ranks, heartbeatTimeoutSeconds: spec.heartbeatTimeoutSeconds };
     this.track(spec.jobId, spec.attempt, handle);
     return JSON.stringify(handle);
@@ -141,7 +161,7 @@ export class SlurmExecutor implements Executor {
     if (typeof h.slurmJobId !== 'string' || !/^\d+$/.test(h.slurmJobId) || typeof h.logDir !== 'string') return false;
     const j = (await this.cli.jobs()).find((x) => x.jobId === h.slurmJobId);
     // A finished job Slurm still remembers is adopted too: its exit is reported, not lost.
-    if (j === undefined || j.comment !== `gf:${jobId}:${attempt}`) return false;
+    if (j === undefined || j.comment !== slurmComment(jobId, attempt, this.planeId)) return false;
     this.track(jobId, attempt, { slurmJobId: h.slurmJobId, logDir: h.logDir, ranks: Number(h.ranks) || 1, heartbeatTimeoutSeconds: h.heartbeatTimeoutSeconds });
     return true;
   }
@@ -266,4 +286,16 @@ export class SlurmExecutor implements Executor {
     if (allRanksSucceeded(a.logDir, a.ranks)) return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };
     return { type: 'failed', ...base, reason: `Slurm job ${a.slurmJobId} is no longer known to slurmctld and left no exit record` };
   }
+}
+
+/** Creates an attempt's dirs, heartbeat files and sbatch script as the tenant's user, within 10 s. */
+function prepareAs(who: RunAs, logDir: string, checkpointDir: string, ranks: number, scriptPath: string, script: string): Promise<void> {
+  const sh = 'mkdir -p "$1" "$2" && cat > "$3" && i=0 && while [ "$i" -lt "$4" ]; do : > "$1/rank-$i.heartbeat"; i=$((i + 1)); done';
+  return new Promise((resolve, reject) => {
+    const child = execFile('/bin/sh', ['-c', sh, 'gf-prepare', logDir, checkpointDir, scriptPath, String(ranks)], { uid: who.uid, gid: who.gid, cwd: '/', env: { PATH: RANK_PATH }, timeout: 10_000, killSignal: 'SIGKILL' }, (err, _out, stderr) => {
+      if (err) reject(new Error(`could not prepare ${logDir} as ${who.user}: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+    child.stdin?.end(script);
+  });
 }

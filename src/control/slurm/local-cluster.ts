@@ -4,7 +4,7 @@
  * `slurmd -N NAME` per node through scripts/slurm-cluster.sh. `down()` always stops them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -85,6 +85,8 @@ const isFleet = (s: ClusterTopology | FleetSpec): s is FleetSpec => 'halls' in s
 export async function startLocalCluster(source: ClusterTopology | FleetSpec, options: { dir?: string; hardware?: SlurmNodeHardware } = {}): Promise<LocalCluster> {
   if (findSlurmBinary('slurmctld') === undefined) throw new Error('slurmctld not found; apt-get install -y slurm-wlm munge');
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'gf-slurm-'));
+  // Jobs are submitted as tenants' users: they read slurm.conf and reach munged's socket here.
+  chmodSync(dir, 0o755);
   const render = (local?: LocalEmulation): SlurmConfigFiles => (isFleet(source)
     ? fleetSlurmConfig(source, { includePools: true, local })
     : renderSlurmConfig(source, { clusterName: 'gf', controllerHost: 'localhost', hardwareOf: () => options.hardware ?? DEFAULT_HW, local }));

@@ -1,16 +1,15 @@
 /**
  * What the ranks' own files say about an attempt (the wrapper in script.ts writes
- * `rank-R.exit`; ranks touch `rank-R.heartbeat`). Slurm reports one state for the whole job;
+ * `rank-R.exit` atomically; ranks touch `rank-R.heartbeat`). Slurm reports one state for the whole job;
  * these files tell which rank failed first, with which code, and which one hangs.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { readRankExit } from '../exit-files.ts';
 import { rankExitFile, rankHeartbeatFile } from './script.ts';
 
 /** Every rank recorded exit code 0. */
 export function allRanksSucceeded(logDir: string, ranks: number): boolean {
-  for (let r = 0; r < ranks; r++) {
-    try { if (readFileSync(rankExitFile(logDir, r), 'utf8').trim() !== '0') return false; } catch { return false; }
-  }
+  for (let r = 0; r < ranks; r++) if (readRankExit(logDir, r)?.code !== 0) return false;
   return true;
 }
 
@@ -18,12 +17,9 @@ export function allRanksSucceeded(logDir: string, ranks: number): boolean {
 export function firstFailedRank(logDir: string, ranks: number): { rank: number; code: number } | undefined {
   let best: { rank: number; code: number; ms: number } | undefined;
   for (let r = 0; r < ranks; r++) {
-    const f = rankExitFile(logDir, r);
-    if (!existsSync(f)) continue;
-    const code = Number.parseInt(readFileSync(f, 'utf8').trim(), 10);
-    if (code === 0) continue;
-    const ms = statSync(f).mtimeMs;
-    if (best === undefined || ms < best.ms) best = { rank: r, code: Number.isFinite(code) ? code : 1, ms };
+    const exit = readRankExit(logDir, r);
+    if (exit === undefined || exit.code === 0) continue;
+    if (best === undefined || exit.mtimeMs < best.ms) best = { rank: r, code: exit.code, ms: exit.mtimeMs };
   }
   return best;
 }
@@ -33,7 +29,7 @@ export function hungRank(logDir: string, ranks: number, timeoutSeconds: number, 
   for (let r = 0; r < ranks; r++) {
     if (existsSync(rankExitFile(logDir, r))) continue;
     let touchedMs = 0;
-    try { touchedMs = statSync(rankHeartbeatFile(logDir, r)).mtimeMs; } catch { /* never touched */ }
+    try { touchedMs = lstatSync(rankHeartbeatFile(logDir, r)).mtimeMs; } catch { /* never touched */ }
     if (nowMs - Math.max(touchedMs, runningSinceMs) > timeoutSeconds * 1000) return r;
   }
   return undefined;

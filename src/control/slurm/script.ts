@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { LaunchSpec } from '../executor.ts';
+import { WRITE_EXIT_SH } from '../exit-files.ts';
 import { compressHostlist } from './hostlist.ts';
 
 export interface ScriptOptions {
@@ -16,7 +17,12 @@ export interface ScriptOptions {
   readonly slurmPlaces?: boolean;
   /** More `#SBATCH` options for every job (e.g. `--account=ml`, `--qos=high`, `--time=60`). */
   readonly extraSbatchArgs?: readonly string[];
+  /** The plane's id: in the job comment (`gf:<plane>:<job>:<attempt>`) and GF_PLANE_ID. */
+  readonly planeId?: string;
 }
+
+/** The Slurm job comment that marks an attempt as this plane's. */
+export const slurmComment = (jobId: string, attempt: number, planeId?: string): string => (planeId === undefined ? `gf:${jobId}:${attempt}` : `gf:${planeId}:${jobId}:${attempt}`);
 
 /** Single-quotes a word for bash. */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -24,22 +30,20 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /** Slurm job name for an attempt: `gf-<jobId>-a<attempt>`, restricted to safe characters. */
 export const slurmJobName = (jobId: string, attempt: number): string => `gf-${jobId.replace(/[^A-Za-z0-9._-]/g, '_')}-a${attempt}`;
 
-export const rankLogFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.log`);
-export const rankExitFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.exit`);
-export const rankHeartbeatFile = (logDir: string, rank: number | string): string => join(logDir, `rank-${rank}.heartbeat`);
+export { rankExitFile, rankHeartbeatFile, rankLogFile } from '../layout.ts';
 
 // Runs inside every task: derive the rank variables from Slurm's, run the command, record its exit.
 const RANK_WRAPPER = [
   'export RANK=$SLURM_PROCID LOCAL_RANK=$SLURM_LOCALID NODE_RANK=$SLURM_NODEID GF_NODE_NAME=$SLURMD_NODENAME',
   'export GF_EXIT_FILE="$GF_LOG_DIR/rank-$RANK.exit" GF_HEARTBEAT_FILE="$GF_LOG_DIR/rank-$RANK.heartbeat"',
-  '"$@"; code=$?; echo "$code" > "$GF_EXIT_FILE"; exit "$code"',
+  `"$@"; code=$?; ${WRITE_EXIT_SH}; exit "$code"`,
 ].join('; ');
 
 export function renderSbatchScript(spec: LaunchSpec, o: ScriptOptions = {}): string {
   const worldSize = spec.nodes * spec.ranksPerNode;
   const directives = [
     `--job-name=${slurmJobName(spec.jobId, spec.attempt)}`,
-    `--comment=gf:${spec.jobId}:${spec.attempt}`,
+    `--comment=${slurmComment(spec.jobId, spec.attempt, o.planeId)}`,
     `--nodes=${spec.nodes}`,
     `--ntasks-per-node=${spec.ranksPerNode}`,
     ...(spec.gpusPerNode > 0 ? [`--gres=gpu:${spec.gpusPerNode}`] : []),
@@ -53,6 +57,7 @@ export function renderSbatchScript(spec: LaunchSpec, o: ScriptOptions = {}): str
   ];
   const env: Record<string, string> = {
     ...spec.env,
+    ...(o.planeId !== undefined ? { GF_PLANE_ID: o.planeId } : {}), ...(spec.tenant !== undefined ? { GF_TENANT: spec.tenant } : {}),
     GF_JOB_ID: spec.jobId, GF_ATTEMPT: String(spec.attempt), GF_CHECKPOINT_DIR: spec.checkpointDir, GF_LOG_DIR: spec.logDir,
     WORLD_SIZE: String(worldSize), LOCAL_WORLD_SIZE: String(spec.ranksPerNode),
   };

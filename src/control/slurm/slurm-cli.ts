@@ -76,6 +76,12 @@ const UNREACHABLE = /Unable to contact slurm controller|Socket timed out|Connect
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'object' && v !== null && 'number' in v ? Number((v as { number: unknown }).number) : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/**
+ * Who runs a client command: `env` replaces the plane's environment (sbatch passes the
+ * submitter's environment on to the job); `uid`/`gid` submit as a tenant's user (root only).
+ */
+export interface RunAsOptions { readonly env?: NodeJS.ProcessEnv; readonly uid?: number; readonly gid?: number }
+
 export class SlurmCli {
   readonly confPath: string | undefined;
   private readonly timeoutMs: number;
@@ -86,7 +92,7 @@ export class SlurmCli {
   }
 
   /** Runs one Slurm command; resolves with its exit code (non-zero is not an exception). */
-  run(command: string, args: readonly string[]): Promise<CliResult> {
+  run(command: string, args: readonly string[], as?: RunAsOptions): Promise<CliResult> {
     const bin = findSlurmBinary(command);
     if (bin === undefined) return Promise.reject(new SlurmUnavailableError(`Slurm command "${command}" not found`, INSTALL_HINT));
     // Slurm's clients retry a missing slurm.conf for 60 s; fail at once instead.
@@ -94,9 +100,9 @@ export class SlurmCli {
       return Promise.reject(new SlurmUnavailableError(`Slurm configuration ${this.confPath} not found`,
         'point SLURM_CONF (or --slurm-conf) at the cluster\'s slurm.conf; for a cluster on this machine: gigafactory slurm up FLEET --dir DIR'));
     }
-    const env = { ...process.env, ...(this.confPath !== undefined ? { SLURM_CONF: this.confPath } : {}) };
+    const env = { ...(as?.env ?? process.env), ...(this.confPath !== undefined ? { SLURM_CONF: this.confPath } : {}) };
     return new Promise((resolve, reject) => {
-      execFile(bin, [...args], { env, timeout: this.timeoutMs, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(bin, [...args], { env, timeout: this.timeoutMs, maxBuffer: 512 * 1024 * 1024, ...(as?.uid !== undefined ? { uid: as.uid, gid: as.gid, cwd: '/' } : {}) }, (err, stdout, stderr) => {
         if (err !== null && typeof err.code !== 'number') {
           reject(new SlurmUnavailableError(`${command} did not finish: ${err.message}`, 'check that slurmctld is running and answering (scontrol ping)'));
           return;
@@ -118,8 +124,8 @@ export class SlurmCli {
   }
 
   /** Submits a batch script file; resolves with Slurm's job id or rejects with Slurm's message. */
-  async sbatch(scriptPath: string, extraArgs: readonly string[] = []): Promise<string> {
-    const r = await this.run('sbatch', ['--parsable', ...extraArgs, scriptPath]);
+  async sbatch(scriptPath: string, extraArgs: readonly string[] = [], as?: RunAsOptions): Promise<string> {
+    const r = await this.run('sbatch', ['--parsable', ...extraArgs, scriptPath], as);
     const id = r.stdout.trim().split(';')[0] ?? '';
     if (r.code !== 0 || !/^\d+$/.test(id)) throw new SlurmRejectedError('sbatch', cleanMessage(r.stderr) || `exit ${r.code}`);
     return id;

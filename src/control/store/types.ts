@@ -136,7 +136,8 @@ export class JobStateError extends Error {
 export function nextStateAfterAttempt(job: Pick<JobRecord, 'restarts' | 'cancelRequested' | 'spec'>, outcome: AttemptOutcome): { state: JobState; restarts: number } {
   if (outcome === 'succeeded') return { state: 'succeeded', restarts: job.restarts };
   if (outcome === 'cancelled' || job.cancelRequested) return { state: 'cancelled', restarts: job.restarts };
-  if (outcome === 'preempted') return { state: 'queued', restarts: job.restarts };
+  // Preempted, or lost in a control-plane restart: not the job's fault, so no restart counts.
+  if (outcome === 'preempted' || outcome === 'lost') return { state: 'queued', restarts: job.restarts };
   const restarts = job.restarts + 1;
   return { state: restarts > job.spec.max_restarts ? 'failed' : 'queued', restarts };
 }
