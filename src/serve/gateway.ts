@@ -98,7 +98,7 @@ export class Gateway {
     const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
     try {
       if (route === 'POST /v1/chat/completions') { this.chat(req, res).catch(fail); return; }
-      if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'gigafactory' })) }); return; }
+      if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: this.pool.createdSeconds(id), owned_by: 'gigafactory' })) }); return; }
       if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
       if (route === 'GET /v1/gateway/stats') { json(res, 200, this.stats()); return; }
       const known = ['/v1/chat/completions', '/v1/models', '/health', '/v1/gateway/stats'].includes(path ?? '');

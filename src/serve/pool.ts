@@ -42,6 +42,8 @@ function hash(s: string): number {
 
 export class ReplicaPool {
   private readonly byModel = new Map<string, Replica[]>();
+  /** Unix seconds a model was first served here: /v1/models' `created`. */
+  private readonly firstSeenSeconds = new Map<string, number>();
 
   constructor(replicas: readonly ReplicaInput[] = []) {
     this.setReplicas(replicas);
@@ -62,6 +64,7 @@ export class ReplicaPool {
       const list = this.byModel.get(i.model) ?? [];
       list.push(r);
       this.byModel.set(i.model, list);
+      if (!this.firstSeenSeconds.has(i.model)) this.firstSeenSeconds.set(i.model, Math.floor(Date.now() / 1000));
     }
   }
 
@@ -73,6 +76,10 @@ export class ReplicaPool {
 
   models(): string[] {
     return [...this.byModel.keys()].sort();
+  }
+
+  createdSeconds(model: string): number {
+    return this.firstSeenSeconds.get(model) ?? Math.floor(Date.now() / 1000);
   }
 
   all(): Replica[] {
