@@ -221,12 +221,16 @@ def evaluate(engine, spec):
     if losses:
         scores["held_out_loss"] = sum(l * n for l, n in losses) / sum(n for _, n in losses)
         scores["held_out_chars"] = sum(n for _, n in losses)
+    def answer(text):
+        return "".join(engine.stream(USER + text.strip() + "\n" + BOT, int(spec.get("max_answer_chars", 120)), 1e-4, 0)).strip()
+
+    # Eval suites (factuality, refusal): answers only; the gate scores them (src/serve/eval-suites.ts).
+    scores["answers"] = {p: answer(p) for p in spec.get("suite_prompts", [])}
     results = []
     for item in spec.get("prompts", []):
-        prompt = USER + item["prompt"].strip() + "\n" + BOT
-        answer = "".join(engine.stream(prompt, int(spec.get("max_answer_chars", 120)), 1e-4, 0)).strip()
-        results.append({"prompt": item["prompt"], "expect": item["expect"], "answer": answer,
-                        "pass": item["expect"].lower() in answer.lower()})
+        answer_text = answer(item["prompt"])
+        results.append({"prompt": item["prompt"], "expect": item["expect"], "answer": answer_text,
+                        "pass": item["expect"].lower() in answer_text.lower()})
     scores["prompts"] = results
     if results:
         scores["prompt_pass_rate"] = sum(r["pass"] for r in results) / len(results)

@@ -17,6 +17,8 @@ export interface FakeUpstreamOptions {
   mode?: FakeMode;
   /** Port to listen on (0: any free one). */
   readonly port?: number;
+  /** Answer text per last user message (else canned words); split into one token per word. */
+  answer?: (prompt: string) => string;
   /** Extra wait before answering each chat request, ms (an injected slow replica). */
   delayMs?: number;
 }
@@ -52,11 +54,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}, name 
       const mode = options.mode ?? 'ok';
       if (mode === 'hang') return;
       if (mode === 'http-500') { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"error":{"message":"fake failure"}}'); return; }
-      let ask: { stream?: boolean; max_tokens?: number; max_completion_tokens?: number; stop?: unknown; stream_options?: { include_usage?: boolean } } = {};
+      let ask: { messages?: { role?: string; content?: unknown }[]; stream?: boolean; max_tokens?: number; max_completion_tokens?: number; stop?: unknown; stream_options?: { include_usage?: boolean } } = {};
       try { ask = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof ask; } catch { /* fake: defaults */ }
       const stream = ask.stream === true;
       // One token per word, ended by max_tokens and stop sequences as a real server ends them.
-      const all = Array.from({ length: options.words ?? 8 }, (_, i) => `${name}${i} `);
+      const prompt = ask.messages?.filter((m) => m.role === 'user').at(-1)?.content;
+      const all = options.answer ? options.answer(typeof prompt === 'string' ? prompt : '').split(/(?<=\s)/) : Array.from({ length: options.words ?? 8 }, (_, i) => `${name}${i} `);
       const { tokens: words, finishReason } = finishTokens(all, ask.max_completion_tokens ?? ask.max_tokens, stopList(ask.stop));
       const created = Math.floor(Date.now() / 1000);
       const usage = { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length };

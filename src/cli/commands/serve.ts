@@ -106,21 +106,23 @@ export function register(program: Command): void {
 
   serve.command('gate')
     .description('Release gate: evaluate a checkpoint against a gate YAML; promote it to the served model only if every threshold passes')
-    .argument('<gate.yaml>', 'gate spec: model, held_out, thresholds (max_held_out_loss, min_prompt_pass_rate), prompts')
+    .argument('<gate.yaml>', 'gate spec: model, held_out, thresholds (max_held_out_loss, min_prompt_pass_rate), prompts, suites (factuality, refusal)')
     .requiredOption('--checkpoint <dir>', 'checkpoint to evaluate (a training job\'s checkpoint dir or ckpt.pt)')
     .option('--local', 'run the evaluation here instead of as an eval job of the control plane')
     .option('--eval-command <cmd>', 'evaluation command with {checkpoint} {spec} {out} (default: examples/tiny-chat/server.py --eval)')
+    .option('--endpoint <url>', 'ask this OpenAI-compatible server (serving the checkpoint) for the answers instead of running an eval command')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (file: string, _o: unknown, cmd: Command) => {
       // --data-dir is also an option of `serve`: take it from whichever level parsed it.
-      const o = cmd.optsWithGlobals<{ checkpoint: string; local?: boolean; evalCommand?: string; dataDir?: string }>();
+      const o = cmd.optsWithGlobals<{ checkpoint: string; local?: boolean; evalCommand?: string; endpoint?: string; dataDir?: string }>();
       const spec = loadGateSpec(file);
+      if (o.endpoint !== undefined && !/^http:\/\/[^/\s]+\/?$/.test(o.endpoint)) throw new InputError({ field: '--endpoint', value: o.endpoint, expected: 'http://HOST:PORT of an OpenAI-compatible server' });
       const dataDir = resolveDataDir(o.dataDir);
       const store = new ReleaseStore(dataDir);
       const rec = await runGate({
         spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
         ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
-        ...(o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
+        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, store.served(spec.model))}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);
