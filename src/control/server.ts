@@ -25,6 +25,7 @@ import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
+import { DeploymentController } from '../serve/deployment-controller.ts';
 
 export interface ControlPlaneOptions {
   readonly dataDir: string;
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** Period of the serve-deployment controller (default 1 s). */
+  readonly deploymentTickMs?: number;
 }
 
 export interface ControlPlane {
@@ -83,7 +86,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
+  deployments.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, deployments });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -91,6 +96,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       s.once('error', fail);
     });
   } catch (e) {
+    await deployments.stop();
     await reconciler.stop();
     await executor.close();
     await store.close();
@@ -111,6 +117,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      await deployments.stop();
       await reconciler.stop();
       await executor.close();
       await store.close();

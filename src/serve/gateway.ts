@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, badRequest, sendError } from './errors.ts';
 import { forward } from './proxy.ts';
-import { ReplicaPool, type ReplicaInput, type RoutingPolicy } from './pool.ts';
+import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
 import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly nowMs?: () => number;
   /** Window over which output tokens/s is measured for the autoscaler, seconds. */
   readonly loadWindowSeconds?: number;
+  /** Called after each attempt on a replica (per-release canary figures). */
+  readonly onAttempt?: (replica: Replica, ok: boolean, elapsedMs: number) => void;
 }
 
 /**
@@ -42,7 +44,7 @@ export class Gateway {
   readonly meter: LoadMeter;
   readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
-  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds'>> & GatewayOptions;
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GatewayOptions = {}) {
@@ -143,8 +145,10 @@ export class Gateway {
         tried.add(replica.id);
         replica.outstandingTokens += reserved;
         replica.inflight++;
+        const startedMs = performance.now();
         const r = await forward(replica, chat, raw, res, { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) })
           .finally(() => { replica.outstandingTokens -= reserved; replica.inflight--; });
+        this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {
           replica.failures++;
           if (r.replicaDown) { replica.healthy = false; replica.reason = `request failed: ${r.reason}`; }

@@ -19,6 +19,8 @@ import { JobNotFoundError } from '../store/types.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerDeploymentRoutes } from './deployments.ts';
+import type { DeploymentController } from '../../serve/deployment-controller.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -31,6 +33,8 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** Serve deployments (routes under /v1/deployments). */
+  readonly deployments?: DeploymentController;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -181,6 +185,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
     await o.store.addToken(hashToken(token), { tenant: tenant as string, admin: admin === true }, now());
     return c.json({ tenant, admin: admin === true, token }, 201);
   });
+
+  registerDeploymentRoutes(app, o.deployments);
 
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
