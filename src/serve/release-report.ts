@@ -17,3 +17,15 @@ export function formatGateRecord(r: GateRecord): string {
 export function formatServed(model: string, s: ServedModel | undefined): string {
   return s ? `served model ${model}: ${s.checkpoint} (promoted ${s.promotedAt})` : `served model ${model}: none promoted yet`;
 }
+
+/** A deployment's rollout steps, one line each: time, step, release, why, and the figures. */
+export function formatRolloutSteps(deployment: string, events: readonly Record<string, unknown>[]): string {
+  if (events.length === 0) return `deployment ${deployment}: no rollout steps yet`;
+  const lines = [`deployment ${deployment}: rollout steps`];
+  for (const e of events) {
+    const { time, step, release, reason, ...rest } = e;
+    const figures = Object.entries(rest).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
+    lines.push(`  ${String(time)}  ${String(step).padEnd(14)} ${release !== undefined ? String(release) : ''}${reason ? `  ${String(reason)}` : ''}${figures ? `  (${figures})` : ''}`);
+  }
+  return lines.join('\n');
+}
