@@ -264,7 +264,9 @@ export class DeploymentController {
     }
     this.lastView.set(row.name, views.map((v) => ({ ...v, draining: this.draining.has(v.jobId) })));
     if (d.canary && doc.canary) {
-      const figures = { requests: d.canary.figures.requests, errors: d.canary.figures.errors, p99_ms: Math.round(d.canary.figures.p99Ms), stable: load.figures[doc.stable?.id ?? ''] ?? null };
+      const round = (f: ReleaseFigures) => ({ requests: f.requests, errors: f.errors, p99_ms: Math.round(f.p99Ms) });
+      const stableFigures = load.figures[doc.stable?.id ?? ''];
+      const figures = { ...round(d.canary.figures), stable: stableFigures ? round(stableFigures) : null };
       let next: DeploymentDoc;
       if (d.canary.verdict === 'pass') {
         next = { spec, stable: { id: doc.canary.id, ...(doc.canary.checkpoint !== undefined ? { checkpoint: doc.canary.checkpoint } : {}), promotedSeconds: now } };
