@@ -10,6 +10,7 @@ events, one chunk per generated character; tiny-chat's tokens are characters). T
 import argparse
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -266,6 +267,11 @@ def main():
     server = ThreadingHTTPServer((args.host, args.port), make_handler(engine, args.model))
     server.daemon_threads = True
     print(f"tiny-chat server on http://{args.host}:{server.server_address[1]} (model {args.model}, step {engine.step})", flush=True)
+    endpoint_file = os.environ.get("GF_ENDPOINT_FILE")  # a serve deployment's replica: say where to reach it
+    if endpoint_file:
+        host = socket.getfqdn() if args.host in ("", "0.0.0.0", "::") else args.host
+        with open(endpoint_file, "w", encoding="utf-8") as f:
+            f.write(f"http://{host}:{server.server_address[1]}\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -5,7 +5,7 @@
  * rank 0's node), add up the load the gateways reported, decide (pure `decideTick`), then
  * submit, drain and cancel jobs and record release steps in the store.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import { ImpossibleError, UnknownNameError } from '../lib/errors.ts';
@@ -108,8 +108,27 @@ export class DeploymentController {
       name: replicaJobName(name, slot, release), kind: 'serve', priority: spec.priority, preemptible: false,
       nodes: spec.nodes_per_replica, ranks_per_node: spec.ranks_per_node, gpus_per_node: spec.gpus_per_replica / spec.nodes_per_replica,
       command: spec.replica_command.map(fill), ...(spec.workdir ? { workdir: spec.workdir } : {}), max_restarts: 3,
-      env: { PYTHONUNBUFFERED: '1', ...spec.env, GF_PORT: String(port), GF_DEPLOYMENT: name, GF_RELEASE: release },
+      env: { PYTHONUNBUFFERED: '1', ...spec.env, GF_PORT: String(port), GF_DEPLOYMENT: name, GF_RELEASE: release, GF_ENDPOINT_FILE: this.endpointFile(name, slot, release) },
     });
+  }
+
+  /** Where rank 0 may write its endpoint (http://HOST:PORT) when its node's name is not an address. */
+  private endpointFile(name: string, slot: number, release: string): string {
+    return join(this.o.dataDir, 'deployments', name, `slot-${slot}.${release}.endpoint`);
+  }
+
+  /** The replica's endpoint: what it wrote to GF_ENDPOINT_FILE during this attempt, else rank 0's node and its port. */
+  private endpointOf(name: string, spec: DeploymentSpec, job: JobRecord, slot: number, release: string): string | undefined {
+    if (job.state !== 'running') return undefined;
+    const file = this.endpointFile(name, slot, release);
+    try {
+      if (statSync(file).mtimeMs / 1000 >= (job.startSeconds ?? 0) - 1) {
+        const url = readFileSync(file, 'utf8').trim();
+        if (/^https?:\/\/[^\s/]+$/.test(url)) return url;
+      }
+    } catch { /* not written: the node address */ }
+    const addr = nodeAddress(this.o.topology, job.nodeIndices[0]);
+    return addr === undefined ? undefined : `http://${addr}:${spec.port_base + slot}`;
   }
 
   /** Validates a deployment against the fleet and stores it (keeping its releases when it exists). */
@@ -122,6 +141,7 @@ export class DeploymentController {
       if (count * spec.nodes_per_replica > nodes) throw new ImpossibleError(`${field}: ${count} replicas x ${spec.nodes_per_replica} node(s) is larger than the fleet (${nodes} node(s))`, `lower ${field}, or add nodes`);
       if (count * spec.gpus_per_replica > gpus) throw new ImpossibleError(`${field}: ${count} replicas x ${spec.gpus_per_replica} GPU(s) is larger than the fleet (${gpus} GPU(s))`, `lower ${field} or gpus_per_replica`);
     }
+    mkdirSync(join(this.o.dataDir, 'deployments', spec.name), { recursive: true });
     const old = await this.o.store.deployments.get(spec.name);
     const doc: DeploymentDoc = { ...(old ? (old.doc as unknown as DeploymentDoc) : {}), spec };
     const row = await this.o.store.deployments.put(spec.name, tenant, doc as unknown as Record<string, unknown>, this.now());
@@ -226,8 +246,7 @@ export class DeploymentController {
     const spec = doc.spec;
     const now = this.now();
     const views: ReplicaStatus[] = await Promise.all(jobs.map(async ({ job, slot, release }) => {
-      const addr = job.state === 'running' ? nodeAddress(this.o.topology, job.nodeIndices[0]) : undefined;
-      const url = addr === undefined ? undefined : `http://${addr}:${spec.port_base + slot}`;
+      const url = this.endpointOf(row.name, spec, job, slot, release);
       const ready = url !== undefined && await this.probe(url);
       return {
         jobId: job.id, slot, release, state: job.state as 'queued' | 'running', ready, draining: this.draining.has(job.id),

@@ -56,11 +56,14 @@ const deployment = (over: Record<string, unknown> = {}) => ({
 
 test('a deployment is owned by the control plane: it scales on gateway reports, and a restarted gateway picks up', { timeout: 120_000 }, async () => {
   await withPlane(async (cp, control) => {
-    const created = await control.call<{ created: boolean }>('POST', '/v1/deployments', deployment({ replica_command: deployment().replica_command.filter((w) => w !== '--checkpoint' && w !== '{checkpoint}') }));
+    // No {checkpoint}: the replica loads its own weights, no release needed. It advertises
+    // "localhost" through $GF_ENDPOINT_FILE, which the plane prefers to the node's address.
+    const created = await control.call<{ created: boolean }>('POST', '/v1/deployments', deployment({ replica_command: [...deployment().replica_command.filter((w) => w !== '--checkpoint' && w !== '{checkpoint}'), '--advertise', 'localhost'] }));
     assert.equal(created.created, true);
     const running = async () => (await control.call<View>('GET', '/v1/deployments/chat')).deployment.replicas.filter((r) => r.ready && !r.draining).length;
     let gw = await startGateway(control, 'chat');
     await until('one ready replica', async () => (await running()) === 1);
+    assert.match((await control.call<{ deployment: { replicas: { url: string }[] } }>('GET', '/v1/deployments/chat')).deployment.replicas[0]!.url, /^http:\/\/localhost:\d+$/);
     await until('gateway routes to it', async () => (await post(gw.base, chatBody())).status === 200);
     let loading = true;
     let base = gw.base;

@@ -7,7 +7,9 @@
  *
  * Replica contract: the command gets `{port}` (also $GF_PORT), `{checkpoint}` (the release's
  * checkpoint), `{model}` and `{release}`; it serves the OpenAI API on that port on the node of
- * rank 0 and answers GET /health with 200 once ready. Its endpoint is http://NODE:PORT.
+ * rank 0 and answers GET /health with 200 once ready. Its endpoint is what rank 0 writes to
+ * $GF_ENDPOINT_FILE (http://HOST:PORT; needed where node names are not addresses), else
+ * http://NODE:PORT with NODE rank 0's node.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
