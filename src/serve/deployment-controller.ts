@@ -5,10 +5,10 @@
  * rank 0's node), add up the load the gateways reported, decide (pure `decideTick`), then
  * submit, drain and cancel jobs and record release steps in the store.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
-import { ImpossibleError, UnknownNameError } from '../lib/errors.ts';
+import { ImpossibleError, InputError, UnknownNameError } from '../lib/errors.ts';
 import { checkAdmissible } from '../control/cluster.ts';
 import { parseJobSpec, type JobSpec } from '../control/job-spec.ts';
 import { attemptLogDir } from '../control/reconciler.ts';
@@ -133,6 +133,10 @@ export class DeploymentController {
 
   /** Validates a deployment against the fleet and stores it (keeping its releases when it exists). */
   async put(spec: DeploymentSpec, tenant: string): Promise<DeploymentRow> {
+    // Replicas run on the executor's nodes: a workdir missing here would fail every attempt (as for POST /v1/jobs).
+    if (spec.workdir !== undefined && !(isAbsolute(spec.workdir) && existsSync(spec.workdir))) {
+      throw new InputError({ field: 'workdir', value: spec.workdir, expected: 'an absolute path to an existing directory on the control plane\'s machine' });
+    }
     const one = this.replicaJob(spec.name, spec, 0, 'weights', '/checkpoint');
     checkAdmissible(one, this.o.topology);
     const nodes = this.o.topology.nodes.length;

@@ -131,5 +131,7 @@ test('deployment input errors: larger than the fleet, unknown deployment', { tim
     await assert.rejects(control.call('POST', '/v1/deployments', deployment({ gpus_per_replica: 8 })), /gpus_per_node: 8/);
     await assert.rejects(control.call('POST', '/v1/deployments', { ...deployment(), gpus_per_replica: 'two' }), /gpus_per_replica/);
     await assert.rejects(control.call('GET', '/v1/deployments/nope'), /404.*unknown deployment "nope"/);
+    await assert.rejects(control.call('POST', '/v1/deployments', deployment({ workdir: '/no/such/dir' })), /workdir.*\/no\/such\/dir/);
+    assert.deepEqual((await control.call<{ deployments: unknown[] }>('GET', '/v1/deployments')).deployments, [], 'nothing stored by a refused deployment');
   });
 });
