@@ -124,6 +124,19 @@ test('a canary that fails its latency threshold is rolled back automatically; on
   });
 });
 
+test('a replica that never becomes healthy is reported with its log tail and replaced', { timeout: 60_000 }, async () => {
+  await withPlane(async (_cp, control) => {
+    await control.call('POST', '/v1/deployments', deployment({ replica_command: ['/bin/sh', '-c', 'echo "loading weights from /models/x: out of memory"; exec sleep 60'], startup_timeout_seconds: 1 }));
+    interface Unhealthy { deployment: { unhealthy: { jobId: string; reason: string; logTail: string }[] } }
+    await until('an unhealthy report', async () => (await control.call<Unhealthy>('GET', '/v1/deployments/chat')).deployment.unhealthy.length > 0);
+    const [u] = (await control.call<Unhealthy>('GET', '/v1/deployments/chat')).deployment.unhealthy;
+    assert.match(u!.reason, /not healthy 1 s after it started/);
+    assert.match(u!.logTail, /out of memory/);
+    const { events } = await control.call<{ events: { type: string; message: string }[] }>('GET', `/v1/jobs/${u!.jobId}`);
+    assert.ok(events.some((e) => e.type === 'unhealthy' && /out of memory/.test(e.message)), 'the job\'s events say so too');
+  });
+});
+
 test('deployment input errors: larger than the fleet, unknown deployment', { timeout: 60_000 }, async () => {
   await withPlane(async (_cp, control) => {
     await assert.rejects(control.call('POST', '/v1/deployments', deployment({ nodes_per_replica: 5 })), /nodes: 5 requested but this cluster has 4/);
