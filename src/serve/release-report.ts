@@ -5,7 +5,8 @@ const num = (v: number | null) => (v === null ? 'missing' : v.toFixed(3));
 /** One gate result as text: verdict, each threshold, each factual prompt. */
 export function formatGateRecord(r: GateRecord): string {
   const lines = [`gate ${r.model} ${r.passed ? 'PASSED' : 'FAILED'}: ${r.source ?? r.checkpoint}${r.evalJobId ? ` (eval job ${r.evalJobId})` : ''}, ${r.time}`];
-  for (const c of r.decision.checks) lines.push(`  ${c.name.padEnd(18)} ${num(c.value).padStart(8)}  ${c.threshold.padEnd(8)}  ${c.passed ? 'pass' : 'FAIL'}`);
+  const width = Math.max(18, ...r.decision.checks.map((c) => c.name.length));
+  for (const c of r.decision.checks) lines.push(`  ${c.name.padEnd(width)} ${num(c.value).padStart(8)}  ${c.threshold.padEnd(8)}  ${c.passed ? 'pass' : 'FAIL'}`);
   for (const p of r.scores.prompts ?? []) lines.push(`  ${p.pass ? 'pass' : 'FAIL'}  ${JSON.stringify(p.prompt)} -> ${JSON.stringify(p.answer)} (expect ${JSON.stringify(p.expect)})`);
   for (const s of r.scores.suites ?? []) {
     lines.push(`  suite ${s.name} (${s.kind}): ${s.items.filter((i) => i.pass).length}/${s.items.length} passed`);
