@@ -10,6 +10,7 @@ events, one chunk per generated character; tiny-chat's tokens are characters). T
 import argparse
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -68,7 +69,53 @@ class Engine:
             yield ch
 
 
+def stop_list(stop):
+    """`stop` as the request carries it (string, list or absent) -> non-empty sequences."""
+    if isinstance(stop, str):
+        return [stop] if stop else []
+    return [x for x in stop if isinstance(x, str) and x] if isinstance(stop, list) else []
+
+
+def finish(chars, max_tokens, stops, state):
+    """Ends generated text the OpenAI way: cut before the earliest stop sequence (finish_reason
+    "stop"), or "length" when max_tokens ran out. Text that could begin a stop sequence is held
+    back until it can't, so a streamed stop sequence is never sent. Sets state["finish_reason"]
+    and state["tokens"] (characters sent; tiny-chat's tokens are characters)."""
+    pending, generated, sent = "", 0, 0
+    for ch in chars:
+        generated += 1
+        pending += ch
+        cuts = [i for i in (pending.find(s) for s in stops) if i >= 0]
+        if cuts:
+            out = pending[:min(cuts)]
+            state.update(finish_reason="stop", tokens=sent + len(out))
+            if out:
+                yield out
+            return
+        keep = max([k for s in stops for k in range(1, len(s)) if pending.endswith(s[:k])], default=0)
+        out, pending = pending[:len(pending) - keep], pending[len(pending) - keep:]
+        if out:
+            sent += len(out)
+            yield out
+    if pending:
+        sent += len(pending)
+        yield pending
+    state.update(finish_reason="length" if generated >= max_tokens else "stop", tokens=sent)
+
+
+def lstrip_first(chars):
+    """Drops leading spaces (the corpus puts a space after "Bot:")."""
+    started = False
+    for ch in chars:
+        if not started and ch == " ":
+            continue
+        started = True
+        yield ch
+
+
 def make_handler(engine, model_name):
+    started = int(time.time())
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -88,7 +135,7 @@ def make_handler(engine, model_name):
 
         def do_GET(self):
             if self.path in ("/v1/models", "/health"):
-                self.send_json(200, {"object": "list", "data": [{"id": model_name, "object": "model", "created": 0, "owned_by": "tiny-chat", "step": engine.step}]})
+                self.send_json(200, {"object": "list", "data": [{"id": model_name, "object": "model", "created": started, "owned_by": "tiny-chat", "step": engine.step}]})
             else:
                 self.error(404, f"no route GET {self.path}")
 
@@ -115,14 +162,20 @@ def make_handler(engine, model_name):
             if not isinstance(max_tokens, int) or max_tokens < 1 or not isinstance(temperature, (int, float)):
                 return self.error(400, "max_tokens must be an integer >= 1 and temperature a number", "max_tokens")
             seed = body.get("seed") if isinstance(body.get("seed"), int) else 0
+            if body.get("n") not in (None, 1):
+                return self.error(400, f"n: got {body.get('n')!r}; one choice per request (n = 1)", "n")
+            stops = stop_list(body.get("stop"))
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
             cid, created = f"chatcmpl-{uuid.uuid4().hex[:12]}", int(time.time())
-            gen = engine.stream(prompt, min(max_tokens, 4096), float(temperature), seed)
+            budget = min(max_tokens, 4096)
+            state = {}
+            gen = finish(lstrip_first(engine.stream(prompt, budget, float(temperature), seed)), budget, stops, state)
             usage = lambda n: {"prompt_tokens": len(prompt), "completion_tokens": n, "total_tokens": len(prompt) + n}  # noqa: E731
             if not body.get("stream"):
-                text = "".join(gen).strip()
+                text = "".join(gen).rstrip()
                 return self.send_json(200, {"id": cid, "object": "chat.completion", "created": created, "model": model_name,
-                                            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                                            "usage": usage(len(text))})
+                                            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": state["finish_reason"]}],
+                                            "usage": usage(state["tokens"])})
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.send_header("cache-control", "no-cache")
@@ -130,21 +183,18 @@ def make_handler(engine, model_name):
             self.end_headers()
             self.close_connection = True
 
-            def event(delta, finish=None, **extra):
-                chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model_name,
-                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+            def event(choices, **extra):
+                chunk = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model_name, "choices": choices, **extra}
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
 
-            n = 0
             try:
-                event({"role": "assistant"})
-                for ch in gen:
-                    if n == 0 and ch == " ":
-                        continue  # the corpus puts a space after "Bot:"
-                    n += 1
-                    event({"content": ch})
-                event({}, "stop", usage=usage(n))
+                event([{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}])
+                for piece in gen:
+                    event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
+                event([{"index": 0, "delta": {}, "finish_reason": state["finish_reason"]}])
+                if include_usage:
+                    event([], usage=usage(state["tokens"]))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
@@ -172,12 +222,16 @@ def evaluate(engine, spec):
     if losses:
         scores["held_out_loss"] = sum(l * n for l, n in losses) / sum(n for _, n in losses)
         scores["held_out_chars"] = sum(n for _, n in losses)
+    def answer(text):
+        return "".join(engine.stream(USER + text.strip() + "\n" + BOT, int(spec.get("max_answer_chars", 120)), 1e-4, 0)).strip()
+
+    # Eval suites (factuality, refusal): answers only; the gate scores them (src/serve/eval-suites.ts).
+    scores["answers"] = {p: answer(p) for p in spec.get("suite_prompts", [])}
     results = []
     for item in spec.get("prompts", []):
-        prompt = USER + item["prompt"].strip() + "\n" + BOT
-        answer = "".join(engine.stream(prompt, int(spec.get("max_answer_chars", 120)), 1e-4, 0)).strip()
-        results.append({"prompt": item["prompt"], "expect": item["expect"], "answer": answer,
-                        "pass": item["expect"].lower() in answer.lower()})
+        answer_text = answer(item["prompt"])
+        results.append({"prompt": item["prompt"], "expect": item["expect"], "answer": answer_text,
+                        "pass": item["expect"].lower() in answer_text.lower()})
     scores["prompts"] = results
     if results:
         scores["prompt_pass_rate"] = sum(r["pass"] for r in results) / len(results)
@@ -213,6 +267,11 @@ def main():
     server = ThreadingHTTPServer((args.host, args.port), make_handler(engine, args.model))
     server.daemon_threads = True
     print(f"tiny-chat server on http://{args.host}:{server.server_address[1]} (model {args.model}, step {engine.step})", flush=True)
+    endpoint_file = os.environ.get("GF_ENDPOINT_FILE")  # a serve deployment's replica: say where to reach it
+    if endpoint_file:
+        host = socket.getfqdn() if args.host in ("", "0.0.0.0", "::") else args.host
+        with open(endpoint_file, "w", encoding="utf-8") as f:
+            f.write(f"http://{host}:{server.server_address[1]}\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ import { Tenancy } from './tenancy.ts';
 import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
+import { DeploymentController } from '../serve/deployment-controller.ts';
 
 export interface ControlPlaneOptions {
   readonly dataDir: string;
@@ -60,6 +61,8 @@ export interface ControlPlaneOptions {
   readonly allowPaths?: readonly string[];
   /** Overrides whether ranks run as per-tenant users (default: when running as root). Tests. */
   readonly canSwitchUsers?: boolean;
+  /** Period of the serve-deployment controller (default 1 s). */
+  readonly deploymentTickMs?: number;
   /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
@@ -128,7 +131,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
+  deployments.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
@@ -137,6 +142,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       s.once('error', fail);
     });
   } catch (e) {
+    await deployments.stop();
     progress.stop();
     await reconciler.stop();
     await executor.close();
@@ -158,6 +164,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      await deployments.stop();
       progress.stop();
       await reconciler.stop();
       await executor.close();

@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlClient } from '../control/client.ts';
 import { ImpossibleError } from '../lib/errors.ts';
-import { decideGate, type EvalScores, type GateSpec } from './gate.ts';
+import { decideGate, withSuiteScores, type EvalScores, type GateSpec } from './gate.ts';
+import { answersFromEndpoint } from './eval-endpoint.ts';
+import { suitePrompts } from './eval-suites.ts';
 import type { GateRecord, ReleaseStore } from './releases.ts';
 
 export const TINY_CHAT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/tiny-chat');
@@ -30,6 +32,8 @@ export interface GateRunOptions {
   readonly log?: (line: string) => void;
   /** Where the evaluated copy of the checkpoint is kept (what gets served if it passes). */
   readonly snapshotDir: string;
+  /** Ask this OpenAI-compatible server (serving the checkpoint) instead of running an eval command. */
+  readonly endpoint?: { readonly url: string; readonly apiKey?: string };
 }
 
 const fill = (cmd: readonly string[], vars: Record<string, string>) => cmd.map((w) => w.replace(/\{(checkpoint|spec|out)\}/g, (_, k: string) => vars[k]!));
@@ -75,14 +79,23 @@ export async function runGate(o: GateRunOptions): Promise<GateRecord> {
   cpSync(source, checkpoint, { recursive: true });
   const specPath = join(o.workDir, `eval-${stamp}.json`);
   const outPath = join(o.workDir, `scores-${stamp}.json`);
-  writeFileSync(specPath, JSON.stringify({ held_out_text: o.spec.heldOutText, prompts: o.spec.prompts, max_answer_chars: o.spec.max_answer_chars }));
-  const command = fill(o.evalCommand ?? DEFAULT_EVAL_COMMAND, { checkpoint, spec: specPath, out: outPath });
+  const asked = suitePrompts(o.spec.suites);
   const timeoutMs = o.timeoutMs ?? 10 * 60_000;
-  const evalJobId = o.control ? await runJob(o.control, command, `eval.${o.spec.model}`, timeoutMs, o.log) : (await runLocal(command, timeoutMs), undefined);
   let scores: EvalScores;
-  try { scores = JSON.parse(readFileSync(outPath, 'utf8')) as EvalScores; } catch (e) {
-    throw new ImpossibleError(`the evaluation wrote no readable scores at ${outPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
+  let evalJobId: string | undefined;
+  if (o.endpoint) {
+    const answers = await answersFromEndpoint({ url: o.endpoint.url, model: o.spec.model, maxTokens: o.spec.max_answer_chars, ...(o.endpoint.apiKey ? { apiKey: o.endpoint.apiKey } : {}) }, [...new Set([...o.spec.prompts.map((p) => p.prompt), ...asked])]);
+    scores = { answers };
+  } else {
+    // suite_prompts: the eval command answers them greedily into `answers`; the gate scores them.
+    writeFileSync(specPath, JSON.stringify({ held_out_text: o.spec.heldOutText, prompts: o.spec.prompts, suite_prompts: asked, max_answer_chars: o.spec.max_answer_chars }));
+    const command = fill(o.evalCommand ?? DEFAULT_EVAL_COMMAND, { checkpoint, spec: specPath, out: outPath });
+    evalJobId = o.control ? await runJob(o.control, command, `eval.${o.spec.model}`, timeoutMs, o.log) : (await runLocal(command, timeoutMs), undefined);
+    try { scores = JSON.parse(readFileSync(outPath, 'utf8')) as EvalScores; } catch (e) {
+      throw new ImpossibleError(`the evaluation wrote no readable scores at ${outPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
+    }
   }
+  scores = withSuiteScores(o.spec, scores);
   const decision = decideGate(o.spec, scores);
   const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
   o.store.record(rec);

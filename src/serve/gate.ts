@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../lib/errors.ts';
+import { scoreSuites, suiteSchema, type SuiteResult } from './eval-suites.ts';
 
 const gateSchema = z.object({
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a model id of letters, digits, ".", "_" or "-"'),
@@ -15,10 +16,13 @@ const gateSchema = z.object({
   thresholds: z.object({
     max_held_out_loss: z.number().positive().optional(),
     min_prompt_pass_rate: z.number().min(0).max(1).optional(),
-  }).strict().refine((t) => Object.keys(t).length > 0, 'at least one threshold (max_held_out_loss, min_prompt_pass_rate)'),
+  }).strict().default({}),
   prompts: z.array(z.object({ prompt: z.string().min(1), expect: z.string().min(1) }).strict()).max(1000).default([]),
+  /** Factuality and refusal suites, each with its own pass threshold (./eval-suites.ts). */
+  suites: z.array(suiteSchema).max(50).default([]),
   max_answer_chars: z.number().int().min(1).max(4096).default(120),
-}).strict();
+}).strict().refine((g) => Object.keys(g.thresholds).length > 0 || g.suites.length > 0, { message: 'at least one threshold (max_held_out_loss, min_prompt_pass_rate) or one eval suite', path: ['thresholds'] })
+  .refine((g) => new Set(g.suites.map((s) => s.name)).size === g.suites.length, { message: 'suite names must be unique', path: ['suites'] });
 
 export type GateSpec = z.output<typeof gateSchema> & { readonly heldOutText: string; readonly file: string };
 
@@ -28,6 +32,10 @@ export interface EvalScores {
   readonly held_out_loss?: number;
   readonly prompt_pass_rate?: number;
   readonly prompts?: readonly { prompt: string; expect: string; answer: string; pass: boolean }[];
+  /** Answers to the suites' prompts (prompt -> answer), from the eval command or an endpoint. */
+  readonly answers?: Readonly<Record<string, string>>;
+  /** The suites scored over `answers` (added by withSuiteScores). */
+  readonly suites?: readonly SuiteResult[];
 }
 
 export interface GateCheck {
@@ -53,7 +61,7 @@ export function loadGateSpec(file: string): GateSpec {
   const raw = doc.toJS() as unknown;
   const r = gateSchema.safeParse(raw);
   if (!r.success) {
-    throw new InputError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(gate)', value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), raw), expected: i.code === 'unrecognized_keys' ? `no such field (${i.keys.join(', ')}); known: model, held_out, thresholds, prompts, max_answer_chars` : i.message })), file);
+    throw new InputError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(gate)', value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), raw), expected: i.code === 'unrecognized_keys' ? `no such field (${i.keys.join(', ')}); known: model, held_out, thresholds, prompts, suites, max_answer_chars` : i.message })), file);
   }
   let heldOutText = '';
   if (r.data.held_out !== undefined) {
@@ -68,8 +76,22 @@ export function loadGateSpec(file: string): GateSpec {
   return { ...r.data, heldOutText, file };
 }
 
+/**
+ * Adds what the gate scores itself from answers: the suites, and the expect-prompts when the
+ * evaluation gave only answers (an OpenAI endpoint rather than server.py --eval).
+ */
+export function withSuiteScores(spec: Pick<GateSpec, 'suites' | 'prompts'>, scores: EvalScores): EvalScores {
+  const answers = scores.answers ?? {};
+  let out: EvalScores = spec.suites.length > 0 ? { ...scores, suites: scoreSuites(spec.suites, answers) } : scores;
+  if (out.prompts === undefined && scores.answers !== undefined && spec.prompts.length > 0) {
+    const prompts = spec.prompts.map((p) => { const answer = answers[p.prompt] ?? ''; return { ...p, answer, pass: answer.toLowerCase().includes(p.expect.toLowerCase()) }; });
+    out = { ...out, prompts, prompt_pass_rate: prompts.filter((p) => p.pass).length / prompts.length };
+  }
+  return out;
+}
+
 /** The gate's verdict: every declared threshold must hold; a missing score fails its check. */
-export function decideGate(spec: Pick<GateSpec, 'thresholds'>, scores: EvalScores): GateDecision {
+export function decideGate(spec: Pick<GateSpec, 'thresholds'> & Partial<Pick<GateSpec, 'suites'>>, scores: EvalScores): GateDecision {
   const checks: GateCheck[] = [];
   const t = spec.thresholds;
   if (t.max_held_out_loss !== undefined) {
@@ -79,6 +101,10 @@ export function decideGate(spec: Pick<GateSpec, 'thresholds'>, scores: EvalScore
   if (t.min_prompt_pass_rate !== undefined) {
     const v = scores.prompt_pass_rate;
     checks.push({ name: 'prompt_pass_rate', value: v ?? null, threshold: `>= ${t.min_prompt_pass_rate}`, passed: typeof v === 'number' && v >= t.min_prompt_pass_rate });
+  }
+  for (const suite of spec.suites ?? []) {
+    const r = scores.suites?.find((x) => x.name === suite.name);
+    checks.push({ name: `${suite.kind}:${suite.name}`, value: r?.passRate ?? null, threshold: `>= ${suite.min_pass_rate}`, passed: r !== undefined && r.passRate >= suite.min_pass_rate });
   }
   return { passed: checks.length > 0 && checks.every((c) => c.passed), checks };
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, badRequest, sendError } from './errors.ts';
 import { forward } from './proxy.ts';
-import { ReplicaPool, type ReplicaInput, type RoutingPolicy } from './pool.ts';
+import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
 import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   readonly nowMs?: () => number;
   /** Window over which output tokens/s is measured for the autoscaler, seconds. */
   readonly loadWindowSeconds?: number;
+  /** Called after each attempt on a replica (per-release canary figures). */
+  readonly onAttempt?: (replica: Replica, ok: boolean, elapsedMs: number) => void;
 }
 
 /**
@@ -44,7 +46,7 @@ export class Gateway {
   readonly server: http.Server;
   readonly metrics = new GatewayMetrics(() => this.pool.all());
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
-  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds'>> & GatewayOptions;
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GatewayOptions = {}) {
@@ -101,7 +103,7 @@ export class Gateway {
     try {
       if (route === 'POST /v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
       if (route === 'GET /metrics') { this.metrics.serve(res).catch(fail); return; }
-      if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'gigafactory' })) }); return; }
+      if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: this.pool.createdSeconds(id), owned_by: 'gigafactory' })) }); return; }
       if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
       if (route === 'GET /v1/gateway/stats') { json(res, 200, this.stats()); return; }
       const known = ['/v1/chat/completions', '/v1/models', '/health', '/v1/gateway/stats', '/metrics'].includes(path ?? '');
@@ -148,8 +150,10 @@ export class Gateway {
         tried.add(replica.id);
         replica.outstandingTokens += reserved;
         replica.inflight++;
+        const startedMs = performance.now();
         const r = await forward(replica, chat, raw, res, { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) })
           .finally(() => { replica.outstandingTokens -= reserved; replica.inflight--; });
+        this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {
           replica.failures++;
           if (r.replicaDown) { replica.healthy = false; replica.reason = `request failed: ${r.reason}`; }

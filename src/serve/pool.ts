@@ -23,12 +23,15 @@ export interface Replica {
   inflight: number;
   served: number;
   failures: number;
+  /** The release it serves (a deployment's replicas): canary routing splits traffic by release. */
+  readonly release?: string;
 }
 
 export interface ReplicaInput {
   readonly url: string;
   readonly model: string;
   readonly id?: string;
+  readonly release?: string;
   /** False for a replica still starting: it joins rotation after its first passing health check. */
   readonly healthy?: boolean;
 }
@@ -42,6 +45,11 @@ function hash(s: string): number {
 
 export class ReplicaPool {
   private readonly byModel = new Map<string, Replica[]>();
+  /** Traffic share per release of a model (a canary rollout), percent. */
+  private readonly shares = new Map<string, readonly { release: string; percent: number }[]>();
+  private requestCounter = 0;
+  /** Unix seconds a model was first served here: /v1/models' `created`. */
+  private readonly firstSeenSeconds = new Map<string, number>();
 
   constructor(replicas: readonly ReplicaInput[] = []) {
     this.setReplicas(replicas);
@@ -57,22 +65,27 @@ export class ReplicaPool {
     for (const i of inputs) {
       const id = i.id ?? `${i.model}@${i.url}`;
       const prev = old.get(id);
-      const r: Replica = prev && prev.url === i.url && prev.model === i.model ? prev
-        : { id, model: i.model, url: i.url.replace(/\/+$/, ''), healthy: i.healthy ?? true, draining: false, reason: i.healthy === false ? 'starting' : '', outstandingTokens: 0, inflight: 0, served: 0, failures: 0 };
+      const r: Replica = prev && prev.url === i.url && prev.model === i.model && prev.release === i.release ? prev
+        : { id, model: i.model, url: i.url.replace(/\/+$/, ''), healthy: i.healthy ?? true, draining: false, reason: i.healthy === false ? 'starting' : '', outstandingTokens: 0, inflight: 0, served: 0, failures: 0, ...(i.release !== undefined ? { release: i.release } : {}) };
       const list = this.byModel.get(i.model) ?? [];
       list.push(r);
       this.byModel.set(i.model, list);
+      if (!this.firstSeenSeconds.has(i.model)) this.firstSeenSeconds.set(i.model, Math.floor(Date.now() / 1000));
     }
   }
 
   /** Replaces the replicas of one model, keeping the others (a service manages its own model). */
   setModelReplicas(model: string, inputs: readonly ReplicaInput[]): void {
-    const others = this.all().filter((r) => r.model !== model).map((r) => ({ url: r.url, model: r.model, id: r.id }));
+    const others = this.all().filter((r) => r.model !== model).map((r) => ({ url: r.url, model: r.model, id: r.id, ...(r.release !== undefined ? { release: r.release } : {}) }));
     this.setReplicas([...others, ...inputs.map((i) => ({ ...i, model }))]);
   }
 
   models(): string[] {
     return [...this.byModel.keys()].sort();
+  }
+
+  createdSeconds(model: string): number {
+    return this.firstSeenSeconds.get(model) ?? Math.floor(Date.now() / 1000);
   }
 
   all(): Replica[] {
@@ -83,10 +96,30 @@ export class ReplicaPool {
     return this.byModel.get(model) ?? [];
   }
 
+  /** Splits `model`'s traffic by release (percentages); an empty list routes to any release. */
+  setShares(model: string, shares: readonly { release: string; percent: number }[]): void {
+    if (shares.length > 1) this.shares.set(model, shares); else this.shares.delete(model);
+  }
+
+  /** The release this request goes to: a golden-ratio sequence spreads each share evenly over requests. */
+  private releaseFor(model: string): string | undefined {
+    const shares = this.shares.get(model);
+    if (!shares) return undefined;
+    const x = ((this.requestCounter++ * 0.6180339887498949) % 1) * 100;
+    let acc = 0;
+    for (const s of shares) { acc += s.percent; if (x < acc) return s.release; }
+    return shares.at(-1)!.release;
+  }
+
   /** Picks a healthy replica of `model` not in `exclude`; undefined when none is left. */
   pick(model: string, policy: RoutingPolicy, prefix: string, exclude: ReadonlySet<string>): Replica | undefined {
-    const candidates = this.replicasOf(model).filter((r) => r.healthy && !r.draining && !exclude.has(r.id));
+    let candidates = this.replicasOf(model).filter((r) => r.healthy && !r.draining && !exclude.has(r.id));
     if (candidates.length === 0) return undefined;
+    const release = this.releaseFor(model);
+    if (release !== undefined) {
+      const mine = candidates.filter((r) => r.release === release);
+      if (mine.length > 0) candidates = mine;
+    }
     let least = candidates[0]!;
     for (const r of candidates) {
       if (r.outstandingTokens < least.outstandingTokens || (r.outstandingTokens === least.outstandingTokens && r.inflight < least.inflight)) least = r;

@@ -1,4 +1,4 @@
-import { badRequest } from './errors.ts';
+import { GatewayError, badRequest } from './errors.ts';
 
 /** The fields of a chat completion request the gateway reads; the rest passes through untouched. */
 export interface ChatRequest {
@@ -56,6 +56,16 @@ export function parseChatRequest(raw: Buffer, defaultMaxTokens: number, prefixCh
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw badRequest(`stream: got ${JSON.stringify(b.stream)}; expected true or false`, 'stream');
   const mt = b.max_completion_tokens ?? b.max_tokens;
   if (mt !== undefined && mt !== null && (!Number.isInteger(mt) || (mt as number) < 1)) throw badRequest(`max_tokens: got ${JSON.stringify(mt)}; expected an integer >= 1`, 'max_tokens');
+  // One choice per request: replicas (tiny-chat, vLLM behind a router) are sized per sequence.
+  if (b.n !== undefined && b.n !== null && b.n !== 1) throw new GatewayError(400, 'invalid_request_error', `n: got ${JSON.stringify(b.n)}; this gateway returns one choice per request (n = 1); send several requests for several answers`, { param: 'n', code: 'unsupported_value' });
+  if (b.stop !== undefined && b.stop !== null && typeof b.stop !== 'string' && !(Array.isArray(b.stop) && b.stop.length <= 4 && b.stop.every((x) => typeof x === 'string' && x.length > 0))) {
+    throw badRequest(`stop: got ${JSON.stringify(b.stop)?.slice(0, 80)}; expected a string or an array of up to 4 non-empty strings`, 'stop');
+  }
+  if (b.stream_options !== undefined && b.stream_options !== null) {
+    const so = b.stream_options as { include_usage?: unknown };
+    if (b.stream !== true) throw badRequest('stream_options: only allowed when stream is true', 'stream_options');
+    if (typeof so !== 'object' || Array.isArray(so) || (so.include_usage !== undefined && typeof so.include_usage !== 'boolean')) throw badRequest(`stream_options: got ${JSON.stringify(so)?.slice(0, 80)}; expected {"include_usage": true|false}`, 'stream_options');
+  }
   for (const k of ['temperature', 'top_p'] as const) {
     if (b[k] !== undefined && b[k] !== null && (typeof b[k] !== 'number' || !Number.isFinite(b[k]))) throw badRequest(`${k}: got ${JSON.stringify(b[k])}; expected a number`, k);
   }

@@ -43,6 +43,23 @@ test('tiny-chat server.py (real PyTorch on CPU) answers through the gateway with
     let chunks = 0;
     for await (const c of stream) if (c.choices[0]?.delta?.content) chunks++;
     assert.ok(chunks <= 10);
+    // OpenAI endings, done by the replica: a reply cut by max_tokens says "length" (seeded sampling
+    // repeats the answer), a stop sequence ends it just before, and include_usage adds a usage chunk.
+    const ask = { model: 'tiny-chat', messages: [{ role: 'user' as const, content: 'hello' }], max_tokens: 30, seed: 7 };
+    const full = await client.chat.completions.create(ask);
+    const text = full.choices[0]!.message.content ?? '';
+    if (full.usage?.completion_tokens === 30) assert.equal(full.choices[0]!.finish_reason, 'length');
+    else assert.equal(full.choices[0]!.finish_reason, 'stop');
+    if (text.length >= 6) {
+      const stopAt = text.slice(3, 5);
+      const cut = await client.chat.completions.create({ ...ask, stop: [stopAt] });
+      assert.equal(cut.choices[0]!.message.content, text.slice(0, text.indexOf(stopAt)).trimEnd());
+      assert.equal(cut.choices[0]!.finish_reason, 'stop');
+    }
+    const withUsage = await client.chat.completions.create({ ...ask, stream: true, stream_options: { include_usage: true } });
+    let usage: unknown;
+    for await (const c of withUsage) if (c.usage) usage = c.usage;
+    assert.equal((usage as { completion_tokens: number }).completion_tokens, full.usage?.completion_tokens);
     // One replica down: requests still succeed on the other.
     servers[0]!.proc.kill('SIGKILL');
     await new Promise((ok) => servers[0]!.proc.once('exit', ok));

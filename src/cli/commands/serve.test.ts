@@ -30,3 +30,46 @@ test('replica arguments: URL or MODEL=URL', () => {
   assert.deepEqual(parseReplicaArg('http://127.0.0.1:8001/', 'tiny-chat'), { model: 'tiny-chat', url: 'http://127.0.0.1:8001' });
   assert.deepEqual(parseReplicaArg('grok=http://10.0.0.2:8000', 'tiny-chat'), { model: 'grok', url: 'http://10.0.0.2:8000' });
 });
+
+test('serve deploy / promote / releases / status against a running control plane; bad input exits 2', { timeout: 120_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { startControlPlane } = await import('../../control/server.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'gf-deploy-cli-'));
+  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, localNodes: 2, tickMs: 100 });
+  const cli = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((ok) => {
+    execFile('./gigafactory', [...args, '--data-dir', join(dir, 'cp')], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => ok({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+  try {
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ model: 'Grok-1', gpusPerReplica: 16, outputTokensPerSecondPerReplica: 1680, batchSize: 71, replicas: 9 }));
+    const [big, planned, unknownModel] = await Promise.all([
+      cli('serve', 'deploy', 'tiny-chat', '--gpus-per-replica', '0', '--min', '3', '--max', '3'),
+      cli('serve', 'deploy', 'grok-1', '--from-plan', join(dir, 'plan.json')),
+      cli('serve', 'deploy', 'grok-9', '--from-plan', join(dir, 'plan.json')),
+    ]);
+    assert.equal(big.status, 2, big.stderr);
+    assert.match(big.stderr, /min_replicas: 3 replicas x 1 node\(s\) is larger than the fleet \(2 node\(s\)\)/);
+    assert.equal(planned.status, 2, planned.stderr);
+    assert.match(planned.stderr, /gpus_per_node: 16 requested/, 'the plan\'s 16-GPU layout does not fit this CPU-only fleet');
+    assert.equal(unknownModel.status, 2);
+    assert.match(unknownModel.stderr, /MODEL.*grok-9.*serving catalog/);
+    const ok = await cli('serve', 'deploy', 'tiny-chat', '--name', 'chat', '--min', '0', '--max', '1');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /created deployment chat: tiny-chat, 0 GPU\(s\) x 1 node\(s\) per replica, 0-1 replicas/);
+    assert.match(ok.stdout, /replicas start once a release is promoted/);
+    const [canary, unknownRelease, steps] = await Promise.all([
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '150%'),
+      cli('serve', 'promote', 'chat', '--checkpoint', join(dir, 'never-gated')),
+      cli('serve', 'releases', '--deployment', 'chat'),
+    ]);
+    assert.equal(canary.status, 2);
+    assert.match(canary.stderr, /--canary.*150%.*1% to 99%/);
+    assert.equal(unknownRelease.status, 2);
+    assert.match(unknownRelease.stderr, /unknown release of tiny-chat/);
+    assert.equal(steps.status, 0, steps.stderr);
+    assert.match(steps.stdout, /deployment chat: rollout steps\n.*created/);
+  } finally {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,9 +5,12 @@ import { InputError } from '../../lib/errors.ts';
 import { Gateway } from '../../serve/gateway.ts';
 import { loadGateSpec } from '../../serve/gate.ts';
 import { DEFAULT_PYTHON, TINY_CHAT_DIR, runGate } from '../../serve/gate-run.ts';
-import { ROUTING_POLICIES, type ReplicaInput, type RoutingPolicy } from '../../serve/pool.ts';
+import { ROUTING_POLICIES, type Replica, type ReplicaInput, type RoutingPolicy } from '../../serve/pool.ts';
+import { DeploymentFollower } from '../../serve/deployment-follower.ts';
+import { ReleaseFiguresWindow } from '../../serve/release-figures.ts';
+import { registerDeploy } from './serve-deploy.ts';
 import type { TenantLimits } from '../../serve/rate-limit.ts';
-import { formatGateRecord, formatServed } from '../../serve/release-report.ts';
+import { formatGateRecord, formatRolloutSteps, formatServed } from '../../serve/release-report.ts';
 import { ReleaseStore } from '../../serve/releases.ts';
 import { ServeService, listServeJobs } from '../../serve/service.ts';
 
@@ -15,6 +18,7 @@ interface ServeOptions {
   port: string; host: string; replica: string[]; model: string; routing: string;
   rpm?: string; tpm?: string; apiKey: string[]; requireApiKey?: boolean; healthIntervalMs: string;
   service?: boolean; minReplicas: string; maxReplicas: string; replicaCapacityTps: string; replicaCommand?: string; dataDir?: string;
+  deployment?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -59,12 +63,13 @@ export function register(program: Command): void {
     .option('--max-replicas <n>', 'with --service: most replicas', '4')
     .option('--replica-capacity-tps <n>', 'with --service: output tokens/s one replica sustains (plan serve gives it for real models)', '100')
     .option('--replica-command <cmd>', 'with --service: replica command with {port} {checkpoint} {model} (default: examples/tiny-chat/server.py)')
+    .option('--deployment <name>', 'front a control-plane deployment (gigafactory serve deploy): replicas and release shares come from the plane, load goes back to it')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (o: ServeOptions) => {
       const port = num('--port', o.port, 0, true);
       if (port > 65535) throw new InputError({ field: '--port', value: o.port, expected: 'a port 0..65535' });
       if (!ROUTING_POLICIES.includes(o.routing as RoutingPolicy)) throw new InputError({ field: '--routing', value: o.routing, expected: ROUTING_POLICIES.join(' or ') });
-      if (o.replica.length === 0 && !o.service) throw new InputError({ field: '--replica', expected: 'at least one replica URL (e.g. --replica http://127.0.0.1:8001 from examples/tiny-chat/server.py), or --service' });
+      if (o.replica.length === 0 && !o.service && o.deployment === undefined) throw new InputError({ field: '--replica', expected: 'at least one replica URL (e.g. --replica http://127.0.0.1:8001 from examples/tiny-chat/server.py), --deployment NAME, or --service' });
       const apiKeys: Record<string, string> = {};
       for (const kv of o.apiKey) {
         const [key, tenant] = kv.split('=');
@@ -75,10 +80,16 @@ export function register(program: Command): void {
         ...(o.rpm !== undefined ? { requestsPerMinute: num('--rpm', o.rpm, 1) } : {}),
         ...(o.tpm !== undefined ? { tokensPerMinute: num('--tpm', o.tpm, 1) } : {}),
       };
+      const figures = new ReleaseFiguresWindow();
       const gw = new Gateway({
         replicas: o.replica.map((r) => parseReplicaArg(r, o.model)), routing: o.routing as RoutingPolicy, tenantLimits: { '*': limits }, apiKeys,
         requireApiKey: o.requireApiKey === true, healthCheckIntervalMs: num('--health-interval-ms', o.healthIntervalMs, 50),
+        ...(o.deployment !== undefined ? { onAttempt: (r: Replica, ok: boolean, ms: number) => { if (r.release) figures.record(r.release, ok, ms); } } : {}),
       });
+      const follower = o.deployment === undefined ? undefined : new DeploymentFollower({
+        control: new ControlClient(findServer(o.dataDir)), gateway: gw, deployment: o.deployment, figures, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+      });
+      if (follower) await follower.tick();
       let service: ServeService | undefined;
       if (o.service) {
         const min = num('--min-replicas', o.minReplicas, 0, true);
@@ -95,32 +106,37 @@ export function register(program: Command): void {
       await gw.checkHealth();
       const bound = await gw.listen(port, o.host);
       service?.start(1000);
-      process.stdout.write(`gateway listening on http://${o.host}:${bound} (routing ${o.routing}${o.service ? `; serving ${o.model} as control-plane serve jobs, ${o.minReplicas}-${o.maxReplicas} replicas` : ''})\n`);
+      follower?.start(1000);
+      process.stdout.write(`gateway listening on http://${o.host}:${bound} (routing ${o.routing}${o.service ? `; serving ${o.model} as control-plane serve jobs, ${o.minReplicas}-${o.maxReplicas} replicas` : ''}${follower ? `; fronting deployment ${o.deployment} (${follower.model})` : ''})\n`);
       for (const r of gw.pool.all()) process.stdout.write(`  replica ${r.model} ${r.url} ${r.healthy ? 'healthy' : `unhealthy: ${r.reason}`}\n`);
       await new Promise<void>((done) => {
-        const stop = () => { service?.stop(); void gw.close().then(done); };
+        const stop = () => { service?.stop(); follower?.stop(); void gw.close().then(done); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
     });
 
+  registerDeploy(serve, DATA_DIR_HELP);
+
   serve.command('gate')
     .description('Release gate: evaluate a checkpoint against a gate YAML; promote it to the served model only if every threshold passes')
-    .argument('<gate.yaml>', 'gate spec: model, held_out, thresholds (max_held_out_loss, min_prompt_pass_rate), prompts')
+    .argument('<gate.yaml>', 'gate spec: model, held_out, thresholds (max_held_out_loss, min_prompt_pass_rate), prompts, suites (factuality, refusal)')
     .requiredOption('--checkpoint <dir>', 'checkpoint to evaluate (a training job\'s checkpoint dir or ckpt.pt)')
     .option('--local', 'run the evaluation here instead of as an eval job of the control plane')
     .option('--eval-command <cmd>', 'evaluation command with {checkpoint} {spec} {out} (default: examples/tiny-chat/server.py --eval)')
+    .option('--endpoint <url>', 'ask this OpenAI-compatible server (serving the checkpoint) for the answers instead of running an eval command')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (file: string, _o: unknown, cmd: Command) => {
       // --data-dir is also an option of `serve`: take it from whichever level parsed it.
-      const o = cmd.optsWithGlobals<{ checkpoint: string; local?: boolean; evalCommand?: string; dataDir?: string }>();
+      const o = cmd.optsWithGlobals<{ checkpoint: string; local?: boolean; evalCommand?: string; endpoint?: string; dataDir?: string }>();
       const spec = loadGateSpec(file);
+      if (o.endpoint !== undefined && !/^http:\/\/[^/\s]+\/?$/.test(o.endpoint)) throw new InputError({ field: '--endpoint', value: o.endpoint, expected: 'http://HOST:PORT of an OpenAI-compatible server' });
       const dataDir = resolveDataDir(o.dataDir);
       const store = new ReleaseStore(dataDir);
       const rec = await runGate({
         spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
         ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
-        ...(o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
+        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, store.served(spec.model))}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);
@@ -128,12 +144,18 @@ export function register(program: Command): void {
     });
 
   serve.command('releases')
-    .description('Show the served (promoted) checkpoint of a model and its release-gate history with scores')
+    .description('Show the served (promoted) checkpoint of a model and its release-gate history with scores; with --deployment, its rollout steps (canary, promotion, rollback) and their figures')
     .argument('[model]', 'model id', 'tiny-chat')
+    .option('--deployment <name>', 'the rollout history of this control-plane deployment (kept in the store)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print as JSON')
-    .action((model: string, _o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
+    .action(async (model: string, _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<{ dataDir?: string; json?: boolean; deployment?: string }>();
+      if (o.deployment !== undefined) {
+        const r = await new ControlClient(findServer(o.dataDir)).call<{ events: Record<string, unknown>[] }>('GET', `/v1/deployments/${encodeURIComponent(o.deployment)}/releases`);
+        process.stdout.write(o.json ? `${JSON.stringify(r.events, null, 2)}\n` : `${formatRolloutSteps(o.deployment, r.events)}\n`);
+        return;
+      }
       const store = new ReleaseStore(resolveDataDir(o.dataDir));
       const served = store.served(model);
       const history = store.history(model);

@@ -22,6 +22,8 @@ import type { Tenancy } from '../tenancy.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerDeploymentRoutes } from './deployments.ts';
+import type { DeploymentController } from '../../serve/deployment-controller.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
@@ -42,6 +44,8 @@ export interface ApiOptions {
   readonly logsAsTenant?: boolean;
   /** Roots outside the tenants' areas allowed for workdir and checkpoint_dir (`up --allow-path`). */
   readonly allowPaths?: readonly string[];
+  /** Serve deployments (routes under /v1/deployments). */
+  readonly deployments?: DeploymentController;
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
   readonly progress?: ProgressTracker;
   /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
@@ -195,6 +199,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ tenant, admin: admin === true, token }, 201);
   });
 
+  registerDeploymentRoutes(app, o.deployments);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
 
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));

@@ -10,6 +10,24 @@ const errors = {
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^job-[0-9]+$' } };
 
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+/** Serve deployments (./deployments.ts; fields of src/serve/deployment.ts). */
+const DEPLOYMENT_PATHS = {
+  '/v1/deployments': {
+    post: { summary: 'Create or update a serve deployment (name, model, gpus_per_replica, nodes_per_replica, min_replicas, max_replicas, replica_capacity_tps, slots_per_replica, replica_command, workdir, env, port_base, priority, startup_timeout_seconds)', responses: { 201: { description: 'Created' }, 200: { description: 'Updated' }, 422: { description: 'Larger than the fleet' }, ...errors } },
+    get: { summary: 'List deployments', responses: { 200: { description: 'Deployments' }, ...errors } },
+  },
+  '/v1/deployments/{name}': {
+    get: { summary: 'A deployment: releases and shares, replicas (endpoint, ready, draining), load, unhealthy replicas with their log tail', parameters: [nameParam], responses: { 200: { description: 'The deployment' }, ...errors } },
+    delete: { summary: 'Delete a deployment and stop its replicas', parameters: [nameParam], responses: { 200: { description: 'Deleted' }, ...errors } },
+  },
+  '/v1/deployments/{name}/load': { post: { summary: 'A gateway\'s load report: gateway, output_tokens_per_second, requests_in_flight, releases {id: {requests, errors, p99_ms}}', parameters: [nameParam], responses: { 200: { description: 'Recorded' }, ...errors } } },
+  '/v1/deployments/{name}/releases': {
+    post: { summary: 'Promote a checkpoint that passed its gate (checkpoint), optionally as a canary (canary_percent 1-99, hold_seconds, max_error_rate, max_p99_ms, min_requests)', parameters: [nameParam], responses: { 201: { description: 'Promoted or canary started' }, 422: { description: 'A canary is in progress' }, ...errors } },
+    get: { summary: 'Rollout steps with their figures, oldest first', parameters: [nameParam], responses: { 200: { description: 'Steps' }, ...errors } },
+  },
+};
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'Gigafactory control plane', version: '0.1.0', description: 'Jobs on this cluster. Every /v1 route needs `Authorization: Bearer TOKEN`; a tenant token sees its own jobs, an admin token all.' },
@@ -86,5 +104,6 @@ export const OPENAPI = {
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
     '/v1/nodes': { get: { summary: 'Nodes of this cluster', responses: { 200: { description: 'Nodes' }, ...errors } } },
+    ...DEPLOYMENT_PATHS,
   },
 } as const;

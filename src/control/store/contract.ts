@@ -169,4 +169,28 @@ export function runStoreContract(o: StoreContractOptions): void {
       assert.notEqual(next.job.id, job.id);
     } finally { await s2.close(); }
   });
+
+  withStore('deployments: create, replace, list, remove; release history kept in order and across reopen', async (s, reopen) => {
+    assert.equal(await s.deployments.get('chat'), undefined);
+    const a = await s.deployments.put('chat', 't1', { model: 'tiny-chat', replicas: 1 }, 10);
+    assert.deepEqual([a.name, a.tenant, a.doc, a.createdSeconds, a.updatedSeconds], ['chat', 't1', { model: 'tiny-chat', replicas: 1 }, 10, 10]);
+    const b = await s.deployments.put('chat', 't1', { model: 'tiny-chat', replicas: 3 }, 20);
+    assert.deepEqual([b.doc, b.createdSeconds, b.updatedSeconds], [{ model: 'tiny-chat', replicas: 3 }, 10, 20]);
+    await s.deployments.put('grok', 't2', { model: 'grok-1' }, 30);
+    assert.deepEqual((await s.deployments.list()).map((d) => d.name), ['chat', 'grok']);
+    for (const [i, step] of ['promoted', 'canary-started', 'rolled-back'].entries()) await s.deployments.addReleaseEvent({ deployment: 'chat', seconds: 40 + i, step, doc: { i } });
+    await s.deployments.addReleaseEvent({ deployment: 'grok', seconds: 50, step: 'promoted', doc: {} });
+    assert.deepEqual((await s.deployments.releaseEvents('chat')).map((e) => [e.step, e.doc.i]), [['promoted', 0], ['canary-started', 1], ['rolled-back', 2]]);
+    assert.deepEqual((await s.deployments.releaseEvents('chat', 1)).map((e) => e.step), ['rolled-back']);
+    assert.equal(await s.deployments.remove('grok'), true);
+    assert.equal(await s.deployments.remove('grok'), false);
+    if (!reopen) return;
+    await s.close();
+    const s2 = await reopen();
+    try {
+      assert.deepEqual((await s2.deployments.get('chat'))?.doc, { model: 'tiny-chat', replicas: 3 });
+      assert.equal((await s2.deployments.releaseEvents('chat')).length, 3);
+      assert.equal((await s2.deployments.releaseEvents('grok')).length, 1, 'history outlives the deployment');
+    } finally { await s2.close(); }
+  });
 }

@@ -19,6 +19,7 @@ import {
   type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
+import { PgDeploymentTable, deploymentSchemaSql } from './deployment-postgres.ts';
 import { unavailable } from './pg-errors.ts';
 import { takeControlPlaneLock } from './pg-lock.ts';
 import { connectionError, parsePostgresUrl, type PostgresTarget } from './pg-url.ts';
@@ -117,10 +118,12 @@ export class PostgresStore implements Store {
   private lockLost = false;
   private relocking: Promise<void> | undefined;
   private onError: ((err: Error) => void) | undefined;
+  readonly deployments: PgDeploymentTable;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
     const s = `"${target.schema}"`;
     this.t = { jobs: `${s}.jobs`, attempts: `${s}.attempts`, events: `${s}.events`, tokens: `${s}.tokens` };
+    this.deployments = new PgDeploymentTable((text, values) => this.q(text, values), () => this.writable(), target.schema);
   }
 
   /** Connects, creates the schema and tables if missing, and returns the store. */
@@ -138,6 +141,7 @@ export class PostgresStore implements Store {
       await store.txOnce(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
+        await c.query(deploymentSchemaSql(`"${target.schema}"`));
       });
       store.onError = options.onError;
       if (options.exclusive) await store.lock();

@@ -11,6 +11,7 @@ import {
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
   type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
+import { SqliteDeploymentTable } from './deployment-sqlite.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -89,6 +90,7 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
   private readonly s;
+  readonly deployments: SqliteDeploymentTable;
   /**
    * Queued and running jobs, mirrored in memory in id order (a Map keeps insertion order, and a
    * job leaves only when terminal, never to return). The reconciler reads them every cycle;
@@ -103,6 +105,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.deployments = new SqliteDeploymentTable(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       insert: p(`INSERT INTO jobs (tenant, spec, state, priority, submit_seconds, idem_key) VALUES (?, ?, 'queued', ?, ?, ?)`),

@@ -6,6 +6,7 @@
  * so a networked store fits.
  */
 import type { JobSpec } from '../job-spec.ts';
+import type { DeploymentTable } from './deployment-table.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
@@ -111,6 +112,8 @@ export interface Store {
   addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void>;
   findToken(tokenHash: string): Promise<TokenRecord | undefined>;
   countAdminTokens(): Promise<number>;
+  /** Serve deployments and their release history (./deployment-table.ts). */
+  readonly deployments: DeploymentTable;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,120 @@
+/**
+ * Serve deployment routes of the control-plane API (the controller is
+ * src/serve/deployment-controller.ts). Gateways discover replicas with GET
+ * /v1/deployments/NAME and report load with POST /v1/deployments/NAME/load; the plane decides.
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { InputError, UnknownNameError } from '../../lib/errors.ts';
+import { parseCanaryPercent, parseDeploymentSpec, type DeploymentDoc } from '../../serve/deployment.ts';
+import type { DeploymentController } from '../../serve/deployment-controller.ts';
+import type { DeploymentRow } from '../store/deployment-table.ts';
+import { HttpError } from './errors.ts';
+
+type Env = { Variables: { tenant: string; admin: boolean } };
+
+async function body(req: Request): Promise<unknown> {
+  if (!(req.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json')) throw new HttpError(415, 'Content-Type: expected application/json');
+  const text = await req.text();
+  if (text.length > 256 * 1024) throw new HttpError(413, 'body larger than 262144 bytes');
+  try { return JSON.parse(text) as unknown; } catch (e) {
+    throw new InputError({ field: '(body)', value: text.slice(0, 80), expected: `valid JSON (${(e as Error).message})` });
+  }
+}
+
+const figures = z.object({ requests: z.number().int().min(0), errors: z.number().int().min(0), p99_ms: z.number().min(0) }).strict();
+const loadSchema = z.object({
+  gateway: z.string().min(1).max(200),
+  output_tokens_per_second: z.number().min(0).max(1e12),
+  requests_in_flight: z.number().int().min(0).max(1e9),
+  releases: z.record(z.string().max(64), figures).default({}),
+}).strict();
+const promoteSchema = z.object({
+  checkpoint: z.string().min(1).max(4096).optional(),
+  canary_percent: z.union([z.number(), z.string()]).optional(),
+  max_error_rate: z.number().min(0).max(1).optional(),
+  max_p99_ms: z.number().positive().optional(),
+  min_requests: z.number().int().min(1).optional(),
+  hold_seconds: z.number().positive().max(7 * 86_400).optional(),
+}).strict();
+
+function parse<S extends z.ZodTypeAny>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data as z.output<S>;
+  throw new InputError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input), expected: i.code === 'unrecognized_keys' ? `no such field (${i.keys.join(', ')})` : i.message })));
+}
+
+export function deploymentJson(row: DeploymentRow, c: DeploymentController) {
+  const doc = row.doc as unknown as DeploymentDoc;
+  const shares: Record<string, number> = {};
+  if (doc.canary) { shares[doc.canary.id] = doc.canary.sharePercent; shares[doc.stable?.id ?? 'weights'] = 100 - doc.canary.sharePercent; } else shares[doc.stable?.id ?? 'weights'] = 100;
+  const { replicas, unhealthy } = c.replicas(row.name);
+  return {
+    name: row.name, tenant: row.tenant, model: doc.spec.model, spec: doc.spec, stable: doc.stable ?? null, canary: doc.canary ?? null, shares,
+    replicas: replicas.map((r) => ({ job_id: r.jobId, slot: r.slot, release: r.release, state: r.state, url: r.url ?? null, node: r.node ?? null, ready: r.ready, draining: r.draining })),
+    load: c.load(row.name), unhealthy, created_time: new Date(row.createdSeconds * 1000).toISOString(), updated_time: new Date(row.updatedSeconds * 1000).toISOString(),
+  };
+}
+
+export function registerDeploymentRoutes(app: Hono<Env>, controller: DeploymentController | undefined): void {
+  const ctl = (): DeploymentController => { if (!controller) throw new HttpError(404, 'serve deployments are not enabled on this control plane'); return controller; };
+  const visible = async (name: string, tenant: string, admin: boolean) => {
+    const row = await ctl().get(name);
+    // Another tenant's deployment reads as unknown.
+    if (!admin && row.tenant !== tenant) throw new UnknownNameError('deployment', name, (await ctl().list()).filter((r) => r.tenant === tenant).map((r) => r.name));
+    return row;
+  };
+
+  app.post('/v1/deployments', async (c) => {
+    const spec = parseDeploymentSpec(await body(c.req.raw));
+    const old = await ctl().get(spec.name).catch(() => undefined);
+    if (old && !c.get('admin') && old.tenant !== c.get('tenant')) throw new HttpError(409, `deployment "${spec.name}" belongs to another tenant; pick another name`);
+    const row = await ctl().put(spec, c.get('tenant'));
+    return c.json({ deployment: deploymentJson(row, ctl()), created: old === undefined }, old ? 200 : 201);
+  });
+
+  app.get('/v1/deployments', async (c) => {
+    const all = await ctl().list();
+    return c.json({ deployments: all.filter((r) => c.get('admin') || r.tenant === c.get('tenant')).map((r) => deploymentJson(r, ctl())) });
+  });
+
+  app.get('/v1/deployments/:name', async (c) => c.json({ deployment: deploymentJson(await visible(c.req.param('name'), c.get('tenant'), c.get('admin')), ctl()) }));
+
+  app.delete('/v1/deployments/:name', async (c) => {
+    await visible(c.req.param('name'), c.get('tenant'), c.get('admin'));
+    return c.json({ deleted: c.req.param('name'), replicas_stopped: await ctl().remove(c.req.param('name')) });
+  });
+
+  app.post('/v1/deployments/:name/load', async (c) => {
+    const name = c.req.param('name');
+    await visible(name, c.get('tenant'), c.get('admin'));
+    const r = parse(loadSchema, await body(c.req.raw));
+    ctl().report(name, {
+      gateway: r.gateway, outputTokensPerSecond: r.output_tokens_per_second, requestsInFlight: r.requests_in_flight,
+      releases: Object.fromEntries(Object.entries(r.releases).map(([k, v]) => [k, { requests: v.requests, errors: v.errors, p99Ms: v.p99_ms }])),
+    });
+    return c.json({ ok: true });
+  });
+
+  app.post('/v1/deployments/:name/releases', async (c) => {
+    const name = c.req.param('name');
+    await visible(name, c.get('tenant'), c.get('admin'));
+    const r = parse(promoteSchema, await body(c.req.raw));
+    const canary = r.canary_percent === undefined ? undefined : {
+      sharePercent: parseCanaryPercent(r.canary_percent, 'canary_percent'),
+      thresholds: {
+        ...(r.max_error_rate !== undefined ? { maxErrorRate: r.max_error_rate } : {}), ...(r.max_p99_ms !== undefined ? { maxP99Ms: r.max_p99_ms } : {}),
+        ...(r.min_requests !== undefined ? { minRequests: r.min_requests } : {}), ...(r.hold_seconds !== undefined ? { holdSeconds: r.hold_seconds } : {}),
+      },
+    };
+    const doc = await ctl().promote(name, r.checkpoint, canary);
+    return c.json({ stable: doc.stable ?? null, canary: doc.canary ?? null }, 201);
+  });
+
+  app.get('/v1/deployments/:name/releases', async (c) => {
+    const name = c.req.param('name');
+    await visible(name, c.get('tenant'), c.get('admin'));
+    const events = await ctl().releaseEvents(name);
+    return c.json({ deployment: name, events: events.map((e) => ({ time: new Date(e.seconds * 1000).toISOString(), step: e.step, ...e.doc })) });
+  });
+}

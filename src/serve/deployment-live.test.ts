@@ -1,0 +1,150 @@
+/**
+ * Serve deployments on a real control plane (local executor, 4 node slots) with FAKE replica
+ * processes (src/serve/fake-replica-main.ts) and gateways that follow the deployment.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ControlClient } from '../control/client.ts';
+import { startControlPlane, type ControlPlane } from '../control/server.ts';
+import { releaseId } from './deployment.ts';
+import { DeploymentFollower } from './deployment-follower.ts';
+import { Gateway } from './gateway.ts';
+import { ReleaseFiguresWindow } from './release-figures.ts';
+import { ReleaseStore } from './releases.ts';
+import { chatBody, post } from './test-helpers.ts';
+
+const FAKE_REPLICA = join(import.meta.dirname, 'fake-replica-main.ts');
+const until = async (what: string, cond: () => Promise<boolean> | boolean, ms = 30_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+interface View { deployment: { replicas: { job_id: string; release: string; state: string; ready: boolean; draining: boolean }[]; stable: { id: string } | null; canary: { id: string } | null } }
+
+async function startGateway(control: ControlClient, name: string) {
+  const figures = new ReleaseFiguresWindow(Date.now, 20_000);
+  const gw = new Gateway({ healthCheckIntervalMs: 0, loadWindowSeconds: 1, onAttempt: (r, ok, ms) => { if (r.release) figures.record(r.release, ok, ms); } });
+  const port = await gw.listen(0);
+  const follower = new DeploymentFollower({ control, gateway: gw, deployment: name, figures, gatewayId: `gw-${port}` });
+  follower.start(200);
+  return { gw, base: `http://127.0.0.1:${port}`, close: async () => { follower.stop(); await gw.close(); } };
+}
+
+async function withPlane(fn: (cp: ControlPlane, control: ControlClient, dataDir: string) => Promise<void>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gf-deploy-'));
+  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, deploymentTickMs: 200 });
+  const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
+  try { await fn(cp, control, dataDir); } finally {
+    try { await control.call('DELETE', '/v1/deployments/chat'); } catch { /* deleted by the test */ }
+    await until('replicas stopped', async () => (await cp.store.listJobs({ states: ['queued', 'running'] })).length === 0).catch(() => undefined);
+    await cp.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const deployment = (over: Record<string, unknown> = {}) => ({
+  name: 'chat', model: 'tiny-chat', gpus_per_replica: 0, min_replicas: 1, max_replicas: 3, replica_capacity_tps: 40,
+  replica_command: [process.execPath, '--import', 'tsx', FAKE_REPLICA, '--port', '{port}', '--model', '{model}', '--checkpoint', '{checkpoint}', '--max-seconds', '150'],
+  workdir: process.cwd(), port_base: 20_000 + Math.floor(Math.random() * 20_000), ...over,
+});
+
+test('a deployment is owned by the control plane: it scales on gateway reports, and a restarted gateway picks up', { timeout: 120_000 }, async () => {
+  await withPlane(async (cp, control) => {
+    // No {checkpoint}: the replica loads its own weights, no release needed. It advertises
+    // "localhost" through $GF_ENDPOINT_FILE, which the plane prefers to the node's address.
+    const created = await control.call<{ created: boolean }>('POST', '/v1/deployments', deployment({ replica_command: [...deployment().replica_command.filter((w) => w !== '--checkpoint' && w !== '{checkpoint}'), '--advertise', 'localhost'] }));
+    assert.equal(created.created, true);
+    const running = async () => (await control.call<View>('GET', '/v1/deployments/chat')).deployment.replicas.filter((r) => r.ready && !r.draining).length;
+    let gw = await startGateway(control, 'chat');
+    await until('one ready replica', async () => (await running()) === 1);
+    assert.match((await control.call<{ deployment: { replicas: { url: string }[] } }>('GET', '/v1/deployments/chat')).deployment.replicas[0]!.url, /^http:\/\/localhost:\d+$/);
+    await until('gateway routes to it', async () => (await post(gw.base, chatBody())).status === 200);
+    let loading = true;
+    let base = gw.base;
+    const clients = Array.from({ length: 6 }, async () => { while (loading) { try { await (await post(base, chatBody({ stream: true }))).text(); } catch { await new Promise((r) => setTimeout(r, 50)); } } });
+    await until('scaling up starts', async () => (await running()) >= 2);
+    // The gateway dies mid-ramp; a new one takes the traffic, and the plane keeps scaling.
+    await gw.close();
+    gw = await startGateway(control, 'chat');
+    base = gw.base;
+    await until('scaled to the maximum of 3 behind the new gateway', async () => (await running()) === 3);
+    loading = false;
+    await Promise.all(clients);
+    await until('scaled back to the minimum of 1', async () => (await running()) === 1 && (await cp.store.listJobs({ states: ['queued', 'running'] })).length === 1, 40_000);
+    await gw.close();
+  });
+});
+
+test('a canary that fails its latency threshold is rolled back automatically; one that passes takes all traffic', { timeout: 120_000 }, async () => {
+  await withPlane(async (_cp, control, dataDir) => {
+    const store = new ReleaseStore(dataDir);
+    const ckpt = (name: string, delayMs: number) => {
+      const dir = join(dataDir, 'ckpts', name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ delay_ms: delayMs }));
+      store.record({ model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {} });
+      return dir;
+    };
+    const [good, slow, better] = [ckpt('good', 0), ckpt('slow', 400), ckpt('better', 0)];
+    await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
+    // Bad input: an unknown release, a share outside 1-99%.
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: join(dataDir, 'never-gated') }), /404.*unknown release/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: good, canary_percent: '100%' }), /canary_percent/);
+    await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: good });
+    const gw = await startGateway(control, 'chat');
+    try {
+      await until('stable serving', async () => (await post(gw.base, chatBody())).status === 200);
+      let loading = true;
+      const clients = Array.from({ length: 2 }, async () => { while (loading) { try { await (await post(gw.base, chatBody())).text(); } catch { /* retried */ } } });
+      const thresholds = { max_p99_ms: 200, min_requests: 5, max_error_rate: 0.05 };
+      await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: slow, canary_percent: '50%', hold_seconds: 30, ...thresholds });
+      const view = async () => (await control.call<View>('GET', '/v1/deployments/chat')).deployment;
+      await until('canary rolled back', async () => (await view()).canary === null, 60_000);
+      const steps = (await control.call<{ events: { step: string; reason?: string; p99_ms?: number }[] }>('GET', '/v1/deployments/chat/releases')).events;
+      assert.deepEqual(steps.map((e) => e.step), ['created', 'promoted', 'canary-started', 'rolled-back']);
+      assert.match(steps[3]!.reason!, /latency p99 \d+ ms > 200 ms/);
+      assert.ok(steps[3]!.p99_ms! >= 400, `the slow replica's p99 is recorded: ${steps[3]!.p99_ms}`);
+      const d = await view();
+      assert.equal(d.stable!.id, releaseId(good), 'back on the previous release');
+      await until('slow replicas gone', async () => (await view()).replicas.every((r) => r.release === d.stable!.id));
+      // A healthy canary passes after its hold time and takes all traffic.
+      await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: better, canary_percent: 50, hold_seconds: 2, ...thresholds });
+      await until('canary passed', async () => (await view()).canary === null && (await view()).stable!.id !== d.stable!.id, 60_000);
+      const after = (await control.call<{ events: { step: string }[] }>('GET', '/v1/deployments/chat/releases')).events.map((e) => e.step);
+      assert.deepEqual(after.slice(-2), ['canary-started', 'canary-passed']);
+      loading = false;
+      await Promise.all(clients);
+    } finally { await gw.close(); }
+  });
+});
+
+test('a replica that never becomes healthy is reported with its log tail and replaced', { timeout: 60_000 }, async () => {
+  await withPlane(async (_cp, control) => {
+    await control.call('POST', '/v1/deployments', deployment({ replica_command: ['/bin/sh', '-c', 'echo "loading weights from /models/x: out of memory"; exec sleep 60'], startup_timeout_seconds: 1 }));
+    interface Unhealthy { deployment: { unhealthy: { jobId: string; reason: string; logTail: string }[] } }
+    await until('an unhealthy report', async () => (await control.call<Unhealthy>('GET', '/v1/deployments/chat')).deployment.unhealthy.length > 0);
+    const [u] = (await control.call<Unhealthy>('GET', '/v1/deployments/chat')).deployment.unhealthy;
+    assert.match(u!.reason, /not healthy 1 s after it started/);
+    assert.match(u!.logTail, /out of memory/);
+    const { events } = await control.call<{ events: { type: string; message: string }[] }>('GET', `/v1/jobs/${u!.jobId}`);
+    assert.ok(events.some((e) => e.type === 'unhealthy' && /out of memory/.test(e.message)), 'the job\'s events say so too');
+  });
+});
+
+test('deployment input errors: larger than the fleet, unknown deployment', { timeout: 60_000 }, async () => {
+  await withPlane(async (_cp, control) => {
+    await assert.rejects(control.call('POST', '/v1/deployments', deployment({ nodes_per_replica: 5 })), /nodes: 5 requested but this cluster has 4/);
+    await assert.rejects(control.call('POST', '/v1/deployments', deployment({ min_replicas: 3, max_replicas: 5 })), /max_replicas: 5 replicas x 1 node\(s\) is larger than the fleet \(4 node\(s\)\)/);
+    await assert.rejects(control.call('POST', '/v1/deployments', deployment({ gpus_per_replica: 8 })), /gpus_per_node: 8/);
+    await assert.rejects(control.call('POST', '/v1/deployments', { ...deployment(), gpus_per_replica: 'two' }), /gpus_per_replica/);
+    await assert.rejects(control.call('GET', '/v1/deployments/nope'), /404.*unknown deployment "nope"/);
+    await assert.rejects(control.call('POST', '/v1/deployments', deployment({ workdir: '/no/such/dir' })), /workdir.*\/no\/such\/dir/);
+    assert.deepEqual((await control.call<{ deployments: unknown[] }>('GET', '/v1/deployments')).deployments, [], 'nothing stored by a refused deployment');
+  });
+});
