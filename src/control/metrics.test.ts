@@ -48,7 +48,7 @@ test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR
     while (!(await cond())) { if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`); await sleep(50); }
   };
   try {
-    const { job } = await call('POST', '/v1/jobs', { name: 'pretrain', nodes: 4, ranks_per_node: 8, gpus_per_node: 8, command: ['python3', 'train.py'], workdir: dir, max_restarts: 3, env: { GF_SIM_SECONDS: '1000000' } });
+    const { job } = await call('POST', '/v1/jobs', { name: 'pretrain', nodes: 4, ranks_per_node: 8, gpus_per_node: 8, command: ['python3', 'train.py'], max_restarts: 3, env: { GF_SIM_SECONDS: '1000000' } });
     await until('attempt 1 running', async () => (await call('GET', `/v1/jobs/${job.id}`)).job.state === 'running');
     const victim = cp.topology.nodes[(await cp.store.getJob(job.id))!.nodeIndices[0]!]!.name;
     cluster.failNode(victim, 'hbm');

@@ -68,7 +68,7 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
     const admin = cp.newAdminToken!;
     const alice = (await call(admin, 'POST', '/v1/tokens', { tenant: 'alice' })).token;
     const bob = (await call(admin, 'POST', '/v1/tokens', { tenant: 'bob' })).token;
-    const submit = async (token: string, spec: Record<string, unknown>) => (await call(token, 'POST', '/v1/jobs', { command: ['python3', 'train.py'], workdir: dir, env: { GF_SIM_SECONDS: '1000000' }, ...spec })).job.id;
+    const submit = async (token: string, spec: Record<string, unknown>) => (await call(token, 'POST', '/v1/jobs', { command: ['python3', 'train.py'], env: { GF_SIM_SECONDS: '1000000' }, ...spec })).job.id;
     mkdirSync(reportsDir(dir), { recursive: true });
     writeFileSync(join(reportsDir(dir), 'sim-report.html'), '<!doctype html><title>r</title><p>report</p>');
 
