@@ -1,6 +1,6 @@
 import { FreeIndex } from './free-index.ts';
-import { placeGang } from './placement.ts';
-import { gpusOf, type CycleState, type Policy } from './framework.ts';
+import { placeJob, type Placement } from './placement.ts';
+import { gpusOf, requestOf, type CycleState, type Policy } from './framework.ts';
 import type { ClusterView, Decision, RunningJob, SchedJob, Scheduler } from './types.ts';
 
 /** Builds the cycle's free index from the view (O(nodes)) unless the driver passed one. */
@@ -8,7 +8,7 @@ export function freeIndexOf(view: ClusterView): FreeIndex {
   if (view.freeIndex) return view.freeIndex;
   const free = FreeIndex.empty(view.topology);
   for (const n of view.topology.nodes) if (view.nodeUp(n.index)) free.release(n.index);
-  for (const r of view.running) free.takeAll(r.nodeIndices);
+  for (const r of view.running) free.takeJob(r);
   if (view.spareNodes) free.takeAll(view.spareNodes);
   return free;
 }
@@ -60,10 +60,10 @@ export class PolicyScheduler implements Scheduler {
       if (this.policy.admit.some((a) => a.admit(job, state).code !== 'success')) continue;
       if (guard && !guard(job)) continue;
       // 4. Place, else preempt and place.
-      let nodes = placeGang(state.free, job.nodes);
-      if (!nodes && !guard) nodes = this.preemptFor(job, state, decisions);
-      if (nodes) {
-        this.start(job, nodes, state, decisions);
+      let placed = placeJob(state.free, requestOf(job, state));
+      if (!placed && !guard) placed = this.preemptFor(job, state, decisions);
+      if (placed) {
+        this.start(job, placed, state, decisions);
         continue;
       }
       // 5. Blocked.
@@ -74,7 +74,7 @@ export class PolicyScheduler implements Scheduler {
     return decisions;
   }
 
-  private preemptFor(job: SchedJob, state: CycleState, decisions: Decision[]): number[] | null {
+  private preemptFor(job: SchedJob, state: CycleState, decisions: Decision[]): Placement | null {
     for (const p of this.policy.preempt) {
       const victims = p.victims(job, state);
       if (!victims || victims.length === 0) continue;
@@ -82,19 +82,19 @@ export class PolicyScheduler implements Scheduler {
         decisions.push({ kind: 'preempt', jobId: v.id, reason: p.name, forJobId: job.id });
         state.preemptedThisCycle.add(v.id);
         state.usageGpus.set(v.tenant, (state.usageGpus.get(v.tenant) ?? 0) - gpusOf(v));
-        state.free.releaseAll(v.nodeIndices);
+        state.free.releaseJob(v, (n) => state.view.nodeUp(n));
       }
-      const nodes = placeGang(state.free, job.nodes);
-      if (nodes) return nodes;
+      const placed = placeJob(state.free, requestOf(job, state));
+      if (placed) return placed;
     }
     return null;
   }
 
-  private start(job: SchedJob, nodes: number[], state: CycleState, decisions: Decision[]): void {
-    decisions.push({ kind: 'start', jobId: job.id, nodeIndices: nodes });
-    state.free.takeAll(nodes);
+  private start(job: SchedJob, p: Placement, state: CycleState, decisions: Decision[]): void {
+    decisions.push({ kind: 'start', jobId: job.id, nodeIndices: p.nodeIndices, gpuIndices: p.gpuIndices });
+    state.free.takeJob(p);
     state.usageGpus.set(job.tenant, (state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job));
-    const r: RunningJob = { ...job, nodeIndices: nodes, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds };
+    const r: RunningJob = { ...job, nodeIndices: p.nodeIndices, gpuIndices: p.gpuIndices, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds };
     state.startedThisCycle.push(r);
   }
 }

@@ -1,4 +1,5 @@
 import type { FreeIndex } from './free-index.ts';
+import type { GangRequest } from './placement.ts';
 import type { ClusterView, RunningJob, SchedJob, TenantQuota } from './types.ts';
 
 /**
@@ -61,6 +62,12 @@ export interface Policy {
 }
 
 export const gpusOf = (j: SchedJob): number => j.nodes * j.gpusPerNode;
+
+/** What placement needs of a job in this cycle (GPUs, type, whether nodes are shared). */
+export const requestOf = (j: SchedJob, state: CycleState): GangRequest => ({
+  nodes: j.nodes, gpusPerNode: j.gpusPerNode, shareNodes: state.view.shareNodes === true,
+  ...(j.gpuType !== undefined ? { gpuType: j.gpuType } : {}),
+});
 
 /** Work a running job would lose if stopped now: time since its last checkpoint (or start). */
 export const lostWorkSeconds = (j: RunningJob, nowSeconds: number): number =>

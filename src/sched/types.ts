@@ -23,11 +23,15 @@ export interface SchedJob {
   readonly estimatedRuntimeSeconds?: number;
   /** May be preempted by higher priority work. */
   readonly preemptible: boolean;
+  /** Only nodes with this GPU type (Slurm `--gres=gpu:TYPE:N`); absent: any type. */
+  readonly gpuType?: string;
 }
 
 /** A job holding nodes now. */
 export interface RunningJob extends SchedJob {
   readonly nodeIndices: readonly number[];
+  /** GPU indices held on each of `nodeIndices` (absent: whole nodes). */
+  readonly gpuIndices?: readonly (readonly number[])[];
   readonly startSeconds: number;
   /** Time of its last completed checkpoint (work since then is lost on preemption). */
   readonly lastCheckpointSeconds?: number;
@@ -60,10 +64,16 @@ export interface ClusterView {
   readonly freeIndex?: FreeIndex;
   /** Optional GPUs in use per tenant, consistent with `running` (saves an O(running) sum per cycle). */
   readonly usageGpusByTenant?: ReadonlyMap<string, number>;
+  /**
+   * The driver runs several jobs on one node (Slurm's gres sharing): a job asking fewer GPUs
+   * per node than a node has takes only those (`start.gpuIndices`). Absent: whole nodes only.
+   */
+  readonly shareNodes?: boolean;
 }
 
 export type Decision =
-  | { readonly kind: 'start'; readonly jobId: string; readonly nodeIndices: readonly number[] }
+  /** `gpuIndices[i]`: the GPU indices the job holds on `nodeIndices[i]` (all of them for a whole node). */
+  | { readonly kind: 'start'; readonly jobId: string; readonly nodeIndices: readonly number[]; readonly gpuIndices?: readonly (readonly number[])[] }
   | { readonly kind: 'preempt'; readonly jobId: string; readonly reason: string; readonly forJobId: string }
   | { readonly kind: 'provision'; readonly pool: string; readonly nodes: number; readonly reason: string }
   | { readonly kind: 'release'; readonly pool: string; readonly nodeIndices: readonly number[] };
