@@ -47,9 +47,14 @@ export interface PreemptPlugin extends Plugin {
 
 /** Whether later jobs may start after the head job is blocked, and which. */
 export interface BackfillPlugin extends Plugin {
-  /** Called once, for the first job that does not fit; returns a guard for the jobs after it. */
-  reserve(head: SchedJob, state: CycleState): (job: SchedJob) => boolean;
+  /**
+   * Called once, for the first job that does not fit; returns a guard for the jobs after it,
+   * carrying the head's reserved start time (`shadowSeconds`, Infinity: unknown).
+   */
+  reserve(head: SchedJob, state: CycleState): BackfillGuard;
 }
+
+export type BackfillGuard = ((job: SchedJob) => boolean) & { readonly shadowSeconds?: number };
 
 export interface Policy {
   readonly name: string;

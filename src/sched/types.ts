@@ -69,6 +69,8 @@ export interface ClusterView {
    * per node than a node has takes only those (`start.gpuIndices`). Absent: whole nodes only.
    */
   readonly shareNodes?: boolean;
+  /** Rented nodes requested and not yet joined (pending reasons say WaitingForRentedNodes). */
+  readonly provisioningNodes?: number;
 }
 
 export type Decision =
@@ -77,6 +79,30 @@ export type Decision =
   | { readonly kind: 'preempt'; readonly jobId: string; readonly reason: string; readonly forJobId: string }
   | { readonly kind: 'provision'; readonly pool: string; readonly nodes: number; readonly reason: string }
   | { readonly kind: 'release'; readonly pool: string; readonly nodeIndices: readonly number[] };
+
+/**
+ * Why a queued job waits, as Slurm's REASON column: a short code plus words.
+ * - Resources: the job is next in line and not enough nodes or GPUs are free;
+ * - Priority: jobs ahead of it (by the policy's order) wait, or it would delay the head's reservation;
+ * - QuotaExceeded: its tenant's quota (guarantee + borrowing) would be exceeded;
+ * - NodeDown: it needs more nodes than are in service (some are down or drained);
+ * - WaitingForRentedNodes: rented nodes it could use are being provisioned;
+ * - WaitingForSpares: its gang waits for a hot spare (set by the lifecycle, not the scheduler).
+ */
+export type PendingCode = 'Resources' | 'Priority' | 'QuotaExceeded' | 'NodeDown' | 'WaitingForRentedNodes' | 'WaitingForSpares';
+
+export interface PendingReason {
+  readonly code: PendingCode;
+  readonly message: string;
+  /** The head of the queue: when the backfill reservation expects it to start (absent: unknown). */
+  readonly estimatedStartSeconds?: number;
+}
+
+/** A cycle's decisions plus, for every queued job not started, why it waits. */
+export interface ExplainedCycle {
+  readonly decisions: Decision[];
+  readonly pending: ReadonlyMap<string, PendingReason>;
+}
 
 export interface Scheduler {
   readonly name: string;
@@ -87,4 +113,6 @@ export interface Scheduler {
    * decisions in order: a `preempt` comes before the `start` that uses its nodes.
    */
   schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[];
+  /** The same cycle as `schedule` (same decisions), with the pending reason of every job left queued. */
+  scheduleExplained?(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): ExplainedCycle;
 }
