@@ -21,6 +21,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
+import { PendingBoard } from './pending-board.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
@@ -81,9 +82,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
   const metrics = new ControlMetrics(store);
-  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const pending = new PendingBoard();
+  const nodeUp = (executor as Executor).nodeUp?.bind(executor);
+  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pending, ...(nodeUp ? { nodeUp } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

@@ -19,6 +19,8 @@ import { JobNotFoundError } from '../store/types.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerNodeRoutes } from './nodes.ts';
+import type { PendingBoard } from '../pending-board.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -31,6 +33,10 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** Why queued jobs wait (from the reconciler's last cycle). */
+  readonly pending?: PendingBoard;
+  /** The executor's view of a node (GET /v1/nodes shows a node it reports unusable as down). */
+  readonly nodeUp?: (name: string) => boolean;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -39,14 +45,20 @@ const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed',
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
 const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString());
 
-/** The JSON shape of a job (snake_case, like the spec). */
-export function jobJson(j: JobRecord) {
+/**
+ * The JSON shape of a job (snake_case, like the spec). A queued job's `reason` is why it waits,
+ * as Slurm's REASON column (`reason_code` alone, e.g. Resources); the head of the queue also has
+ * `estimated_start` (the backfill reservation).
+ */
+export function jobJson(j: JobRecord, pending?: PendingBoard) {
+  const why = j.state === 'queued' ? pending?.get(j.id) : undefined;
   return {
     id: j.id, tenant: j.tenant, name: j.spec.name, state: j.state, priority: j.spec.priority,
     nodes: j.spec.nodes, ranks_per_node: j.spec.ranks_per_node, gpus_per_node: j.spec.gpus_per_node,
     attempt: j.attempt, restarts: j.restarts, max_restarts: j.spec.max_restarts, cancel_requested: j.cancelRequested,
     node_indices: j.nodeIndices, submit_time: iso(j.submitSeconds), start_time: iso(j.startSeconds), end_time: iso(j.endSeconds),
-    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec,
+    exit_code: j.exitCode ?? null, reason: why ? `${why.code}: ${why.message}` : j.reason ?? null, reason_code: why?.code ?? null,
+    estimated_start: iso(why?.estimatedStartSeconds), spec: j.spec,
   };
 }
 
@@ -113,7 +125,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });
     if (created) { o.metrics?.submitted.inc(); o.onChange?.(); }
-    return c.json({ job: jobJson(job), created }, created ? 201 : 200);
+    return c.json({ job: jobJson(job, o.pending), created }, created ? 201 : 200);
   });
 
   app.get('/v1/jobs', async (c) => {
@@ -122,7 +134,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     const lim = intParam(c.req.query('limit'), 'limit', 1, 10_000) ?? 100;
     const admin = c.get('admin');
     const jobs = await o.store.listJobs({ ...(admin ? {} : { tenant: c.get('tenant') }), ...(state ? { states: [state as JobState] } : {}), limit: lim });
-    return c.json({ jobs: jobs.map(jobJson) });
+    return c.json({ jobs: jobs.map((j) => jobJson(j, o.pending)) });
   });
 
   app.get('/v1/jobs/:id', async (c) => {
@@ -132,7 +144,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
-    return c.json({ job: jobJson(j), attempts, events });
+    return c.json({ job: jobJson(j, o.pending), attempts, events });
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
@@ -182,7 +194,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ tenant, admin: admin === true, token }, 201);
   });
 
-  app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
+  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}) });
 
   return app;
 }

@@ -26,6 +26,7 @@ export const OPENAPI = {
           nodes: { type: 'integer', minimum: 1, maximum: MAX_NODES, default: 1 },
           ranks_per_node: { type: 'integer', minimum: 1, maximum: MAX_RANKS_PER_NODE, default: 1 },
           gpus_per_node: { type: 'integer', minimum: 0, maximum: MAX_GPUS_PER_NODE, default: 0 },
+          gpu_type: { type: 'string', enum: ['a100', 'h100', 'h200', 'b200'], description: 'only nodes with this GPU type' },
           command: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: MAX_COMMAND_WORDS },
           workdir: { type: 'string' },
           env: { type: 'object', additionalProperties: { type: 'string' } },

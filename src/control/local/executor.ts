@@ -76,7 +76,7 @@ export class LocalExecutor implements Executor {
         GF_EXIT_FILE: join(spec.logDir, `rank-${rank}.exit`), GF_HEARTBEAT_FILE: join(spec.logDir, `rank-${rank}.heartbeat`),
       };
       if (spec.gpusPerNode > 0 && this.gpuCount > 0) {
-        env.CUDA_VISIBLE_DEVICES = Array.from({ length: Math.min(spec.gpusPerNode, this.gpuCount) }, (_, i) => i).join(',');
+        env.CUDA_VISIBLE_DEVICES = (spec.gpuIndices?.[nodeRank] ?? Array.from({ length: Math.min(spec.gpusPerNode, this.gpuCount) }, (_, i) => i)).join(',');
       }
       writeFileSync(env.GF_HEARTBEAT_FILE!, '');
       const fd = openSync(join(spec.logDir, `rank-${rank}.log`), 'a');
