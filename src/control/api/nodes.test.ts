@@ -106,3 +106,21 @@ test('live: drain keeps running work and takes no new; down stops it (requeued, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('local executor: each rank sees only the GPUs the scheduler assigned its node (CUDA_VISIBLE_DEVICES)', { timeout: 30_000 }, async () => {
+  const { LocalExecutor } = await import('../local/executor.ts');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'gf-cuda-'));
+  const ex = new LocalExecutor({ gpuCount: 8, pollMs: 50 });
+  try {
+    await ex.launch({ jobId: `job-cuda${process.pid}`, attempt: 1, name: 'c', command: ['/bin/sh', '-c', `echo "$CUDA_VISIBLE_DEVICES" > ${dir}/cuda.$NODE_RANK`], workdir: dir, env: {},
+      nodes: 2, ranksPerNode: 1, gpusPerNode: 2, checkpointDir: join(dir, 'ck'), nodeNames: ['a', 'b'], logDir: join(dir, 'logs'), gpuIndices: [[3, 5], [0, 1]] });
+    await until('both ranks wrote', async () => existsSync(join(dir, 'cuda.0')) && existsSync(join(dir, 'cuda.1')) && readFileSync(join(dir, 'cuda.1'), 'utf8').length > 0);
+    assert.equal(readFileSync(join(dir, 'cuda.0'), 'utf8').trim(), '3,5');
+    assert.equal(readFileSync(join(dir, 'cuda.1'), 'utf8').trim(), '0,1');
+  } finally {
+    await ex.stop(`job-cuda${process.pid}`, 1, 'cleanup');
+    await ex.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
