@@ -18,16 +18,16 @@ const quota = (tenant: string, weight: number): TenantQuota => ({ tenant, guaran
 
 test('fifo: arrival order, ties broken by id in both directions; the input is not reordered', () => {
   const q = [job('c', 1, { submitSeconds: 5 }), job('b', 1, { submitSeconds: 1 }), job('a2', 1, { submitSeconds: 3 }), job('a1', 1, { submitSeconds: 3 })];
-  assert.deepEqual(ids(fifoSort.sort(q, stateWith({}))), ['b', 'a1', 'a2', 'c']);
-  assert.deepEqual(ids(fifoSort.sort([...q].reverse(), stateWith({}))), ['b', 'a1', 'a2', 'c'], 'same order whatever the input order');
+  assert.deepEqual(ids(fifoSort.sort(q)), ['b', 'a1', 'a2', 'c']);
+  assert.deepEqual(ids(fifoSort.sort([...q].reverse())), ['b', 'a1', 'a2', 'c'], 'same order whatever the input order');
   assert.deepEqual(ids(q), ['c', 'b', 'a2', 'a1']);
   // Equal submit time and id: a stable, total order (no throw, both kept).
-  assert.equal(fifoSort.sort([job('x', 1), job('x', 2)], stateWith({})).length, 2);
+  assert.equal(fifoSort.sort([job('x', 1), job('x', 2)]).length, 2);
 });
 
 test('priority: higher first, then arrival order', () => {
   const q = [job('low', 1, { priority: 1, submitSeconds: 0 }), job('hi-late', 1, { priority: 9, submitSeconds: 5 }), job('hi-early', 1, { priority: 9, submitSeconds: 2 })];
-  assert.deepEqual(ids(prioritySort.sort(q, stateWith({}))), ['hi-early', 'hi-late', 'low']);
+  assert.deepEqual(ids(prioritySort.sort(q)), ['hi-early', 'hi-late', 'low']);
 });
 
 test('fair share: the tenant with the least GPUs per weight goes next, counting what is ordered ahead this cycle', () => {
