@@ -60,10 +60,9 @@ export function placeJob(free: FreeIndex, req: GangRequest): Placement | null {
   return null;
 }
 
-/** Whole-node gang placement on any node (the node-count view; `placeJob` for GPUs and types). */
+/** Whole nodes of any type (the node-count view; `placeJob` for GPUs, types and sharing). */
 export function placeGang(free: FreeIndex, nodes: number): number[] | null {
-  if (nodes <= 0 || nodes > free.totalFree) return null;
-  return gang(free, free.leafFree, free.spineFree, nodes, (l, out, want) => takeWholeFree(free, l, out, want));
+  return placeJob(free, { nodes, gpusPerNode: 0 })?.nodeIndices ?? null;
 }
 
 /** Nodes of class `c` partly used with at least the job's GPUs free (0 unless it shares). */
@@ -117,12 +116,12 @@ function placeIn(free: FreeIndex, c: number, req: GangRequest): number[] | null 
   });
 }
 
-/** Appends wholly free nodes of leaf `l` (of class `c`, if given) in index order until `want`. */
-function takeWholeFree(free: FreeIndex, l: number, out: number[], want: number, c = -1): void {
+/** Appends wholly free nodes of class `c` in leaf `l`, in index order, until `want`. */
+function takeWholeFree(free: FreeIndex, l: number, out: number[], want: number, c: number): void {
   const list = free.leafNodes[l]!;
   for (let i = 0; i < list.length && out.length < want; i++) {
     const n = list[i]!;
-    if (free.free[n] === 1 && (c < 0 || free.classOf[n] === c)) out.push(n);
+    if (free.free[n] === 1 && free.classOf[n] === c) out.push(n);
   }
 }
 
@@ -207,12 +206,4 @@ export function domainSpread(topology: ClusterTopology, nodeIndices: readonly nu
     leaves.add(n.leaf); spines.add(n.spine);
   }
   return { leaves: leaves.size, spines: spines.size };
-}
-
-/** The fewest leaves any placement of `nodes` nodes could span given leaf sizes (for tests and reports). */
-export function minLeavesFor(free: FreeIndex, nodes: number): number {
-  const sizes = Array.from(free.leafFree).sort((a, b) => b - a);
-  let n = 0; let k = 0;
-  for (const s of sizes) { if (n >= nodes) break; n += s; k++; }
-  return n >= nodes ? k : Infinity;
 }
