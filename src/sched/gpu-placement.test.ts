@@ -170,3 +170,72 @@ test('scheduler: the driver index is unchanged after a cycle that placed shared 
   assert.equal(startsOf(ds).length, 2);
   assert.equal(JSON.stringify([Array.from(f.gpuFree), f.totalFree, f.classPartialTotal(0, 7)]), before);
 });
+
+test('placement: nothing asked, nothing placed; a CPU job (0 GPUs) never shares a node even when nodes are shared', () => {
+  const topo = gridTopology(1, 1, 2);
+  const f = FreeIndex.empty(topo);
+  f.releaseAll([0, 1]);
+  assert.equal(placeJob(f, { nodes: 0, gpusPerNode: 1, shareNodes: true }), null);
+  f.takeGpus(0, [0]);
+  assert.deepEqual(placeJob(f, { nodes: 1, gpusPerNode: 0, shareNodes: true }), { nodeIndices: [1], gpuIndices: [[0, 1, 2, 3, 4, 5, 6, 7]] });
+  assert.equal(placeJob(f, { nodes: 2, gpusPerNode: 0, shareNodes: true }), null);
+  assert.deepEqual(placeJob(f, { nodes: 1, gpusPerNode: 8, shareNodes: true })?.nodeIndices, [1], 'all of a node\'s GPUs: a whole node');
+  assert.deepEqual(placeJob(f, { nodes: 2, gpusPerNode: 7, shareNodes: true })?.gpuIndices, [[1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6]]);
+});
+
+test('placement: best fit looks at every leaf and only at nodes of the class asked for', () => {
+  // One leaf mixes b200 and h100 nodes; the h100 with 2 free GPUs sits in the second leaf.
+  const nodes: ClusterNode[] = [
+    { index: 0, name: 'b0', gpuType: 'b200', gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false },
+    { index: 1, name: 'h1', gpuType: 'h100', gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false },
+    { index: 2, name: 'h2', gpuType: 'h100', gpus: 8, leaf: 1, spine: 0, pool: 'hall', rented: false },
+  ];
+  const f = FreeIndex.empty({ nodes, leafCount: 2, spineCount: 1 });
+  f.releaseAll([0, 1, 2]);
+  f.takeGpus(0, [0, 1, 2, 3, 4, 5]); // b200: 2 free
+  f.takeGpus(1, [0, 1, 2, 3]); // h100: 4 free
+  f.takeGpus(2, [0, 1, 2, 3, 4, 5]); // h100: 2 free, second leaf
+  assert.deepEqual(placeJob(f, { nodes: 1, gpusPerNode: 2, gpuType: 'h100', shareNodes: true }), { nodeIndices: [2], gpuIndices: [[6, 7]] });
+  assert.deepEqual(placeJob(f, { nodes: 1, gpusPerNode: 3, gpuType: 'h100', shareNodes: true })?.nodeIndices, [1]);
+  assert.deepEqual(placeJob(f, { nodes: 1, gpusPerNode: 2, gpuType: 'b200', shareNodes: true })?.nodeIndices, [0]);
+  assert.equal(placeJob(f, { nodes: 1, gpusPerNode: 3, gpuType: 'b200', shareNodes: true }), null);
+  // Two nodes of 2 GPUs: the two tightest h100s, not the b200.
+  assert.deepEqual(placeJob(f, { nodes: 2, gpusPerNode: 2, gpuType: 'h100', shareNodes: true })?.nodeIndices.sort(), [1, 2]);
+});
+
+test('placement: shared multi-node jobs count partly used nodes per leaf and spine', () => {
+  // 2 spines x 2 leaves x 2 nodes. Leaf 0: both nodes half used; others wholly free.
+  const topo = gridTopology(2, 2, 2);
+  const f = FreeIndex.empty(topo);
+  f.releaseAll(Array.from({ length: 8 }, (_, i) => i));
+  f.takeGpus(0, [0, 1, 2, 3]);
+  f.takeGpus(1, [0, 1, 2, 3]);
+  // 2 x 4 GPUs fits leaf 0 (two partly used nodes) and keeps the whole leaves free.
+  assert.deepEqual(placeJob(f, { nodes: 2, gpusPerNode: 4, shareNodes: true })?.nodeIndices, [0, 1]);
+  // 3 x 4 GPUs: leaf 0 (2) + leaf 1 (2) in spine 0: the two partly used ones first.
+  const p = placeJob(f, { nodes: 3, gpusPerNode: 4, shareNodes: true })!;
+  assert.deepEqual(p.nodeIndices.slice(0, 2), [0, 1]);
+  assert.equal(topo.nodes[p.nodeIndices[2]!]!.spine, 0);
+  // 5 x 5 GPUs: the half-used nodes do not fit; 6 whole nodes remain.
+  assert.deepEqual(placeJob(f, { nodes: 5, gpusPerNode: 5, shareNodes: true })?.nodeIndices.every((n) => n >= 2), true);
+  assert.equal(placeJob(f, { nodes: 7, gpusPerNode: 5, shareNodes: true }), null);
+});
+
+test('topology: among spines needing as many leaves, the tightest; beyond one spine, the emptiest spine first', () => {
+  // 3 spines x 2 leaves x 4 nodes. Spine 0: 4 + 3 free; spine 1: 4 + 4; spine 2: 4 + 2.
+  const topo = gridTopology(3, 2, 4);
+  const f = FreeIndex.empty(topo);
+  f.releaseAll(Array.from({ length: 24 }, (_, i) => i));
+  f.take(4); f.take(20); f.take(21);
+  const spinesOf = (ns: readonly number[]) => [...new Set(ns.map((n) => topo.nodes[n]!.spine))];
+  // 6 nodes: each spine needs 2 leaves; spine 2 (6 free) is the tightest that fits.
+  assert.deepEqual(spinesOf(placeJob(f, { nodes: 6, gpusPerNode: 8 })!.nodeIndices), [2]);
+  // 7 nodes: spines 0 (7) and 1 (8) fit with 2 leaves: spine 0 is tighter.
+  assert.deepEqual(spinesOf(placeJob(f, { nodes: 7, gpusPerNode: 8 })!.nodeIndices), [0]);
+  // 10 nodes: no spine holds them; the emptiest spine (1) first, then the next emptiest (0).
+  assert.deepEqual(spinesOf(placeJob(f, { nodes: 10, gpusPerNode: 8 })!.nodeIndices), [1, 0]);
+  // Leaves largest-free first inside a spine: 5 nodes in spine 0 take all of leaf 0 (4 free) first.
+  f.take(0);
+  const five = placeJob(f, { nodes: 7, gpusPerNode: 8 })!.nodeIndices;
+  assert.deepEqual(spinesOf(five), [1]);
+});
