@@ -41,7 +41,6 @@ export class PolicyScheduler implements Scheduler {
   }
 
   private run(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number, pending: Map<string, PendingReason> | null): Decision[] {
-    if (queue.length === 0) return [];
     // The driver's index is used in place under an undo journal and restored before returning.
     const free = freeIndexOf(view);
     const mark = free.mark();
