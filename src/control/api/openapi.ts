@@ -42,7 +42,9 @@ export const OPENAPI = {
           id: { type: 'string' }, tenant: { type: 'string' }, name: { type: 'string' },
           state: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
           attempt: { type: 'integer' }, restarts: { type: 'integer' }, exit_code: { type: ['integer', 'null'] },
-          reason: { type: ['string', 'null'] }, submit_time: { type: 'string', format: 'date-time' }, spec: ref('JobSpec'),
+          reason: { type: ['string', 'null'], description: 'queued: why it waits, "CODE: words" (Slurm REASON); else why it ended or last restarted' },
+          reason_code: { type: ['string', 'null'], enum: ['Resources', 'Priority', 'QuotaExceeded', 'NodeDown', 'WaitingForRentedNodes', 'WaitingForSpares', null] },
+          estimated_start: { type: ['string', 'null'], format: 'date-time', description: 'head of the queue: the backfill reservation' }, submit_time: { type: 'string', format: 'date-time' }, spec: ref('JobSpec'),
         },
       },
       Error: {
@@ -78,6 +80,7 @@ export const OPENAPI = {
       },
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
-    '/v1/nodes': { get: { summary: 'Nodes of this cluster', responses: { 200: { description: 'Nodes' }, ...errors } } },
+    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down), reason, gpus, gpusInUse, pool; ?state= filters', responses: { 200: { description: 'Nodes' }, ...errors } } },
+    '/v1/nodes/{name}/state': { post: { summary: 'Drain, resume or down a node (admin): {"state": "drain|resume|down", "reason": "..."}', responses: { 200: { description: 'The new state' }, ...errors } } },
   },
 } as const;
