@@ -155,7 +155,7 @@ export class FreeIndex {
   classTotalFree(c: number): number { return this.counts[c]!.totalFree; }
   /** Partly used in-service nodes of class `c` with exactly `k` free GPUs, per leaf and in all. */
   classLeafPartial(c: number, k: number): Int32Array { return this.counts[c]!.leafPartial[k]!; }
-  classPartialTotal(c: number, k: number): number { return this.counts[c]!.partialTotal[k] ?? 0; }
+  classPartialTotal(c: number, k: number): number { return this.counts[c]!.partialTotal[k]!; }
 
   /**
    * Undo journal: while recording, every change is logged (node and its previous mask) so

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ClusterNode, ClusterTopology } from '../fleet/types.ts';
 import { createScheduler } from './index.ts';
 import { FreeIndex } from './free-index.ts';
-import { placeJob } from './placement.ts';
+import { placeGang, placeJob } from './placement.ts';
 import { gridTopology, job, running, view } from './test-cluster.ts';
 import type { ClusterView, Decision, SchedJob } from './types.ts';
 
@@ -238,4 +238,72 @@ test('topology: among spines needing as many leaves, the tightest; beyond one sp
   f.take(0);
   const five = placeJob(f, { nodes: 7, gpusPerNode: 8 })!.nodeIndices;
   assert.deepEqual(spinesOf(five), [1]);
+});
+
+/** An index over `topo` with every node free except the given takes. */
+function indexWith(topo: ClusterTopology, take: number[] = [], gpus: [number, number[]][] = []): FreeIndex {
+  const f = FreeIndex.empty(topo);
+  f.releaseAll(topo.nodes.map((n) => n.index));
+  f.takeAll(take);
+  for (const [n, g] of gpus) f.takeGpus(n, g);
+  return f;
+}
+
+test('topology: a spine needing fewer leaves beats a tighter one; equal leaves: the tighter; equal both: the first', () => {
+  // Spine 0: leaves of 4, 1, 1 free (6; 5 nodes need 2 leaves); spine 1: 3 + 3 (6; need 2): spine 0 (first).
+  const t = gridTopology(2, 3, 4);
+  const f = indexWith(t, [4, 5, 6, 8, 9, 10, 15, 19, 20, 21, 22, 23]);
+  assert.deepEqual(placeJob(f, { nodes: 5, gpusPerNode: 8 })!.nodeIndices, [0, 1, 2, 3, 7], 'all of the 4-leaf, then the next largest');
+  // Spine 0: 4 + 4 (8, need 2 for 7); spine 1: 3 + 2 + 2 (7, tighter, need 3): spine 0.
+  const g = indexWith(t, [8, 9, 10, 11, 15, 18, 19, 22, 23]);
+  assert.deepEqual(new Set(placeJob(g, { nodes: 7, gpusPerNode: 8 })!.nodeIndices.map((n) => t.nodes[n]!.spine)), new Set([0]));
+});
+
+test('topology: across spines, emptiest spine first and, at equal room, by index; every leaf of a spine filled largest first', () => {
+  // 3 spines x 1 leaf x 2 nodes, all free: a 5-node job fills spines 0 and 1 and takes 1 node of spine 2.
+  const t = gridTopology(3, 1, 2);
+  assert.deepEqual(placeJob(indexWith(t), { nodes: 5, gpusPerNode: 8 })!.nodeIndices, [0, 1, 2, 3, 4]);
+  // Spine 1 emptier than spine 0: it goes first.
+  assert.deepEqual(placeJob(indexWith(t, [0]), { nodes: 3, gpusPerNode: 8 })!.nodeIndices, [2, 3, 4]);
+});
+
+test('best fit: the tightest leaf that fits, not the first', () => {
+  const t = gridTopology(1, 3, 4);
+  // Leaf 0: 4 free; leaf 1: 2 free; leaf 2: 3 free. A 2-node job: leaf 1.
+  assert.deepEqual(placeJob(indexWith(t, [4, 5, 8]), { nodes: 2, gpusPerNode: 8 })!.nodeIndices, [6, 7]);
+});
+
+test('placeGang: whole nodes of any type, none for nothing asked', () => {
+  const t = gridTopology(1, 1, 3);
+  assert.deepEqual(placeGang(indexWith(t, [0]), 2), [1, 2]);
+  assert.equal(placeGang(indexWith(t, [0]), 3), null);
+  assert.equal(placeGang(indexWith(t), 0), null);
+});
+
+test('shared nodes within a leaf: partly used first, tightest first, then whole nodes by index', () => {
+  const t = gridTopology(1, 1, 4);
+  // Node 0 whole, node 1: 6 free, node 2: 5 free, node 3 whole.
+  const f = indexWith(t, [], [[1, [0, 1]], [2, [0, 1, 2]]]);
+  assert.deepEqual(placeJob(f, { nodes: 2, gpusPerNode: 5, shareNodes: true })!.nodeIndices, [2, 1]);
+  assert.deepEqual(placeJob(f, { nodes: 3, gpusPerNode: 6, shareNodes: true })!.nodeIndices, [1, 0, 3]);
+});
+
+test('classes: a full owned class is skipped without leaving a hole; non-shared jobs ignore partly used nodes', () => {
+  const topo = mixedTopology([{ n: 2, gpuType: 'h100', gpus: 8, pool: 'hall' }, { n: 2, gpuType: 'h100', gpus: 8, pool: 'cheap', rented: true, price: 2 }]);
+  const full = indexWith(topo, [0, 1]);
+  assert.deepEqual(placeJob(full, { nodes: 2, gpusPerNode: 8 })!.nodeIndices, [2, 3]);
+  // Owned node 0 partly used, node 1 taken: a whole-node job (no sharing) must go to the rented pool.
+  const partial = indexWith(topo, [1], [[0, [0]]]);
+  assert.deepEqual(placeJob(partial, { nodes: 1, gpusPerNode: 1 })!.nodeIndices, [2]);
+  assert.deepEqual(placeJob(partial, { nodes: 1, gpusPerNode: 1, shareNodes: true })!.nodeIndices, [0], 'sharing: the owned node');
+});
+
+test('a leaf mixing GPU types: best fit and whole nodes only of the type asked for', () => {
+  const nodes: ClusterNode[] = [
+    { index: 0, name: 'b0', gpuType: 'b200', gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false },
+    { index: 1, name: 'h1', gpuType: 'h100', gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false },
+  ];
+  const t: ClusterTopology = { nodes, leafCount: 1, spineCount: 1 };
+  assert.deepEqual(placeJob(indexWith(t, [], [[0, [0, 1]], [1, [0, 1]]]), { nodes: 1, gpusPerNode: 2, gpuType: 'h100', shareNodes: true })!.nodeIndices, [1]);
+  assert.deepEqual(placeJob(indexWith(t), { nodes: 1, gpusPerNode: 8, gpuType: 'h100' })!.nodeIndices, [1]);
 });

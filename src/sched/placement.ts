@@ -1,5 +1,5 @@
 import type { ClusterTopology } from '../fleet/types.ts';
-import type { FreeIndex, NodeClass } from './free-index.ts';
+import type { FreeIndex } from './free-index.ts';
 
 /** What a job asks of the cluster, with Slurm's gres semantics (`--nodes N --gres=gpu[:type]:G`). */
 export interface GangRequest {
@@ -22,9 +22,8 @@ export interface Placement {
   readonly gpuIndices: number[][];
 }
 
-/** Whether a job takes part of a node of this class (else whole nodes). */
-const sharesOn = (cls: NodeClass, req: GangRequest): boolean =>
-  req.shareNodes === true && req.gpusPerNode > 0 && req.gpusPerNode < cls.gpus;
+/** Whether a job takes only its GPUs of a node (else whole nodes; all of a node's GPUs is the same thing). */
+const sharesOn = (req: GangRequest): boolean => req.shareNodes === true && req.gpusPerNode > 0;
 
 /**
  * GPU- and topology-aware gang placement: `nodes` distinct nodes with `gpusPerNode` free GPUs
@@ -50,11 +49,10 @@ export function placeJob(free: FreeIndex, req: GangRequest): Placement | null {
   for (let i = 0; i < eligible.length; i++) {
     if (before + room[i]! < req.nodes) { before += room[i]!; continue; }
     const nodes: number[] = [];
-    for (let k = 0; k < i; k++) nodes.push(...(placeIn(free, eligible[k]!, { ...req, nodes: room[k]! }) ?? []));
+    // Each class's room is exact, so these placements always succeed.
+    for (let k = 0; k < i; k++) nodes.push(...placeIn(free, eligible[k]!, { ...req, nodes: room[k]! })!);
     const rest = req.nodes - nodes.length;
-    const last = (rest === 1 ? tightestShared(free, eligible[i]!, req) : null) ?? placeIn(free, eligible[i]!, { ...req, nodes: rest });
-    if (!last) return null;
-    nodes.push(...last);
+    nodes.push(...((rest === 1 ? tightestShared(free, eligible[i]!, req) : null) ?? placeIn(free, eligible[i]!, { ...req, nodes: rest })!));
     return { nodeIndices: nodes, gpuIndices: nodes.map((n) => gpusFor(free, n, req)) };
   }
   return null;
@@ -67,8 +65,8 @@ export function placeGang(free: FreeIndex, nodes: number): number[] | null {
 
 /** Nodes of class `c` partly used with at least the job's GPUs free (0 unless it shares). */
 function partialCapacity(free: FreeIndex, c: number, req: GangRequest): number {
+  if (!sharesOn(req)) return 0;
   const cls = free.classes[c]!;
-  if (!sharesOn(cls, req)) return 0;
   let n = 0;
   for (let k = req.gpusPerNode; k < cls.gpus; k++) n += free.classPartialTotal(c, k);
   return n;
@@ -76,8 +74,8 @@ function partialCapacity(free: FreeIndex, c: number, req: GangRequest): number {
 
 /** One shared node of class `c`: a partly used node that fits, the tightest first. */
 function tightestShared(free: FreeIndex, c: number, req: GangRequest): number[] | null {
+  if (!sharesOn(req)) return null;
   const cls = free.classes[c]!;
-  if (!sharesOn(cls, req)) return null;
   for (let k = req.gpusPerNode; k < cls.gpus; k++) {
     if (free.classPartialTotal(c, k) === 0) continue;
     const perLeaf = free.classLeafPartial(c, k);
@@ -91,8 +89,7 @@ function tightestShared(free: FreeIndex, c: number, req: GangRequest): number[] 
 
 /** Gang placement over the nodes of class `c` that can hold the job. */
 function placeIn(free: FreeIndex, c: number, req: GangRequest): number[] | null {
-  if (req.nodes <= 0) return [];
-  if (!sharesOn(free.classes[c]!, req)) {
+  if (!sharesOn(req)) {
     return gang(free, free.classLeafFree(c), free.classSpineFree(c), req.nodes, (l, out, want) => takeWholeFree(free, l, out, want, c));
   }
   const leafCap = free.classLeafFree(c).slice();
@@ -107,9 +104,7 @@ function placeIn(free: FreeIndex, c: number, req: GangRequest): number[] | null 
     // Partly used nodes first, tightest first; then wholly free ones; ties by index.
     const fits: { node: number; rank: number }[] = [];
     for (const node of free.leafNodes[l]!) {
-      if (free.classOf[node] !== c) continue;
-      if (free.free[node] === 1) fits.push({ node, rank: Infinity });
-      else if (free.freeGpus(node) >= req.gpusPerNode) fits.push({ node, rank: free.freeGpus(node) });
+      if (free.classOf[node] === c && free.freeGpus(node) >= req.gpusPerNode) fits.push({ node, rank: free.freeGpus(node) });
     }
     fits.sort((a, b) => a.rank - b.rank || a.node - b.node);
     for (let i = 0; i < fits.length && out.length < want; i++) out.push(fits[i]!.node);
@@ -129,7 +124,7 @@ function takeWholeFree(free: FreeIndex, l: number, out: number[], want: number, 
 function gpusFor(free: FreeIndex, node: number, req: GangRequest): number[] {
   const cls = free.classes[free.classOf[node]!]!;
   const out: number[] = [];
-  if (!sharesOn(cls, req)) {
+  if (!sharesOn(req)) {
     for (let g = 0; g < cls.gpus; g++) out.push(g);
     return out;
   }
@@ -156,18 +151,16 @@ function gang(free: FreeIndex, leafCap: Int32Array, spineCap: Int32Array, nodes:
   }
   if (bestLeaf >= 0) return takeFromLeaves([bestLeaf], nodes, pick);
   let bestSpine = -1;
-  let bestLeaves: number[] = [];
   let bestNeed = Infinity;
   for (let s = 0; s < spineCap.length; s++) {
     const f = spineCap[s]!;
     if (f < nodes) continue;
     const leaves = leavesByFreeDesc(free, leafCap, [s]);
     const need = leavesNeeded(leafCap, leaves, nodes);
-    if (need < bestNeed || (need === bestNeed && f < spineCap[bestSpine]!)) { bestSpine = s; bestLeaves = leaves; bestNeed = need; }
+    if (need < bestNeed || (need === bestNeed && f < spineCap[bestSpine]!)) { bestSpine = s; bestNeed = need; }
   }
-  if (bestSpine >= 0) return takeFromLeaves(bestLeaves, nodes, pick);
-  const spines = Array.from({ length: spineCap.length }, (_, s) => s).filter((s) => spineCap[s]! > 0)
-    .sort((a, b) => spineCap[b]! - spineCap[a]! || a - b);
+  if (bestSpine >= 0) return takeFromLeaves(leavesByFreeDesc(free, leafCap, [bestSpine]), nodes, pick);
+  const spines = Array.from({ length: spineCap.length }, (_, s) => s).sort((a, b) => spineCap[b]! - spineCap[a]! || a - b);
   return takeFromLeaves(leavesByFreeDesc(free, leafCap, spines), nodes, pick);
 }
 
@@ -181,8 +174,7 @@ function leavesNeeded(leafCap: Int32Array, leaves: readonly number[], nodes: num
 function leavesByFreeDesc(free: FreeIndex, leafCap: Int32Array, spines: readonly number[]): number[] {
   const out: number[] = [];
   for (const s of spines) {
-    const leaves = Array.from(free.spineLeaves[s] ?? []).filter((l) => leafCap[l]! > 0)
-      .sort((a, b) => leafCap[b]! - leafCap[a]! || a - b);
+    const leaves = Array.from(free.spineLeaves[s]!).sort((a, b) => leafCap[b]! - leafCap[a]! || a - b);
     out.push(...leaves);
   }
   return out;
