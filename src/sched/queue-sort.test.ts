@@ -58,3 +58,12 @@ test('priority classes first, fair share within each class', () => {
   // start again from usage: a 8, b 0 -> b-lo first, then a-lo.
   assert.deepEqual(ids(priorityFairSort.sort(q, stateWith({ a: 8 }))), ['b-hi', 'a-hi', 'b-lo', 'a-lo']);
 });
+
+test('fair share: tenants equal in share go in name order, whatever order their jobs arrive in', () => {
+  const q = [job('z1', 1, { tenant: 'zed', submitSeconds: 0 }), job('a1', 1, { tenant: 'amy', submitSeconds: 5 })];
+  assert.deepEqual(ids(fairMerge(q, stateWith({}))), ['a1', 'z1']);
+});
+
+test('queue-sort plug-ins are named as the policies list them', () => {
+  assert.deepEqual([fifoSort, prioritySort, fairShareSort, priorityFairSort].map((p) => p.name), ['sort/fifo', 'sort/priority', 'sort/fair-share', 'sort/priority-fair-share']);
+});
