@@ -10,7 +10,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { createScheduler } from '../sched/index.ts';
@@ -22,6 +23,7 @@ import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { PendingBoard } from './pending-board.ts';
+import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
@@ -44,6 +46,8 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -86,7 +90,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pending, ...(nodeUp ? { nodeUp } : {}) });
+  const progress = new ProgressTracker({ store, dataDir, log });
+  progress.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, pending, ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -94,6 +100,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       s.once('error', fail);
     });
   } catch (e) {
+    progress.stop();
     await reconciler.stop();
     await executor.close();
     await store.close();
@@ -114,6 +121,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      progress.stop();
       await reconciler.stop();
       await executor.close();
       await store.close();

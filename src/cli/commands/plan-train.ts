@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { gpuIds, type GpuSpec } from '../../catalog/gpus.ts';
+import { parseCount as parseCountOf } from '../../lib/count.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { Precision } from '../../plan/context.ts';
 import { fleetHardware, homogeneousHardware } from '../../plan/fleet-hardware.ts';
@@ -9,15 +10,8 @@ import { planTrain } from '../../plan/train-plan.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
 
-const SUFFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12 };
-
-/** `15T`, `2.5e12`, `16M`: a positive count with an optional K/M/B/T suffix. */
-export function parseCount(text: string, field: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kmbgt]?)\s*$/i.exec(text);
-  const v = m ? Number(m[1]) * SUFFIX[m[2].toLowerCase()] : Number.NaN;
-  if (!Number.isFinite(v) || v <= 0) throw new InputError({ field, value: text, expected: 'a positive number, optionally with K, M, B or T (e.g. 15T, 16M)' });
-  return v;
-}
+/** `15T`, `2.5e12`, `16M`: a positive count with an optional K/M/B/T suffix (one implementation, in src/lib/count.ts). */
+export const parseCount = (text: string, field: string): number => parseCountOf(text, field);
 
 function positiveInt(text: string, field: string): number {
   const v = Number(text);
