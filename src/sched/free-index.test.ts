@@ -93,3 +93,20 @@ test('free index: rollback without a mark is a no-op; changes while not recordin
   f.rollback(m);
   assert.deepEqual([f.isFree(0), f.isFree(1)], [true, false]);
 });
+
+test('free index: a clone shares nothing mutable; jobs without GPU lists hold whole nodes', () => {
+  const topo = gridTopology(2, 1, 2);
+  const f = FreeIndex.empty(topo);
+  f.releaseAll([0, 1, 2, 3]);
+  f.takeGpus(3, [0]);
+  const snap = (x: FreeIndex): string => JSON.stringify([Array.from(x.free), Array.from(x.gpuFree), Array.from(x.leafFree), Array.from(x.spineFree), x.totalFree,
+    Array.from(x.classLeafFree(0)), Array.from(x.classSpineFree(0)), x.classTotalFree(0), Array.from(x.classLeafPartial(0, 7)), x.classPartialTotal(0, 7)]);
+  const before = snap(f);
+  const c = f.clone();
+  c.takeJob({ nodeIndices: [0, 3] });
+  c.takeGpus(1, [2]);
+  assert.equal(snap(f), before);
+  assert.deepEqual([c.isFree(0), c.freeGpus(3), c.freeGpus(1), c.totalFree], [false, 0, 7, 1]);
+  c.releaseJob({ nodeIndices: [0] });
+  assert.equal(c.isFree(0), true);
+});
