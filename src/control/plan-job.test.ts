@@ -9,6 +9,7 @@ import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { buildTopology } from '../fleet/topology.ts';
 import { fleetHardware } from '../plan/fleet-hardware.ts';
 import { planTrain } from '../plan/train-plan.ts';
+import { parseStack } from '../plan/stack.ts';
 import type { LaunchSpec } from './executor.ts';
 import type { JobPlan } from './job-plan.ts';
 import { planJob } from './plan-job.ts';
@@ -71,7 +72,7 @@ test('bad planned jobs: 4xx naming the field and what would work, and nothing is
       ['model with nodes', { model: 'llama3-8b', nodes: 4 }, 400, /nodes: got 4; expected no nodes together with model/],
       ['tokens without model', { tokens: '2T', nodes: 1 }, 400, /tokens: .*model too/],
       ['unknown model', { model: 'gpt-9' }, 404, /unknown model "gpt-9"; known: .*llama3-8b/],
-      ['unknown stack', { model: 'llama3-8b', stack: 'nope' }, 404, /unknown stack "nope"; known: default/],
+      ["unknown stack", { model: "llama3-8b", stack: "nope" }, 404, /unknown stack "nope"; known: megatron, fsdp, fsdp-compile, deepspeed, jax/],
       ['bad tokens', { model: 'llama3-8b', tokens: 'lots' }, 400, /tokens/],
       ['more GPUs than the fleet', { model: 'llama3-8b', gpus: 20_000 }, 422, /gpus: 20000 requested but fleet "h100-16k" has 16384/],
       ['a deadline nothing meets', { model: 'grok-1', tokens: '15T', deadline_days: 3 }, 422, /deadline_days: 3 cannot be met[^]*hint: a deadline of at least \d+ days.*about \d+ GPUs/],
@@ -134,4 +135,14 @@ test('neither gpus nor deadline_days: the fleet\'s free GPUs (nodes no running j
   assert.ok(p.gpus <= (2048 - 1024) * 8 && p.gpus > 1024 * 8 * 0.9, `${p.gpus}`);
   assert.match(p.sizedBy, /8192 free GPUs/);
   assert.match(planJob(spec, { topology, fleet }).sizedBy, /whole fleet/);
+});
+
+test('a planned job\'s stack is the planner\'s: stack fsdp plans as plan train --stack fsdp does', () => {
+  const spec = parseJobSpec({ name: 'fsdp-run', model: 'llama3-8b', tokens: '2T', gpus: 1024, stack: 'fsdp,attention=fa2', command: ['python3', 'train.py'] });
+  const got = planJob(spec, { topology: buildTopology(fleet), fleet });
+  const want = planTrain({ model: MODELS['llama3-8b']!, hardware: fleetHardware(fleet, 1024), precision: 'bf16', seq: 8192, tokens: 2e12, stack: parseStack('fsdp,attention=fa2') }, { top: 1 });
+  const megatron = planTrain({ model: MODELS['llama3-8b']!, hardware: fleetHardware(fleet, 1024), precision: 'bf16', seq: 8192, tokens: 2e12 }, { top: 1 });
+  assert.equal(got.stack, 'fsdp,attention=fa2');
+  assert.equal(got.stepSeconds, want.stepSeconds);
+  assert.notEqual(want.stepSeconds, megatron.stepSeconds, 'the stack changes the plan');
 });

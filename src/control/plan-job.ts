@@ -23,16 +23,12 @@ import type { ClusterHardware } from '../plan/hardware.ts';
 import type { SearchOptions } from '../plan/search.ts';
 import { planTrain, type TrainPlan } from '../plan/train-plan.ts';
 import { planEnv, type JobPlan } from './job-plan.ts';
+import { DEFAULT_STACK_NAME, formatStack, parseStack } from '../plan/stack.ts';
 import type { JobSpec } from './job-spec.ts';
 
-/**
- * Software stacks a planned job may name. Until the planner's stack presets land (issue #12) only
- * the planner's default model is known; then this becomes the presets' ids and `runPlanner`
- * passes the stack on: the one line to change.
- */
-export const KNOWN_STACKS: readonly string[] = ['default'];
-function runPlanner(req: TrainRequest, opts: SearchOptions, _stack: string): TrainPlan {
-  return planTrain(req, opts);
+/** The planner's software stack for a planned job: `stack: NAME[,key=value...]` (plan train --stack). */
+function runPlanner(req: TrainRequest, opts: SearchOptions, stack: string): TrainPlan {
+  return planTrain({ ...req, stack: parseStack(stack, 'stack') }, opts);
 }
 
 /** What the plane plans on: its fleet when it has one (sim executor), else the cluster it schedules. */
@@ -124,8 +120,7 @@ function sizeForDeadline(t: PlanTarget, a: Ask, deadlineDays: number): { plan: T
 /** Plans a job spec that has `model`; throws a user error (4xx / exit 2) naming the field when it cannot. */
 export function planJob(spec: JobSpec, t: PlanTarget): JobPlan {
   if (spec.model === undefined) throw new InputError({ field: 'model', value: undefined, expected: 'a catalog model or model YAML file (a planned job)' });
-  const stack = spec.stack ?? 'default';
-  if (!KNOWN_STACKS.includes(stack)) throw new UnknownNameError('stack', stack, KNOWN_STACKS);
+  const stack = formatStack(parseStack(spec.stack ?? DEFAULT_STACK_NAME, 'stack'));
   const model = resolveModel(spec.model, spec.workdir);
   const tokens = spec.tokens === undefined ? 20 * model.publishedParams : parseCount(spec.tokens, 'tokens');
   const seq = spec.seq ?? model.context;
