@@ -30,8 +30,12 @@ export function checkAdmissible(spec: JobSpec, topology: ClusterTopology): void 
   if (spec.nodes > total) {
     throw new ImpossibleError(`nodes: ${spec.nodes} requested but this cluster has ${total} node(s)`, `ask for at most ${total} node(s), or start the control plane with more (gigafactory up --local-nodes N)`);
   }
+  if (spec.gpu_type !== undefined && !topology.nodes.some((n) => n.gpuType === spec.gpu_type)) {
+    const types = [...new Set(topology.nodes.map((n) => n.gpuType))].join(', ');
+    throw new ImpossibleError(`gpu_type: ${spec.gpu_type} requested but this cluster's nodes have ${types}`, `ask for one of ${types}, or leave gpu_type out`);
+  }
   if (spec.gpus_per_node > 0) {
-    const fitting = topology.nodes.filter((n) => n.gpus >= spec.gpus_per_node).length;
+    const fitting = topology.nodes.filter((n) => n.gpus >= spec.gpus_per_node && (spec.gpu_type === undefined || n.gpuType === spec.gpu_type)).length;
     const most = topology.nodes.reduce((m, n) => Math.max(m, n.gpus), 0);
     if (fitting < spec.nodes) {
       throw new ImpossibleError(`gpus_per_node: ${spec.gpus_per_node} requested on ${spec.nodes} node(s) but only ${fitting} node(s) have that many GPUs (most: ${most})`, most === 0 ? 'this machine has no GPU: use gpus_per_node: 0 (CPU ranks)' : `ask for at most ${most} GPU(s) per node`);

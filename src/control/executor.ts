@@ -20,6 +20,8 @@ export interface LaunchSpec {
   readonly nodeNames: readonly string[];
   /** Directory for this attempt's per-rank logs. */
   readonly logDir: string;
+  /** GPU indices the scheduler assigned on each node (`CUDA_VISIBLE_DEVICES` of its ranks); absent: the first gpusPerNode. */
+  readonly gpuIndices?: readonly (readonly number[])[];
   /** Seconds a rank may go without touching $GF_HEARTBEAT_FILE before it counts as hung (absent: liveness only). */
   readonly heartbeatTimeoutSeconds?: number;
   /** Whose job this is: its ranks run as the tenant's Unix user where the plane can switch users (absent: admin). */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../lib/errors.ts';
+import { GPUS, type GpuSpec } from '../catalog/gpus.ts';
 import type { JobPlan } from './job-plan.ts';
 
 /** Largest fleet of DESIGN.md: 12,500 nodes x 8 GPUs. */
@@ -29,6 +30,8 @@ export const jobSpecSchema = z.object({
   nodes: z.number().int().min(1).max(MAX_NODES).default(1),
   ranks_per_node: z.number().int().min(1).max(MAX_RANKS_PER_NODE).default(1),
   gpus_per_node: z.number().int().min(0).max(MAX_GPUS_PER_NODE).default(0),
+  /** Only nodes with this GPU type (Slurm `--gres=gpu:TYPE:N`); absent: any. */
+  gpu_type: z.enum(Object.keys(GPUS) as [GpuSpec['id'], ...GpuSpec['id'][]]).optional(),
   command: z.array(word).min(1).max(MAX_COMMAND_WORDS),
   workdir: z.string().min(1).max(MAX_WORD_CHARS).optional(),
   env: z.record(envName, z.string().max(MAX_WORD_CHARS)).refine((e) => Object.keys(e).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} variables`).default({}),

@@ -17,6 +17,7 @@ import type { Executor, ExecutorEvent } from './executor.ts';
 import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { JobRecord, Store } from './store/types.ts';
+import type { PendingBoard } from './pending-board.ts';
 
 export interface ReconcilerOptions {
   readonly store: Store;
@@ -38,6 +39,8 @@ export interface ReconcilerOptions {
   readonly log?: (line: string) => void;
   /** Prometheus metrics (cycle time, attempts ended). */
   readonly metrics?: ControlMetrics;
+  /** Filled each cycle with why every queued job waits (the API shows it). */
+  readonly pending?: PendingBoard;
 }
 
 
@@ -56,6 +59,7 @@ function lastCheckpointSeconds(dir: string): number | undefined {
 const toSched = (j: JobRecord): SchedJob => ({
   id: j.id, tenant: j.tenant, priority: j.spec.priority, kind: j.spec.kind, nodes: j.spec.nodes,
   gpusPerNode: j.spec.gpus_per_node, submitSeconds: j.submitSeconds, preemptible: j.spec.preemptible,
+  ...(j.spec.gpu_type !== undefined ? { gpuType: j.spec.gpu_type } : {}),
   ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: j.spec.estimated_runtime_seconds } : {}),
 });
 
@@ -69,6 +73,8 @@ export class Reconciler {
   private lastTickEndMs = 0;
   /** Last scheduling-cycle time, for metrics and the bench. */
   lastCycleMs = 0;
+  /** GPUs each running job holds per node (nodes are shared by jobs), mirrored in the store. */
+  private readonly gpus = new Map<string, number[][]>();
 
   constructor(o: ReconcilerOptions) {
     this.o = o;
@@ -127,6 +133,7 @@ export class Reconciler {
   }
 
   private async adoptAll(): Promise<void> {
+    for (const [id, g] of await this.o.store.listRunningJobGpus()) this.gpus.set(id, g);
     for (const j of await this.o.store.listJobs({ states: ['running'], order: 'id' })) {
       if (this.o.executor.recover) { await this.recoverOne(j); continue; }
       const ok = j.handle !== undefined && (await this.o.executor.adopt(j.id, j.attempt, j.handle));
@@ -174,19 +181,31 @@ export class Reconciler {
       this.o.metrics?.attemptsEnded.inc({ outcome: 'cancelled' });
       this.o.log?.(`${j.id}: cancelled`);
     }
+    // 1b. Nodes an operator took out: drained ones get no new work, down ones stop theirs (requeued, not counted).
+    const held = new Map((await store.listNodeStates()).map((n) => [n.name, n]));
+    for (const j of running.filter((r) => !r.cancelRequested)) {
+      const down = j.nodeIndices.map((i) => held.get(topology.nodes[i]?.name ?? '')).find((n) => n?.state === 'down');
+      if (!down) continue;
+      await executor.stop(j.id, j.attempt, `node ${down.name} down`);
+      await store.endAttempt(j.id, j.attempt, { outcome: 'preempted', reason: `node ${down.name} set down: ${down.reason}`, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+      this.o.log?.(`${j.id}: stopped, node ${down.name} down; requeued`);
+    }
     // 2. Snapshot.
     const queued = await store.listJobs({ states: ['queued'], order: 'id' });
-    if (queued.length === 0) return;
-    const live = running.filter((r) => !r.cancelRequested);
+    if (queued.length === 0) { this.o.pending?.replace(new Map()); return; }
+    const live = (await store.listJobs({ states: ['running'], order: 'id' })).filter((r) => !r.cancelRequested);
     const byId = new Map([...queued, ...live].map((j) => [j.id, j]));
     const view = {
-      topology, nodeUp: (i: number) => executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true, quotas: this.o.quotas ?? [],
-      running: live.map((j): RunningJob => ({ ...toSched(j), nodeIndices: j.nodeIndices, startSeconds: j.startSeconds ?? 0 })),
+      topology, quotas: this.o.quotas ?? [], shareNodes: true,
+      nodeUp: (i: number) => !held.has(topology.nodes[i]?.name ?? '') && (executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true),
+      running: live.map((j): RunningJob => ({ ...toSched(j), nodeIndices: j.nodeIndices, startSeconds: j.startSeconds ?? 0, ...(this.gpus.has(j.id) ? { gpuIndices: this.gpus.get(j.id)! } : {}) })),
     };
-    // 3. Decide.
+    // 3. Decide (with why each job left queued waits, when the scheduler explains).
     const t0 = performance.now();
-    const decisions = scheduler.schedule(view, queued.map(toSched), this.now());
+    const explained = scheduler.scheduleExplained?.(view, queued.map(toSched), this.now());
+    const decisions = explained?.decisions ?? scheduler.schedule(view, queued.map(toSched), this.now());
     this.lastCycleMs = performance.now() - t0;
+    if (explained) this.o.pending?.replace(explained.pending);
     // 4. Preempt first: their nodes are what the starts below use.
     for (const d of decisions) {
       if (d.kind !== 'preempt') continue;
@@ -203,12 +222,13 @@ export class Reconciler {
       const q = byId.get(d.jobId);
       if (!q || q.state !== 'queued') continue;
       const j = await store.startAttempt(q.id, d.nodeIndices, this.now());
+      if (d.gpuIndices) { this.gpus.set(j.id, d.gpuIndices.map((g) => [...g])); await store.setJobGpus(j.id, j.attempt, d.gpuIndices); }
       try {
         const handle = await executor.launch({
           jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
           env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
-          logDir: attemptLogDir(this.o.dataDir, j, j.attempt),
+          logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ...(d.gpuIndices ? { gpuIndices: d.gpuIndices } : {}),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
         });
         await store.setHandle(j.id, j.attempt, handle);

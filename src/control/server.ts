@@ -23,6 +23,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
+import { PendingBoard } from './pending-board.ts';
 import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
@@ -127,13 +128,15 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const mode = tenancy.modeLine();
   if (mode) log(mode);
   const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
-  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const pending = new PendingBoard();
+  const nodeUp = (executor as Executor).nodeUp?.bind(executor);
+  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {

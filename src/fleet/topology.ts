@@ -12,7 +12,7 @@ export interface TopologyOptions {
   readonly includePools?: boolean;
 }
 
-interface Group { readonly name: string; readonly type: NodeType; readonly nodes: number; readonly rented: boolean }
+interface Group { readonly name: string; readonly type: NodeType; readonly nodes: number; readonly rented: boolean; readonly pricePerGpuHourUsd?: number }
 
 /**
  * The fabric of a set of nodes on the fleet's switch type (the widest rail count decides).
@@ -35,7 +35,7 @@ export function buildTopology(fleet: FleetSpec, options: TopologyOptions = {}): 
   const custom = fleet.nodeTypes ?? {};
   const owned: Group[] = fleet.halls.map((h) => ({ name: h.name, type: nodeType(h.nodeType, custom), nodes: h.nodes, rented: false }));
   const rented: Group[] = options.includePools === true
-    ? fleet.pools.map((p) => ({ name: p.name, type: nodeType(p.nodeType, custom), nodes: p.maxNodes, rented: true }))
+    ? fleet.pools.map((p) => ({ name: p.name, type: nodeType(p.nodeType, custom), nodes: p.maxNodes, rented: true, pricePerGpuHourUsd: p.pricePerGpuHourUsd }))
     : [];
   const nodes: ClusterNode[] = [];
   let leafBase = 0;
@@ -50,7 +50,8 @@ export function buildTopology(fleet: FleetSpec, options: TopologyOptions = {}): 
       for (let i = 0; i < g.nodes; i++) {
         const leaf = leafBase + Math.floor(i / fabric.nodesPerLeaf);
         const spine = spineBase + Math.floor(i / fabric.nodesPerPod);
-        nodes.push({ index: nodes.length, name: `${g.name}-${String(i).padStart(5, '0')}`, gpuType, gpus: g.type.gpusPerNode, leaf, spine, pool: g.name, rented: g.rented });
+        nodes.push({ index: nodes.length, name: `${g.name}-${String(i).padStart(5, '0')}`, gpuType, gpus: g.type.gpusPerNode, leaf, spine, pool: g.name, rented: g.rented,
+          ...(g.pricePerGpuHourUsd !== undefined ? { pricePerGpuHourUsd: g.pricePerGpuHourUsd } : {}) });
       }
       if (g.nodes > 0) {
         leafBase += Math.ceil(g.nodes / fabric.nodesPerLeaf);

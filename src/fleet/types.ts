@@ -92,4 +92,6 @@ export interface ClusterNode {
   /** Hall or pool name. */
   readonly pool: string;
   readonly rented: boolean;
+  /** Rented nodes: the pool's price (placement prefers owned, then cheaper pools). */
+  readonly pricePerGpuHourUsd?: number;
 }

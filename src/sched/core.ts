@@ -1,14 +1,15 @@
 import { FreeIndex } from './free-index.ts';
-import { placeGang } from './placement.ts';
-import { gpusOf, type CycleState, type Policy } from './framework.ts';
-import type { ClusterView, Decision, RunningJob, SchedJob, Scheduler } from './types.ts';
+import { placeJob, type Placement } from './placement.ts';
+import { gpusOf, requestOf, type BackfillGuard, type BackfillPlugin, type CycleState, type Policy } from './framework.ts';
+import { reserve } from './plugins/backfill.ts';
+import type { ClusterView, Decision, ExplainedCycle, PendingReason, RunningJob, SchedJob, Scheduler } from './types.ts';
 
 /** Builds the cycle's free index from the view (O(nodes)) unless the driver passed one. */
 export function freeIndexOf(view: ClusterView): FreeIndex {
   if (view.freeIndex) return view.freeIndex;
   const free = FreeIndex.empty(view.topology);
   for (const n of view.topology.nodes) if (view.nodeUp(n.index)) free.release(n.index);
-  for (const r of view.running) free.takeAll(r.nodeIndices);
+  for (const r of view.running) free.takeJob(r);
   if (view.spareNodes) free.takeAll(view.spareNodes);
   return free;
 }
@@ -31,18 +32,27 @@ export class PolicyScheduler implements Scheduler {
   constructor(policy: Policy) { this.policy = policy; this.name = policy.name; }
 
   schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[] {
-    if (queue.length === 0) return [];
+    return this.run(view, queue, nowSeconds, null);
+  }
+
+  scheduleExplained(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): ExplainedCycle {
+    const pending = new Map<string, PendingReason>();
+    return { decisions: this.run(view, queue, nowSeconds, pending), pending };
+  }
+
+  private run(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number, pending: Map<string, PendingReason> | null): Decision[] {
     // The driver's index is used in place under an undo journal and restored before returning.
     const free = freeIndexOf(view);
     const mark = free.mark();
     try {
-      return this.cycle(view, queue, nowSeconds, free);
+      return this.cycle(view, queue, nowSeconds, free, pending);
     } finally {
       free.rollback(mark);
     }
   }
 
-  private cycle(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number, free: FreeIndex): Decision[] {
+  /** `pending`: when given, filled with the reason of every job left queued (pure, additive). */
+  private cycle(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number, free: FreeIndex, pending: Map<string, PendingReason> | null): Decision[] {
     const decisions: Decision[] = [];
     // 1. Snapshot: GPUs per tenant (from the driver when it keeps them).
     const usageGpus = new Map<string, number>(view.usageGpusByTenant ?? []);
@@ -54,27 +64,49 @@ export class PolicyScheduler implements Scheduler {
     };
     // 2. Order.
     const ordered = this.policy.sort.sort(queue, state);
-    let guard: ((j: SchedJob) => boolean) | null = null;
+    let guard: BackfillGuard | null = null;
+    let head: SchedJob | null = null;
+    let upNodes: number | undefined;
     for (const job of ordered) {
+      // Strict head-of-line blocking: everything behind the blocked head waits.
+      if (head && this.policy.strict && !guard) {
+        if (!pending) break;
+        pending.set(job.id, behind(head));
+        continue;
+      }
       // 3. Admit.
-      if (this.policy.admit.some((a) => a.admit(job, state).code !== 'success')) continue;
-      if (guard && !guard(job)) continue;
+      const refused = this.refusal(job, state);
+      if (refused) { pending?.set(job.id, { code: 'QuotaExceeded', message: refused }); continue; }
+      if (guard && !guard(job)) { pending?.set(job.id, behind(head!, true)); continue; }
       // 4. Place, else preempt and place.
-      let nodes = placeGang(state.free, job.nodes);
-      if (!nodes && !guard) nodes = this.preemptFor(job, state, decisions);
-      if (nodes) {
-        this.start(job, nodes, state, decisions);
+      let placed = placeJob(state.free, requestOf(job, state));
+      if (!placed && !guard) placed = this.preemptFor(job, state, decisions);
+      if (placed) {
+        this.start(job, placed, state, decisions);
         continue;
       }
       // 5. Blocked.
+      if (pending) {
+        upNodes ??= countUp(view);
+        pending.set(job.id, blocked(job, state, upNodes, head === null ? estimateStart(job, state, this.policy.backfill) : undefined));
+      }
       if (guard) continue;
+      head ??= job;
       if (this.policy.backfill) guard = this.policy.backfill.reserve(job, state);
-      else if (this.policy.strict) break;
     }
     return decisions;
   }
 
-  private preemptFor(job: SchedJob, state: CycleState, decisions: Decision[]): number[] | null {
+  /** The first admit plug-in's refusal, or null when all admit the job. */
+  private refusal(job: SchedJob, state: CycleState): string | null {
+    for (const a of this.policy.admit) {
+      const st = a.admit(job, state);
+      if (st.code !== 'success') return st.reason;
+    }
+    return null;
+  }
+
+  private preemptFor(job: SchedJob, state: CycleState, decisions: Decision[]): Placement | null {
     for (const p of this.policy.preempt) {
       const victims = p.victims(job, state);
       if (!victims || victims.length === 0) continue;
@@ -82,19 +114,48 @@ export class PolicyScheduler implements Scheduler {
         decisions.push({ kind: 'preempt', jobId: v.id, reason: p.name, forJobId: job.id });
         state.preemptedThisCycle.add(v.id);
         state.usageGpus.set(v.tenant, (state.usageGpus.get(v.tenant) ?? 0) - gpusOf(v));
-        state.free.releaseAll(v.nodeIndices);
+        state.free.releaseJob(v, (n) => state.view.nodeUp(n));
       }
-      const nodes = placeGang(state.free, job.nodes);
-      if (nodes) return nodes;
+      const placed = placeJob(state.free, requestOf(job, state));
+      if (placed) return placed;
     }
     return null;
   }
 
-  private start(job: SchedJob, nodes: number[], state: CycleState, decisions: Decision[]): void {
-    decisions.push({ kind: 'start', jobId: job.id, nodeIndices: nodes });
-    state.free.takeAll(nodes);
+  private start(job: SchedJob, p: Placement, state: CycleState, decisions: Decision[]): void {
+    decisions.push({ kind: 'start', jobId: job.id, nodeIndices: p.nodeIndices, gpuIndices: p.gpuIndices });
+    state.free.takeJob(p);
     state.usageGpus.set(job.tenant, (state.usageGpus.get(job.tenant) ?? 0) + gpusOf(job));
-    const r: RunningJob = { ...job, nodeIndices: nodes, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds };
+    const r: RunningJob = { ...job, nodeIndices: p.nodeIndices, gpuIndices: p.gpuIndices, startSeconds: state.nowSeconds, lastCheckpointSeconds: state.nowSeconds };
     state.startedThisCycle.push(r);
   }
+}
+
+/** A job waiting behind the blocked head (strict order) or kept out of the head's reservation (backfill). */
+function behind(head: SchedJob, backfill = false): PendingReason {
+  return backfill
+    ? { code: 'Priority', message: `would delay the reserved start of ${head.id}, ahead of it in the queue (no runtime estimate, or too long for the hole)` }
+    : { code: 'Priority', message: `waiting behind ${head.id}, ahead of it in the queue and waiting for resources` };
+}
+
+/** Why a job that was next in line did not fit: nodes out of service, rented nodes on the way, or busy. */
+function blocked(job: SchedJob, state: CycleState, upNodes: number, estimatedStartSeconds: number | undefined): PendingReason {
+  const at = estimatedStartSeconds !== undefined && Number.isFinite(estimatedStartSeconds) ? { estimatedStartSeconds } : {};
+  const { view } = state;
+  const what = `${job.nodes} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuType !== undefined ? ` of type ${job.gpuType}` : ''}`;
+  if (upNodes < job.nodes) return { code: 'NodeDown', message: `needs ${what}; only ${upNodes} node(s) are in service (others down or drained)`, ...at };
+  if ((view.provisioningNodes ?? 0) > 0) return { code: 'WaitingForRentedNodes', message: `needs ${what}; ${view.provisioningNodes} rented node(s) are joining`, ...at };
+  return { code: 'Resources', message: `needs ${what}; not enough free now`, ...at };
+}
+
+/** Nodes in service (once per explained cycle, O(nodes)). */
+function countUp(view: ClusterView): number {
+  let up = 0;
+  for (let i = 0; i < view.topology.nodes.length; i++) if (view.nodeUp(i)) up++;
+  return up;
+}
+
+/** The head's expected start: the backfill reservation (EASY's shadow time), with or without backfill. */
+function estimateStart(job: SchedJob, state: CycleState, backfill: BackfillPlugin | undefined): number | undefined {
+  return (backfill ? backfill.reserve(job, state) : reserve(job, state)).shadowSeconds;
 }

@@ -1,4 +1,5 @@
 import type { FreeIndex } from './free-index.ts';
+import type { GangRequest } from './placement.ts';
 import type { ClusterView, RunningJob, SchedJob, TenantQuota } from './types.ts';
 
 /**
@@ -46,9 +47,14 @@ export interface PreemptPlugin extends Plugin {
 
 /** Whether later jobs may start after the head job is blocked, and which. */
 export interface BackfillPlugin extends Plugin {
-  /** Called once, for the first job that does not fit; returns a guard for the jobs after it. */
-  reserve(head: SchedJob, state: CycleState): (job: SchedJob) => boolean;
+  /**
+   * Called once, for the first job that does not fit; returns a guard for the jobs after it,
+   * carrying the head's reserved start time (`shadowSeconds`, Infinity: unknown).
+   */
+  reserve(head: SchedJob, state: CycleState): BackfillGuard;
 }
+
+export type BackfillGuard = ((job: SchedJob) => boolean) & { readonly shadowSeconds?: number };
 
 export interface Policy {
   readonly name: string;
@@ -61,6 +67,12 @@ export interface Policy {
 }
 
 export const gpusOf = (j: SchedJob): number => j.nodes * j.gpusPerNode;
+
+/** What placement needs of a job in this cycle (GPUs, type, whether nodes are shared). */
+export const requestOf = (j: SchedJob, state: CycleState): GangRequest => ({
+  nodes: j.nodes, gpusPerNode: j.gpusPerNode, shareNodes: state.view.shareNodes === true,
+  ...(j.gpuType !== undefined ? { gpuType: j.gpuType } : {}),
+});
 
 /** Work a running job would lose if stopped now: time since its last checkpoint (or start). */
 export const lostWorkSeconds = (j: RunningJob, nowSeconds: number): number =>

@@ -23,11 +23,15 @@ export interface SchedJob {
   readonly estimatedRuntimeSeconds?: number;
   /** May be preempted by higher priority work. */
   readonly preemptible: boolean;
+  /** Only nodes with this GPU type (Slurm `--gres=gpu:TYPE:N`); absent: any type. */
+  readonly gpuType?: string;
 }
 
 /** A job holding nodes now. */
 export interface RunningJob extends SchedJob {
   readonly nodeIndices: readonly number[];
+  /** GPU indices held on each of `nodeIndices` (absent: whole nodes). */
+  readonly gpuIndices?: readonly (readonly number[])[];
   readonly startSeconds: number;
   /** Time of its last completed checkpoint (work since then is lost on preemption). */
   readonly lastCheckpointSeconds?: number;
@@ -60,13 +64,45 @@ export interface ClusterView {
   readonly freeIndex?: FreeIndex;
   /** Optional GPUs in use per tenant, consistent with `running` (saves an O(running) sum per cycle). */
   readonly usageGpusByTenant?: ReadonlyMap<string, number>;
+  /**
+   * The driver runs several jobs on one node (Slurm's gres sharing): a job asking fewer GPUs
+   * per node than a node has takes only those (`start.gpuIndices`). Absent: whole nodes only.
+   */
+  readonly shareNodes?: boolean;
+  /** Rented nodes requested and not yet joined (pending reasons say WaitingForRentedNodes). */
+  readonly provisioningNodes?: number;
 }
 
 export type Decision =
-  | { readonly kind: 'start'; readonly jobId: string; readonly nodeIndices: readonly number[] }
+  /** `gpuIndices[i]`: the GPU indices the job holds on `nodeIndices[i]` (all of them for a whole node). */
+  | { readonly kind: 'start'; readonly jobId: string; readonly nodeIndices: readonly number[]; readonly gpuIndices?: readonly (readonly number[])[] }
   | { readonly kind: 'preempt'; readonly jobId: string; readonly reason: string; readonly forJobId: string }
   | { readonly kind: 'provision'; readonly pool: string; readonly nodes: number; readonly reason: string }
   | { readonly kind: 'release'; readonly pool: string; readonly nodeIndices: readonly number[] };
+
+/**
+ * Why a queued job waits, as Slurm's REASON column: a short code plus words.
+ * - Resources: the job is next in line and not enough nodes or GPUs are free;
+ * - Priority: jobs ahead of it (by the policy's order) wait, or it would delay the head's reservation;
+ * - QuotaExceeded: its tenant's quota (guarantee + borrowing) would be exceeded;
+ * - NodeDown: it needs more nodes than are in service (some are down or drained);
+ * - WaitingForRentedNodes: rented nodes it could use are being provisioned;
+ * - WaitingForSpares: its gang waits for a hot spare (set by the lifecycle, not the scheduler).
+ */
+export type PendingCode = 'Resources' | 'Priority' | 'QuotaExceeded' | 'NodeDown' | 'WaitingForRentedNodes' | 'WaitingForSpares';
+
+export interface PendingReason {
+  readonly code: PendingCode;
+  readonly message: string;
+  /** The head of the queue: when the backfill reservation expects it to start (absent: unknown). */
+  readonly estimatedStartSeconds?: number;
+}
+
+/** A cycle's decisions plus, for every queued job not started, why it waits. */
+export interface ExplainedCycle {
+  readonly decisions: Decision[];
+  readonly pending: ReadonlyMap<string, PendingReason>;
+}
 
 export interface Scheduler {
   readonly name: string;
@@ -77,4 +113,6 @@ export interface Scheduler {
    * decisions in order: a `preempt` comes before the `start` that uses its nodes.
    */
   schedule(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): Decision[];
+  /** The same cycle as `schedule` (same decisions), with the pending reason of every job left queued. */
+  scheduleExplained?(view: ClusterView, queue: readonly SchedJob[], nowSeconds: number): ExplainedCycle;
 }

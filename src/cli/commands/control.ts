@@ -22,6 +22,8 @@ interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
   gpus_per_node: number; attempt: number; restarts: number; max_restarts: number; submit_time: string;
   start_time: string | null; end_time: string | null; exit_code: number | null; reason: string | null; node_indices: number[];
+  /** Queued jobs: why they wait (Slurm's REASON code) and, for the head of the queue, when it should start. */
+  reason_code?: string | null; estimated_start?: string | null;
 }
 interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | null; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
@@ -197,7 +199,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(jobs, null, 2) + '\n'); return; }
       if (jobs.length === 0) { process.stdout.write('no jobs\n'); return; }
       process.stdout.write(pad([['ID', 'NAME', 'TENANT', 'STATE', 'PRIO', 'NODES', 'RANKS', 'ATTEMPT', 'SUBMITTED', 'REASON'],
-        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason ?? '').slice(0, 60)])]));
+        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason_code ?? j.reason ?? '').slice(0, 60)])]));
     });
 
   program.command('job')
@@ -209,7 +211,8 @@ export function register(program: Command): void {
       const d = await client(o.dataDir).call<JobDetail>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
       if (o.json) { process.stdout.write(JSON.stringify(d, null, 2) + '\n'); return; }
       const j = d.job;
-      const why = j.reason ? (TERMINAL.includes(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
+      const why = j.reason_code ? ` (${j.reason}${j.estimated_start ? `; expected to start by ${j.estimated_start}` : ''})`
+        : j.reason ? (TERMINAL.includes(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
       process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
       if (d.attempts.length > 0) {
         process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));

@@ -24,6 +24,8 @@ import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { registerDeploymentRoutes } from './deployments.ts';
 import type { DeploymentController } from '../../serve/deployment-controller.ts';
+import { registerNodeRoutes } from './nodes.ts';
+import type { PendingBoard } from '../pending-board.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
@@ -46,6 +48,10 @@ export interface ApiOptions {
   readonly allowPaths?: readonly string[];
   /** Serve deployments (routes under /v1/deployments). */
   readonly deployments?: DeploymentController;
+  /** Why queued jobs wait (from the reconciler's last cycle). */
+  readonly pending?: PendingBoard;
+  /** The executor's view of a node (GET /v1/nodes shows a node it reports unusable as down). */
+  readonly nodeUp?: (name: string) => boolean;
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
   readonly progress?: ProgressTracker;
   /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
@@ -60,14 +66,20 @@ const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed',
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
 const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString());
 
-/** The JSON shape of a job (snake_case, like the spec). */
-export function jobJson(j: JobRecord) {
+/**
+ * The JSON shape of a job (snake_case, like the spec). A queued job's `reason` is why it waits,
+ * as Slurm's REASON column (`reason_code` alone, e.g. Resources); the head of the queue also has
+ * `estimated_start` (the backfill reservation).
+ */
+export function jobJson(j: JobRecord, pending?: PendingBoard) {
+  const why = j.state === 'queued' ? pending?.get(j.id) : undefined;
   return {
     id: j.id, tenant: j.tenant, name: j.spec.name, state: j.state, priority: j.spec.priority,
     nodes: j.spec.nodes, ranks_per_node: j.spec.ranks_per_node, gpus_per_node: j.spec.gpus_per_node,
     attempt: j.attempt, restarts: j.restarts, max_restarts: j.spec.max_restarts, cancel_requested: j.cancelRequested,
     node_indices: j.nodeIndices, submit_time: iso(j.submitSeconds), start_time: iso(j.startSeconds), end_time: iso(j.endSeconds),
-    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec, plan: j.spec.plan ?? null,
+    exit_code: j.exitCode ?? null, reason: why ? `${why.code}: ${why.message}` : j.reason ?? null, reason_code: why?.code ?? null,
+    estimated_start: iso(why?.estimatedStartSeconds), spec: j.spec, plan: j.spec.plan ?? null,
   };
 }
 
@@ -136,7 +148,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     if (key !== undefined && !/^[A-Za-z0-9_\-.:]{1,128}$/.test(key)) throw new InputError({ field: 'Idempotency-Key', value: key, expected: '1-128 letters, digits, "_", "-", "." or ":"' });
     const { job, created } = await o.store.submitJob({ tenant: c.get('tenant'), spec, submitSeconds: now(), ...(key !== undefined ? { idempotencyKey: key } : {}) });
     if (created) { o.metrics?.submitted.inc(); o.onChange?.(); }
-    return c.json({ job: jobJson(job), created }, created ? 201 : 200);
+    return c.json({ job: jobJson(job, o.pending), created }, created ? 201 : 200);
   });
 
   app.get('/v1/jobs', async (c) => {
@@ -145,7 +157,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     const lim = intParam(c.req.query('limit'), 'limit', 1, 10_000) ?? 100;
     const admin = c.get('admin');
     const jobs = await o.store.listJobs({ ...(admin ? {} : { tenant: c.get('tenant') }), ...(state ? { states: [state as JobState] } : {}), limit: lim });
-    return c.json({ jobs: jobs.map(jobJson) });
+    return c.json({ jobs: jobs.map((j) => jobJson(j, o.pending)) });
   });
 
   app.get('/v1/jobs/:id', async (c) => {
@@ -155,7 +167,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
-    return c.json({ job: jobJson(j), attempts, events, actual: o.progress?.actual(j) ?? null });
+    return c.json({ job: jobJson(j, o.pending), attempts, events, actual: o.progress?.actual(j) ?? null });
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
@@ -201,8 +213,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
 
   registerDeploymentRoutes(app, o.deployments);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
-
-  app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
+  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}) });
 
   return app;
 }

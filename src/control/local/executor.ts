@@ -118,7 +118,7 @@ export class LocalExecutor implements Executor {
         GF_EXIT_FILE: rankExitFile(spec.logDir, rank), GF_HEARTBEAT_FILE: rankHeartbeatFile(spec.logDir, rank),
       };
       if (spec.gpusPerNode > 0 && this.gpuCount > 0) {
-        env.CUDA_VISIBLE_DEVICES = Array.from({ length: Math.min(spec.gpusPerNode, this.gpuCount) }, (_, i) => i).join(',');
+        env.CUDA_VISIBLE_DEVICES = (spec.gpuIndices?.[nodeRank] ?? Array.from({ length: Math.min(spec.gpusPerNode, this.gpuCount) }, (_, i) => i)).join(',');
       }
       const child = spawn('/bin/sh', ['-c', WRAPPER, 'gf-rank', ...spec.command], {
         cwd: '/', env, detached: true, stdio: 'ignore', ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),

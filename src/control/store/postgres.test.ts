@@ -15,6 +15,7 @@ import { Rng } from '../../lib/rng.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import { errorResponse } from '../api/errors.ts';
 import { runStoreContract } from './contract.ts';
+import { runNodeStoreContract } from './node-contract.ts';
 import { openStore } from './open.ts';
 import { StoreUnavailableError } from './pg-errors.ts';
 import { findPostgresBin, startTempPostgres, type TempPostgres } from './pg-temp.ts';
@@ -46,7 +47,7 @@ if (!findPostgresBin()) {
     return { url, cleanup };
   };
 
-  runStoreContract({
+  for (const run of [runStoreContract, runNodeStoreContract]) run({
     name: 'postgres',
     newStore: async () => {
       const { url, cleanup } = await freshUrl();

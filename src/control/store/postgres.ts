@@ -16,7 +16,7 @@ import type { JobSpec } from '../job-spec.ts';
 import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
-  type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
+  type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
 import { PgDeploymentTable, deploymentSchemaSql } from './deployment-postgres.ts';
@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS ${s}.events (
   seconds DOUBLE PRECISION NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_job ON ${s}.events (job_seq, id);
 CREATE TABLE IF NOT EXISTS ${s}.tokens (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, admin BOOLEAN NOT NULL, created_seconds DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.node_states (name TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT NOT NULL, since_seconds DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.job_gpus (job_seq BIGINT PRIMARY KEY, attempt INTEGER NOT NULL, gpu_indices TEXT NOT NULL);
 `;
 
 /**
@@ -349,6 +351,30 @@ export class PostgresStore implements Store {
 
   async countAdminTokens(): Promise<number> {
     return Number((await this.q<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.tokens} WHERE admin`)).rows[0]!.n);
+  }
+
+  async listNodeStates(): Promise<NodeStateRecord[]> {
+    const rows = (await this.q<{ name: string; state: NodeAdminState; reason: string; since_seconds: number }>(`SELECT name, state, reason, since_seconds FROM "${this.target.schema}".node_states ORDER BY name`)).rows;
+    return rows.map((r) => ({ name: r.name, state: r.state, reason: r.reason, sinceSeconds: r.since_seconds }));
+  }
+
+  async setNodeState(name: string, state: NodeAdminState | 'resume', reason: string, nowSeconds: number): Promise<void> {
+    await this.writable();
+    const t = `"${this.target.schema}".node_states`;
+    if (state === 'resume') await this.q(`DELETE FROM ${t} WHERE name = $1`, [name]);
+    else await this.q(`INSERT INTO ${t} (name, state, reason, since_seconds) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, since_seconds = EXCLUDED.since_seconds`, [name, state, reason, nowSeconds]);
+  }
+
+  async setJobGpus(jobId: string, attempt: number, gpuIndices: readonly (readonly number[])[]): Promise<void> {
+    const seq = jobSeq(jobId);
+    if (seq === undefined) throw new JobNotFoundError(jobId);
+    await this.writable();
+    await this.q(`INSERT INTO "${this.target.schema}".job_gpus (job_seq, attempt, gpu_indices) VALUES ($1, $2, $3) ON CONFLICT (job_seq) DO UPDATE SET attempt = EXCLUDED.attempt, gpu_indices = EXCLUDED.gpu_indices`, [seq, attempt, JSON.stringify(gpuIndices)]);
+  }
+
+  async listRunningJobGpus(): Promise<Map<string, number[][]>> {
+    const rows = (await this.q<{ job_seq: string; gpu_indices: string }>(`SELECT g.job_seq, g.gpu_indices FROM "${this.target.schema}".job_gpus g JOIN ${this.t.jobs} j ON j.seq = g.job_seq AND j.attempt = g.attempt WHERE j.state = 'running'`)).rows;
+    return new Map(rows.map((r) => [`job-${r.job_seq}`, JSON.parse(r.gpu_indices) as number[][]]));
   }
 
   async close(): Promise<void> {

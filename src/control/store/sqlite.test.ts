@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStoreContract } from './contract.ts';
+import { runNodeStoreContract } from './node-contract.ts';
 import { SqliteStore } from './sqlite.ts';
 
-runStoreContract({
+for (const run of [runStoreContract, runNodeStoreContract]) run({
   name: 'sqlite',
   newStore: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-store-'));

@@ -9,7 +9,7 @@ import type { JobSpec } from '../job-spec.ts';
 import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
-  type ListJobsQuery, type Store, type SubmitInput, type TokenRecord,
+  type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
 } from './types.ts';
 import { SqliteDeploymentTable } from './deployment-sqlite.ts';
 
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT, job_seq INTEGER NOT NULL, seconds REAL NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_job ON events (job_seq, id);
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, admin INTEGER NOT NULL, created_seconds REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS node_states (name TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT NOT NULL, since_seconds REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS job_gpus (job_seq INTEGER PRIMARY KEY, attempt INTEGER NOT NULL, gpu_indices TEXT NOT NULL);
 `;
 
 interface JobRow {
@@ -296,6 +298,27 @@ export class SqliteStore implements Store {
 
   async countAdminTokens(): Promise<number> {
     return (this.s.countAdmin.get() as { n: number }).n;
+  }
+
+  async listNodeStates(): Promise<NodeStateRecord[]> {
+    return (this.db.prepare(`SELECT name, state, reason, since_seconds FROM node_states ORDER BY name`).all() as { name: string; state: NodeAdminState; reason: string; since_seconds: number }[])
+      .map((r) => ({ name: r.name, state: r.state, reason: r.reason, sinceSeconds: r.since_seconds }));
+  }
+
+  async setNodeState(name: string, state: NodeAdminState | 'resume', reason: string, nowSeconds: number): Promise<void> {
+    if (state === 'resume') this.db.prepare(`DELETE FROM node_states WHERE name = ?`).run(name);
+    else this.db.prepare(`INSERT INTO node_states (name, state, reason, since_seconds) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, reason = excluded.reason, since_seconds = excluded.since_seconds`).run(name, state, reason, nowSeconds);
+  }
+
+  async setJobGpus(jobId: string, attempt: number, gpuIndices: readonly (readonly number[])[]): Promise<void> {
+    const seq = jobSeq(jobId);
+    if (seq === undefined) throw new JobNotFoundError(jobId);
+    this.db.prepare(`INSERT INTO job_gpus (job_seq, attempt, gpu_indices) VALUES (?, ?, ?) ON CONFLICT (job_seq) DO UPDATE SET attempt = excluded.attempt, gpu_indices = excluded.gpu_indices`).run(seq, attempt, JSON.stringify(gpuIndices));
+  }
+
+  async listRunningJobGpus(): Promise<Map<string, number[][]>> {
+    const rows = this.db.prepare(`SELECT g.job_seq, g.gpu_indices FROM job_gpus g JOIN jobs j ON j.seq = g.job_seq AND j.attempt = g.attempt WHERE j.state = 'running'`).all() as { job_seq: number; gpu_indices: string }[];
+    return new Map(rows.map((r) => [`job-${r.job_seq}`, JSON.parse(r.gpu_indices) as number[][]]));
   }
 
   async close(): Promise<void> {

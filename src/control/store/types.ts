@@ -87,6 +87,16 @@ export interface ListJobsQuery {
   readonly limit?: number;
 }
 
+/** An operator's node state (`gigafactory node drain|down`, as `scontrol update state=`); a node with none is in service. */
+export type NodeAdminState = 'drain' | 'down';
+
+export interface NodeStateRecord {
+  readonly name: string;
+  readonly state: NodeAdminState;
+  readonly reason: string;
+  readonly sinceSeconds: number;
+}
+
 export interface Store {
   readonly name: string;
   /** Submits a job as `queued`; `created` is false when the idempotency key was seen. */
@@ -114,6 +124,14 @@ export interface Store {
   countAdminTokens(): Promise<number>;
   /** Serve deployments and their release history (./deployment-table.ts). */
   readonly deployments: DeploymentTable;
+  /** Operator node states (nodes in service are absent). */
+  listNodeStates(): Promise<NodeStateRecord[]>;
+  /** Sets a node's state (drain, down) or clears it (resume). */
+  setNodeState(name: string, state: NodeAdminState | 'resume', reason: string, nowSeconds: number): Promise<void>;
+  /** The GPUs an attempt holds on each of its nodes (nodes shared by jobs), kept across restarts. */
+  setJobGpus(jobId: string, attempt: number, gpuIndices: readonly (readonly number[])[]): Promise<void>;
+  /** GPU holdings of running jobs' current attempts, by job id. */
+  listRunningJobGpus(): Promise<Map<string, number[][]>>;
   close(): Promise<void>;
 }
 

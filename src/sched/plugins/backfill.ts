@@ -1,4 +1,4 @@
-import type { BackfillPlugin, CycleState } from '../framework.ts';
+import type { BackfillGuard, BackfillPlugin, CycleState } from '../framework.ts';
 import type { SchedJob } from '../types.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { SchedJob } from '../types.ts';
  * so the head's reserved start never moves. Jobs without an estimate are never backfilled;
  * running jobs without one never end (so only the extra-nodes rule can apply, with extra = 0).
  */
-export function reserve(head: SchedJob, state: CycleState): (job: SchedJob) => boolean {
+export function reserve(head: SchedJob, state: CycleState): BackfillGuard {
   // Finite end times and node counts of running jobs, in reused typed arrays (hot path).
   let m = 0;
   const push = (end: number, nodes: number): void => {
@@ -33,13 +33,14 @@ export function reserve(head: SchedJob, state: CycleState): (job: SchedJob) => b
       extraNodes = avail - head.nodes;
     }
   }
-  return (job) => {
+  const guard = (job: SchedJob): boolean => {
     const est = job.estimatedRuntimeSeconds;
     if (est === undefined) return false;
     if (shadowSeconds !== Infinity && state.nowSeconds + est <= shadowSeconds) return true;
     if (job.nodes <= extraNodes) { extraNodes -= job.nodes; return true; }
     return false;
   };
+  return Object.assign(guard, { shadowSeconds });
 }
 
 let ends: Float64Array = new Float64Array(1024);

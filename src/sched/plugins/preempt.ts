@@ -1,5 +1,5 @@
-import { placeGang } from '../placement.ts';
-import { gpusOf, lostWorkSeconds, runningJobs, type CycleState, type PreemptPlugin } from '../framework.ts';
+import { placeJob } from '../placement.ts';
+import { gpusOf, lostWorkSeconds, requestOf, runningJobs, type CycleState, type PreemptPlugin } from '../framework.ts';
 import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
 
@@ -22,11 +22,11 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
   }
   if (avail < job.nodes) return null;
   const mark = state.free.mark();
-  for (const v of chosen) state.free.releaseAll(v.nodeIndices);
-  const placed = placeGang(state.free, job.nodes);
+  for (const v of chosen) state.free.releaseJob(v, (n) => state.view.nodeUp(n));
+  const placed = placeJob(state.free, requestOf(job, state));
   state.free.rollback(mark);
   if (!placed) return null;
-  const used = new Set(placed);
+  const used = new Set(placed.nodeIndices);
   return chosen.filter((v) => v.nodeIndices.some((n) => used.has(n)));
 }
 

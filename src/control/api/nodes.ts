@@ -1,0 +1,89 @@
+/**
+ * Node operations, as Slurm's `scontrol update nodename=N state=drain|resume|down reason=...`:
+ * GET /v1/nodes lists each node with its state, reason, GPUs and GPUs in use; POST
+ * /v1/nodes/{name}/state (admin only) drains, resumes or downs one. A drained node gets no new
+ * work and its running jobs finish ("draining" until they do, then "drained"); a down node's
+ * jobs are stopped and requeued without counting a restart. States persist in the store.
+ */
+import type { Hono } from 'hono';
+import type { ClusterTopology } from '../../fleet/types.ts';
+import { InputError } from '../../lib/errors.ts';
+import type { Store } from '../store/types.ts';
+import { HttpError } from './errors.ts';
+
+export const NODE_ACTIONS = ['drain', 'resume', 'down'] as const;
+export type NodeAction = (typeof NODE_ACTIONS)[number];
+const MAX_REASON_CHARS = 256;
+
+export interface NodeRoutesOptions {
+  readonly store: Store;
+  readonly topology: ClusterTopology;
+  readonly nowSeconds: () => number;
+  /** Called after a state change so the reconciler acts at once. */
+  readonly onChange?: () => void;
+  /** The executor's own view (Slurm DOWN, a simulated node in repair). */
+  readonly nodeUp?: (name: string) => boolean;
+}
+
+/** The JSON of one node. */
+export interface NodeJson {
+  index: number; name: string; pool: string; rented: boolean; gpu_type: string; gpus: number; gpusInUse: number;
+  state: 'up' | 'draining' | 'drained' | 'down'; reason: string | null; since: string | null;
+}
+
+/** The error for a node name the cluster lacks: a few names and how to list them all. */
+export function unknownNode(name: string, topology: ClusterTopology): InputError {
+  const names = topology.nodes.map((n) => n.name);
+  const known = names.length <= 10 ? names.join(', ')
+    : `${names.length.toLocaleString('en-US')} nodes, ${names.slice(0, 3).join(', ')}, ..., ${names[names.length - 1]}; list them with \`gigafactory nodes\` or GET /v1/nodes`;
+  return new InputError({ field: 'name', value: name, expected: `a node of this cluster (${known})` });
+}
+
+type Env = { Variables: { tenant: string; admin: boolean } };
+
+export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
+  const byName = new Map(o.topology.nodes.map((n) => [n.name, n]));
+
+  app.get('/v1/nodes', async (c) => {
+    const filter = c.req.query('state');
+    const states = ['up', 'draining', 'drained', 'down'];
+    if (filter !== undefined && !states.includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${states.join(', ')}` });
+    const held = new Map((await o.store.listNodeStates()).map((s) => [s.name, s]));
+    const gpus = await o.store.listRunningJobGpus();
+    const inUse = new Int32Array(o.topology.nodes.length);
+    for (const j of await o.store.listJobs({ states: ['running'], order: 'id' })) {
+      const g = gpus.get(j.id);
+      j.nodeIndices.forEach((n, k) => { if (n < inUse.length) inUse[n]! += g?.[k]?.length ?? o.topology.nodes[n]!.gpus; });
+    }
+    const nodes: NodeJson[] = [];
+    for (const n of o.topology.nodes) {
+      const h = held.get(n.name);
+      const executorDown = o.nodeUp !== undefined && !o.nodeUp(n.name);
+      const state: NodeJson['state'] = h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+      if (filter !== undefined && state !== filter) continue;
+      nodes.push({
+        index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpu_type: n.gpuType, gpus: n.gpus, gpusInUse: inUse[n.index]!, state,
+        reason: h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), since: h ? new Date(h.sinceSeconds * 1000).toISOString() : null,
+      });
+    }
+    return c.json({ nodes });
+  });
+
+  app.post('/v1/nodes/:name/state', async (c) => {
+    if (!c.get('admin')) throw new HttpError(403, 'only an admin token may change node states');
+    const name = c.req.param('name');
+    if (!byName.has(name)) throw unknownNode(name, o.topology);
+    let body: unknown;
+    try { body = await c.req.json(); } catch { throw new InputError({ field: '(body)', value: undefined, expected: 'a JSON object {"state": "drain|resume|down", "reason": TEXT}' }); }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InputError({ field: '(body)', value: body, expected: 'a JSON object {"state": "drain|resume|down", "reason": TEXT}' });
+    const { state, reason, ...rest } = body as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw new InputError({ field: extra, value: rest[extra], expected: 'no such field; known fields: state, reason' });
+    if (typeof state !== 'string' || !(NODE_ACTIONS as readonly string[]).includes(state)) throw new InputError({ field: 'state', value: state, expected: `one of ${NODE_ACTIONS.join(', ')}` });
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS)) throw new InputError({ field: 'reason', value: reason, expected: `text of at most ${MAX_REASON_CHARS} characters` });
+    const why = (reason as string | undefined) ?? `${state} by ${c.get('tenant')}`;
+    await o.store.setNodeState(name, state as NodeAction, why, o.nowSeconds());
+    o.onChange?.();
+    return c.json({ name, state: state === 'resume' ? 'up' : state, reason: state === 'resume' ? null : why });
+  });
+}

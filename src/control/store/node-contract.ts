@@ -1,0 +1,50 @@
+/**
+ * Conformance of every Store for node states and per-attempt GPU holdings (the scheduler's
+ * node operations and shared nodes): `runNodeStoreContract({ name, newStore })` from a *.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJobSpec } from '../job-spec.ts';
+import type { StoreContractOptions } from './contract.ts';
+import type { Store } from './types.ts';
+
+export function runNodeStoreContract(o: StoreContractOptions): void {
+  const withStore = (name: string, fn: (s: Store, reopen?: () => Promise<Store>) => Promise<void>) =>
+    test(`${o.name} store: ${name}`, async () => {
+      const { store, reopen, cleanup } = await o.newStore();
+      try { await fn(store, reopen); } finally { await store.close(); await cleanup(); }
+    });
+
+  withStore('node states: drain, down and resume; the last one wins; durable', async (s, reopen) => {
+    assert.deepEqual(await s.listNodeStates(), []);
+    await s.setNodeState('n2', 'drain', 'bad DIMM', 10);
+    await s.setNodeState('n1', 'drain', 'firmware', 11);
+    await s.setNodeState('n1', 'down', 'PSU', 12);
+    await s.setNodeState('n3', 'down', 'x', 13);
+    await s.setNodeState('n3', 'resume', '', 14);
+    await s.setNodeState('n9', 'resume', '', 15); // resuming a node in service is a no-op
+    const want = [{ name: 'n1', state: 'down', reason: 'PSU', sinceSeconds: 12 }, { name: 'n2', state: 'drain', reason: 'bad DIMM', sinceSeconds: 10 }];
+    assert.deepEqual(await s.listNodeStates(), want);
+    if (reopen) {
+      const again = await reopen();
+      try { assert.deepEqual(await again.listNodeStates(), want); } finally { await again.close(); }
+    }
+  });
+
+  withStore('job GPUs: listed for running jobs whose current attempt they belong to', async (s) => {
+    const spec = parseJobSpec({ name: 'j', command: ['true'], max_restarts: 3, gpus_per_node: 2 });
+    const a = (await s.submitJob({ tenant: 't', spec, submitSeconds: 1 })).job;
+    const b = (await s.submitJob({ tenant: 't', spec, submitSeconds: 1 })).job;
+    await s.startAttempt(a.id, [0], 2);
+    await s.setJobGpus(a.id, 1, [[2, 3]]);
+    await s.setJobGpus(b.id, 1, [[0, 1]]); // b is not running: not listed
+    assert.deepEqual([...await s.listRunningJobGpus()], [[a.id, [[2, 3]]]]);
+    // a fails and restarts: the old attempt's GPUs no longer count, the new ones replace them.
+    await s.endAttempt(a.id, 1, { outcome: 'failed', reason: 'x', nowSeconds: 3 });
+    await s.startAttempt(a.id, [1], 4);
+    assert.deepEqual([...await s.listRunningJobGpus()], []);
+    await s.setJobGpus(a.id, 2, [[5, 6]]);
+    assert.deepEqual([...await s.listRunningJobGpus()], [[a.id, [[5, 6]]]]);
+    await assert.rejects(s.setJobGpus('nonsense', 1, []), /no job "nonsense"/);
+  });
+}
