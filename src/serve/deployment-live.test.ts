@@ -38,7 +38,8 @@ async function startGateway(control: ControlClient, name: string) {
 
 async function withPlane(fn: (cp: ControlPlane, control: ControlClient, dataDir: string) => Promise<void>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gf-deploy-'));
-  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, deploymentTickMs: 200 });
+  // Replicas run as this process's user: what is under test is the deployment, not tenancy.
+  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, deploymentTickMs: 200, canSwitchUsers: false, singleUser: true });
   const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
   try { await fn(cp, control, dataDir); } finally {
     try { await control.call('DELETE', '/v1/deployments/chat'); } catch { /* deleted by the test */ }

@@ -36,7 +36,7 @@ test('serve deploy / promote / releases / status against a running control plane
   const { writeFileSync } = await import('node:fs');
   const { startControlPlane } = await import('../../control/server.ts');
   const dir = mkdtempSync(join(tmpdir(), 'gf-deploy-cli-'));
-  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, localNodes: 2, tickMs: 100 });
+  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, localNodes: 2, tickMs: 100, canSwitchUsers: false, singleUser: true });
   const cli = (...args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((ok) => {
     execFile('./gigafactory', [...args, '--data-dir', join(dir, 'cp')], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => ok({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
   });
