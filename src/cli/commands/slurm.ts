@@ -76,10 +76,10 @@ export function register(program: Command): void {
     .requiredOption('--dir <dir>', 'directory for configuration, state, logs and the munge key')
     .option('--include-pools', 'also start rented pools\' nodes')
     .action(async (fleetArg: string, o: { dir: string; includePools?: boolean }) => {
-      requireSlurm();
       const dir = resolve(o.dir);
-      // Size check before anything is stopped or written.
+      // Size check (bad input first, even where Slurm is absent) before anything is stopped or written.
       fleetSlurmConfigSize(fleetArg, o.includePools);
+      requireSlurm();
       // Daemons left from an earlier `up` of this directory would hold the old configuration.
       await runScript(['down', dir], 120_000);
       await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools });
