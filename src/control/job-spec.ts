@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../lib/errors.ts';
+import { withArticle } from '../lib/describe.ts';
 
 /** Largest fleet of DESIGN.md: 12,500 nodes x 8 GPUs. */
 export const MAX_NODES = 12_500;
@@ -40,7 +41,7 @@ export type JobSpec = z.output<typeof jobSpecSchema>;
 
 function describeExpected(issue: z.ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return issue.expected === 'integer' ? 'an integer' : `a ${issue.expected}`;
+    case 'invalid_type': return withArticle(issue.expected);
     case 'too_small': return issue.type === 'array' ? `at least ${String(issue.minimum)} item(s)` : issue.type === 'string' ? `at least ${String(issue.minimum)} character(s)` : `a number >= ${String(issue.minimum)}`;
     case 'too_big': return issue.type === 'array' ? `at most ${String(issue.maximum)} item(s)` : issue.type === 'string' ? `at most ${String(issue.maximum)} characters` : `a number <= ${String(issue.maximum)}`;
     case 'invalid_enum_value': return `one of ${issue.options.join(', ')}`;

@@ -13,6 +13,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
+import { uploadTimeouts } from '../lib/http-timeouts.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -24,6 +25,7 @@ import { ControlMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
+import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
 
 export interface ControlPlaneOptions {
@@ -43,6 +45,8 @@ export interface ControlPlaneOptions {
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** Longest a client may take to send one request (default 30 s); slower uploads get 408. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ControlPlane {
@@ -60,6 +64,11 @@ export const serverInfoPath = (dataDir: string) => join(dataDir, 'server.json');
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  // A read-only or full data dir is the machine's state, not a bug: one line, exit 2 at `up`.
+  try { return await start(o); } catch (e) { throw asStorageError(e, `the data dir ${resolve(o.dataDir)}`); }
+}
+
+async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -87,7 +96,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
-      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470, serverOptions: uploadTimeouts(o.requestTimeoutMs) }, () => ok(s));
       s.once('error', fail);
     });
   } catch (e) {

@@ -8,6 +8,7 @@ import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
 import { LoadMeter } from './load-meter.ts';
+import { uploadTimeouts } from '../lib/http-timeouts.ts';
 
 export interface GatewayOptions {
   readonly replicas?: readonly ReplicaInput[];
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   readonly nowMs?: () => number;
   /** Window over which output tokens/s is measured for the autoscaler, seconds. */
   readonly loadWindowSeconds?: number;
+  /** Longest a client may take to send one request (default 30 s); slower uploads get 408. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -42,7 +45,7 @@ export class Gateway {
   readonly meter: LoadMeter;
   readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
-  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds'>> & GatewayOptions;
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GatewayOptions = {}) {
@@ -54,7 +57,7 @@ export class Gateway {
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
     this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
-    this.server = http.createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    this.server = http.createServer({ noDelay: true, ...uploadTimeouts(options.requestTimeoutMs) }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
     this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
   }
@@ -182,7 +185,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       size += c.length;
       if (size > limit && !done) {
         done = true;
-        reject(new GatewayError(413, 'invalid_request_error', `request body over ${limit} bytes`, { code: 'request_too_large' }));
+        reject(new GatewayError(413, 'invalid_request_error', `request body: got more than ${limit} bytes; expected at most ${limit} bytes (the gateway's body limit)`, { code: 'request_too_large' }));
         req.resume();
         return;
       }

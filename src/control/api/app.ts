@@ -7,9 +7,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ClusterTopology } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
+import { parseJsonLimited } from '../../lib/json.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import type { ControlMetrics } from '../metrics.ts';
@@ -17,6 +17,7 @@ import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
+import { ClientAbortError, readBodyText } from './body.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 
@@ -37,6 +38,8 @@ type Env = { Variables: { tenant: string; admin: boolean } };
 
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
+/** Request body limit: a job spec is a few KB. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString());
 
 /** The JSON shape of a job (snake_case, like the spec). */
@@ -62,6 +65,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
+    // Nobody is left to read an answer; log it as what it is, not as an internal error.
+    if (err instanceof ClientAbortError) { o.log?.(`client aborted ${c.req.method} ${c.req.path}: ${err.message}`); return c.json({ error: { status: 400, message: err.message } }, 400); }
     const { status, body } = errorResponse(err, o.log);
     return c.json(body, status as 400);
   });
@@ -88,12 +93,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
   const readJson = async (req: Request): Promise<unknown> => {
     const type = req.headers.get('content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/json')) throw new HttpError(415, `Content-Type: got "${type}"; expected application/json`);
-    const text = await req.text();
-    try { return JSON.parse(text) as unknown; } catch (e) {
-      throw new InputError({ field: '(body)', value: text.length > 80 ? `${text.slice(0, 80)}...` : text, expected: `valid JSON (${(e as Error).message})` });
-    }
+    return parseJsonLimited(await readBodyText(req, o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   };
-  const limit = bodyLimit({ maxSize: o.maxBodyBytes ?? 256 * 1024, onError: () => { throw new HttpError(413, `body larger than ${o.maxBodyBytes ?? 256 * 1024} bytes`); } });
 
   /** A job this caller may see, else 404 (another tenant's job is indistinguishable from none). */
   const visibleJob = async (id: string, tenant: string, admin: boolean): Promise<JobRecord> => {
@@ -102,7 +103,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return j;
   };
 
-  app.post('/v1/jobs', limit, async (c) => {
+  app.post('/v1/jobs', async (c) => {
     const spec = parseJobSpec(await readJson(c.req.raw));
     checkAdmissible(spec, o.topology);
     // The executor runs on this machine: a workdir that does not exist here would fail every attempt.
@@ -168,7 +169,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ job_id: j.id, state: j.state, attempt, rank, world_size: worldSize, offset, next_offset: next, text });
   });
 
-  app.post('/v1/tokens', limit, async (c) => {
+  app.post('/v1/tokens', async (c) => {
     if (!c.get('admin')) throw new HttpError(403, 'only an admin token may create tokens');
     const body = await readJson(c.req.raw);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InputError({ field: '(body)', value: body, expected: 'an object {"tenant": NAME, "admin"?: boolean}' });
