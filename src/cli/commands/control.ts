@@ -1,6 +1,5 @@
 // `gigafactory up | submit | jobs | job | logs | cancel | token create | demo`: the live control plane.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
@@ -10,6 +9,7 @@ import { parseJobSpecYaml } from '../../control/job-spec.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { loadFleet } from '../fleet-arg.ts';
+import { readInputFile } from '../../control/input-file.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -36,11 +36,7 @@ const pad = (rows: string[][]) => {
 
 /** Reads a YAML job file; workdir defaults to the file's folder and relative paths resolve against it. */
 export function readJobFile(file: string): unknown {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
-    throw new InputError({ field: 'FILE', value: file, expected: `a readable job YAML file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` });
-  }
-  const spec = parseJobSpecYaml(text, file);
+  const spec = parseJobSpecYaml(readInputFile(file, 'FILE', 'job YAML file'), file);
   const base = resolve(dirname(file));
   const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
   return { ...spec, workdir, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
@@ -122,8 +118,9 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('-f, --follow', 'follow rank 0\'s log until the job ends')
     .action(async (file: string, o: { dataDir?: string; follow?: boolean }) => {
+      const spec = readJobFile(file); // a bad file is refused before looking for a server
       const c = client(o.dataDir);
-      const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', readJobFile(file));
+      const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', spec);
       process.stdout.write(`${job.id} queued (${job.name}, ${job.nodes} node(s) x ${job.ranks_per_node} rank(s), tenant ${job.tenant})\n`);
       if (o.follow) {
         const state = await followLogs(c, job.id, { rank: 0, follow: true });
