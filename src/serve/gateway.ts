@@ -9,6 +9,7 @@ import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
 import { LoadMeter } from './load-meter.ts';
 import { uploadTimeouts } from '../lib/http-timeouts.ts';
+import { TENANT_PATTERN } from '../control/api/auth.ts';
 
 export interface GatewayOptions {
   readonly replicas?: readonly ReplicaInput[];
@@ -59,7 +60,10 @@ export class Gateway {
     this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
     this.server = http.createServer({ noDelay: true, ...uploadTimeouts(options.requestTimeoutMs) }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
-    this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
+    this.server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+      const status = e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`); else socket.destroy();
+    });
   }
 
   /** Listens (127.0.0.1 by default) and starts health checks; resolves with the bound port. */
@@ -111,15 +115,29 @@ export class Gateway {
     }
   }
 
+  /**
+   * The tenant a request is charged to. With API keys configured it comes from the key alone
+   * (X-Tenant is ignored, so no caller can spend or dodge another tenant's limits); a request
+   * without a key is `anonymous` (401 with requireApiKey), one with an unknown key is 401.
+   * Without keys the gateway is open and X-Tenant is only a label.
+   */
   private tenantOf(req: IncomingMessage): string {
     const auth = req.headers.authorization;
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    const mapped = key !== undefined ? this.o.apiKeys?.[key] : undefined;
-    if (this.o.requireApiKey && mapped === undefined) {
-      throw new GatewayError(401, 'invalid_request_error', 'missing or unknown API key; send Authorization: Bearer <key>', { code: 'invalid_api_key' });
+    const keys = this.o.apiKeys ?? {};
+    const keyed = Object.keys(keys).length > 0;
+    const mapped = key !== undefined && Object.hasOwn(keys, key) ? keys[key] : undefined;
+    if (mapped !== undefined) return mapped;
+    if (this.o.requireApiKey || (keyed && key !== undefined)) {
+      throw new GatewayError(401, 'invalid_request_error', `${key === undefined ? 'missing' : 'unknown'} API key; send Authorization: Bearer <key> with a key the gateway was given (--api-key KEY=TENANT)`, { code: 'invalid_api_key' });
     }
+    if (keyed) return 'anonymous';
     const header = req.headers['x-tenant'];
-    return mapped ?? (typeof header === 'string' && header ? header : key ? `key:${key.slice(0, 8)}` : 'anonymous');
+    if (typeof header === 'string' && header !== '') {
+      if (!TENANT_PATTERN.test(header)) throw badRequest(`x-tenant: got ${JSON.stringify(header.slice(0, 80))}; expected a tenant name of 1-63 lowercase letters, digits or "-"`, 'x-tenant');
+      return header;
+    }
+    return key ? `key:${key.slice(0, 8)}` : 'anonymous';
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
