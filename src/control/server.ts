@@ -47,6 +47,8 @@ export interface ControlPlaneOptions {
   readonly topology?: ClusterTopology;
   /** Longest a client may take to send one request (default 30 s); slower uploads get 408. */
   readonly requestTimeoutMs?: number;
+  /** Serve GET /metrics without a token, every series (default: a token; a tenant sees its own). */
+  readonly metricsPublic?: boolean;
 }
 
 export interface ControlPlane {
@@ -92,7 +94,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

@@ -81,6 +81,7 @@ export function register(program: Command): void {
     .option('--local-nodes <n>', 'split this machine into N local nodes, so multi-node jobs can run here', '1')
     .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
     .option('--quota <tenant=gpus[:borrow]>', 'a tenant\'s guaranteed GPUs and how many more it may borrow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--metrics-public', 'serve GET /metrics without a token, every series (default: a token; a tenant sees only its own series)')
     .option('--store <url>', 'job store: postgres://user@host:5432/db[?schema=name] (PostgreSQL, for many machines) or a SQLite file (default <data-dir>/gigafactory.db; env GIGAFACTORY_STORE)')
     .option('--executor <name>', 'where ranks run: local (this machine), slurm (the Slurm cluster of --slurm-conf / $SLURM_CONF) or sim (simulated nodes of --sim-fleet: no process runs)', 'local')
     .option('--slurm-conf <path>', 'with --executor slurm: the cluster\'s slurm.conf (default $SLURM_CONF)')
@@ -89,14 +90,14 @@ export function register(program: Command): void {
     .option('--sim-fleet <fleet>', 'with --executor sim: fleet preset or YAML file whose nodes are simulated (e.g. colossus-100k)')
     .option('--sim-speed <x>', 'with --executor sim: simulated seconds per wall second (default 1)')
     .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string }) => {
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; metricsPublic?: boolean }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
       const chosen = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

@@ -16,7 +16,8 @@ import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
-import { checkTenantName, hashToken, newToken } from './auth.ts';
+import { authenticate, checkTenantName, hashToken, newToken } from './auth.ts';
+import { filterMetricsForTenant } from './metrics-filter.ts';
 import { ClientAbortError, readBodyText } from './body.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
@@ -32,6 +33,8 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
+  readonly metricsPublic?: boolean;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -76,17 +79,18 @@ export function createApp(o: ApiOptions): Hono<Env> {
   app.get('/openapi.json', (c) => c.json(OPENAPI));
   app.get('/metrics', async (c) => {
     if (!o.metrics) return c.text('metrics disabled\n', 404);
-    return c.text(await o.metrics.registry.metrics(), 200, { 'content-type': o.metrics.registry.contentType });
+    const text = await o.metrics.registry.metrics();
+    const headers = { 'content-type': o.metrics.registry.contentType };
+    if (o.metricsPublic) return c.text(text, 200, headers);
+    // A tenant sees its own series only; admins see everything (see ./metrics-filter.ts).
+    const who = await authenticate(o.store, c.req.header('authorization'), now());
+    return c.text(who.admin ? text : filterMetricsForTenant(text, who.tenant), 200, headers);
   });
 
   app.use('/v1/*', async (c, next) => {
-    const auth = c.req.header('authorization');
-    const m = auth === undefined ? null : /^Bearer ([A-Za-z0-9_\-.~+/=]{1,512})$/.exec(auth);
-    if (!m) throw new HttpError(401, 'missing or malformed Authorization header; send "Authorization: Bearer TOKEN" (see <data-dir>/admin-token or `gigafactory token create`)');
-    const rec = await o.store.findToken(hashToken(m[1]!));
-    if (!rec) throw new HttpError(401, 'unknown token; create one with `gigafactory token create --tenant NAME`');
-    c.set('tenant', rec.tenant);
-    c.set('admin', rec.admin);
+    const who = await authenticate(o.store, c.req.header('authorization'), now());
+    c.set('tenant', who.tenant);
+    c.set('admin', who.admin);
     await next();
   });
 

@@ -53,7 +53,7 @@ export const OPENAPI = {
   security: [{ bearer: [] }],
   paths: {
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
-    '/metrics': { get: { security: [], summary: 'Prometheus metrics: jobs queued/running, attempts ended by outcome, submissions, scheduling-cycle seconds', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics (a token; a tenant sees only series labelled with its tenant, an admin all; `up --metrics-public` serves all without one): jobs queued/running, attempts ended by outcome, submissions, scheduling-cycle seconds', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
     '/v1/jobs': {
       post: {
         summary: 'Submit a job', parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'A retry with the same key returns the first job (200) instead of a new one (201)' }],
