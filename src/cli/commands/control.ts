@@ -1,4 +1,4 @@
-// `gigafactory up | submit | jobs | job | logs | cancel | token create | demo`: the live control plane.
+// `gigafactory up | submit | jobs | job | logs | cancel | demo`: the live control plane (tokens: ./tokens.ts).
 import type { Command } from 'commander';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
@@ -182,18 +182,6 @@ export function register(program: Command): void {
     .action(async (id: string, o: { dataDir?: string }) => {
       const { job } = await client(o.dataDir).call<{ job: JobJson }>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
       process.stdout.write(`${job.id} ${job.state === 'running' ? 'cancelling (stopping every rank)' : job.state}\n`);
-    });
-
-  const token = program.command('token').description('API tokens (each maps to a tenant; stored hashed)');
-  token.command('create')
-    .description('create a token for a tenant (needs the admin token); printed once')
-    .requiredOption('--tenant <name>', 'tenant name (lowercase letters, digits, -)')
-    .option('--admin', 'an admin token (sees every tenant\'s jobs)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .action(async (o: { tenant: string; admin?: boolean; dataDir?: string }) => {
-      const r = await client(o.dataDir).call<{ token: string; tenant: string }>('POST', '/v1/tokens', { tenant: o.tenant, ...(o.admin ? { admin: true } : {}) });
-      process.stdout.write(`${r.token}\n`);
-      process.stderr.write(`token for tenant ${r.tenant}; use it with: export GIGAFACTORY_TOKEN=...\n`);
     });
 
   program.command('demo')

@@ -16,7 +16,9 @@ import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
-import { authenticate, checkTenantName, hashToken, newToken } from './auth.ts';
+import { actorOf, registerAdminRoutes, type ApiEnv } from './admin-routes.ts';
+import { recordAudit } from './audit.ts';
+import { authenticate } from './auth.ts';
 import { filterMetricsForTenant } from './metrics-filter.ts';
 import { ClientAbortError, readBodyText } from './body.ts';
 import { errorResponse, HttpError } from './errors.ts';
@@ -37,7 +39,7 @@ export interface ApiOptions {
   readonly metricsPublic?: boolean;
 }
 
-type Env = { Variables: { tenant: string; admin: boolean } };
+type Env = ApiEnv;
 
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
@@ -91,6 +93,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     const who = await authenticate(o.store, c.req.header('authorization'), now());
     c.set('tenant', who.tenant);
     c.set('admin', who.admin);
+    c.set('tokenId', who.tokenId);
     await next();
   });
 
@@ -141,8 +144,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
-    await visibleJob(c.req.param('id'), c.get('tenant'), c.get('admin'));
+    const before = await visibleJob(c.req.param('id'), c.get('tenant'), c.get('admin'));
     const j = await o.store.requestCancel(c.req.param('id'), now());
+    // An admin cancelling another tenant's job is an admin action: audited.
+    if (before.tenant !== c.get('tenant')) await recordAudit(o.store, actorOf(c), 'job.cancel', j.id, `tenant ${j.tenant}, was ${before.state}`, now());
     o.onChange?.();
     return c.json({ job: jobJson(j) });
   });
@@ -173,19 +178,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ job_id: j.id, state: j.state, attempt, rank, world_size: worldSize, offset, next_offset: next, text });
   });
 
-  app.post('/v1/tokens', async (c) => {
-    if (!c.get('admin')) throw new HttpError(403, 'only an admin token may create tokens');
-    const body = await readJson(c.req.raw);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InputError({ field: '(body)', value: body, expected: 'an object {"tenant": NAME, "admin"?: boolean}' });
-    const { tenant, admin, ...rest } = body as Record<string, unknown>;
-    const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw new InputError({ field: unknown, value: rest[unknown], expected: 'no such field; known fields: tenant, admin' });
-    checkTenantName(tenant);
-    if (admin !== undefined && typeof admin !== 'boolean') throw new InputError({ field: 'admin', value: admin, expected: 'true or false' });
-    const token = newToken();
-    await o.store.addToken(hashToken(token), { tenant: tenant as string, admin: admin === true }, now());
-    return c.json({ tenant, admin: admin === true, token }, 201);
-  });
+  registerAdminRoutes(app, { store: o.store, now, readJson });
 
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
