@@ -42,7 +42,12 @@ function mutate(rng: Rng): unknown {
 }
 
 function body(rng: Rng): string {
-  const kind = rng.int(0, 9);
+  const kind = rng.int(0, 10);
+  if (kind === 10) { // nesting around the limit and far past it, in a field or as the whole body
+    const n = rng.pick([63, 64, 65, 1000, 5000]);
+    const nest = '['.repeat(n) + ']'.repeat(n);
+    return rng.next() < 0.5 ? nest : JSON.stringify({ ...VALID, env: null }).replace('null', nest);
+  }
   if (kind <= 5) return JSON.stringify(mutate(rng));
   if (kind <= 7) return JSON.stringify(randomValue(rng));
   const valid = JSON.stringify(VALID);
