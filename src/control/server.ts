@@ -10,7 +10,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { uploadTimeouts } from '../lib/http-timeouts.ts';
@@ -49,6 +50,8 @@ export interface ControlPlaneOptions {
   readonly requestTimeoutMs?: number;
   /** Serve GET /metrics without a token, every series (default: a token; a tenant sees its own). */
   readonly metricsPublic?: boolean;
+  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -94,7 +97,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

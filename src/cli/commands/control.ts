@@ -19,7 +19,7 @@ interface JobJson {
 interface JobDetail { job: JobJson; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
-const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
+export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 function intFlag(v: string, flag: string, min: number, max: number): number {
@@ -28,8 +28,8 @@ function intFlag(v: string, flag: string, min: number, max: number): number {
   return n;
 }
 
-const client = (dataDir?: string) => new ControlClient(findServer(dataDir));
-const pad = (rows: string[][]) => {
+export const client = (dataDir?: string) => new ControlClient(findServer(dataDir));
+export const pad = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 };
@@ -95,9 +95,10 @@ export function register(program: Command): void {
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
-      const chosen = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
+      const simFleet = o.simFleet === undefined ? undefined : loadFleet(o.simFleet);
+      const chosen = await executorFromFlags({ ...o, simFleet });
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

@@ -23,6 +23,8 @@ import { filterMetricsForTenant } from './metrics-filter.ts';
 import { ClientAbortError, readBodyText } from './body.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
+import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -37,6 +39,8 @@ export interface ApiOptions {
   readonly metrics?: ControlMetrics;
   /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
   readonly metricsPublic?: boolean;
+  /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
+  readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
 
 type Env = ApiEnv;
@@ -179,6 +183,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
   });
 
   registerAdminRoutes(app, { store: o.store, now, readJson });
+
+  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
 
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
