@@ -39,7 +39,7 @@ function numberFlag(v: string | undefined, flag: string, allowZero: boolean): nu
 }
 
 /** Undefined for the local executor; else the executor and the topology it runs on. */
-export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology } | undefined> {
+export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec } | undefined> {
   const name = f.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
   if (name === 'local') return undefined;
@@ -50,7 +50,7 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
     const cluster = new SimCluster({ ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
     const topology = buildTopology(f.simFleet);
     if (topology.nodes.length === 0) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (rented pools are not simulated here)' });
-    return { executor: new SimExecutor(cluster), topology };
+    return { executor: new SimExecutor(cluster), topology, fleet: f.simFleet };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

@@ -40,6 +40,8 @@ export interface ReconcilerOptions {
 }
 
 export const jobDir = (dataDir: string, jobId: string) => join(dataDir, 'jobs', jobId);
+/** Where rank 0 reports progress (GF_PROGRESS_FILE; the contract is in progress.ts): one file per job, across attempts. */
+export const progressFile = (dataDir: string, jobId: string) => join(jobDir(dataDir, jobId), 'progress.log');
 export const attemptLogDir = (dataDir: string, jobId: string, attempt: number) => join(jobDir(dataDir, jobId), `attempt-${attempt}`);
 export function checkpointDirOf(dataDir: string, job: Pick<JobRecord, 'id' | 'spec'>): string {
   const dir = job.spec.checkpoint_dir;
@@ -198,7 +200,7 @@ export class Reconciler {
       try {
         const handle = await executor.launch({
           jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: j.spec.env, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
+          env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j.id) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
           logDir: attemptLogDir(this.o.dataDir, j.id, j.attempt),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),

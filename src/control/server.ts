@@ -23,6 +23,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
+import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
@@ -50,7 +51,7 @@ export interface ControlPlaneOptions {
   readonly requestTimeoutMs?: number;
   /** Serve GET /metrics without a token, every series (default: a token; a tenant sees its own). */
   readonly metricsPublic?: boolean;
-  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
 
@@ -97,7 +98,9 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  const progress = new ProgressTracker({ store, dataDir, log });
+  progress.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -105,6 +108,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
       s.once('error', fail);
     });
   } catch (e) {
+    progress.stop();
     await reconciler.stop();
     await executor.close();
     await store.close();
@@ -125,6 +129,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      progress.stop();
       await reconciler.stop();
       await executor.close();
       await store.close();
