@@ -46,7 +46,7 @@ const bad: { name: string; text: string; field: string; line?: number }[] = [
   { name: 'kv_heads not dividing heads', text: MOE.replace('kv_heads: 2', 'kv_heads: 3'), field: 'kv_heads', line: 5 },
   { name: 'top_k above experts', text: MOE.replace('top_k: 2', 'top_k: 9'), field: 'top_k', line: 10 },
   { name: 'missing hidden', text: MOE.replace('hidden: 512\n', ''), field: 'hidden' },
-  { name: 'not YAML', text: 'name: [unclosed', field: 'yaml' },
+  { name: 'not YAML', text: 'name: [unclosed', field: '(yaml syntax)' },
 ];
 for (const c of bad) {
   test(`bad model YAML (${c.name}) names the field${c.line ? ' and line' : ''}`, () => {

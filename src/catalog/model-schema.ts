@@ -1,4 +1,5 @@
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { isMap } from 'yaml';
+import { loadYaml } from '../lib/yaml.ts';
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../lib/errors.ts';
 import type { ModelArch } from './model-arch.ts';
@@ -32,17 +33,10 @@ const KEYS = Object.keys(MODEL_YAML_SCHEMA.shape).join(', ');
 
 /** Parses a model YAML file into a ModelArch; every problem is an InputError naming the key, value and line. */
 export function parseModelYaml(text: string, fileName: string): ModelArch {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({ field: 'yaml', value: e.message.split('\n')[0], expected: 'valid YAML', line: e.linePos?.[0]?.line })), fileName);
-  }
-  if (!isMap(doc.contents)) throw new InputError({ field: '(document)', value: typeof doc.toJS(), expected: `a mapping with keys ${KEYS}` }, fileName);
-  const lineOf = (key: string): number | undefined => {
-    const node = doc.getIn([key], true) as { range?: [number, number, number] } | undefined;
-    return node?.range ? lc.linePos(node.range[0]).line : undefined;
-  };
-  const raw = doc.toJS() as Record<string, unknown>;
+  const loaded = loadYaml(text, fileName);
+  if (!isMap(loaded.doc.contents)) throw new InputError({ field: '(document)', value: typeof loaded.value, expected: `a mapping with keys ${KEYS}` }, fileName);
+  const lineOf = (key: string): number | undefined => loaded.lineOf([key]);
+  const raw = loaded.value as Record<string, unknown>;
   const parsed = MODEL_YAML_SCHEMA.safeParse(raw);
   if (!parsed.success) {
     const issues: InputIssue[] = parsed.error.issues.map((i) => {

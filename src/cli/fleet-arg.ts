@@ -1,5 +1,6 @@
 // Resolves a `FLEET` argument: a preset name, `local` (this machine, detected), or a YAML file.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readInputFile } from '../control/input-file.ts';
 import { detectHost } from '../control/host.ts';
 import { localFleet } from '../fleet/local.ts';
 import { FLEET_PRESETS, fleetPresetNames } from '../fleet/presets.ts';
@@ -22,9 +23,5 @@ export function loadFleet(nameOrPath: string): FleetSpec {
     if (looksLikeFile(nameOrPath)) throw new InputError({ field: 'FLEET', value: nameOrPath, expected: `an existing fleet YAML file, or ${FLEET_ARG_HELP}` });
     throw new UnknownNameError('fleet preset', nameOrPath, [...fleetPresetNames, 'local', '(or a path to a fleet .yaml file)']);
   }
-  let text: string;
-  try { text = readFileSync(nameOrPath, 'utf8'); } catch (e) {
-    throw new InputError({ field: 'FLEET', value: nameOrPath, expected: `a readable file (${(e as Error).message})` });
-  }
-  return parseFleetYaml(text, nameOrPath);
+  return parseFleetYaml(readInputFile(nameOrPath, 'FLEET', 'fleet YAML file'), nameOrPath);
 }

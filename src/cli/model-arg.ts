@@ -1,5 +1,6 @@
 // Resolves a `--model` argument: a catalog id (catalog/models.ts) or a model YAML file (catalog/model-schema.ts).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readInputFile } from '../control/input-file.ts';
 import type { ModelArch } from '../catalog/model-arch.ts';
 import { parseModelYaml } from '../catalog/model-schema.ts';
 import { MODELS, modelIds } from '../catalog/models.ts';
@@ -17,9 +18,5 @@ export function loadModel(idOrPath: string): ModelArch {
     if (/[/\\]|\.ya?ml$/i.test(idOrPath)) throw new InputError({ field: '--model', value: idOrPath, expected: `an existing model YAML file, or ${MODEL_ARG_HELP}` });
     throw new UnknownNameError('model', idOrPath, [...modelIds, '(or a path to a model .yaml file)']);
   }
-  let text: string;
-  try { text = readFileSync(idOrPath, 'utf8'); } catch (e) {
-    throw new InputError({ field: '--model', value: idOrPath, expected: `a readable file (${(e as Error).message})` });
-  }
-  return parseModelYaml(text, idOrPath);
+  return parseModelYaml(readInputFile(idOrPath, '--model', 'model YAML file'), idOrPath);
 }

@@ -9,6 +9,7 @@ import { register as registerControl } from './commands/control.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerSlurm } from './commands/slurm.ts';
 import { register as registerNode } from './commands/node.ts';
+import { register as registerTokens } from './commands/tokens.ts';
 import { register as registerUsage } from './commands/usage.ts';
 
 export function buildProgram(): Command {
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerFleet, registerPlan, registerSim, registerControl, registerServe, registerSlurm, registerUsage, registerNode]) register(program);
+  for (const register of [registerFleet, registerPlan, registerSim, registerControl, registerTokens, registerServe, registerSlurm, registerUsage, registerNode]) register(program);
   return program;
 }
 

@@ -4,9 +4,10 @@
  * field. Limits keep one request from asking for more than a 100,000-GPU fleet can hold.
  */
 import { z } from 'zod';
-import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../lib/errors.ts';
 import { GPUS, type GpuSpec } from '../catalog/gpus.ts';
+import { withArticle } from '../lib/describe.ts';
+import { loadYaml } from '../lib/yaml.ts';
 import type { JobPlan } from './job-plan.ts';
 
 /** Largest fleet of DESIGN.md: 12,500 nodes x 8 GPUs. */
@@ -60,7 +61,7 @@ export type JobSpec = z.output<typeof jobSpecSchema> & { readonly plan?: JobPlan
 
 function describeExpected(issue: z.ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return issue.expected === 'integer' ? 'an integer' : `a ${issue.expected}`;
+    case 'invalid_type': return withArticle(issue.expected);
     case 'too_small': return issue.type === 'array' ? `at least ${String(issue.minimum)} item(s)` : issue.type === 'string' ? `at least ${String(issue.minimum)} character(s)` : `a number >= ${String(issue.minimum)}`;
     case 'too_big': return issue.type === 'array' ? `at most ${String(issue.maximum)} item(s)` : issue.type === 'string' ? `at most ${String(issue.maximum)} characters` : `a number <= ${String(issue.maximum)}`;
     case 'invalid_enum_value': return `one of ${issue.options.join(', ')}`;
@@ -120,15 +121,6 @@ export function parseJobSpec(input: unknown, file?: string, lineOf?: (path: read
 
 /** Parses a YAML job file; errors carry the file name and line. */
 export function parseJobSpecYaml(text: string, fileName: string): JobSpec {
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new InputError({ field: '(yaml)', value: undefined, expected: `valid YAML (${e.message.split('\n')[0]})`, line: e.linePos?.[0].line }, fileName);
-  }
-  const lineOf = (path: readonly (string | number)[]): number | undefined => {
-    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0];
-    return offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
-  };
-  return parseJobSpec(doc.toJS(), fileName, lineOf);
+  const { value, lineOf } = loadYaml(text, fileName);
+  return parseJobSpec(value, fileName, lineOf);
 }

@@ -75,7 +75,7 @@ test('control plane: a rank failure stops the gang and the job restarts to succe
     assert.ok((done.attempts[0]?.lost_seconds ?? -1) >= 0);
     const logs = (await c.call('GET', `/v1/jobs/${id}/logs?rank=1`)).body as { text: string };
     assert.match(logs.text, /ok 1/);
-    const metrics = await (await fetch(`${cp.url}/metrics`)).text();
+    const metrics = await (await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } })).text();
     assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="failed"\} 1/);
     assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="succeeded"\} 1/);
     assert.match(metrics, /gigafactory_jobs_submitted_total 1/);

@@ -15,6 +15,7 @@ import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
 import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError } from '../lib/errors.ts';
+import { uploadTimeouts } from '../lib/http-timeouts.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -30,6 +31,7 @@ import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
 import { Tenancy } from './tenancy.ts';
 import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { openStore } from './store/open.ts';
+import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
 import { DeploymentController } from '../serve/deployment-controller.ts';
 
@@ -64,6 +66,10 @@ export interface ControlPlaneOptions {
   readonly canSwitchUsers?: boolean;
   /** Period of the serve-deployment controller (default 1 s). */
   readonly deploymentTickMs?: number;
+  /** Longest a client may take to send one request (default 30 s); slower uploads get 408. */
+  readonly requestTimeoutMs?: number;
+  /** Serve GET /metrics without a token, every series (default: a token; a tenant sees its own). */
+  readonly metricsPublic?: boolean;
   /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
@@ -92,6 +98,11 @@ function privateFiles(paths: readonly string[]): void {
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  // A read-only or full data dir is the machine's state, not a bug: one line, exit 2 at `up`.
+  try { return await start(o); } catch (e) { throw asStorageError(e, `the data dir ${resolve(o.dataDir)}`); }
+}
+
+async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
   const dataDir = resolve(o.dataDir);
   const tenancy = new Tenancy({ dataDir, ...pick(o, 'singleUser', 'adminUser', 'canSwitchUsers'), ...(o.runAs ? { userMap: o.runAs } : {}) });
@@ -136,12 +147,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
-      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470 }, () => ok(s));
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: o.port ?? 8470, serverOptions: uploadTimeouts(o.requestTimeoutMs) }, () => ok(s));
       s.once('error', fail);
     });
   } catch (e) {

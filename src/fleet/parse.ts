@@ -1,6 +1,7 @@
 // Fleet YAML -> FleetSpec. Every wrong, missing or unknown field becomes one InputIssue with its
 // YAML path, line, the bad value and what is accepted; all issues are reported together.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node, type YAMLMap } from 'yaml';
+import { loadYaml } from '../lib/yaml.ts';
 import { nodeTypeIds, NODE_TYPES } from '../catalog/nodes.ts';
 import { radixAt, switchIds, SWITCHES } from '../catalog/network.ts';
 import { DEFAULT_FACILITY } from '../catalog/prices.ts';
@@ -145,16 +146,7 @@ function providerConfig(p: Record<string, unknown>): { providerConfig?: Readonly
 
 /** Parses and validates a fleet file; throws InputError listing every problem. */
 export function parseFleetYaml(text: string, fileName: string): FleetSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const source = text.split('\n');
-    throw new InputError(doc.errors.map((e) => {
-      const line = e.linePos?.[0].line;
-      const value = line === undefined ? e.code : source[line - 1]?.trim();
-      return { field: '(yaml syntax)', value, expected: `valid YAML (${e.code}): ${e.message.split('\n')[0]}`, ...(line !== undefined ? { line } : {}) };
-    }), fileName);
-  }
+  const { doc, lines } = loadYaml(text, fileName);
   const r = new Reader(lines);
   const root = doc.contents as Node | null;
   if (!isMap(root)) {

@@ -3,6 +3,8 @@
  * `message` (and each issue) and exit 2 / answer 4xx; they never print a stack trace.
  * Anything else thrown is a bug.
  */
+import { describeValue } from './describe.ts';
+
 export interface InputIssue {
   /** Where the bad value is: a YAML path (`halls[0].nodes`), a flag (`--gpus`), a JSON field. */
   readonly field: string;
@@ -16,7 +18,7 @@ export interface InputIssue {
 
 export function formatIssue(i: InputIssue, file?: string): string {
   const where = file !== undefined ? `${file}${i.line !== undefined ? `:${i.line}` : ''}: ` : i.line !== undefined ? `line ${i.line}: ` : '';
-  const got = i.value === undefined ? 'missing' : `got ${JSON.stringify(i.value)}`;
+  const got = i.value === undefined ? 'missing' : `got ${describeValue(i.value)}`;
   return `${where}${i.field}: ${got}; expected ${i.expected}`;
 }
 

@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../lib/errors.ts';
 import { scoreSuites, suiteSchema, type SuiteResult } from './eval-suites.ts';
+import { loadYaml } from '../lib/yaml.ts';
+import { readInputFile } from '../control/input-file.ts';
 
 const gateSchema = z.object({
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a model id of letters, digits, ".", "_" or "-"'),
@@ -52,13 +53,7 @@ export interface GateDecision {
 
 /** Reads and validates a gate YAML file; the held-out file resolves against the gate's folder. */
 export function loadGateSpec(file: string): GateSpec {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
-    throw new InputError({ field: 'GATE', value: file, expected: `a readable gate YAML file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` });
-  }
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) throw new InputError({ field: '(yaml)', expected: `valid YAML (${doc.errors[0]!.message.split('\n')[0]})` }, file);
-  const raw = doc.toJS() as unknown;
+  const raw = loadYaml(readInputFile(file, 'GATE', 'gate YAML file'), file).value;
   const r = gateSchema.safeParse(raw);
   if (!r.success) {
     throw new InputError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(gate)', value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), raw), expected: i.code === 'unrecognized_keys' ? `no such field (${i.keys.join(', ')}); known: model, held_out, thresholds, prompts, suites, max_answer_chars` : i.message })), file);

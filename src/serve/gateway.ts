@@ -9,6 +9,8 @@ import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
 import { LoadMeter } from './load-meter.ts';
 import { GatewayMetrics, type TrackedRequest } from './gateway-metrics.ts';
+import { uploadTimeouts } from '../lib/http-timeouts.ts';
+import { TENANT_PATTERN } from '../control/api/auth.ts';
 
 export interface GatewayOptions {
   readonly replicas?: readonly ReplicaInput[];
@@ -32,6 +34,8 @@ export interface GatewayOptions {
   readonly loadWindowSeconds?: number;
   /** Called after each attempt on a replica (per-release canary figures). */
   readonly onAttempt?: (replica: Replica, ok: boolean, elapsedMs: number) => void;
+  /** Longest a client may take to send one request (default 30 s); slower uploads get 408. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export class Gateway {
   readonly server: http.Server;
   readonly metrics = new GatewayMetrics(() => this.pool.all());
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
-  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt'>> & GatewayOptions;
+  private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GatewayOptions = {}) {
@@ -58,9 +62,12 @@ export class Gateway {
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
     this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
-    this.server = http.createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    this.server = http.createServer({ noDelay: true, ...uploadTimeouts(options.requestTimeoutMs) }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
-    this.server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
+    this.server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+      const status = e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`); else socket.destroy();
+    });
   }
 
   /** Listens (127.0.0.1 by default) and starts health checks; resolves with the bound port. */
@@ -113,15 +120,29 @@ export class Gateway {
     }
   }
 
+  /**
+   * The tenant a request is charged to. With API keys configured it comes from the key alone
+   * (X-Tenant is ignored, so no caller can spend or dodge another tenant's limits); a request
+   * without a key is `anonymous` (401 with requireApiKey), one with an unknown key is 401.
+   * Without keys the gateway is open and X-Tenant is only a label.
+   */
   private tenantOf(req: IncomingMessage): string {
     const auth = req.headers.authorization;
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    const mapped = key !== undefined ? this.o.apiKeys?.[key] : undefined;
-    if (this.o.requireApiKey && mapped === undefined) {
-      throw new GatewayError(401, 'invalid_request_error', 'missing or unknown API key; send Authorization: Bearer <key>', { code: 'invalid_api_key' });
+    const keys = this.o.apiKeys ?? {};
+    const keyed = Object.keys(keys).length > 0;
+    const mapped = key !== undefined && Object.hasOwn(keys, key) ? keys[key] : undefined;
+    if (mapped !== undefined) return mapped;
+    if (this.o.requireApiKey || (keyed && key !== undefined)) {
+      throw new GatewayError(401, 'invalid_request_error', `${key === undefined ? 'missing' : 'unknown'} API key; send Authorization: Bearer <key> with a key the gateway was given (--api-key KEY=TENANT)`, { code: 'invalid_api_key' });
     }
+    if (keyed) return 'anonymous';
     const header = req.headers['x-tenant'];
-    return mapped ?? (typeof header === 'string' && header ? header : key ? `key:${key.slice(0, 8)}` : 'anonymous');
+    if (typeof header === 'string' && header !== '') {
+      if (!TENANT_PATTERN.test(header)) throw badRequest(`x-tenant: got ${JSON.stringify(header.slice(0, 80))}; expected a tenant name of 1-63 lowercase letters, digits or "-"`, 'x-tenant');
+      return header;
+    }
+    return key ? `key:${key.slice(0, 8)}` : 'anonymous';
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse, tracked: TrackedRequest): Promise<void> {
@@ -192,7 +213,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       size += c.length;
       if (size > limit && !done) {
         done = true;
-        reject(new GatewayError(413, 'invalid_request_error', `request body over ${limit} bytes`, { code: 'request_too_large' }));
+        reject(new GatewayError(413, 'invalid_request_error', `request body: got more than ${limit} bytes; expected at most ${limit} bytes (the gateway's body limit)`, { code: 'request_too_large' }));
         req.resume();
         return;
       }

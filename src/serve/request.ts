@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from '../lib/json.ts';
 import { GatewayError, badRequest } from './errors.ts';
 
 /** The fields of a chat completion request the gateway reads; the rest passes through untouched. */
@@ -34,8 +35,10 @@ function contentText(content: unknown, i: number): string {
 /** Parses and validates a POST /v1/chat/completions body. Throws GatewayError 400 naming the field. */
 export function parseChatRequest(raw: Buffer, defaultMaxTokens: number, prefixChars: number): ChatRequest {
   let body: unknown;
+  const text = raw.toString('utf8');
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw badRequest(`request body: nested more than ${MAX_JSON_DEPTH} levels; expected JSON nested at most ${MAX_JSON_DEPTH} levels deep`);
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (e) {
     throw badRequest(`request body is not valid JSON (${(e as Error).message}); send {"model": "...", "messages": [{"role": "user", "content": "..."}]}`);
   }

@@ -1,7 +1,8 @@
-import { isNode, LineCounter, parseDocument, type Node } from 'yaml';
+import { isNode, type LineCounter, type Node } from 'yaml';
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../lib/errors.ts';
 import type { Rng } from '../lib/rng.ts';
+import { loadYaml, type LoadedYaml } from '../lib/yaml.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import type { TwinSizing } from './sizing.ts';
 import type { ServiceSpec, Workload, WorkloadJob } from './types.ts';
@@ -51,7 +52,7 @@ const MixSchema = z.object({
   services: z.array(ServiceSchema).default([]), quotas: z.array(QuotaSchema).default([]),
 }).strict();
 
-function issuesOf(err: z.ZodError, doc: ReturnType<typeof parseDocument>, lines: LineCounter): InputIssue[] {
+function issuesOf(err: z.ZodError, doc: LoadedYaml['doc'], lines: LineCounter): InputIssue[] {
   return err.issues.map((i) => {
     const path = i.path.map(String);
     let node: unknown = doc.getIn(i.path, true);
@@ -72,12 +73,8 @@ const pow2Between = (lo: number, hi: number, start: number): number[] => {
 
 /** A mix for the fleet `sizing` describes: its node size, and planned throughput and replicas for `model` entries. */
 export function parseMixYaml(text: string, fileName: string, days: number, rng: Rng, sizing: TwinSizing): Workload {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({ field: '(yaml syntax)', value: e.code, expected: `valid YAML: ${e.message.split('\n')[0]}`, ...(e.linePos ? { line: e.linePos[0].line } : {}) })), fileName);
-  }
-  const parsed = MixSchema.safeParse(doc.toJS());
+  const { doc, lines, value } = loadYaml(text, fileName);
+  const parsed = MixSchema.safeParse(value);
   if (!parsed.success) throw new InputError(issuesOf(parsed.error, doc, lines), fileName);
   const mix = parsed.data;
   const horizon = days * 86_400;

@@ -1,6 +1,5 @@
-// `gigafactory up | submit | jobs | job | logs | cancel | token create | demo`: the live control plane.
+// `gigafactory up | submit | jobs | job | logs | cancel | demo`: the live control plane (tokens: ./tokens.ts).
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
@@ -17,6 +16,7 @@ import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { tenancyFlags } from '../../control/tenancy-flags.ts';
 import { loadFleet } from '../fleet-arg.ts';
+import { readInputFile } from '../../control/input-file.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -45,11 +45,7 @@ export const pad = (rows: string[][]) => {
 
 /** Reads a YAML job file; workdir defaults to the file's folder and relative paths resolve against it. */
 export function readJobFile(file: string): unknown {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
-    throw new InputError({ field: 'FILE', value: file, expected: `a readable job YAML file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` });
-  }
-  const spec = parseJobSpecYaml(text, file);
+  const spec = parseJobSpecYaml(readInputFile(file, 'FILE', 'job YAML file'), file);
   const base = resolve(dirname(file));
   const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
   const model = spec.model !== undefined && /[/\\]|\.ya?ml$/i.test(spec.model) && !isAbsolute(spec.model) ? { model: resolve(base, spec.model) } : {};
@@ -129,6 +125,7 @@ export function register(program: Command): void {
     .option('--local-nodes <n>', 'split this machine into N local nodes, so multi-node jobs can run here', '1')
     .option('--policy <name>', 'scheduler policy (fifo, priority-preempt, fair-share, backfill, default)', 'default')
     .option('--quota <tenant=gpus[:borrow]>', 'a tenant\'s guaranteed GPUs and how many more it may borrow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--metrics-public', 'serve GET /metrics without a token, every series (default: a token; a tenant sees only its own series)')
     .option('--store <url>', 'job store: postgres://user@host:5432/db[?schema=name] (PostgreSQL, for many machines) or a SQLite file (default <data-dir>/gigafactory.db; env GIGAFACTORY_STORE)')
     .option('--executor <name>', 'where ranks run: local (this machine), slurm (the Slurm cluster of --slurm-conf / $SLURM_CONF) or sim (simulated nodes of --sim-fleet: no process runs)', 'local')
     .option('--slurm-conf <path>', 'with --executor slurm: the cluster\'s slurm.conf (default $SLURM_CONF)')
@@ -141,7 +138,7 @@ export function register(program: Command): void {
     .option('--single-user', 'when not root (no per-tenant Unix users): accept tokens for more than one tenant anyway')
     .option('--admin-user <user>', 'Unix user the admin\'s jobs run as (default gf-admin, created on demand)')
     .option('--run-as <tenant=user>', 'run a tenant\'s jobs as this existing Unix user instead of gf-<tenant> (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[] }) => {
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
@@ -150,7 +147,7 @@ export function register(program: Command): void {
       const chosen = await executorFromFlags({ ...o, simFleet });
       const quotas = o.quota.map(parseQuota);
       const tenancy = tenancyFlags(o);
-      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), ...tenancy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), ...tenancy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
@@ -177,8 +174,9 @@ export function register(program: Command): void {
     .action(async (file: string, o: { dataDir?: string; follow?: boolean; dryRun?: boolean; fleet?: string }) => {
       if (o.dryRun) { await dryRun(file, o); return; }
       if (o.fleet !== undefined) throw new InputError({ field: '--fleet', value: o.fleet, expected: 'only with --dry-run (a submitted job is planned on the server\'s fleet)' });
+      const spec = readJobFile(file); // a bad file is refused before looking for a server
       const c = client(o.dataDir);
-      const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', readJobFile(file));
+      const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', spec);
       process.stdout.write(`${job.id} queued (${job.name}, ${job.nodes} node(s) x ${job.ranks_per_node} rank(s), tenant ${job.tenant})\n`);
       if (o.follow) {
         const state = await followLogs(c, job.id, { rank: 0, follow: true });
@@ -242,18 +240,6 @@ export function register(program: Command): void {
     .action(async (id: string, o: { dataDir?: string }) => {
       const { job } = await client(o.dataDir).call<{ job: JobJson }>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
       process.stdout.write(`${job.id} ${job.state === 'running' ? 'cancelling (stopping every rank)' : job.state}\n`);
-    });
-
-  const token = program.command('token').description('API tokens (each maps to a tenant; stored hashed)');
-  token.command('create')
-    .description('create a token for a tenant (needs the admin token); printed once')
-    .requiredOption('--tenant <name>', 'tenant name (lowercase letters, digits, -)')
-    .option('--admin', 'an admin token (sees every tenant\'s jobs)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .action(async (o: { tenant: string; admin?: boolean; dataDir?: string }) => {
-      const r = await client(o.dataDir).call<{ token: string; tenant: string }>('POST', '/v1/tokens', { tenant: o.tenant, ...(o.admin ? { admin: true } : {}) });
-      process.stdout.write(`${r.token}\n`);
-      process.stderr.write(`token for tenant ${r.tenant}; use it with: export GIGAFACTORY_TOKEN=...\n`);
     });
 
   program.command('demo')

@@ -4,8 +4,7 @@ import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { summarizeFleet } from '../../fleet/summary.ts';
 import { renderFleet } from '../../fleet/render.ts';
 import { parseFleetYaml } from '../../fleet/parse.ts';
-import { readFileSync } from 'node:fs';
-import { InputError } from '../../lib/errors.ts';
+import { readInputFile } from '../../control/input-file.ts';
 
 const SHOW_HELP = `
 Prints GPUs by type, nodes, racks, the scale-out network (switch counts per tier of a
@@ -47,11 +46,7 @@ Example files: examples/fleets/*.yaml; schema: docs/readme/fleet.md.`);
     .argument('<file>', 'fleet YAML file')
     .addHelpText('after', VALIDATE_HELP)
     .action((file: string) => {
-      let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch (e) {
-        throw new InputError({ field: 'FILE', value: file, expected: `a readable fleet YAML file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})` });
-      }
-      const spec = parseFleetYaml(text, file);
+      const spec = parseFleetYaml(readInputFile(file, 'FILE', 'fleet YAML file'), file);
       const s = summarizeFleet(spec);
       process.stdout.write(`${file}: ok: fleet ${spec.name}, ${spec.halls.length} hall(s), ${spec.pools.length} pool(s), ${s.totals.gpus.toLocaleString('en-US')} GPUs\n`);
     });

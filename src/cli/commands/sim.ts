@@ -17,6 +17,7 @@ import {
 import { formatComparison, type LabelledReport } from '../../sim/format-compare.ts';
 import { parseMixYaml } from '../../sim/mix.ts';
 import { simReportHtml, writeHtmlReport } from '../../web/report-html.ts';
+import { readInputFile } from '../../control/input-file.ts';
 
 interface SimFlags {
   fleet: string; workload: string; days: string; seed: string; policy: string; checkpointMinutes: string;
@@ -54,6 +55,8 @@ function numberFlag(flag: string, value: string, min: number, max = Infinity, in
 }
 
 function readWorkloadFile(path: string): string {
+  // A YAML mix goes through the YAML loader's size limit; traces (CSV, .gz) may be large.
+  if (/\.ya?ml$/i.test(path)) return readInputFile(path, '--workload', 'workload mix YAML file');
   try {
     const buf = readFileSync(path);
     return (path.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');

@@ -112,11 +112,11 @@ export function register(program: Command): void {
     .option('--cloud', 'rented pools as cloud nodes: powered down until Slurm needs them, then started after the pool\'s lead time')
     .option('--suspend-time <seconds>', 'with --cloud: idle seconds before a cloud node is powered down (default 600)')
     .action(async (fleetArg: string, o: { dir: string; includePools?: boolean; cloud?: boolean; suspendTime?: string }) => {
-      requireSlurm();
       const dir = resolve(o.dir);
-      // Size and flag checks before anything is stopped or written.
+      // Size and flag checks (bad input first, even where Slurm is absent) before anything is stopped or written.
       fleetSlurmConfigSize(fleetArg, o.includePools === true || o.cloud === true);
       parseSuspendTime(o.suspendTime);
+      requireSlurm();
       // Daemons left from an earlier `up` of this directory would hold the old configuration.
       await runScript(['down', dir], 120_000);
       await writeConfig(fleetArg, { out: join(dir, 'etc'), local: dir, includePools: o.includePools, cloud: o.cloud, suspendTime: o.suspendTime });

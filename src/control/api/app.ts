@@ -5,9 +5,9 @@
  * mapped in one place (./errors.ts).
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
+import { parseJsonLimited } from '../../lib/json.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { readJobFile } from '../job-fs.ts';
 import { checkJobPaths } from '../job-paths.ts';
@@ -19,7 +19,11 @@ import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
 import type { Tenancy } from '../tenancy.ts';
-import { checkTenantName, hashToken, newToken } from './auth.ts';
+import { actorOf, registerAdminRoutes, type ApiEnv } from './admin-routes.ts';
+import { recordAudit } from './audit.ts';
+import { authenticate } from './auth.ts';
+import { filterMetricsForTenant } from './metrics-filter.ts';
+import { ClientAbortError, readBodyText } from './body.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { registerDeploymentRoutes } from './deployments.ts';
@@ -52,6 +56,8 @@ export interface ApiOptions {
   readonly pending?: PendingBoard;
   /** The executor's view of a node (GET /v1/nodes shows a node it reports unusable as down). */
   readonly nodeUp?: (name: string) => boolean;
+  /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
+  readonly metricsPublic?: boolean;
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
   readonly progress?: ProgressTracker;
   /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
@@ -60,10 +66,12 @@ export interface ApiOptions {
   readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
 
-type Env = { Variables: { tenant: string; admin: boolean } };
+type Env = ApiEnv;
 
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
+/** Request body limit: a job spec is a few KB. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 const iso = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000).toISOString());
 
 /**
@@ -95,6 +103,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
+    // Nobody is left to read an answer; log it as what it is, not as an internal error.
+    if (err instanceof ClientAbortError) { o.log?.(`client aborted ${c.req.method} ${c.req.path}: ${err.message}`); return c.json({ error: { status: 400, message: err.message } }, 400); }
     const { status, body } = errorResponse(err, o.log);
     return c.json(body, status as 400);
   });
@@ -104,29 +114,27 @@ export function createApp(o: ApiOptions): Hono<Env> {
   app.get('/openapi.json', (c) => c.json(OPENAPI));
   app.get('/metrics', async (c) => {
     if (!o.metrics) return c.text('metrics disabled\n', 404);
-    return c.text(await o.metrics.registry.metrics(), 200, { 'content-type': o.metrics.registry.contentType });
+    const text = await o.metrics.registry.metrics();
+    const headers = { 'content-type': o.metrics.registry.contentType };
+    if (o.metricsPublic) return c.text(text, 200, headers);
+    // A tenant sees its own series only; admins see everything (see ./metrics-filter.ts).
+    const who = await authenticate(o.store, c.req.header('authorization'), now());
+    return c.text(who.admin ? text : filterMetricsForTenant(text, who.tenant), 200, headers);
   });
 
   app.use('/v1/*', async (c, next) => {
-    const auth = c.req.header('authorization');
-    const m = auth === undefined ? null : /^Bearer ([A-Za-z0-9_\-.~+/=]{1,512})$/.exec(auth);
-    if (!m) throw new HttpError(401, 'missing or malformed Authorization header; send "Authorization: Bearer TOKEN" (see <data-dir>/admin-token or `gigafactory token create`)');
-    const rec = await o.store.findToken(hashToken(m[1]!));
-    if (!rec) throw new HttpError(401, 'unknown token; create one with `gigafactory token create --tenant NAME`');
-    c.set('tenant', rec.tenant);
-    c.set('admin', rec.admin);
+    const who = await authenticate(o.store, c.req.header('authorization'), now());
+    c.set('tenant', who.tenant);
+    c.set('admin', who.admin);
+    c.set('tokenId', who.tokenId);
     await next();
   });
 
   const readJson = async (req: Request): Promise<unknown> => {
     const type = req.headers.get('content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/json')) throw new HttpError(415, `Content-Type: got "${type}"; expected application/json`);
-    const text = await req.text();
-    try { return JSON.parse(text) as unknown; } catch (e) {
-      throw new InputError({ field: '(body)', value: text.length > 80 ? `${text.slice(0, 80)}...` : text, expected: `valid JSON (${(e as Error).message})` });
-    }
+    return parseJsonLimited(await readBodyText(req, o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   };
-  const limit = bodyLimit({ maxSize: o.maxBodyBytes ?? 256 * 1024, onError: () => { throw new HttpError(413, `body larger than ${o.maxBodyBytes ?? 256 * 1024} bytes`); } });
 
   /** A job this caller may see, else 404 (another tenant's job is indistinguishable from none). */
   const visibleJob = async (id: string, tenant: string, admin: boolean): Promise<JobRecord> => {
@@ -135,7 +143,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return j;
   };
 
-  app.post('/v1/jobs', limit, async (c) => {
+  app.post('/v1/jobs', async (c) => {
     let spec = checkJobPaths(parseJobSpec(await readJson(c.req.raw)), { tenant: c.get('tenant'), admin: c.get('admin') }, { dataDir: o.dataDir, allowPaths: o.allowPaths ?? [] });
     // A planned job (model + tokens): planned on this plane's fleet, sized from its plan (plan-job.ts).
     if (spec.model !== undefined) {
@@ -171,8 +179,10 @@ export function createApp(o: ApiOptions): Hono<Env> {
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {
-    await visibleJob(c.req.param('id'), c.get('tenant'), c.get('admin'));
+    const before = await visibleJob(c.req.param('id'), c.get('tenant'), c.get('admin'));
     const j = await o.store.requestCancel(c.req.param('id'), now());
+    // An admin cancelling another tenant's job is an admin action: audited.
+    if (before.tenant !== c.get('tenant')) await recordAudit(o.store, actorOf(c), 'job.cancel', j.id, `tenant ${j.tenant}, was ${before.state}`, now());
     o.onChange?.();
     return c.json({ job: jobJson(j) });
   });
@@ -195,21 +205,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ job_id: j.id, state: j.state, attempt, rank, world_size: worldSize, offset, next_offset: next, text });
   });
 
-  app.post('/v1/tokens', limit, async (c) => {
-    if (!c.get('admin')) throw new HttpError(403, 'only an admin token may create tokens');
-    const body = await readJson(c.req.raw);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InputError({ field: '(body)', value: body, expected: 'an object {"tenant": NAME, "admin"?: boolean}' });
-    const { tenant, admin, ...rest } = body as Record<string, unknown>;
-    const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw new InputError({ field: unknown, value: rest[unknown], expected: 'no such field; known fields: tenant, admin' });
-    checkTenantName(tenant);
-    if (admin !== undefined && typeof admin !== 'boolean') throw new InputError({ field: 'admin', value: admin, expected: 'true or false' });
-    const refusal = await o.tenancy?.admitTenant(tenant as string);
-    if (refusal !== undefined) throw new HttpError(409, refusal);
-    const token = newToken();
-    await o.store.addToken(hashToken(token), { tenant: tenant as string, admin: admin === true }, now());
-    return c.json({ tenant, admin: admin === true, token }, 201);
-  });
+  registerAdminRoutes(app, { store: o.store, now, readJson, ...(o.tenancy ? { tenancy: o.tenancy } : {}) });
 
   registerDeploymentRoutes(app, o.deployments);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });

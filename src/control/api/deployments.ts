@@ -11,7 +11,7 @@ import type { DeploymentController } from '../../serve/deployment-controller.ts'
 import type { DeploymentRow } from '../store/deployment-table.ts';
 import { HttpError } from './errors.ts';
 
-type Env = { Variables: { tenant: string; admin: boolean } };
+import type { ApiEnv as Env } from './admin-routes.ts';
 
 async function body(req: Request): Promise<unknown> {
   if (!(req.headers.get('content-type') ?? '').toLowerCase().startsWith('application/json')) throw new HttpError(415, 'Content-Type: expected application/json');

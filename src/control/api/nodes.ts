@@ -39,7 +39,8 @@ export function unknownNode(name: string, topology: ClusterTopology): InputError
   return new InputError({ field: 'name', value: name, expected: `a node of this cluster (${known})` });
 }
 
-type Env = { Variables: { tenant: string; admin: boolean } };
+import { actorOf, type ApiEnv as Env } from './admin-routes.ts';
+import { recordAudit } from './audit.ts';
 
 export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
   const byName = new Map(o.topology.nodes.map((n) => [n.name, n]));
@@ -83,6 +84,7 @@ export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_CHARS)) throw new InputError({ field: 'reason', value: reason, expected: `text of at most ${MAX_REASON_CHARS} characters` });
     const why = (reason as string | undefined) ?? `${state} by ${c.get('tenant')}`;
     await o.store.setNodeState(name, state as NodeAction, why, o.nowSeconds());
+    await recordAudit(o.store, actorOf(c), 'node.state', name, `${state}: ${why}`, o.nowSeconds());
     o.onChange?.();
     return c.json({ name, state: state === 'resume' ? 'up' : state, reason: state === 'resume' ? null : why });
   });

@@ -25,7 +25,7 @@ export function parseSince(v: string | undefined, field: string): number | undef
   return ms / 1000;
 }
 
-export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; admin: boolean } }>, o: UsageRouteOptions): void {
+export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; admin: boolean; tokenId: string } }>, o: UsageRouteOptions): void {
   app.get('/v1/usage', async (c) => {
     const asked = c.req.query('tenant');
     const admin = c.get('admin');

@@ -154,6 +154,39 @@ export function runStoreContract(o: StoreContractOptions): void {
     }
   });
 
+  withStore('tokens: expiry kept, list by id (never the token), revoke once; audit log newest first', async (s, reopen) => {
+    const hashA = 'a'.repeat(64);
+    const hashB = `b${'0'.repeat(63)}`;
+    await s.addToken(hashA, { tenant: 'admin', admin: true }, 10);
+    await s.addToken(hashB, { tenant: 'lab', admin: false, expiresSeconds: 1000 }, 20);
+    assert.deepEqual(await s.findToken(hashB), { tenant: 'lab', admin: false, expiresSeconds: 1000 });
+    const list = await s.listTokens();
+    assert.deepEqual(list.map((t) => [t.id, t.tenant, t.createdSeconds]), [[hashB.slice(0, 16), 'lab', 20], [hashA.slice(0, 16), 'admin', 10]]);
+    assert.ok(!JSON.stringify(list).includes(hashA), 'the full hash is not listed');
+    const revoked = await s.revokeToken(hashA.slice(0, 16), 30);
+    assert.equal(revoked?.revokedSeconds, 30);
+    assert.equal((await s.revokeToken(hashA.slice(0, 16), 40))?.revokedSeconds, 30, 'the first revocation time stays');
+    assert.equal((await s.findToken(hashA))?.revokedSeconds, 30);
+    assert.equal(await s.countAdminTokens(), 0, 'a revoked admin token does not count');
+    assert.equal(await s.revokeToken('ffffffffffffffff', 50), undefined);
+    await s.addAudit({ seconds: 30, actor: 'admin', tokenId: hashA.slice(0, 16), action: 'token.revoke', target: hashA.slice(0, 16), detail: 'tenant admin' });
+    await s.addAudit({ seconds: 31, actor: 'admin', action: 'node.state', target: 'hall-a-00001', detail: 'drain: maintenance' });
+    const log = await s.listAudit({});
+    assert.deepEqual(log.map((e) => e.action), ['node.state', 'token.revoke']);
+    assert.equal(log[1]!.tokenId, hashA.slice(0, 16));
+    assert.equal(log[0]!.tokenId, undefined);
+    assert.deepEqual((await s.listAudit({ sinceSeconds: 31 })).map((e) => e.target), ['hall-a-00001']);
+    assert.equal((await s.listAudit({ limit: 1 })).length, 1);
+    if (reopen) {
+      await s.close();
+      const s2 = await reopen();
+      try {
+        assert.equal((await s2.findToken(hashA))?.revokedSeconds, 30);
+        assert.equal((await s2.listAudit({})).length, 2);
+      } finally { await s2.close(); }
+    }
+  });
+
   withStore('state survives close and reopen', async (s, reopen) => {
     if (!reopen) return;
     const { job } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 });

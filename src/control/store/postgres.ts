@@ -17,10 +17,12 @@ import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
   type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
+  type AuditInput, type AuditRecord, type TokenInfo,
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
 import { PgDeploymentTable, deploymentSchemaSql } from './deployment-postgres.ts';
 import { unavailable } from './pg-errors.ts';
+import { adminSchemaSql, PgAdmin } from './pg-admin.ts';
 import { takeControlPlaneLock } from './pg-lock.ts';
 import { connectionError, parsePostgresUrl, type PostgresTarget } from './pg-url.ts';
 
@@ -121,11 +123,13 @@ export class PostgresStore implements Store {
   private relocking: Promise<void> | undefined;
   private onError: ((err: Error) => void) | undefined;
   readonly deployments: PgDeploymentTable;
+  private readonly admin: PgAdmin;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
     const s = `"${target.schema}"`;
     this.t = { jobs: `${s}.jobs`, attempts: `${s}.attempts`, events: `${s}.events`, tokens: `${s}.tokens` };
     this.deployments = new PgDeploymentTable((text, values) => this.q(text, values), () => this.writable(), target.schema);
+    this.admin = new PgAdmin(s, (text, values) => this.q(text, values));
   }
 
   /** Connects, creates the schema and tables if missing, and returns the store. */
@@ -144,6 +148,7 @@ export class PostgresStore implements Store {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
         await c.query(deploymentSchemaSql(`"${target.schema}"`));
+        await c.query(adminSchemaSql(`"${target.schema}"`));
       });
       store.onError = options.onError;
       if (options.exclusive) await store.lock();
@@ -339,19 +344,14 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ jobId, seconds: r.seconds, type: r.type, message: r.message }));
   }
 
-  async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> {
-    await this.writable();
-    await this.q(`INSERT INTO ${this.t.tokens} (hash, tenant, admin, created_seconds) VALUES ($1, $2, $3, $4)`, [tokenHash, record.tenant, record.admin, nowSeconds]);
-  }
-
-  async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    const r = (await this.q<{ tenant: string; admin: boolean }>(`SELECT tenant, admin FROM ${this.t.tokens} WHERE hash = $1`, [tokenHash])).rows[0];
-    return r ? { tenant: r.tenant, admin: r.admin } : undefined;
-  }
-
-  async countAdminTokens(): Promise<number> {
-    return Number((await this.q<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.tokens} WHERE admin`)).rows[0]!.n);
-  }
+  // Tokens and the audit log: ./pg-admin.ts.
+  async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> { await this.writable(); await this.admin.addToken(tokenHash, record, nowSeconds); }
+  async findToken(tokenHash: string): Promise<TokenRecord | undefined> { return this.admin.findToken(tokenHash); }
+  async countAdminTokens(): Promise<number> { return this.admin.countAdminTokens(); }
+  async listTokens(): Promise<TokenInfo[]> { return this.admin.listTokens(); }
+  async revokeToken(id: string, nowSeconds: number): Promise<TokenInfo | undefined> { await this.writable(); return this.admin.revokeToken(id, nowSeconds); }
+  async addAudit(entry: AuditInput): Promise<void> { await this.writable(); await this.admin.addAudit(entry); }
+  async listAudit(query: { limit?: number; sinceSeconds?: number }): Promise<AuditRecord[]> { return this.admin.listAudit(query); }
 
   async listNodeStates(): Promise<NodeStateRecord[]> {
     const rows = (await this.q<{ name: string; state: NodeAdminState; reason: string; since_seconds: number }>(`SELECT name, state, reason, since_seconds FROM "${this.target.schema}".node_states ORDER BY name`)).rows;

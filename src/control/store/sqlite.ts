@@ -10,8 +10,10 @@ import {
   JobNotFoundError, JobStateError, nextStateAfterAttempt,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
   type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
+  type AuditInput, type AuditRecord, type TokenInfo,
 } from './types.ts';
 import { SqliteDeploymentTable } from './deployment-sqlite.ts';
+import { SqliteAdmin } from './sqlite-admin.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -91,6 +93,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
+  private readonly admin: SqliteAdmin;
   private readonly s;
   readonly deployments: SqliteDeploymentTable;
   /**
@@ -108,6 +111,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.deployments = new SqliteDeploymentTable(this.db);
+    this.admin = new SqliteAdmin(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       insert: p(`INSERT INTO jobs (tenant, spec, state, priority, submit_seconds, idem_key) VALUES (?, ?, 'queued', ?, ?, ?)`),
@@ -125,9 +129,6 @@ export class SqliteStore implements Store {
       attempts: p(`SELECT * FROM attempts WHERE job_seq = ? ORDER BY attempt`),
       addEvent: p(`INSERT INTO events (job_seq, seconds, type, message) VALUES (?, ?, ?, ?)`),
       events: p(`SELECT * FROM (SELECT * FROM events WHERE job_seq = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
-      addToken: p(`INSERT INTO tokens (hash, tenant, admin, created_seconds) VALUES (?, ?, ?, ?)`),
-      findToken: p(`SELECT tenant, admin FROM tokens WHERE hash = ?`),
-      countAdmin: p(`SELECT COUNT(*) AS n FROM tokens WHERE admin = 1`),
     };
     for (const r of this.db.prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq`).all() as JobRow[]) this.active.set(r.seq, toJob(r));
   }
@@ -287,18 +288,14 @@ export class SqliteStore implements Store {
       .map((r) => ({ jobId, seconds: r.seconds, type: r.type, message: r.message }));
   }
 
-  async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> {
-    this.s.addToken.run(tokenHash, record.tenant, record.admin ? 1 : 0, nowSeconds);
-  }
-
-  async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    const r = this.s.findToken.get(tokenHash) as { tenant: string; admin: number } | undefined;
-    return r ? { tenant: r.tenant, admin: r.admin === 1 } : undefined;
-  }
-
-  async countAdminTokens(): Promise<number> {
-    return (this.s.countAdmin.get() as { n: number }).n;
-  }
+  // Tokens and the audit log: ./sqlite-admin.ts.
+  async addToken(tokenHash: string, record: TokenRecord, nowSeconds: number): Promise<void> { this.admin.addToken(tokenHash, record, nowSeconds); }
+  async findToken(tokenHash: string): Promise<TokenRecord | undefined> { return this.admin.findToken(tokenHash); }
+  async countAdminTokens(): Promise<number> { return this.admin.countAdminTokens(); }
+  async listTokens(): Promise<TokenInfo[]> { return this.admin.listTokens(); }
+  async revokeToken(id: string, nowSeconds: number): Promise<TokenInfo | undefined> { return this.admin.revokeToken(id, nowSeconds); }
+  async addAudit(entry: AuditInput): Promise<void> { this.admin.addAudit(entry); }
+  async listAudit(query: { limit?: number; sinceSeconds?: number }): Promise<AuditRecord[]> { return this.admin.listAudit(query); }
 
   async listNodeStates(): Promise<NodeStateRecord[]> {
     return (this.db.prepare(`SELECT name, state, reason, since_seconds FROM node_states ORDER BY name`).all() as { name: string; state: NodeAdminState; reason: string; since_seconds: number }[])

@@ -60,6 +60,32 @@ export interface EventRecord {
 export interface TokenRecord {
   readonly tenant: string;
   readonly admin: boolean;
+  /** After this time the token is refused (absent: never expires). */
+  readonly expiresSeconds?: number;
+  /** Set once the token is revoked; it is refused from then on. */
+  readonly revokedSeconds?: number;
+}
+
+/** A token as an admin lists it: its id (a prefix of its hash), never the token itself. */
+export interface TokenInfo extends TokenRecord {
+  readonly id: string;
+  readonly createdSeconds: number;
+}
+
+/** One admin action, as the audit log keeps it. */
+export interface AuditInput {
+  readonly seconds: number;
+  /** Who: the tenant of the token used, and the token's id. */
+  readonly actor: string;
+  readonly tokenId?: string;
+  /** What: token.create, token.revoke, node.state, job.cancel (another tenant's), ... */
+  readonly action: string;
+  /** On what: a token id, a node name, a job id. */
+  readonly target: string;
+  readonly detail: string;
+}
+export interface AuditRecord extends AuditInput {
+  readonly id: number;
 }
 
 export interface SubmitInput {
@@ -132,6 +158,14 @@ export interface Store {
   setJobGpus(jobId: string, attempt: number, gpuIndices: readonly (readonly number[])[]): Promise<void>;
   /** GPU holdings of running jobs' current attempts, by job id. */
   listRunningJobGpus(): Promise<Map<string, number[][]>>;
+  /** Every token, newest first (ids, tenants, times; never the token). */
+  listTokens(): Promise<TokenInfo[]>;
+  /** Revokes the token with this id; undefined if none. Revoking twice keeps the first time. */
+  revokeToken(id: string, nowSeconds: number): Promise<TokenInfo | undefined>;
+  /** Appends to the audit log of admin actions. */
+  addAudit(entry: AuditInput): Promise<void>;
+  /** The audit log, newest first. */
+  listAudit(query: { readonly limit?: number; readonly sinceSeconds?: number }): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }
 
