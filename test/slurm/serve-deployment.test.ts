@@ -34,7 +34,8 @@ if (slurmMissing !== false) {
   test('2-node replicas on Slurm serve chat through a gateway; a node failure moves traffic to the healthy replica', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gf-slurm-serve-'));
     const executor = new SlurmExecutor({ confPath: cluster.get().confPath, pollMs: 100 });
-    const cp = await startControlPlane({ dataDir: join(dir, 'data'), port: 0, executor, topology: await readSlurmTopology(executor.cli), tickMs: 100, deploymentTickMs: 300 });
+    // Replicas run as this process's user: the test is about serving on Slurm, not tenancy.
+    const cp = await startControlPlane({ dataDir: join(dir, 'data'), port: 0, executor, topology: await readSlurmTopology(executor.cli), tickMs: 100, deploymentTickMs: 300, canSwitchUsers: false, singleUser: true });
     const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
     const gw = new Gateway({ healthCheckIntervalMs: 0 });
     const follower = new DeploymentFollower({ control, gateway: gw, deployment: 'grok', figures: new ReleaseFiguresWindow() });
