@@ -12,6 +12,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
+import { outcomeOfExit } from '../sched/lifecycle/index.ts';
 import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
 import type { ControlMetrics } from './metrics.ts';
@@ -215,11 +216,12 @@ export class Reconciler {
     if (e.type !== 'exited' && e.type !== 'failed') return;
     const j = await this.o.store.getJob(e.jobId);
     if (!j || j.state !== 'running' || j.attempt !== e.attempt) return;
-    const lostSeconds = this.lostSeconds(j);
-    const next = e.type === 'exited' && e.exitCode === 0
-      ? await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'succeeded', reason: e.reason, exitCode: 0, nowSeconds: this.now(), lostSeconds: 0 })
-      : await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: e.reason, nowSeconds: this.now(), lostSeconds, ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}) });
-    this.o.metrics?.attemptsEnded.inc({ outcome: e.type === 'exited' && e.exitCode === 0 ? 'succeeded' : 'failed' });
+    const outcome = outcomeOfExit(e);
+    const next = await this.o.store.endAttempt(j.id, j.attempt, {
+      outcome, reason: e.reason, nowSeconds: this.now(), lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j),
+      ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}),
+    });
+    this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
     this.kick();
   }
