@@ -3,6 +3,7 @@ import type { ClusterTopology } from '../fleet/types.ts';
 import { Rng } from '../lib/rng.ts';
 import { createScheduler } from '../sched/index.ts';
 import { FreeIndex } from '../sched/free-index.ts';
+import { TenantUsage } from '../sched/lifecycle/index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
 import { restartFor } from './failures.ts';
@@ -43,7 +44,7 @@ export class Engine {
   readonly pending = new Map<string, JobState>();
   readonly running = new Set<JobState>();
   /** GPUs held per tenant (kept in step with `running`, passed to the scheduler). */
-  readonly usageGpus = new Map<string, number>();
+  readonly usage = new TenantUsage();
   readonly rngFailures: Rng;
   readonly rngWork: Rng;
   readonly quotas: Workload['quotas'];
@@ -127,7 +128,7 @@ export class Engine {
     if (this.pending.size > 0) {
       this.cycles++;
       const queue: readonly SchedJob[] = this.queueList.items;
-      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usageGpus };
+      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usage.byTenant };
       const decisions = this.scheduler.schedule(view, queue, this.now);
       for (const d of decisions) this.apply(d);
     }
@@ -166,7 +167,7 @@ export class Engine {
     j.allocStartSeconds = this.now;
     this.running.add(j);
     this.runningList.add(j, j.makeRunView(() => this.now));
-    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) + j.gpus);
+    this.usage.add(j.spec.tenant, j.gpus);
     this.beginSegment(j, resumed ? this.recoverySeconds(j, j.gpus) - this.options.failures.detectionSeconds : 0);
   }
 
@@ -251,7 +252,7 @@ export class Engine {
     this.running.delete(j);
     this.runningList.delete(j);
     j.runView = undefined;
-    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) - j.gpus);
+    this.usage.remove(j.spec.tenant, j.gpus);
     this.markDirty();
   }
 

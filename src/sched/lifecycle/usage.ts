@@ -12,8 +12,7 @@ export class TenantUsage {
   remove(tenant: string, gpus: number): void {
     const left = (this.byTenant.get(tenant) ?? 0) - gpus;
     if (left < 0) throw new Error(`tenant ${tenant} would hold ${left} GPUs: a stop without its start`);
-    if (left === 0) this.byTenant.delete(tenant);
-    else this.byTenant.set(tenant, left);
+    this.byTenant.set(tenant, left);
   }
 
   of(tenant: string): number {
