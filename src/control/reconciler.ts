@@ -1,22 +1,32 @@
 /**
- * The reconciler: the live driver of the scheduler core (one scheduler, two clocks; this is
- * the wall clock). Each tick:
- * 1. Stop running jobs whose cancel was requested.
- * 2. Snapshot the store: queued jobs and running jobs -> a ClusterView.
- * 3. `scheduler.schedule(view, queue, now)`.
- * 4. Preempt: stop the victim's gang, requeue it (no restart counted).
- * 5. Start: open the attempt in the store, then launch the gang; a launch error fails the attempt.
- * Executor events (exit, failure) end attempts; the store requeues from checkpoint or finishes.
- * All store changes go through one serial queue, so events and ticks never interleave.
+ * The reconciler: the live driver of the scheduler core and the job lifecycle (one lifecycle,
+ * two clocks; this is the wall clock). It decides in a loop and binds off it, as the Kubernetes
+ * scheduler's "assume, then bind" does:
+ *
+ *   decide (serial)                         bind (async, one per decision)
+ *   1. snapshot: store + assumed effects    preempt/cancel: executor.stop -> commit end
+ *   2. scheduler.schedule(view, queue)      start: wait for the stops of its victims ->
+ *   3. assume: mark each decision's job        commit start (durable intent) -> launch ->
+ *      in flight, its nodes taken              commit handle (or end as failed)
+ *
+ * A job with an effect in flight is seen by the next cycle as it will be (a starting job holds
+ * its nodes, a stopping one still holds its own until the stop is committed), so a slow stop
+ * never blocks scheduling, and no node is given twice. Every store change (commits of effects,
+ * executor events, the cycle's snapshot) runs on one serial chain, so a snapshot never sees
+ * half of a change. The state machine itself is the lifecycle's (src/sched/lifecycle), run by
+ * the store.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import type { ClusterTopology } from '../fleet/types.ts';
-import { outcomeOfExit } from '../sched/lifecycle/index.ts';
-import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
+import { outcomeOfExit, type AttemptOutcome } from '../sched/lifecycle/index.ts';
+import type { Decision, RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
+import { checkpointDoneFile, newestMtimeSeconds } from './checkpoint-report.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
 import type { ControlMetrics } from './metrics.ts';
-import type { JobRecord, Store } from './store/types.ts';
+import { JobStateError, type JobRecord, type Store } from './store/types.ts';
+import { attemptLogDir, checkpointDirOf, jobDir } from './job-paths.ts';
+
+export { attemptLogDir, checkpointDirOf, jobDir } from './job-paths.ts';
 
 export interface ReconcilerOptions {
   readonly store: Store;
@@ -36,28 +46,12 @@ export interface ReconcilerOptions {
   readonly quotas?: readonly TenantQuota[];
   /** Called with a one-line message for each decision and event (the server logs them). */
   readonly log?: (line: string) => void;
+  /** Called with each decision of each cycle, in order (the conformance suite compares them). */
+  readonly onDecision?: (d: Decision, nowSeconds: number) => void;
   /** Prometheus metrics (cycle time, attempts ended). */
   readonly metrics?: ControlMetrics;
-}
-
-export const jobDir = (dataDir: string, jobId: string) => join(dataDir, 'jobs', jobId);
-export const attemptLogDir = (dataDir: string, jobId: string, attempt: number) => join(jobDir(dataDir, jobId), `attempt-${attempt}`);
-export function checkpointDirOf(dataDir: string, job: Pick<JobRecord, 'id' | 'spec'>): string {
-  const dir = job.spec.checkpoint_dir;
-  if (dir === undefined) return join(jobDir(dataDir, job.id), 'checkpoints');
-  return isAbsolute(dir) ? dir : resolve(job.spec.workdir ?? process.cwd(), dir);
-}
-
-/** Newest modification time (seconds) of anything in a checkpoint dir, or undefined. */
-function lastCheckpointSeconds(dir: string): number | undefined {
-  let newest: number | undefined;
-  try {
-    for (const name of readdirSync(dir)) {
-      const t = statSync(join(dir, name)).mtimeMs / 1000;
-      if (newest === undefined || t > newest) newest = t;
-    }
-  } catch { /* no checkpoint yet */ }
-  return newest;
+  /** Virtual-clock tests: no timers, a cycle runs only on `tick()` / `decideNow()`. */
+  readonly manualTicks?: boolean;
 }
 
 const toSched = (j: JobRecord): SchedJob => ({
@@ -65,6 +59,13 @@ const toSched = (j: JobRecord): SchedJob => ({
   gpusPerNode: j.spec.gpus_per_node, submitSeconds: j.submitSeconds, preemptible: j.spec.preemptible,
   ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: j.spec.estimated_runtime_seconds } : {}),
 });
+
+/** An effect decided and not yet committed: the job's assumed nodes, and the effect's promise. */
+interface InFlight {
+  readonly kind: 'start' | 'stop';
+  readonly nodeIndices: readonly number[];
+  readonly done: Promise<void>;
+}
 
 export class Reconciler {
   private readonly o: ReconcilerOptions;
@@ -74,6 +75,10 @@ export class Reconciler {
   private pending = false;
   private dirty = true;
   private lastTickEndMs = 0;
+  /** Effects in flight by job id (at most one per job). */
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Last checkpoint each running job reported, seconds (GF_CHECKPOINT_DONE_FILE's mtime). */
+  private readonly checkpoints = new Map<string, number>();
   /** Last scheduling-cycle time, for metrics and the bench. */
   lastCycleMs = 0;
 
@@ -93,6 +98,7 @@ export class Reconciler {
   /** Re-adopts running jobs after a restart (else requeues them), then ticks periodically. */
   async start(): Promise<void> {
     await this.serial(() => this.adoptAll());
+    if (this.o.manualTicks) return;
     this.timer = setInterval(() => this.periodic(), this.o.tickMs ?? 500);
     this.timer.unref();
     this.kick();
@@ -104,14 +110,14 @@ export class Reconciler {
    */
   kick(): void {
     this.dirty = true;
-    if (this.pending) return;
+    if (this.pending || this.o.manualTicks) return;
     this.pending = true;
     const wait = Math.max(0, this.lastTickEndMs + (this.o.minTickGapMs ?? 100) - Date.now());
     const run = () => {
       void this.serial(async () => {
         this.pending = false;
         this.dirty = false;
-        await this.tick();
+        await this.decide();
       }).finally(() => { this.lastTickEndMs = Date.now(); });
     };
     if (wait === 0) run();
@@ -123,9 +129,13 @@ export class Reconciler {
     if (this.dirty || Date.now() - this.lastTickEndMs >= (this.o.idleTickMs ?? 5000)) this.kick();
   }
 
-  /** Waits for every queued store change (tests, shutdown). */
+  /** Waits for every queued store change and every effect in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    await this.chain;
+    for (;;) {
+      await this.chain;
+      if (this.inFlight.size === 0) { await this.chain; if (this.inFlight.size === 0) return; }
+      await Promise.all([...this.inFlight.values()].map((f) => f.done));
+    }
   }
 
   async stop(): Promise<void> {
@@ -144,72 +154,133 @@ export class Reconciler {
     }
   }
 
-  private lostSeconds(j: JobRecord): number {
-    const now = this.now();
-    const start = j.startSeconds ?? now;
-    const ckpt = lastCheckpointSeconds(checkpointDirOf(this.o.dataDir, j));
-    return Math.max(0, now - Math.max(start, ckpt ?? start));
+  /**
+   * The job's last reported checkpoint within its current attempt, seconds, or undefined: the
+   * mtime of GF_CHECKPOINT_DONE_FILE, else the newest file in its checkpoint dir (jobs that
+   * do not report). Read only when asked (preemption, the end of an attempt).
+   */
+  private lastCheckpointSeconds(j: JobRecord): number | undefined {
+    const start = j.startSeconds ?? this.now();
+    let t: number | undefined;
+    try { t = statSync(checkpointDoneFile(this.o.dataDir, j.id)).mtimeMs / 1000; } catch { t = newestMtimeSeconds(checkpointDirOf(this.o.dataDir, j)); }
+    if (t !== undefined) this.checkpoints.set(j.id, t);
+    return t !== undefined && t > start ? t : undefined;
   }
 
-  /** One reconcile cycle (numbered phases in the file comment). */
+  private lostSeconds(j: JobRecord): number {
+    const now = this.now();
+    return Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now));
+  }
+
+  /** One cycle, then every effect it started (tests, the bench). */
   async tick(): Promise<void> {
+    await this.decideNow();
+    await this.idle();
+  }
+
+  /** One decision cycle only; its effects may still be in flight when this resolves. */
+  async decideNow(): Promise<void> {
+    await this.serial(() => this.decide());
+  }
+
+  /** The decision cycle (numbered phases in the file comment); effects run off it. */
+  private async decide(): Promise<void> {
     const end = this.o.metrics?.cycleSeconds.startTimer();
     try { await this.cycle(); } finally { end?.(); }
   }
 
   private async cycle(): Promise<void> {
-    const { store, executor, scheduler, topology } = this.o;
-    // 1. Cancels.
+    const { store, scheduler, topology, executor } = this.o;
+    // 1. Snapshot, with assumed effects applied: cancels to stop, the queue, who holds which nodes.
     const running = await store.listJobs({ states: ['running'], order: 'id' });
-    for (const j of running.filter((r) => r.cancelRequested)) {
-      await executor.stop(j.id, j.attempt, 'cancelled');
-      await store.endAttempt(j.id, j.attempt, { outcome: 'cancelled', reason: 'cancelled by user', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
-      this.o.metrics?.attemptsEnded.inc({ outcome: 'cancelled' });
-      this.o.log?.(`${j.id}: cancelled`);
-    }
-    // 2. Snapshot.
-    const queued = await store.listJobs({ states: ['queued'], order: 'id' });
+    for (const j of running) if (j.cancelRequested && !this.inFlight.has(j.id)) this.stopAttempt(j, 'cancelled', 'cancelled by user');
+    const queuedAll = await store.listJobs({ states: ['queued'], order: 'id' });
+    const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
+    const queued = queuedAll.filter((q) => !this.inFlight.has(q.id));
     if (queued.length === 0) return;
-    const live = running.filter((r) => !r.cancelRequested);
-    const byId = new Map([...queued, ...live].map((j) => [j.id, j]));
+    const byId = new Map([...queued, ...running].map((j) => [j.id, j]));
+    // lastCheckpointSeconds is a getter: a file is read only for the jobs preemption weighs.
+    const runView = (j: JobRecord, nodeIndices: readonly number[], startSeconds: number, preemptible: boolean): RunningJob => {
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      return {
+        ...toSched(j), nodeIndices, startSeconds, preemptible,
+        get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
+      };
+    };
+    const now = this.now();
     const view = {
       topology, nodeUp: (i: number) => executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true, quotas: this.o.quotas ?? [],
-      running: live.map((j): RunningJob => ({ ...toSched(j), nodeIndices: j.nodeIndices, startSeconds: j.startSeconds ?? 0 })),
+      running: [
+        // A job being stopped keeps its nodes until its stop is committed; it cannot be preempted twice.
+        ...running.map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
+        ...starting.map((j) => runView(j, this.inFlight.get(j.id)!.nodeIndices, now, false)),
+      ],
     };
-    // 3. Decide.
+    // 2. Decide.
     const t0 = performance.now();
-    const decisions = scheduler.schedule(view, queued.map(toSched), this.now());
+    const decisions = scheduler.schedule(view, queued.map(toSched), now);
     this.lastCycleMs = performance.now() - t0;
-    // 4. Preempt first: their nodes are what the starts below use.
+    // 3. Assume: each decision's effect runs off the loop; preempts come first so starts can wait for them.
     for (const d of decisions) {
-      if (d.kind !== 'preempt') continue;
-      const v = byId.get(d.jobId);
-      if (!v || v.state !== 'running') continue;
-      await executor.stop(v.id, v.attempt, `preempted for ${d.forJobId}`);
-      await store.endAttempt(v.id, v.attempt, { outcome: 'preempted', reason: `preempted (${d.reason}) for ${d.forJobId}`, nowSeconds: this.now(), lostSeconds: this.lostSeconds(v) });
-      this.o.metrics?.attemptsEnded.inc({ outcome: 'preempted' });
-      this.o.log?.(`${v.id}: preempted for ${d.forJobId}`);
+      this.o.onDecision?.(d, now);
+      if (d.kind === 'preempt') {
+        const v = byId.get(d.jobId);
+        if (v?.state === 'running' && !this.inFlight.has(v.id)) this.stopAttempt(v, 'preempted', `preempted (${d.reason}) for ${d.forJobId}`);
+      } else if (d.kind === 'start') {
+        const q = byId.get(d.jobId);
+        if (q?.state === 'queued' && !this.inFlight.has(q.id)) this.startAttempt(q, d.nodeIndices);
+      }
     }
-    // 5. Start.
-    for (const d of decisions) {
-      if (d.kind !== 'start') continue;
-      const q = byId.get(d.jobId);
-      if (!q || q.state !== 'queued') continue;
-      const j = await store.startAttempt(q.id, d.nodeIndices, this.now());
+  }
+
+  /** Registers an effect for `jobId`; it leaves the in-flight set when done, and asks for a tick. */
+  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>): void {
+    const done = run()
+      .catch((err: unknown) => { this.o.log?.(`${jobId}: ${kind} effect failed: ${(err as Error).message}`); })
+      .finally(() => { this.inFlight.delete(jobId); this.kick(); });
+    this.inFlight.set(jobId, { kind, nodeIndices, done });
+  }
+
+  /** Bind a stop: the executor stops the gang, then the end of the attempt is committed. */
+  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string): void {
+    this.track(j.id, 'stop', j.nodeIndices, async () => {
+      await this.o.executor.stop(j.id, j.attempt, reason);
+      await this.serial(async () => {
+        const next = await this.o.store.endAttempt(j.id, j.attempt, { outcome, reason, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+        this.o.metrics?.attemptsEnded.inc({ outcome });
+        this.o.log?.(`${j.id}: attempt ${j.attempt} ${outcome}; job ${next.state}`);
+      });
+    });
+  }
+
+  /**
+   * Bind a start: wait for the stops of jobs on its nodes (the victims), commit the attempt
+   * (the durable intent, before any process starts), launch, then commit the handle.
+   */
+  private startAttempt(q: JobRecord, nodeIndices: readonly number[]): void {
+    const mine = new Set(nodeIndices);
+    const victims = [...this.inFlight.values()].filter((f) => f.kind === 'stop' && f.nodeIndices.some((n) => mine.has(n))).map((f) => f.done);
+    const { topology } = this.o;
+    this.track(q.id, 'start', nodeIndices, async () => {
+      await Promise.all(victims);
+      const j = await this.serial(() => this.o.store.startAttempt(q.id, nodeIndices, this.now())
+        .catch((err: unknown) => { if (err instanceof JobStateError) return undefined; throw err; }));
+      if (!j) return; // cancelled meanwhile: the store refused the start
       try {
-        const handle = await executor.launch({
+        const handle = await this.o.executor.launch({
           jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: j.spec.env, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
-          checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
+          env: { ...j.spec.env, GF_CHECKPOINT_DONE_FILE: checkpointDoneFile(this.o.dataDir, j.id) },
+          nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
+          checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
           logDir: attemptLogDir(this.o.dataDir, j.id, j.attempt),
           ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
         });
-        await store.setHandle(j.id, j.attempt, handle);
-        this.o.log?.(`${j.id}: attempt ${j.attempt} started on ${d.nodeIndices.length} node(s)`);
+        await this.serial(() => this.o.store.setHandle(j.id, j.attempt, handle));
+        this.o.log?.(`${j.id}: attempt ${j.attempt} started on ${nodeIndices.length} node(s)`);
       } catch (err) {
-        await store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: `launch failed: ${(err as Error).message}`, nowSeconds: this.now(), lostSeconds: 0 });
+        await this.serial(() => this.o.store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: `launch failed: ${(err as Error).message}`, nowSeconds: this.now(), lostSeconds: 0 }));
       }
-    }
+    });
   }
 
   private async onEvent(e: ExecutorEvent): Promise<void> {
@@ -221,8 +292,17 @@ export class Reconciler {
       outcome, reason: e.reason, nowSeconds: this.now(), lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j),
       ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}),
     });
+    this.checkpoints.delete(j.id);
     this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
     this.kick();
   }
+
+  /** The last checkpoint a running job reported (seconds), as last read; undefined if none yet. */
+  reportedCheckpointSeconds(jobId: string): number | undefined {
+    return this.checkpoints.get(jobId);
+  }
+
+  /** For tests: the directory of a job's files. */
+  jobDir(jobId: string): string { return jobDir(this.o.dataDir, jobId); }
 }
