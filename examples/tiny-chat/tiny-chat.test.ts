@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../src/control/api/auth.ts';
 import { killRank, PYTHON, TINY_CHAT_DIR, torchAvailable } from '../../src/control/demo.ts';
+import { checkpointDoneFile } from '../../src/control/checkpoint-report.ts';
 import { attemptLogDir, checkpointDirOf } from '../../src/control/reconciler.ts';
 import { startControlPlane } from '../../src/control/server.ts';
 
@@ -60,6 +61,7 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     // Resumed, not restarted: attempt 2 starts near where attempt 1 got to, well below an untrained model, and ends lower still.
     assert.ok(second[0]!.loss < first[0]!.loss, `attempt 2 first loss ${second[0]!.loss} vs attempt 1 first ${first[0]!.loss}`);
     assert.ok(second.at(-1)!.loss < first[0]!.loss, 'loss keeps falling');
+    assert.equal(readFileSync(checkpointDoneFile(dir, id), 'utf8').trim(), '40', 'rank 0 reported its last checkpoint');
 
     const chat = spawnSync(PYTHON, [join(TINY_CHAT_DIR, 'chat.py'), join(checkpointDirOf(dir, job!), 'ckpt.pt'), '--prompt', 'hello'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(chat.status, 0, chat.stderr);

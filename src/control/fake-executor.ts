@@ -18,7 +18,12 @@ export class FakeExecutor implements Executor {
   /** Called at each launch before it returns (tests check what is durable by then). */
   onLaunch: ((spec: LaunchSpec) => Promise<void> | void) | undefined;
 
+  /** Nodes the fake cluster reports down (`nodeUp` false): set by tests, as a lost node stays out. */
+  readonly down = new Set<string>();
+
   constructor(private readonly runMs = 0) {}
+
+  nodeUp(name: string): boolean { return !this.down.has(name); }
 
   onEvent(l: (e: ExecutorEvent) => void): void { this.listeners.push(l); }
 

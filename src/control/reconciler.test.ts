@@ -13,7 +13,7 @@ import { Reconciler } from './reconciler.ts';
 import { SqliteStore } from './store/sqlite.ts';
 
 /** A reconciler on a virtual clock (`clock.now`), the fake executor, and SQLite on disk. */
-async function rig(nodes: number, policy = 'priority-preempt') {
+async function rig(nodes: number, policy = 'priority-preempt', extra: { spares?: number; spareMinGpus?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gf-rec-'));
   const store = new SqliteStore(join(dir, 'db'));
   const executor = new FakeExecutor(Infinity);
@@ -22,7 +22,7 @@ async function rig(nodes: number, policy = 'priority-preempt') {
   const topology = gridTopology(1, 1, nodes);
   const rec = new Reconciler({
     store, executor, scheduler: createScheduler(policy), topology, dataDir: dir, nowSeconds: () => clock.now,
-    manualTicks: true, onDecision: (d) => decisions.push(d),
+    manualTicks: true, onDecision: (d) => decisions.push(d), ...extra,
   });
   await rec.start();
   const submit = async (name: string, over: Record<string, unknown> = {}) =>
@@ -146,5 +146,51 @@ test('reconciler: after a control-plane restart an attempt whose processes are g
     const j = await r.get(a);
     assert.deepEqual([j.state, j.restarts], ['queued', 0]);
     assert.equal((await r.store.listAttempts(a))[0]!.outcome, 'lost');
+  } finally { await r.close(); }
+});
+
+test('reconciler: a gang that loses a node restarts at once on the nearest hot spare, not counted', async () => {
+  const r = await rig(4, 'default', { spares: 1 });
+  try {
+    const id = await r.submit('gang', { nodes: 2, gpus_per_node: 8, max_restarts: 0 });
+    const other = await r.submit('other', { nodes: 2 });
+    await r.rec.tick();
+    assert.equal((await r.get(other)).state, 'queued', 'the spare (n3) is kept out of ordinary placement');
+    assert.deepEqual((await r.get(id)).nodeIndices, [0, 1]);
+    r.executor.down.add('n1');
+    r.executor.fail(id, 1, 'node n1 lost: GPU', 'n1');
+    await r.rec.idle();
+    const j = await r.get(id);
+    assert.deepEqual([j.state, j.attempt, j.restarts, j.nodeIndices], ['running', 2, 0, [0, 3]]);
+    assert.equal(r.rec.spareSwaps, 1);
+    assert.match((await r.store.listEvents(id)).map((e) => `${e.type}: ${e.message}`).join('\n'), /spare-swap: node n1 lost; restarting at once on spare n3/);
+    // The pool is topped up again from free, healthy nodes (n2), never from the lost one.
+    r.executor.exit(id, 2, 0);
+    await r.rec.tick();
+    assert.equal((await r.get(other)).state, 'running');
+    assert.ok(!(await r.get(other)).nodeIndices.includes(1), 'a node that is down is not placed');
+  } finally { await r.close(); }
+});
+
+test('reconciler: without a spare (or below spareMinGpus) a lost node requeues the gang', async () => {
+  for (const extra of [{ spares: 0 }, { spares: 1, spareMinGpus: 64 }]) {
+    const r = await rig(4, 'default', extra);
+    try {
+      const id = await r.submit('gang', { nodes: 2, gpus_per_node: 8 });
+      await r.rec.tick();
+      r.executor.fail(id, 1, 'node n0 lost', 'n0');
+      await r.rec.idle();
+      assert.deepEqual([(await r.get(id)).state, r.rec.spareSwaps], ['queued', 0], JSON.stringify(extra));
+    } finally { await r.close(); }
+  }
+});
+
+test('reconciler: a node that is down is never taken as a spare', async () => {
+  const r = await rig(3, 'default', { spares: 1 });
+  try {
+    r.executor.down.add('n2');
+    const id = await r.submit('pair', { nodes: 2 });
+    await r.rec.tick();
+    assert.equal((await r.get(id)).state, 'queued', 'n2 is down and n1 is the spare: no two nodes for the pair');
   } finally { await r.close(); }
 });

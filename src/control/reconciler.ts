@@ -18,7 +18,7 @@
  */
 import { statSync } from 'node:fs';
 import type { ClusterTopology } from '../fleet/types.ts';
-import { outcomeOfExit, type AttemptOutcome } from '../sched/lifecycle/index.ts';
+import { chooseRecovery, nearestSpare, outcomeOfExit, type AttemptOutcome } from '../sched/lifecycle/index.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import { checkpointDoneFile, newestMtimeSeconds } from './checkpoint-report.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
@@ -52,6 +52,10 @@ export interface ReconcilerOptions {
   readonly metrics?: ControlMetrics;
   /** Virtual-clock tests: no timers, a cycle runs only on `tick()` / `decideNow()`. */
   readonly manualTicks?: boolean;
+  /** Hot spares: nodes kept free so a gang that loses a node restarts on one at once (default 0). */
+  readonly spares?: number;
+  /** Only gangs of at least this many GPUs get a spare (default 0: any gang). */
+  readonly spareMinGpus?: number;
 }
 
 const toSched = (j: JobRecord): SchedJob => ({
@@ -79,6 +83,10 @@ export class Reconciler {
   private readonly inFlight = new Map<string, InFlight>();
   /** Last checkpoint each running job reported, seconds (GF_CHECKPOINT_DONE_FILE's mtime). */
   private readonly checkpoints = new Map<string, number>();
+  /** Hot spare nodes now held aside (up, free, out of ordinary placement). */
+  private readonly spares = new Set<number>();
+  /** Spare swaps so far. */
+  spareSwaps = 0;
   /** Last scheduling-cycle time, for metrics and the bench. */
   lastCycleMs = 0;
 
@@ -190,13 +198,14 @@ export class Reconciler {
   }
 
   private async cycle(): Promise<void> {
-    const { store, scheduler, topology, executor } = this.o;
+    const { store, scheduler, topology } = this.o;
     // 1. Snapshot, with assumed effects applied: cancels to stop, the queue, who holds which nodes.
     const running = await store.listJobs({ states: ['running'], order: 'id' });
     for (const j of running) if (j.cancelRequested && !this.inFlight.has(j.id)) this.stopAttempt(j, 'cancelled', 'cancelled by user');
     const queuedAll = await store.listJobs({ states: ['queued'], order: 'id' });
     const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
     const queued = queuedAll.filter((q) => !this.inFlight.has(q.id));
+    this.keepSpares(running);
     if (queued.length === 0) return;
     const byId = new Map([...queued, ...running].map((j) => [j.id, j]));
     // lastCheckpointSeconds is a getter: a file is read only for the jobs preemption weighs.
@@ -209,7 +218,7 @@ export class Reconciler {
     };
     const now = this.now();
     const view = {
-      topology, nodeUp: (i: number) => executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true, quotas: this.o.quotas ?? [],
+      topology, nodeUp: (i: number) => this.nodeUp(i), quotas: this.o.quotas ?? [], spareNodes: [...this.spares],
       running: [
         // A job being stopped keeps its nodes until its stop is committed; it cannot be preempted twice.
         ...running.map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
@@ -230,6 +239,26 @@ export class Reconciler {
         const q = byId.get(d.jobId);
         if (q?.state === 'queued' && !this.inFlight.has(q.id)) this.startAttempt(q, d.nodeIndices);
       }
+    }
+  }
+
+  private nodeUp(i: number): boolean {
+    return this.o.executor.nodeUp?.(this.o.topology.nodes[i]?.name ?? '') ?? true;
+  }
+
+  /**
+   * Keeps `spares` nodes aside: drops spares that went down, then tops up from the free, up
+   * nodes with the highest indexes (ordinary placement fills from the lowest).
+   */
+  private keepSpares(running: readonly JobRecord[]): void {
+    const target = this.o.spares ?? 0;
+    for (const s of this.spares) if (!this.nodeUp(s)) this.spares.delete(s);
+    if (this.spares.size >= target) return;
+    const held = new Set<number>();
+    for (const j of running) for (const n of j.nodeIndices) held.add(n);
+    for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
+    for (let i = this.o.topology.nodes.length - 1; i >= 0 && this.spares.size < target; i--) {
+      if (!held.has(i) && !this.spares.has(i) && this.nodeUp(i)) this.spares.add(i);
     }
   }
 
@@ -295,7 +324,26 @@ export class Reconciler {
     this.checkpoints.delete(j.id);
     this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
+    if (e.type === 'failed' && e.nodeLost !== undefined && next.state === 'queued') await this.recover(next, j.nodeIndices, e.nodeLost);
     this.kick();
+  }
+
+  /** The lifecycle's recovery choice for a gang that lost a node: a spare swap restarts it at once. */
+  private async recover(j: JobRecord, nodeIndices: readonly number[], lostName: string): Promise<void> {
+    const { topology } = this.o;
+    const lost = nodeIndices.find((n) => topology.nodes[n]?.name === lostName);
+    if (lost === undefined) return;
+    const rec = chooseRecovery({
+      nodeLost: true, gpus: j.spec.nodes * j.spec.gpus_per_node, spareMinGpus: this.o.spareMinGpus ?? 0, mode: 'gang',
+      nearestSpare: () => nearestSpare(topology, this.spares, lost),
+    });
+    if (rec.action !== 'spare-swap') return;
+    this.spares.delete(rec.spare);
+    this.spareSwaps++;
+    const nodes = nodeIndices.map((n) => (n === lost ? rec.spare : n));
+    await this.o.store.addEvent({ jobId: j.id, seconds: this.now(), type: 'spare-swap', message: `node ${lostName} lost; restarting at once on spare ${topology.nodes[rec.spare]?.name ?? rec.spare}` });
+    this.o.log?.(`${j.id}: spare ${topology.nodes[rec.spare]?.name ?? rec.spare} replaces lost node ${lostName}`);
+    this.startAttempt(j, nodes);
   }
 
   /** The last checkpoint a running job reported (seconds), as last read; undefined if none yet. */
