@@ -21,6 +21,7 @@ import type { Executor } from './executor.ts';
 import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
+import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
 import { Reconciler } from './reconciler.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
@@ -40,6 +41,9 @@ export interface ControlPlaneOptions {
   /** Store URL or path (postgres://... -> PostgreSQL; default <data-dir>/gigafactory.db, SQLite). */
   readonly store?: string;
   readonly log?: (line: string) => void;
+  /** Hot spare nodes (`up --spares N|auto`, default 0) and the least gang GPUs that get one. */
+  readonly spares?: SparesFlag;
+  readonly spareMinGpus?: number;
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
@@ -81,7 +85,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
   const metrics = new ControlMetrics(store);
-  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+    spares: resolveSpares(o.spares ?? 0, topology.nodes.length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}) });
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
   let server: ServerType;

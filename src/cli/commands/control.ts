@@ -9,6 +9,7 @@ import { runDemo } from '../../control/demo.ts';
 import { parseJobSpecYaml } from '../../control/job-spec.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
+import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
 import { loadFleet } from '../fleet-arg.ts';
 
 interface JobJson {
@@ -93,14 +94,17 @@ export function register(program: Command): void {
     .option('--sim-fleet <fleet>', 'with --executor sim: fleet preset or YAML file whose nodes are simulated (e.g. colossus-100k)')
     .option('--sim-speed <x>', 'with --executor sim: simulated seconds per wall second (default 1)')
     .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string }) => {
+    .option('--spares <n|auto>', 'hot spare nodes kept free: a gang that loses a node restarts on one at once (auto: 99th percentile of nodes in repair)', '0')
+    .option('--spare-min-gpus <g>', 'only gangs of at least G GPUs get a spare', '0')
+    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; spares: string; spareMinGpus: string }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
+      const lifecycle = { spares: parseSpares(o.spares), spareMinGpus: parseSpareMinGpus(o.spareMinGpus) };
       const chosen = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
