@@ -23,6 +23,7 @@ import type { Decision, RunningJob, SchedJob, Scheduler, TenantQuota } from '../
 import { checkpointDoneFile, newestMtimeSeconds } from './checkpoint-report.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
 import type { ControlMetrics } from './metrics.ts';
+import type { LiveRenting } from './renting.ts';
 import { JobStateError, type JobRecord, type Store } from './store/types.ts';
 import { attemptLogDir, checkpointDirOf, jobDir } from './job-paths.ts';
 
@@ -56,6 +57,8 @@ export interface ReconcilerOptions {
   readonly spares?: number;
   /** Only gangs of at least this many GPUs get a spare (default 0: any gang). */
   readonly spareMinGpus?: number;
+  /** Renting from a pool through a provider (absent: owned nodes only). */
+  readonly renting?: LiveRenting;
 }
 
 const toSched = (j: JobRecord): SchedJob => ({
@@ -198,7 +201,7 @@ export class Reconciler {
   }
 
   private async cycle(): Promise<void> {
-    const { store, scheduler, topology } = this.o;
+    const { store } = this.o;
     // 1. Snapshot, with assumed effects applied: cancels to stop, the queue, who holds which nodes.
     const running = await store.listJobs({ states: ['running'], order: 'id' });
     for (const j of running) if (j.cancelRequested && !this.inFlight.has(j.id)) this.stopAttempt(j, 'cancelled', 'cancelled by user');
@@ -206,8 +209,40 @@ export class Reconciler {
     const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
     const queued = queuedAll.filter((q) => !this.inFlight.has(q.id));
     this.keepSpares(running);
-    if (queued.length === 0) return;
+    const now = this.now();
+    const decisions = queued.length === 0 ? [] : this.schedule(queued, running, starting, now);
+    // 3. Assume: each decision's effect runs off the loop; preempts come first so starts can wait for them.
     const byId = new Map([...queued, ...running].map((j) => [j.id, j]));
+    const started = new Set<string>();
+    for (const d of decisions) {
+      this.o.onDecision?.(d, now);
+      if (d.kind === 'preempt') {
+        const v = byId.get(d.jobId);
+        if (v?.state === 'running' && !this.inFlight.has(v.id)) this.stopAttempt(v, 'preempted', `preempted (${d.reason}) for ${d.forJobId}`);
+      } else if (d.kind === 'start') {
+        const q = byId.get(d.jobId);
+        if (q?.state === 'queued' && !this.inFlight.has(q.id)) { this.startAttempt(q, d.nodeIndices); started.add(q.id); }
+      }
+    }
+    // 4. Rent or give back (the lifecycle's rent policy; the provider acts off the loop).
+    if (this.o.renting) {
+      const held = new Set<number>();
+      for (const j of running) for (const n of j.nodeIndices) held.add(n);
+      for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
+      const waiting = queued.filter((q) => !started.has(q.id)).map((q) => ({ queuedSinceSeconds: q.submitSeconds, nodes: q.spec.nodes }));
+      const r = this.o.renting.decide(waiting, held);
+      if (r.provision > 0) this.o.onDecision?.({ kind: 'provision', pool: this.o.renting.o.pool.name, nodes: r.provision, reason: 'queue waited past the threshold' }, now);
+      if (r.release.length > 0) this.o.onDecision?.({ kind: 'release', pool: this.o.renting.o.pool.name, nodeIndices: r.release }, now);
+    }
+  }
+
+  /**
+   * The scheduler's decisions for this cycle. Owned nodes are placed before rented ones: a
+   * first pass sees only owned nodes; the jobs it leaves waiting get a second pass over the
+   * rented nodes too (starts only: preemption is decided once, in the first pass).
+   */
+  private schedule(queued: readonly JobRecord[], running: readonly JobRecord[], starting: readonly JobRecord[], now: number): Decision[] {
+    const { scheduler, topology } = this.o;
     // lastCheckpointSeconds is a getter: a file is read only for the jobs preemption weighs.
     const runView = (j: JobRecord, nodeIndices: readonly number[], startSeconds: number, preemptible: boolean): RunningJob => {
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
@@ -216,34 +251,34 @@ export class Reconciler {
         get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
       };
     };
-    const now = this.now();
-    const view = {
-      topology, nodeUp: (i: number) => this.nodeUp(i), quotas: this.o.quotas ?? [], spareNodes: [...this.spares],
+    const renting = this.o.renting;
+    const base = {
+      topology, quotas: this.o.quotas ?? [], spareNodes: [...this.spares],
       running: [
         // A job being stopped keeps its nodes until its stop is committed; it cannot be preempted twice.
         ...running.map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
         ...starting.map((j) => runView(j, this.inFlight.get(j.id)!.nodeIndices, now, false)),
       ],
     };
-    // 2. Decide.
     const t0 = performance.now();
-    const decisions = scheduler.schedule(view, queued.map(toSched), now);
-    this.lastCycleMs = performance.now() - t0;
-    // 3. Assume: each decision's effect runs off the loop; preempts come first so starts can wait for them.
-    for (const d of decisions) {
-      this.o.onDecision?.(d, now);
-      if (d.kind === 'preempt') {
-        const v = byId.get(d.jobId);
-        if (v?.state === 'running' && !this.inFlight.has(v.id)) this.stopAttempt(v, 'preempted', `preempted (${d.reason}) for ${d.forJobId}`);
-      } else if (d.kind === 'start') {
-        const q = byId.get(d.jobId);
-        if (q?.state === 'queued' && !this.inFlight.has(q.id)) this.startAttempt(q, d.nodeIndices);
+    const queue = queued.map(toSched);
+    const decisions = scheduler.schedule({ ...base, nodeUp: (i: number) => this.nodeUp(i) && !renting?.isRented(i) }, queue, now);
+    if (renting && renting.arrived > 0) {
+      const starts = decisions.filter((d): d is Extract<Decision, { kind: 'start' }> => d.kind === 'start');
+      const done = new Set(starts.map((d) => d.jobId));
+      const rest = queue.filter((q) => !done.has(q.id));
+      if (rest.length > 0) {
+        const first = new Map(queue.map((q) => [q.id, q]));
+        const view = { ...base, nodeUp: (i: number) => this.nodeUp(i), running: [...base.running, ...starts.map((d) => ({ ...first.get(d.jobId)!, nodeIndices: d.nodeIndices, startSeconds: now, preemptible: false }))] };
+        decisions.push(...scheduler.schedule(view, rest, now).filter((d) => d.kind === 'start'));
       }
     }
+    this.lastCycleMs = performance.now() - t0;
+    return decisions;
   }
 
   private nodeUp(i: number): boolean {
-    return this.o.executor.nodeUp?.(this.o.topology.nodes[i]?.name ?? '') ?? true;
+    return (this.o.renting?.isUp(i) ?? true) && (this.o.executor.nodeUp?.(this.o.topology.nodes[i]?.name ?? '') ?? true);
   }
 
   /**
@@ -258,7 +293,7 @@ export class Reconciler {
     for (const j of running) for (const n of j.nodeIndices) held.add(n);
     for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
     for (let i = this.o.topology.nodes.length - 1; i >= 0 && this.spares.size < target; i--) {
-      if (!held.has(i) && !this.spares.has(i) && this.nodeUp(i)) this.spares.add(i);
+      if (!held.has(i) && !this.spares.has(i) && this.nodeUp(i) && !this.o.renting?.isRented(i)) this.spares.add(i);
     }
   }
 

@@ -10,9 +10,10 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology } from '../fleet/types.ts';
+import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
 import type { TenantQuota } from '../sched/types.ts';
-import { ImpossibleError } from '../lib/errors.ts';
+import { ImpossibleError, InputError } from '../lib/errors.ts';
+import { DEFAULT_SIM } from '../sim/types.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -23,6 +24,8 @@ import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
 import { Reconciler } from './reconciler.ts';
+import type { Provider } from './provider.ts';
+import { LiveRenting, poolRows } from './renting.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -44,6 +47,9 @@ export interface ControlPlaneOptions {
   /** Hot spare nodes (`up --spares N|auto`, default 0) and the least gang GPUs that get one. */
   readonly spares?: SparesFlag;
   readonly spareMinGpus?: number;
+  /** Renting (`up --rent-pool`): the pool, the provider that rents it, and when (default: as `sim`). */
+  readonly rent?: { readonly pool: PoolSpec; readonly queueWaitThresholdSeconds?: number; readonly idleReleaseSeconds?: number };
+  readonly provider?: Provider;
   /** Overrides for tests and benches. */
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
@@ -65,6 +71,7 @@ export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
+  if (o.rent && !o.provider) throw new InputError({ field: '--rent-pool', value: o.rent.pool.name, expected: 'a provider to rent from (today: --executor sim, which has a simulated one)' });
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const release = lockDataDir(dataDir);
@@ -85,10 +92,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
   const metrics = new ControlMetrics(store);
+  let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
+  const renting = o.rent && o.provider ? new LiveRenting(topology, {
+    provider: o.provider, pool: o.rent.pool, queueWaitThresholdSeconds: o.rent.queueWaitThresholdSeconds ?? DEFAULT_SIM.queueWaitThresholdSeconds,
+    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds,
+  }, () => Date.now() / 1000, () => kick()) : undefined;
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
-    spares: resolveSpares(o.spares ?? 0, topology.nodes.length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}) });
+    spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}) });
+  kick = () => reconciler.kick();
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pools: () => poolRows(topology, renting) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -118,6 +131,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
       await reconciler.stop();
       await executor.close();
+      await o.provider?.close();
       await store.close();
       rmSync(serverInfoPath(dataDir), { force: true });
       release();

@@ -10,6 +10,9 @@ import { parseJobSpecYaml } from '../../control/job-spec.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
+import type { FleetSpec } from '../../fleet/types.ts';
+import { DEFAULT_SIM } from '../../sim/types.ts';
+import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 
 interface JobJson {
@@ -78,6 +81,9 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
   }
 }
 
+/** With no --sim-fleet, a rent pool can only come from a preset or file (the local machine has no pools). */
+const NO_FLEET = { pools: [] } as unknown as FleetSpec;
+
 export function register(program: Command): void {
   program.command('up')
     .description('start the control plane: SQLite store, this machine as the cluster, HTTP API on 127.0.0.1 (Ctrl-C stops it; running jobs are re-adopted on the next up)')
@@ -96,15 +102,23 @@ export function register(program: Command): void {
     .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
     .option('--spares <n|auto>', 'hot spare nodes kept free: a gang that loses a node restarts on one at once (auto: 99th percentile of nodes in repair)', '0')
     .option('--spare-min-gpus <g>', 'only gangs of at least G GPUs get a spare', '0')
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; spares: string; spareMinGpus: string }) => {
+    .option('--rent-pool <name>', 'rent from this pool (e.g. oci-h100) when the queue waits too long, as sim --rent-pool (needs a provider: --executor sim has a simulated one)')
+    .option('--rent-wait-minutes <n>', 'queue wait that triggers renting', String(DEFAULT_SIM.queueWaitThresholdSeconds / 60))
+    .action(async (o: { rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; spares: string; spareMinGpus: string }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
       const lifecycle = { spares: parseSpares(o.spares), spareMinGpus: parseSpareMinGpus(o.spareMinGpus) };
-      const chosen = await executorFromFlags({ ...o, simFleet: o.simFleet === undefined ? undefined : loadFleet(o.simFleet) });
+      const simFleet = o.simFleet === undefined ? undefined : loadFleet(o.simFleet);
+      const rentPool = o.rentPool === undefined ? undefined : resolveRentPool(simFleet ?? NO_FLEET, o.rentPool);
+      const rentWait = Number(o.rentWaitMinutes);
+      if (!(rentWait >= 0)) throw new InputError({ field: '--rent-wait-minutes', value: o.rentWaitMinutes, expected: 'minutes >= 0' });
+      const { rentPool: _name, ...flags } = o;
+      const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
+      const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

@@ -13,18 +13,22 @@ import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
 import type { ControlMetrics } from '../metrics.ts';
+import type { PoolRow } from '../renting.ts';
 import { attemptLogDir } from '../reconciler.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
 import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
+import { registerPoolRoutes } from './pools.ts';
 
 export interface ApiOptions {
   readonly store: Store;
   readonly topology: ClusterTopology;
   readonly dataDir: string;
   readonly nowSeconds?: () => number;
+  /** The cluster's pools (owned halls, the rented pool) for GET /v1/pools. */
+  readonly pools?: () => PoolRow[];
   /** Called after a submit or cancel so the reconciler acts at once. */
   readonly onChange?: () => void;
   readonly log?: (line: string) => void;
@@ -182,6 +186,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
     return c.json({ tenant, admin: admin === true, token }, 201);
   });
 
+  registerPoolRoutes(app, o);
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
   return app;
