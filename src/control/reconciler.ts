@@ -51,6 +51,8 @@ export interface ReconcilerOptions {
   readonly onDecision?: (d: Decision, nowSeconds: number) => void;
   /** Prometheus metrics (cycle time, attempts ended). */
   readonly metrics?: ControlMetrics;
+  /** Called after each decision cycle with its duration, ms (snapshot, schedule, assume; the bench). */
+  readonly onCycle?: (ms: number) => void;
   /** Virtual-clock tests: no timers, a cycle runs only on `tick()` / `decideNow()`. */
   readonly manualTicks?: boolean;
   /** Hot spares: nodes kept free so a gang that loses a node restarts on one at once (default 0). */
@@ -197,7 +199,8 @@ export class Reconciler {
   /** The decision cycle (numbered phases in the file comment); effects run off it. */
   private async decide(): Promise<void> {
     const end = this.o.metrics?.cycleSeconds.startTimer();
-    try { await this.cycle(); } finally { end?.(); }
+    const t0 = performance.now();
+    try { await this.cycle(); } finally { end?.(); this.o.onCycle?.(performance.now() - t0); }
   }
 
   private async cycle(): Promise<void> {

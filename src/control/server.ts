@@ -51,6 +51,7 @@ export interface ControlPlaneOptions {
   readonly rent?: { readonly pool: PoolSpec; readonly queueWaitThresholdSeconds?: number; readonly idleReleaseSeconds?: number };
   readonly provider?: Provider;
   /** Overrides for tests and benches. */
+  readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
 }
@@ -98,7 +99,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds,
   }, () => Date.now() / 1000, () => kick()) : undefined;
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
-    spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}) });
+    spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();
   await reconciler.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pools: () => poolRows(topology, renting) });
