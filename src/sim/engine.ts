@@ -56,6 +56,9 @@ export class Engine {
   readonly preemptionsByReason = new Map<string, number>();
   spareSwaps = 0;
   cycles = 0;
+  /** Observers for the driver conformance suite: each decision, each job state change. */
+  onDecision: ((d: Decision, nowSeconds: number) => void) | undefined;
+  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded', nowSeconds: number) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
@@ -106,6 +109,7 @@ export class Engine {
     j.queuedSinceSeconds = this.now;
     this.pending.set(j.spec.id, j);
     this.queueList.add(j, j.spec);
+    this.onTransition?.(j.spec.id, 'queued', this.now);
     this.markDirty();
   }
 
@@ -130,7 +134,7 @@ export class Engine {
       const queue: readonly SchedJob[] = this.queueList.items;
       const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usage.byTenant };
       const decisions = this.scheduler.schedule(view, queue, this.now);
-      for (const d of decisions) this.apply(d);
+      for (const d of decisions) { this.onDecision?.(d, this.now); this.apply(d); }
     }
     for (const hook of this.afterCycle) hook();
   }
@@ -161,6 +165,7 @@ export class Engine {
     this.dequeue(j);
     j.nodes = [...nodeIndices];
     j.status = 'running';
+    this.onTransition?.(j.spec.id, 'running', this.now);
     j.missingReplicas = 0;
     if (j.firstStartSeconds === undefined) { j.firstStartSeconds = this.now; j.firstQueueSeconds = this.now - j.spec.submitSeconds; j.spread = domainSpread(this.topology, j.nodes); }
     const resumed = j.savedSeconds > 0 || j.restarts > 0 || j.preemptions > 0;
@@ -205,6 +210,7 @@ export class Engine {
     j.savedSeconds = j.spec.workSeconds;
     j.status = 'done';
     j.endSeconds = this.now;
+    this.onTransition?.(j.spec.id, 'succeeded', this.now);
     this.markDirty();
   }
 
