@@ -10,8 +10,8 @@
  *      in flight, its nodes taken              commit handle (or end as failed)
  *
  * A job with an effect in flight is seen by the next cycle as it will be (a starting job holds
- * its nodes, a stopping one still holds its own until the stop is committed), so a slow stop
- * never blocks scheduling, and no node is given twice. Every store change (commits of effects,
+ * its nodes, a stopping one has given them up, and a start placed on them waits for its stop),
+ * so a slow stop never blocks scheduling, and no node runs two gangs at once. Every store change (commits of effects,
  * executor events, the cycle's snapshot) runs on one serial chain, so a snapshot never sees
  * half of a change. The state machine itself is the lifecycle's (src/sched/lifecycle), run by
  * the store.
@@ -258,8 +258,10 @@ export class Reconciler {
     const base = {
       topology, quotas: this.o.quotas ?? [], spareNodes: [...this.spares],
       running: [
-        // A job being stopped keeps its nodes until its stop is committed; it cannot be preempted twice.
-        ...running.map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
+        // A job being stopped (cancel, preemption) is assumed gone: a start placed on its nodes
+        // waits for the stop (startAttempt), as the simulator frees them at once.
+        ...running.filter((j) => this.inFlight.get(j.id)?.kind !== 'stop')
+          .map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
         ...starting.map((j) => runView(j, this.inFlight.get(j.id)!.nodeIndices, now, false)),
       ],
     };

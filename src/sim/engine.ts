@@ -58,7 +58,7 @@ export class Engine {
   cycles = 0;
   /** Observers for the driver conformance suite: each decision, each job state change. */
   onDecision: ((d: Decision, nowSeconds: number) => void) | undefined;
-  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded', nowSeconds: number) => void) | undefined;
+  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded' | 'cancelled', nowSeconds: number) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
@@ -260,6 +260,16 @@ export class Engine {
     j.runView = undefined;
     this.usage.remove(j.spec.tenant, j.gpus);
     this.markDirty();
+  }
+
+  /** A user's cancel: a queued job leaves the queue, a running one stops (keeping the work done). */
+  cancel(j: JobState): void {
+    if (j.status === 'queued') this.dequeue(j);
+    else if (j.status === 'running') this.stop(j, 'clean');
+    else return;
+    j.status = 'cancelled';
+    j.endSeconds = this.now;
+    this.onTransition?.(j.spec.id, 'cancelled', this.now);
   }
 
   /** Ends the simulation: running jobs keep the work they have done. */

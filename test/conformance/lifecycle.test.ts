@@ -1,54 +1,79 @@
 // Driver conformance: one scripted scenario through the simulator (Engine, kernel clock) and
 // through the live plane (Reconciler + SQLite store + fake executor, virtual clock); the
-// decision logs and the job state-transition logs must be identical. The live plane is ticked
-// at the simulator's cycle times and its executor reports each exit at the time the simulator
-// finished that job, so any difference is a difference in the lifecycle or the scheduling.
-// Covered today: arrivals, completions, a priority preemption and the victim's requeue and
-// resumption. (Node failures with spare swaps, checkpoints, cancels and renting are covered per
-// driver in src/control/reconciler.test.ts, renting.test.ts and src/sim/*.test.ts.)
+// decision logs and the job state-transition logs (with each attempt's outcome) must be
+// identical. The live plane is ticked at the simulator's cycle times; its executor reports each
+// exit at the time the simulator finished that job, and each job reports its checkpoints
+// (GF_CHECKPOINT_DONE_FILE) at the times the simulator's checkpoint model says. Any difference
+// is then a difference in the lifecycle or the scheduling.
+// Covered: arrivals, completions, checkpoints, a checkpoint-aware preemption (the job that
+// checkpointed loses least and is taken, though it started first), the victim's requeue and
+// resumption, a cancel while queued and a cancel while running. Node failures with spare swaps
+// and renting are covered per driver (src/control/reconciler.test.ts, renting.test.ts,
+// src/sim/*.test.ts), not yet here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { checkpointDoneFile } from '../../src/control/checkpoint-report.ts';
 import { FakeExecutor } from '../../src/control/fake-executor.ts';
 import { parseJobSpec } from '../../src/control/job-spec.ts';
 import { Reconciler } from '../../src/control/reconciler.ts';
 import { SqliteStore } from '../../src/control/store/sqlite.ts';
 import { createScheduler } from '../../src/sched/index.ts';
 import { gridTopology } from '../../src/sched/test-cluster.ts';
-import type { Decision } from '../../src/sched/types.ts';
+import type { Decision, Scheduler } from '../../src/sched/types.ts';
 import { Engine } from '../../src/sim/engine.ts';
 import { testOptions, trainJob, workloadOf } from '../../src/sim/test-helpers.ts';
 
 interface Arrival { id: string; at: number; nodes: number; priority: number; preemptible: boolean; workSeconds: number }
-const SCENARIO: Arrival[] = [
-  { id: 'job-1', at: 0, nodes: 2, priority: 10, preemptible: true, workSeconds: 1000 },
-  { id: 'job-2', at: 0, nodes: 2, priority: 10, preemptible: true, workSeconds: 3000 },
-  { id: 'job-3', at: 500, nodes: 2, priority: 100, preemptible: false, workSeconds: 500 },
-  { id: 'job-4', at: 2000, nodes: 1, priority: 10, preemptible: true, workSeconds: 100 },
+const ARRIVALS: Arrival[] = [
+  { id: 'job-1', at: 0, nodes: 2, priority: 10, preemptible: true, workSeconds: 3000 },
+  { id: 'job-2', at: 100, nodes: 2, priority: 10, preemptible: true, workSeconds: 3000 },
+  // job-1 checkpointed at ~10 min, job-2 not yet: job-1 loses least and is preempted.
+  { id: 'job-3', at: 700, nodes: 2, priority: 100, preemptible: false, workSeconds: 500 },
+  { id: 'job-4', at: 800, nodes: 1, priority: 10, preemptible: true, workSeconds: 100 },
+  { id: 'job-5', at: 1000, nodes: 1, priority: 10, preemptible: true, workSeconds: 200 },
 ];
+const CANCELS = [{ id: 'job-4', at: 900 }, { id: 'job-2', at: 1500 }];
 const POLICY = 'priority-preempt';
 const fmt = (d: Decision, t: number) => d.kind === 'start' ? `${t} start ${d.jobId} [${d.nodeIndices.join(',')}]`
   : d.kind === 'preempt' ? `${t} preempt ${d.jobId} for ${d.forJobId}` : `${t} ${d.kind}`;
 
 function runSimulator() {
   const topology = gridTopology(1, 1, 4);
-  const jobs = SCENARIO.map((a) => trainJob(a.id, a.nodes, { submitSeconds: a.at, priority: a.priority, preemptible: a.preemptible, workSeconds: a.workSeconds, estimatedRuntimeSeconds: a.workSeconds, checkpoints: false }));
-  const e = new Engine(topology, workloadOf(jobs), testOptions({ policy: POLICY }));
+  const jobs = ARRIVALS.map((a) => trainJob(a.id, a.nodes, { submitSeconds: a.at, priority: a.priority, preemptible: a.preemptible, workSeconds: a.workSeconds, estimatedRuntimeSeconds: a.workSeconds }));
+  const e = new Engine(topology, workloadOf(jobs), testOptions({ policy: POLICY, checkpointMinutes: 10 }));
   const decisions: string[] = [];
   const transitions: string[] = [];
   const cycles: number[] = [];
   const finished: { id: string; at: number }[] = [];
-  e.onDecision = (d, t) => decisions.push(fmt(d, t));
-  e.onTransition = (id, to, t) => { transitions.push(`${t} ${id} ${to}`); if (to === 'succeeded') finished.push({ id, at: t }); };
-  e.afterCycle.push(() => cycles.push(e.now));
-  for (const j of jobs) { const s = e.addJob(j); e.kernel.at(j.submitSeconds, () => e.enqueue(s)); }
+  const checkpoints: { id: string; at: number; seconds: number }[] = [];
+  let stopped = '';
+  e.onDecision = (d, t) => { decisions.push(fmt(d, t)); if (d.kind === 'preempt') stopped = 'preempted'; };
+  e.onTransition = (id, to, t) => {
+    transitions.push(`${t} ${id} ${to}${to === 'queued' && stopped ? ` (${stopped})` : ''}`);
+    if (to === 'queued') stopped = '';
+    if (to === 'succeeded') finished.push({ id, at: t });
+  };
+  // What each running job's last checkpoint is when the scheduler looks (the live jobs report the same).
+  const inner: Scheduler = createScheduler(POLICY);
+  (e as { scheduler: Scheduler }).scheduler = {
+    name: inner.name,
+    schedule(view, queue, now) {
+      cycles.push(now);
+      for (const r of view.running) if (r.lastCheckpointSeconds !== undefined && r.lastCheckpointSeconds > r.startSeconds) checkpoints.push({ id: r.id, at: now, seconds: r.lastCheckpointSeconds });
+      return inner.schedule(view, queue, now);
+    },
+  };
+  const byId = new Map(jobs.map((j) => [j.id, e.addJob(j)]));
+  for (const j of jobs) e.kernel.at(j.submitSeconds, () => e.enqueue(byId.get(j.id)!));
+  for (const c of CANCELS) e.kernel.at(c.at, () => e.cancel(byId.get(c.id)!));
   e.kernel.run(86_400);
-  return { decisions, transitions, cycles, finished };
+  return { decisions, transitions, cycles, finished, checkpoints };
 }
 
-async function runLivePlane(script: { cycles: number[]; finished: { id: string; at: number }[] }) {
+async function runLivePlane(script: ReturnType<typeof runSimulator>) {
   const dir = mkdtempSync(join(tmpdir(), 'gf-conform-'));
   const store = new SqliteStore(join(dir, 'db'));
   const executor = new FakeExecutor(Infinity);
@@ -57,22 +82,34 @@ async function runLivePlane(script: { cycles: number[]; finished: { id: string; 
   const rec = new Reconciler({ store, executor, scheduler: createScheduler(POLICY), topology: gridTopology(1, 1, 4), dataDir: dir, nowSeconds: () => clock.now, manualTicks: true, onDecision: (d, t) => decisions.push(fmt(d, t)) });
   await rec.start();
   try {
-    const times = [...new Set([...SCENARIO.map((a) => a.at), ...script.cycles, ...script.finished.map((f) => f.at)])].sort((a, b) => a - b);
+    const times = [...new Set([...ARRIVALS.map((a) => a.at), ...CANCELS.map((c) => c.at), ...script.cycles, ...script.finished.map((f) => f.at)])].sort((a, b) => a - b);
     const cycleAt = new Set(script.cycles);
     for (const t of times) {
       clock.now = t;
-      for (const a of SCENARIO.filter((x) => x.at === t)) {
+      for (const a of ARRIVALS.filter((x) => x.at === t)) {
         const spec = parseJobSpec({ name: a.id, command: ['x'], nodes: a.nodes, gpus_per_node: 8, priority: a.priority, preemptible: a.preemptible, estimated_runtime_seconds: a.workSeconds });
-        const { job } = await store.submitJob({ tenant: 't', spec, submitSeconds: t });
-        assert.equal(job.id, a.id);
+        assert.equal((await store.submitJob({ tenant: 't', spec, submitSeconds: t })).job.id, a.id);
       }
+      for (const c of CANCELS.filter((x) => x.at === t)) await store.requestCancel(c.id, t);
       for (const f of script.finished.filter((x) => x.at === t)) executor.exit(f.id, (await store.getJob(f.id))!.attempt, 0);
+      for (const k of script.checkpoints.filter((x) => x.at === t)) {
+        const file = checkpointDoneFile(dir, k.id);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, '');
+        utimesSync(file, k.seconds, k.seconds);
+      }
       await rec.idle();
       if (cycleAt.has(t)) await rec.tick();
     }
     const transitions: string[] = [];
-    const to: Record<string, string> = { submitted: 'queued', started: 'running', requeued: 'queued', succeeded: 'succeeded' };
-    for (const a of SCENARIO) for (const ev of await store.listEvents(a.id)) if (to[ev.type]) transitions.push(`${ev.seconds} ${a.id} ${to[ev.type]}`);
+    const to: Record<string, string> = { submitted: 'queued', started: 'running', requeued: 'queued', succeeded: 'succeeded', cancelled: 'cancelled' };
+    for (const a of ARRIVALS) {
+      for (const ev of await store.listEvents(a.id)) {
+        if (!to[ev.type]) continue;
+        const outcome = ev.type === 'requeued' ? ` (${/attempt \d+ (\S+):/.exec(ev.message)?.[1]})` : '';
+        transitions.push(`${ev.seconds} ${a.id} ${to[ev.type]}${outcome}`);
+      }
+    }
     return { decisions, transitions };
   } finally {
     await rec.stop();
@@ -85,8 +122,8 @@ const byTime = (xs: string[]) => [...xs].sort((a, b) => Number(a.split(' ')[0]) 
 
 test('conformance: the simulator and the live plane make the same decisions and the same state transitions', async () => {
   const sim = runSimulator();
-  assert.ok(sim.decisions.some((d) => d.includes('preempt')), 'the scenario has a preemption');
-  assert.equal(sim.finished.length, SCENARIO.length, 'every job finishes in the simulator');
+  assert.ok(sim.decisions.includes('700 preempt job-1 for job-3'), `the checkpoint decides the victim: ${sim.decisions.join('; ')}`);
+  assert.ok(sim.transitions.some((t) => t.endsWith('job-4 cancelled')) && sim.transitions.some((t) => t.endsWith('job-2 cancelled')), 'both cancels happen');
   const live = await runLivePlane(sim);
   if (process.env.CONFORMANCE_PRINT) console.log(JSON.stringify({ sim, live }, null, 1));
   assert.deepEqual(live.decisions, sim.decisions);
