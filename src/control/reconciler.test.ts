@@ -46,7 +46,7 @@ test('reconciler: the attempt is durable in the store before the executor launch
   } finally { await r.close(); }
 });
 
-test('reconciler: a lost node requeues without counting, the job\'s own failure counts, and max_restarts ends it', async () => {
+test('reconciler: a lost node requeues without counting; the job\'s own failure restarts in place, counted, until max_restarts', async () => {
   const r = await rig(2);
   try {
     const id = await r.submit('a', { max_restarts: 0 });
@@ -164,11 +164,16 @@ test('reconciler: a gang that loses a node restarts at once on the nearest hot s
     assert.deepEqual([j.state, j.attempt, j.restarts, j.nodeIndices], ['running', 2, 0, [0, 3]]);
     assert.equal(r.rec.spareSwaps, 1);
     assert.match((await r.store.listEvents(id)).map((e) => `${e.type}: ${e.message}`).join('\n'), /spare-swap: node n1 lost; restarting at once on spare n3/);
-    // The pool is topped up again from free, healthy nodes (n2), never from the lost one.
+    // As in the simulator, the pool shrinks until a repair: free nodes are not taken for it, and
+    // the lost node rejoins it once it is up again.
     r.executor.exit(id, 2, 0);
     await r.rec.tick();
     assert.equal((await r.get(other)).state, 'running');
     assert.ok(!(await r.get(other)).nodeIndices.includes(1), 'a node that is down is not placed');
+    assert.deepEqual(r.rec.spareNodes, []);
+    r.executor.down.delete('n1');
+    await r.rec.tick();
+    assert.deepEqual(r.rec.spareNodes, [1], 'the repaired node is the spare again');
   } finally { await r.close(); }
 });
 
@@ -192,5 +197,19 @@ test('reconciler: a node that is down is never taken as a spare', async () => {
     const id = await r.submit('pair', { nodes: 2 });
     await r.rec.tick();
     assert.equal((await r.get(id)).state, 'queued', 'n2 is down and n1 is the spare: no two nodes for the pair');
+  } finally { await r.close(); }
+});
+
+test('reconciler: a fault that leaves the nodes usable restarts the gang in place at once (the lifecycle\'s recovery choice)', async () => {
+  const r = await rig(4, 'default');
+  try {
+    const id = await r.submit('a', { nodes: 2, max_restarts: 2 });
+    await r.rec.tick();
+    const first = (await r.get(id)).nodeIndices;
+    r.executor.exit(id, 1, 3);
+    await r.rec.idle();
+    const j = await r.get(id);
+    assert.deepEqual([j.state, j.attempt, j.restarts, j.nodeIndices], ['running', 2, 1, first]);
+    assert.ok((await r.store.listEvents(id)).some((e) => e.type === 'restart-in-place'));
   } finally { await r.close(); }
 });

@@ -90,6 +90,9 @@ export class Reconciler {
   private readonly checkpoints = new Map<string, number>();
   /** Hot spare nodes now held aside (up, free, out of ordinary placement). */
   private readonly spares = new Set<number>();
+  /** Lost nodes (under a gang, or spares) not yet back up. */
+  private readonly inRepair = new Set<number>();
+  private sparesFilled = false;
   /** Spare swaps so far. */
   spareSwaps = 0;
   /** Last scheduling-cycle time, for metrics and the bench. */
@@ -287,20 +290,32 @@ export class Reconciler {
   }
 
   /**
-   * Keeps `spares` nodes aside: drops spares that went down, then tops up from the free, up
-   * nodes with the highest indexes (ordinary placement fills from the lowest).
+   * Keeps hot spares aside, by the simulator's rule: the pool is filled once from the free,
+   * healthy nodes with the highest indexes (ordinary placement fills from the lowest); a spare
+   * that goes down leaves it; a lost node, once repaired, rejoins it while it is short (else it
+   * is free again). So a swap shrinks the pool until a repair, and never takes free capacity.
    */
   private keepSpares(running: readonly JobRecord[]): void {
     const target = this.o.spares ?? 0;
-    for (const s of this.spares) if (!this.nodeUp(s)) this.spares.delete(s);
-    if (this.spares.size >= target) return;
+    if (target === 0) return;
+    for (const s of this.spares) if (!this.nodeUp(s)) { this.spares.delete(s); this.inRepair.add(s); }
     const held = new Set<number>();
     for (const j of running) for (const n of j.nodeIndices) held.add(n);
     for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
+    for (const n of this.inRepair) {
+      if (!this.nodeUp(n)) continue;
+      this.inRepair.delete(n);
+      if (this.spares.size < target && !held.has(n)) this.spares.add(n);
+    }
+    if (this.sparesFilled) return;
+    this.sparesFilled = true;
     for (let i = this.o.topology.nodes.length - 1; i >= 0 && this.spares.size < target; i--) {
       if (!held.has(i) && !this.spares.has(i) && this.nodeUp(i) && !this.o.renting?.isRented(i)) this.spares.add(i);
     }
   }
+
+  /** Hot spare nodes held aside now, ascending. */
+  get spareNodes(): number[] { return [...this.spares].sort((a, b) => a - b); }
 
   /** Registers an effect for `jobId`; it leaves the in-flight set when done, and asks for a tick. */
   private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>): void {
@@ -364,25 +379,35 @@ export class Reconciler {
     this.checkpoints.delete(j.id);
     this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
-    if (e.type === 'failed' && e.nodeLost !== undefined && next.state === 'queued') await this.recover(next, j.nodeIndices, e.nodeLost);
+    if (outcome !== 'succeeded' && next.state === 'queued') await this.recover(next, j.nodeIndices, e.type === 'failed' ? e.nodeLost : undefined);
     this.kick();
   }
 
-  /** The lifecycle's recovery choice for a gang that lost a node: a spare swap restarts it at once. */
-  private async recover(j: JobRecord, nodeIndices: readonly number[], lostName: string): Promise<void> {
+  /**
+   * The lifecycle's recovery choice for a gang whose attempt failed (the simulator's failure
+   * process makes the same one): a lost node is swapped for a spare and the gang restarts at
+   * once; a fault that left the nodes usable restarts it in place at once; else it waits in the queue.
+   */
+  private async recover(j: JobRecord, nodeIndices: readonly number[], lostName: string | undefined): Promise<void> {
     const { topology } = this.o;
-    const lost = nodeIndices.find((n) => topology.nodes[n]?.name === lostName);
-    if (lost === undefined) return;
+    const lost = lostName === undefined ? undefined : nodeIndices.find((n) => topology.nodes[n]?.name === lostName);
+    if (lostName !== undefined && lost === undefined) return;
+    if (lost !== undefined) this.inRepair.add(lost);
     const rec = chooseRecovery({
-      nodeLost: true, gpus: j.spec.nodes * j.spec.gpus_per_node, spareMinGpus: this.o.spareMinGpus ?? 0, mode: 'gang',
-      nearestSpare: () => nearestSpare(topology, this.spares, lost),
+      nodeLost: lost !== undefined, gpus: j.spec.nodes * j.spec.gpus_per_node, spareMinGpus: this.o.spareMinGpus ?? 0, mode: 'gang',
+      nearestSpare: () => nearestSpare(topology, this.spares, lost!),
     });
-    if (rec.action !== 'spare-swap') return;
-    this.spares.delete(rec.spare);
-    this.spareSwaps++;
-    const nodes = nodeIndices.map((n) => (n === lost ? rec.spare : n));
-    await this.o.store.addEvent({ jobId: j.id, seconds: this.now(), type: 'spare-swap', message: `node ${lostName} lost; restarting at once on spare ${topology.nodes[rec.spare]?.name ?? rec.spare}` });
-    this.o.log?.(`${j.id}: spare ${topology.nodes[rec.spare]?.name ?? rec.spare} replaces lost node ${lostName}`);
+    if (rec.action === 'requeue' || nodeIndices.length === 0) return;
+    let nodes = nodeIndices;
+    let message = 'restarting at once in place';
+    if (rec.action === 'spare-swap') {
+      this.spares.delete(rec.spare);
+      this.spareSwaps++;
+      nodes = nodeIndices.map((n) => (n === lost ? rec.spare : n));
+      message = `node ${lostName} lost; restarting at once on spare ${topology.nodes[rec.spare]?.name ?? rec.spare}`;
+    }
+    await this.o.store.addEvent({ jobId: j.id, seconds: this.now(), type: rec.action, message });
+    this.o.log?.(`${j.id}: ${message}`);
     this.startAttempt(j, nodes);
   }
 

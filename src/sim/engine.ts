@@ -3,7 +3,7 @@ import type { ClusterTopology } from '../fleet/types.ts';
 import { Rng } from '../lib/rng.ts';
 import { createScheduler } from '../sched/index.ts';
 import { FreeIndex } from '../sched/free-index.ts';
-import { TenantUsage } from '../sched/lifecycle/index.ts';
+import { TenantUsage, type AttemptOutcome } from '../sched/lifecycle/index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
 import { restartFor } from './failures.ts';
@@ -58,7 +58,7 @@ export class Engine {
   cycles = 0;
   /** Observers for the driver conformance suite: each decision, each job state change. */
   onDecision: ((d: Decision, nowSeconds: number) => void) | undefined;
-  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded' | 'cancelled', nowSeconds: number) => void) | undefined;
+  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded' | 'cancelled', nowSeconds: number, outcome?: AttemptOutcome) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
@@ -103,13 +103,13 @@ export class Engine {
     return j;
   }
 
-  /** Puts a job in the queue now. */
-  enqueue(j: JobState): void {
+  /** Puts a job in the queue now (`outcome`: how its last attempt ended, for the transition log). */
+  enqueue(j: JobState, outcome?: AttemptOutcome): void {
     j.status = 'queued';
     j.queuedSinceSeconds = this.now;
     this.pending.set(j.spec.id, j);
     this.queueList.add(j, j.spec);
-    this.onTransition?.(j.spec.id, 'queued', this.now);
+    this.onTransition?.(j.spec.id, 'queued', this.now, outcome);
     this.markDirty();
   }
 
@@ -151,7 +151,7 @@ export class Engine {
       this.preemptionsByReason.set(d.reason, (this.preemptionsByReason.get(d.reason) ?? 0) + 1);
       j.preemptions++;
       this.stop(j, 'preempt');
-      this.enqueue(j);
+      this.enqueue(j, 'preempted');
     }
   }
 

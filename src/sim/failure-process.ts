@@ -80,6 +80,9 @@ function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): voi
   }
   j.restarts++;
   if (rec.action !== 'requeue') {
+    // The attempt ends and the next starts at once (on the spare, or in place): as the live plane logs it.
+    e.onTransition?.(j.spec.id, 'queued', e.now, nodeLost ? 'node-lost' : 'failed');
+    e.onTransition?.(j.spec.id, 'running', e.now);
     e.settle(j, 'unexpected');
     e.beginSegment(j, e.recoverySeconds(j, j.gpus));
     return;
@@ -87,7 +90,7 @@ function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): voi
   // The node is gone and no spare: the gang stops now and is requeued once the failure is
   // detected (restart and reload are paid when it starts again).
   e.stop(j, 'unexpected');
-  e.kernel.schedule(e.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !e.pending.has(j.spec.id)) e.enqueue(j); });
+  e.kernel.schedule(e.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !e.pending.has(j.spec.id)) e.enqueue(j, 'node-lost'); });
 }
 
 function rejoin(e: Engine, j: JobState): void {
