@@ -78,5 +78,6 @@ export const OPENAPI = {
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
     '/v1/nodes': { get: { summary: 'Nodes of this cluster', responses: { 200: { description: 'Nodes' }, ...errors } } },
+    '/v1/pools': { get: { summary: 'Capacity pools: owned halls and the rented pool ({pools:[{name, kind, nodes, provisionedNodes, pricePerGpuHourUsd, rentedGpuHours, costUsd}]})', responses: { 200: { description: 'Pools' }, ...errors } } },
   },
 } as const;
