@@ -46,9 +46,10 @@ stop_pidfile() {
 
 nodes_ready() {
   # Every node answers (idle, mixed, allocated); none unknown, down or not responding (`*`).
+  # Cloud nodes powered down (`idle~`) wait for Slurm's ResumeProgram and count as ready.
   local states
   states=$(sinfo -h -N -o '%t' 2>/dev/null) || return 1
-  [ -n "$states" ] && ! grep -qvE '^(idle|mix|alloc)$' <<<"$states"
+  [ -n "$states" ] && ! grep -qvE '^(idle|mix|alloc|idle~)$' <<<"$states"
 }
 
 up() {
@@ -78,14 +79,15 @@ up() {
   fi
   [ "${CONTROLLER_ONLY:-0}" = 1 ] && { echo "slurmctld up; export SLURM_CONF=$SLURM_CONF"; return 0; }
   local names
-  names=$(sinfo -h -N -o '%N' | sort -u)
+  # Not the cloud nodes (`~`: powered down): Slurm powers them up through ResumeProgram on demand.
+  names=$(sinfo -h -N -o '%N %t' | awk '$2 !~ /~$/ { print $1 }' | sort -u)
   for n in $names; do
     alive "$(cat "$dir/run/slurmd-$n.pid" 2>/dev/null)" && continue
     mkdir -p "$dir/spool/$n"
     slurmd -N "$n"
   done
   # Nodes left DOWN by an earlier run (or set DOWN by a test) come back.
-  scontrol update NodeName="$(sinfo -h -o '%N' | paste -sd, -)" State=RESUME >/dev/null 2>&1 || true
+  [ -n "$names" ] && scontrol update NodeName="$(paste -sd, - <<<"$names")" State=RESUME >/dev/null 2>&1 || true
   wait_for 300 nodes_ready || { echo "error: nodes did not come up:" >&2; sinfo -N >&2; exit 1; }
   echo "slurm cluster up: $(wc -w <<<"$names") nodes; export SLURM_CONF=$SLURM_CONF"
 }
@@ -96,6 +98,8 @@ down() {
     scancel --quiet --user="$(id -un)" 2>/dev/null || true
     wait_for 50 bash -c '[ -z "$(squeue -h -t running,completing -o %i)" ]' || true
   fi
+  # Cloud nodes still within their lead time (`gigafactory slurm resume --local`) never start.
+  for f in "$dir"/run/resume-*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   for f in "$dir"/run/slurmd-*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   stop_pidfile "$dir/run/slurmctld.pid"
   stop_pidfile "$dir/run/munged.pid"

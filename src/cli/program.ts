@@ -8,6 +8,7 @@ import { register as registerSim } from './commands/sim.ts';
 import { register as registerControl } from './commands/control.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerSlurm } from './commands/slurm.ts';
+import { register as registerUsage } from './commands/usage.ts';
 
 export function buildProgram(): Command {
   const program = new Command('gigafactory')
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerFleet, registerPlan, registerSim, registerControl, registerServe, registerSlurm]) register(program);
+  for (const register of [registerFleet, registerPlan, registerSim, registerControl, registerServe, registerSlurm, registerUsage]) register(program);
   return program;
 }
 

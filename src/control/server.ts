@@ -10,7 +10,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
+import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
 import { ImpossibleError, InputError } from '../lib/errors.ts';
 import { DEFAULT_SIM } from '../sim/types.ts';
@@ -54,6 +55,8 @@ export interface ControlPlaneOptions {
   readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  readonly fleet?: FleetSpec;
 }
 
 export interface ControlPlane {
@@ -102,7 +105,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pools: () => poolRows(topology, renting) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pools: () => poolRows(topology, renting), nodeRates: fleetNodeRates(topology.nodes, o.fleet) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

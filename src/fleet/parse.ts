@@ -24,7 +24,21 @@ const POOL: Record<string, FieldRule> = {
   price_per_gpu_hour_usd: { kind: 'number', required: true, min: 0, minExclusive: true, max: 1_000 },
   lead_time_hours: { kind: 'number', required: true, min: 0, max: 24 * 365 },
   minimum_hours: { kind: 'number', required: false, min: 0, max: 24 * 365 * 5 },
+  // Where a provider launches the pool's servers (OCI's own names for LaunchInstance's fields).
+  compartment_id: { kind: 'string', required: false, hint: 'the OCID of the compartment to launch instances in' },
+  availability_domain: { kind: 'string', required: false, hint: 'an availability domain name, e.g. Uocm:US-ASHBURN-AD-1' },
+  shape: { kind: 'string', required: false, hint: 'an instance shape, e.g. BM.GPU.H100.8' },
+  subnet_id: { kind: 'string', required: false, hint: 'the OCID of the subnet for the primary VNIC' },
+  image_id: { kind: 'string', required: false, hint: 'the OCID of the boot image' },
+  // How to reach the provider: OCI's config-file profile, or instance principals.
+  oci_auth: { kind: 'string', required: false, oneOf: ['config', 'instance_principal'] },
+  oci_config_file: { kind: 'string', required: false, hint: 'a path to an OCI config file (default ~/.oci/config)' },
+  oci_profile: { kind: 'string', required: false, hint: 'a profile name in the OCI config file (default DEFAULT)' },
+  oci_endpoint: { kind: 'string', required: false, hint: 'the Compute API endpoint URL (default: the region\'s; set it only for a stand-in)' },
 };
+
+/** Pool keys copied as they are into `PoolSpec.providerConfig`. */
+const PROVIDER_KEYS = ['compartment_id', 'availability_domain', 'shape', 'subnet_id', 'image_id', 'oci_auth', 'oci_config_file', 'oci_profile', 'oci_endpoint'] as const;
 const NETWORK: Record<string, FieldRule> = {
   switch_type: { kind: 'string', required: false, oneOf: switchIds },
   nic_gbps: { kind: 'number', required: false, min: 0, minExclusive: true, max: 1_600 },
@@ -124,6 +138,11 @@ class Reader {
   }
 }
 
+function providerConfig(p: Record<string, unknown>): { providerConfig?: Readonly<Record<string, string>> } {
+  const entries = PROVIDER_KEYS.filter((k) => typeof p[k] === 'string').map((k) => [k, p[k] as string] as const);
+  return entries.length > 0 ? { providerConfig: Object.fromEntries(entries) } : {};
+}
+
 /** Parses and validates a fleet file; throws InputError listing every problem. */
 export function parseFleetYaml(text: string, fileName: string): FleetSpec {
   const lines = new LineCounter();
@@ -198,6 +217,7 @@ export function parseFleetYaml(text: string, fileName: string): FleetSpec {
       name: p.name as string, provider: p.provider as string, nodeType: p.node_type as string,
       maxNodes: p.max_nodes as number, pricePerGpuHourUsd: p.price_per_gpu_hour_usd as number,
       leadTimeHours: p.lead_time_hours as number, minimumHours: (p.minimum_hours as number | undefined) ?? 1,
+      ...providerConfig(p),
     })),
     network, facility,
   };

@@ -41,6 +41,12 @@ export interface PoolSpec {
   readonly leadTimeHours: number;
   /** Minimum rental per node, hours (billing granularity / commitment). */
   readonly minimumHours: number;
+  /**
+   * The provider's own parameters, as the fleet file gives them (snake_case keys): for
+   * `provider: oracle`, compartment_id, availability_domain, shape, subnet_id, image_id and
+   * oci_auth / oci_config_file / oci_profile / oci_endpoint. Checked by the provider when used.
+   */
+  readonly providerConfig?: Readonly<Record<string, string>>;
 }
 
 export interface NetworkSpec {

@@ -23,7 +23,7 @@ interface JobJson {
 interface JobDetail { job: JobJson; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
-const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
+export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 function intFlag(v: string, flag: string, min: number, max: number): number {
@@ -32,8 +32,8 @@ function intFlag(v: string, flag: string, min: number, max: number): number {
   return n;
 }
 
-const client = (dataDir?: string) => new ControlClient(findServer(dataDir));
-const pad = (rows: string[][]) => {
+export const client = (dataDir?: string) => new ControlClient(findServer(dataDir));
+export const pad = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 };
@@ -118,7 +118,8 @@ export function register(program: Command): void {
       const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
       const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const fleet = simFleet === undefined ? undefined : rentPool ? { ...simFleet, pools: [rentPool] } : simFleet;
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), ...(fleet !== undefined ? { fleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

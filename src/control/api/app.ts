@@ -21,6 +21,8 @@ import { checkTenantName, hashToken, newToken } from './auth.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { registerPoolRoutes } from './pools.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
+import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -35,6 +37,8 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
+  readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
 
 type Env = { Variables: { tenant: string; admin: boolean } };
@@ -187,6 +191,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
   });
 
   registerPoolRoutes(app, o);
+  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
+
   app.get('/v1/nodes', (c) => c.json({ nodes: o.topology.nodes.map((n) => ({ index: n.index, name: n.name, gpu_type: n.gpuType, gpus: n.gpus, pool: n.pool })) }));
 
   return app;

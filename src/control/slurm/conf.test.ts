@@ -88,3 +88,51 @@ test('a node name Slurm cannot take is an input error naming it', () => {
   const bad: ClusterTopology = { ...t, nodes: [{ ...t.nodes[0]!, name: 'bad name' }] };
   assert.throws(() => renderSlurmConfig(bad, { clusterName: 'gf', controllerHost: 'c', ...hw }), (e: unknown) => e instanceof InputError && /bad name/.test(e.message));
 });
+
+test('node weights: owned nodes 1, rented 1 + price in cents per GPU-hour, so Slurm fills owned, then the cheaper pool', () => {
+  const t = topo([{ pool: 'hall1', gpuType: 'h100', count: 2 }, { pool: 'dear', gpuType: 'h100', count: 2, rented: true }, { pool: 'cheap', gpuType: 'h100', count: 2, rented: true }], 4, 2);
+  const prices: Record<string, number> = { dear: 12.5, cheap: 2.1 };
+  const f = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw, poolPricePerGpuHourUsd: (p) => prices[p] });
+  const weightOf = (name: string): number => Number(lines(f['slurm.conf'], 'NodeName').find((l) => expandHostlist(l['NodeName']!).includes(name))!['Weight']);
+  assert.equal(weightOf('hall1-0'), 1);
+  assert.equal(weightOf('cheap-1'), 211);
+  assert.equal(weightOf('dear-0'), 1251);
+  // A pool without a price sorts after every priced one.
+  const g = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw });
+  assert.ok(Number(lines(g['slurm.conf'], 'NodeName').at(-1)!['Weight']) > 1251);
+  // No cloud options: every node an ordinary one, no power saving.
+  assert.doesNotMatch(f['slurm.conf'], /State=CLOUD|SuspendProgram/);
+});
+
+test('cloud nodes: rented nodes State=CLOUD with the power-saving programs; owned nodes never suspended', () => {
+  const t = topo([{ pool: 'hall1', gpuType: 'h100', count: 3 }, { pool: 'oci', gpuType: 'h100', count: 2, rented: true }], 4, 2);
+  const cloud = { resumeProgram: '/etc/slurm/slurm-resume', suspendProgram: '/etc/slurm/slurm-suspend', suspendTimeSeconds: 900, resumeTimeoutSeconds: 7500 };
+  const f = renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw, cloud })['slurm.conf'];
+  const nodes = lines(f, 'NodeName');
+  const cloudNodes = nodes.filter((l) => l['State'] === 'CLOUD').flatMap((l) => expandHostlist(l['NodeName']!));
+  assert.deepEqual(cloudNodes, ['oci-0', 'oci-1']);
+  assert.ok(nodes.filter((l) => l['State'] !== 'CLOUD').every((l) => l['State'] === 'UNKNOWN'));
+  for (const line of ['ResumeProgram=/etc/slurm/slurm-resume', 'SuspendProgram=/etc/slurm/slurm-suspend', 'SuspendTime=900', 'ResumeTimeout=7500', 'PrivateData=cloud', 'TreeWidth=65533']) {
+    assert.match(f, new RegExp(`^${line}$`, 'm'));
+  }
+  assert.deepEqual(expandHostlist(/^SuspendExcNodes=(\S+)$/m.exec(f)![1]!), ['hall1-0', 'hall1-1', 'hall1-2']);
+  assert.throws(() => renderSlurmConfig(t, { clusterName: 'gf', controllerHost: 'ctl', ...hw, cloud: { ...cloud, suspendTimeSeconds: 0 } }), /suspend time: got 0/);
+  // A fleet without rented nodes needs no power saving.
+  const owned = topo([{ pool: 'hall1', gpuType: 'h100', count: 3 }], 4, 2);
+  assert.doesNotMatch(renderSlurmConfig(owned, { clusterName: 'gf', controllerHost: 'ctl', ...hw, cloud })['slurm.conf'], /ResumeProgram/);
+});
+
+test('fleet cloud config: ResumeTimeout is the longest lead time plus boot, capped at what slurmctld accepts', async () => {
+  const { fleetSlurmConfig } = await import('./fleet-config.ts');
+  const { FLEET_PRESETS } = await import('../../fleet/presets.ts');
+  const base = Object.values(FLEET_PRESETS)[0]!;
+  const pool = { name: 'oci', provider: 'oracle', nodeType: 'oci-bm-gpu-h100-8', maxNodes: 2, pricePerGpuHourUsd: 10, minimumHours: 1 };
+  const fleet = (leadTimeHours: number) => ({ ...base, halls: [{ name: 'hall-a', nodeType: 'hgx-h100', nodes: 2 }], pools: [{ ...pool, leadTimeHours }] });
+  const cloud = { cliPath: '/opt/gf/gigafactory', fleetArg: '/etc/gf/fleet.yaml', programDir: '/etc/slurm' };
+  const quick = fleetSlurmConfig(fleet(1), { cloud });
+  assert.match(quick['slurm.conf'], /^ResumeTimeout=3900$/m);
+  assert.match(quick['slurm-resume']!, /^exec '\/opt\/gf\/gigafactory' slurm resume --fleet '\/etc\/gf\/fleet.yaml' "\$1"/m);
+  const slow = fleetSlurmConfig(fleet(48), { cloud })['slurm.conf'];
+  assert.match(slow, /^ResumeTimeout=65535$/m);
+  assert.match(slow, /^# Pool oci: lead time 48 h is longer than Slurm's largest ResumeTimeout/m);
+});

@@ -26,18 +26,39 @@ export interface LocalEmulation {
   readonly mungeSocket: string;
 }
 
+/**
+ * Rented pools as Slurm cloud nodes (Slurm's power-saving and cloud scheduling guides): their
+ * nodes are `State=CLOUD`, powered up on demand by `ResumeProgram` (which asks the pool's
+ * provider for the node) and powered down by `SuspendProgram` after `SuspendTime` idle seconds.
+ */
+export interface SlurmCloudOptions {
+  readonly resumeProgram: string;
+  readonly suspendProgram: string;
+  /** Idle seconds before Slurm powers a cloud node down (the pool's idle release). */
+  readonly suspendTimeSeconds: number;
+  /** Most seconds from resume request to a registered node: the pool's lead time plus boot. */
+  readonly resumeTimeoutSeconds: number;
+}
+
 export interface SlurmConfOptions {
   readonly clusterName: string;
   /** SlurmctldHost (ignored with `local`: localhost). */
   readonly controllerHost: string;
   readonly hardwareOf: (node: ClusterNode) => SlurmNodeHardware;
   readonly local?: LocalEmulation;
+  /** Price per GPU-hour of a rented pool, for node weights (cheaper pools are used first). */
+  readonly poolPricePerGpuHourUsd?: (pool: string) => number | undefined;
+  /** Write rented nodes as cloud nodes with power saving (absent: ordinary nodes). */
+  readonly cloud?: SlurmCloudOptions;
 }
 
 export interface SlurmConfigFiles {
   readonly 'slurm.conf': string;
   readonly 'gres.conf': string;
   readonly 'topology.conf': string;
+  /** With cloud nodes: Slurm's ResumeProgram and SuspendProgram (executable scripts). */
+  readonly 'slurm-resume'?: string;
+  readonly 'slurm-suspend'?: string;
 }
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -48,19 +69,32 @@ export const gresType = (gpuType: string): string => gpuType.toLowerCase().repla
 /** Partition name for a hall or pool name (Slurm accepts letters, digits, `_`, `-`). */
 export const partitionName = (pool: string): string => pool.replace(/[^A-Za-z0-9_-]/g, '_');
 
-interface NodeGroup { names: string[]; hw: SlurmNodeHardware; gpuType: string; gpus: number }
+interface NodeGroup { names: string[]; hw: SlurmNodeHardware; gpuType: string; gpus: number; weight: number; cloud: boolean }
+
+/**
+ * Slurm allocates the lowest `Weight` first. Owned nodes are 1, so they fill before any rented
+ * one; a rented node is 1 + its pool's price in cents per GPU-hour, so a cheaper pool fills
+ * before a dearer one (an unpriced pool sorts after every priced one).
+ */
+export function nodeWeight(node: Pick<ClusterNode, 'rented' | 'pool'>, priceOf?: (pool: string) => number | undefined): number {
+  if (!node.rented) return 1;
+  const price = priceOf?.(node.pool);
+  return price === undefined ? 1_000_000 : 1 + Math.max(1, Math.round(price * 100));
+}
 
 /** Nodes with identical hardware and GPUs, in first-seen order, so each group is one NodeName line. */
-function groupNodes(topology: ClusterTopology, hardwareOf: SlurmConfOptions['hardwareOf']): NodeGroup[] {
+function groupNodes(topology: ClusterTopology, o: SlurmConfOptions): NodeGroup[] {
   const groups = new Map<string, NodeGroup>();
   for (const node of topology.nodes) {
     if (!NAME_RE.test(node.name)) {
       throw new InputError({ field: `nodes[${node.index}].name`, value: node.name, expected: 'a Slurm node name: a letter, then letters, digits, "_" or "-"' });
     }
-    const hw = hardwareOf(node);
-    const key = `${hw.cpus}/${hw.realMemoryMiB}/${node.gpuType}/${node.gpus}`;
+    const hw = o.hardwareOf(node);
+    const weight = nodeWeight(node, o.poolPricePerGpuHourUsd);
+    const cloud = o.cloud !== undefined && node.rented;
+    const key = `${hw.cpus}/${hw.realMemoryMiB}/${node.gpuType}/${node.gpus}/${weight}/${cloud}`;
     let g = groups.get(key);
-    if (g === undefined) { g = { names: [], hw, gpuType: node.gpuType, gpus: node.gpus }; groups.set(key, g); }
+    if (g === undefined) { g = { names: [], hw, gpuType: node.gpuType, gpus: node.gpus, weight, cloud }; groups.set(key, g); }
     g.names.push(node.name);
   }
   return [...groups.values()];
@@ -125,8 +159,8 @@ function header(o: SlurmConfOptions): string[] {
 export function renderSlurmConfig(topology: ClusterTopology, o: SlurmConfOptions): SlurmConfigFiles {
   if (topology.nodes.length === 0) throw new InputError({ field: 'fleet', value: 0, expected: 'a fleet with at least one node' });
   if (!NAME_RE.test(o.clusterName)) throw new InputError({ field: 'cluster name', value: o.clusterName, expected: 'letters, digits, "_" or "-"' });
-  const groups = groupNodes(topology, o.hardwareOf);
-  const slurm = header(o);
+  const groups = groupNodes(topology, o);
+  const slurm = [...header(o), ...powerSaving(topology, o)];
   const gres = ['# Written by `gigafactory slurm config`: GPUs as typed GRES.'];
   let port = o.local?.firstNodePort ?? 0;
   for (const g of groups) {
@@ -135,7 +169,7 @@ export function renderSlurmConfig(topology: ClusterTopology, o: SlurmConfOptions
     const gpu = g.gpus > 0 && g.gpuType !== 'cpu' ? ` Gres=gpu:${gresType(g.gpuType)}:${g.gpus}` : '';
     const where = o.local ? ` NodeHostname=localhost Port=${count === 1 ? port : `${port}-${port + count - 1}`}` : '';
     port += count;
-    slurm.push(`NodeName=${list}${where} CPUs=${g.hw.cpus} RealMemory=${g.hw.realMemoryMiB}${gpu} State=UNKNOWN`);
+    slurm.push(`NodeName=${list}${where} CPUs=${g.hw.cpus} RealMemory=${g.hw.realMemoryMiB}${gpu} Weight=${g.weight}${g.cloud ? ' Feature=cloud State=CLOUD' : ' State=UNKNOWN'}`);
     if (gpu !== '') {
       const files = o.local ? `/dev/tty[0-${g.gpus - 1}]` : `/dev/nvidia[0-${g.gpus - 1}]`;
       gres.push(`NodeName=${list} Name=gpu Type=${gresType(g.gpuType)} File=${files}`);
@@ -149,6 +183,31 @@ export function renderSlurmConfig(topology: ClusterTopology, o: SlurmConfOptions
     slurm.push(`PartitionName=${partitionName(pool)} Nodes=${compressHostlist(names)} MaxTime=INFINITE State=UP`);
   }
   return { 'slurm.conf': `${slurm.join('\n')}\n`, 'gres.conf': `${gres.join('\n')}\n`, 'topology.conf': renderTopology(topology) };
+}
+
+/** Power-saving lines for cloud nodes; owned nodes are excluded so Slurm never powers them down. */
+function powerSaving(topology: ClusterTopology, o: SlurmConfOptions): string[] {
+  const c = o.cloud;
+  if (c === undefined || !topology.nodes.some((n) => n.rented)) return [];
+  for (const [field, v] of [['suspend time', c.suspendTimeSeconds], ['resume timeout', c.resumeTimeoutSeconds]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError({ field, value: v, expected: 'a whole number of seconds, at least 1' });
+  }
+  const owned = topology.nodes.filter((n) => !n.rented).map((n) => n.name);
+  return [
+    `ResumeProgram=${c.resumeProgram}`,
+    `SuspendProgram=${c.suspendProgram}`,
+    `SuspendTime=${c.suspendTimeSeconds}`,
+    `ResumeTimeout=${c.resumeTimeoutSeconds}`,
+    // The emulation stops a slurmd in well under a second; a real server's shutdown takes longer.
+    `SuspendTimeout=${o.local !== undefined ? 10 : 60}`,
+    ...(owned.length > 0 ? [`SuspendExcNodes=${compressHostlist(owned)}`] : []),
+    // Powered-down cloud nodes stay visible (sinfo shows them with a `~`), and slurmd messages
+    // fan out from slurmctld directly, never through a cloud node that may be gone.
+    'PrivateData=cloud',
+    'TreeWidth=65533',
+    // A real cloud node's address is known only once it boots: take it from its registration.
+    ...(o.local === undefined ? ['SlurmctldParameters=cloud_reg_addrs'] : []),
+  ];
 }
 
 /** topology/tree: one switch per leaf (its nodes), one per spine (its leaves), a core above spines. */

@@ -4,14 +4,14 @@
  * `slurmd -N NAME` per node through scripts/slurm-cluster.sh. `down()` always stops them.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
 import { renderSlurmConfig, type LocalEmulation, type SlurmConfigFiles, type SlurmNodeHardware } from './conf.ts';
-import { fleetSlurmConfig } from './fleet-config.ts';
+import { fleetSlurmConfig, writeSlurmConfig } from './fleet-config.ts';
 import { expandHostlist } from './hostlist.ts';
 import { findSlurmBinary } from './slurm-cli.ts';
 
@@ -65,8 +65,7 @@ export function runScript(args: readonly string[], timeoutMs = 60_000): Promise<
 
 /** Writes the three files into `etcDir`; returns the slurm.conf path. */
 export function writeConfigFiles(files: SlurmConfigFiles, etcDir: string): string {
-  mkdirSync(etcDir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(etcDir, name), text);
+  writeSlurmConfig(files, etcDir);
   return join(etcDir, 'slurm.conf');
 }
 

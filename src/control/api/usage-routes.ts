@@ -1,0 +1,40 @@
+/**
+ * GET /v1/usage: GPU-hours and cost per tenant and per job, owned vs rented (./../usage.ts).
+ * An admin sees every tenant (or one, `?tenant=`); a tenant sees only its own usage.
+ * `?since=` is an ISO-8601 date or time (as `sreport start=`); default: everything.
+ */
+import type { Hono } from 'hono';
+import { InputError } from '../../lib/errors.ts';
+import type { Store } from '../store/types.ts';
+import { computeUsage, type NodeRate } from '../usage.ts';
+import type { ClusterNode } from '../../fleet/types.ts';
+import { HttpError } from './errors.ts';
+
+export interface UsageRouteOptions {
+  readonly store: Store;
+  readonly nodes: readonly ClusterNode[];
+  readonly rateOf: (nodeIndex: number) => NodeRate;
+  readonly nowSeconds: () => number;
+}
+
+/** `--since` / `?since=`: an ISO-8601 date or date-time, in seconds. */
+export function parseSince(v: string | undefined, field: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new InputError({ field, value: v, expected: 'an ISO-8601 date or time, e.g. 2026-12-01 or 2026-12-01T08:00:00Z' });
+  return ms / 1000;
+}
+
+export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; admin: boolean } }>, o: UsageRouteOptions): void {
+  app.get('/v1/usage', async (c) => {
+    const asked = c.req.query('tenant');
+    const admin = c.get('admin');
+    if (!admin && asked !== undefined && asked !== c.get('tenant')) throw new HttpError(403, `a tenant token sees only its own usage (tenant ${c.get('tenant')}); ask an admin for tenant "${asked}"`);
+    const tenant = admin ? asked : c.get('tenant');
+    const since = parseSince(c.req.query('since'), 'since');
+    const jobs = await o.store.listJobs({ ...(tenant !== undefined ? { tenant } : {}), order: 'id' });
+    const attempts = new Map(await Promise.all(jobs.map(async (j) => [j.id, await o.store.listAttempts(j.id)] as const)));
+    const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}) });
+    return c.json({ usage: report });
+  });
+}

@@ -1,0 +1,144 @@
+// The OCI provider through the official SDK against the local stand-in of the Compute API
+// (./oci-standin.ts; not Oracle Cloud): launch, wait, terminate, and how failures look.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PoolSpec } from '../../fleet/types.ts';
+import { InputError } from '../../lib/errors.ts';
+import { ociAuthentication, ociPoolConfig, OciProvider, OciProvisionError } from './oci.ts';
+import { startOciStandin } from './oci-standin.ts';
+
+function keyPair(): { privatePem: string; publicPem: string; fingerprint: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const fingerprint = createHash('md5').update(der).digest('hex').match(/../g)!.join(':');
+  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), fingerprint };
+}
+
+/** An OCI config file in OCI's own format, with its key file, in a temporary directory. */
+function ociConfig(dir: string, keys: { privatePem: string; fingerprint: string }): string {
+  writeFileSync(join(dir, 'key.pem'), keys.privatePem, { mode: 0o600 });
+  const file = join(dir, 'config');
+  writeFileSync(file, ['[DEFAULT]', 'user=ocid1.user.oc1..standin', `fingerprint=${keys.fingerprint}`, 'tenancy=ocid1.tenancy.oc1..standin', 'region=us-ashburn-1', `key_file=${join(dir, 'key.pem')}`, ''].join('\n'));
+  return file;
+}
+
+function pool(config: Record<string, string>): PoolSpec {
+  return { name: 'oci-ashburn', provider: 'oracle', nodeType: 'oci-bm-gpu-h100-8', maxNodes: 4, pricePerGpuHourUsd: 10, leadTimeHours: 0, minimumHours: 1, providerConfig: config };
+}
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const BASE = { compartment_id: 'ocid1.compartment.oc1..gf', availability_domain: 'Uocm:US-ASHBURN-AD-1', shape: 'BM.GPU.H100.8', subnet_id: 'ocid1.subnet.oc1..gf', image_id: 'ocid1.image.oc1..gf' };
+const noSleep = async (): Promise<void> => undefined;
+
+async function setup(o: { provisionSeconds?: number; capacity?: number; signWith?: { privatePem: string; fingerprint: string } } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-oci-'));
+  const keys = keyPair();
+  // The stand-in's clock is a counter the test moves, so lead times pass without waiting.
+  let nowMs = 1_000_000;
+  const standin = await startOciStandin({ publicKeyPem: keys.publicPem, nowMs: () => nowMs, ...o });
+  const cfg = ociPoolConfig(pool({ ...BASE, oci_config_file: ociConfig(dir, o.signWith ?? keys), oci_endpoint: standin.url }));
+  const provider = new OciProvider(cfg, {
+    authentication: await ociAuthentication(cfg), pollSeconds: 10, nowMs: () => nowMs,
+    sleep: async (ms) => { nowMs += ms; await noSleep(); },
+  });
+  return { standin, provider, dir, close: async () => { await standin.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+test('launch -> RUNNING after the provisioning time -> terminate on release, through the SDK with signed requests', async () => {
+  const s = await setup({ provisionSeconds: 95 });
+  try {
+    const inst = await s.provider.provision('oci-00000', 600);
+    assert.equal(inst.state, 'RUNNING');
+    assert.match(inst.ocid, /^ocid1\.instance\./);
+    const held = s.standin.instances.get(inst.ocid)!;
+    assert.deepEqual([held.displayName, held.shape, held.availabilityDomain, held.compartmentId], ['oci-00000', 'BM.GPU.H100.8', 'Uocm:US-ASHBURN-AD-1', 'ocid1.compartment.oc1..gf']);
+    assert.equal(held.freeformTags['gigafactory-pool'], 'oci-ashburn');
+    // Polled every 10 s until RUNNING at 95 s: the launch, then ten GetInstance calls.
+    assert.equal(s.standin.requests.filter((r) => r.startsWith('GET /20160918/instances/')).length, 11);
+    assert.deepEqual(await s.provider.release('oci-00000'), [inst.ocid]);
+    assert.equal(s.standin.instances.get(inst.ocid)!.lifecycleState, 'TERMINATING');
+    assert.deepEqual(await s.provider.release('oci-00000'), [], 'released twice: nothing left to terminate');
+  } finally { await s.close(); }
+});
+
+test('a launch OCI refuses for capacity is an OciProvisionError saying so, with OCI\'s code', async () => {
+  const s = await setup({ capacity: 1 });
+  try {
+    await s.provider.provision('oci-00000', 60);
+    await assert.rejects(s.provider.provision('oci-00001', 60), (e: unknown) => {
+      assert.ok(e instanceof OciProvisionError);
+      assert.equal(e.node, 'oci-00001');
+      assert.equal(e.serviceCode, 'InternalError');
+      assert.match(e.message, /LaunchInstance for oci-00001 \(BM\.GPU\.H100\.8 in Uocm:US-ASHBURN-AD-1\) failed: out of host capacity: InternalError \(HTTP 500\): Out of host capacity\./);
+      return true;
+    });
+  } finally { await s.close(); }
+});
+
+test('an instance still provisioning past the lead time fails and is terminated, not left billing', async () => {
+  const s = await setup({ provisionSeconds: 3600 });
+  try {
+    await assert.rejects(s.provider.provision('oci-00000', 300), /still PROVISIONING after 300 s/);
+    const [inst] = [...s.standin.instances.values()];
+    assert.equal(inst!.lifecycleState, 'TERMINATING');
+  } finally { await s.close(); }
+});
+
+test('requests signed with a key the tenancy does not know are refused (the stand-in checks signatures)', async () => {
+  const s = await setup({ signWith: keyPair() });
+  try {
+    await assert.rejects(s.provider.launch('oci-00000'), /NotAuthenticated \(HTTP 401\).*signature does not verify/);
+    assert.equal(s.standin.instances.size, 0);
+  } finally { await s.close(); }
+});
+
+test('a pool without its compartment or shape, or an unreadable config profile, names the field or file', async () => {
+  assert.throws(() => ociPoolConfig(pool({ availability_domain: 'AD-1' })), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.deepEqual(e.issues.map((i) => i.field), ['pools[oci-ashburn].compartment_id', 'pools[oci-ashburn].shape']);
+    return true;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'gf-oci-'));
+  try {
+    await assert.rejects(ociAuthentication(ociPoolConfig(pool({ ...BASE, oci_config_file: join(dir, 'missing') }))), /pools\[oci-ashburn\]\.oci_config_file: got ".*missing"; expected a readable OCI config file \(ENOENT\)/);
+    const file = ociConfig(dir, keyPair());
+    await assert.rejects(ociAuthentication(ociPoolConfig(pool({ ...BASE, oci_config_file: file, oci_profile: 'PROD' }))), /oci_profile: got "PROD"; expected a profile of .*config: DEFAULT/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('slurm resume/suspend (Slurm\'s power programs) launch and terminate OCI instances for a rented pool\'s nodes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-oci-cli-'));
+  const keys = keyPair();
+  const standin = await startOciStandin({ publicKeyPem: keys.publicPem, capacity: 1 });
+  try {
+    const config = ociConfig(dir, keys);
+    const fleet = join(dir, 'fleet.yaml');
+    writeFileSync(fleet, [
+      'name: oci-burst', 'halls:', '  - name: hall-a', '    node_type: hgx-h100', '    nodes: 1', 'pools:', '  - name: oci', '    provider: oracle',
+      '    node_type: oci-bm-gpu-h100-8', '    max_nodes: 2', '    price_per_gpu_hour_usd: 10', '    lead_time_hours: 0.5',
+      ...Object.entries({ ...BASE, oci_config_file: config, oci_endpoint: standin.url }).map(([k, v]) => `    ${k}: ${v}`), '',
+    ].join('\n'));
+    const gf = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      execFile(join(ROOT, 'gigafactory'), args, { timeout: 60_000 }, (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+    });
+    const up = await gf(['slurm', 'resume', 'oci-[00000-00001]', '--fleet', fleet]);
+    // The stand-in holds one instance: the first node launches, the second is out of capacity.
+    assert.equal(up.code, 1);
+    assert.match(up.stdout, /^resume oci-00000: pool oci \(oracle\), instance ocid1\.instance\.\S+ (PROVISIONING|RUNNING), launched \S+, \$10\/GPU-hour$/m);
+    assert.match(up.stderr, /^error: OCI LaunchInstance for oci-00001 .* out of host capacity/m);
+    assert.doesNotMatch(up.stderr, /\n\s+at /);
+    const down = await gf(['slurm', 'suspend', 'oci-00000', '--fleet', fleet]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stdout, /^suspend oci-00000: pool oci \(oracle\), terminated ocid1\.instance\./m);
+    assert.deepEqual([...standin.instances.values()].map((i) => [i.displayName, i.lifecycleState]), [['oci-00000', 'TERMINATING']]);
+  } finally {
+    await standin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
