@@ -5,7 +5,7 @@ import { FLEET_PRESETS, homogeneousFleet } from '../src/fleet/presets.ts';
 import { buildTopology } from '../src/fleet/topology.ts';
 import type { FleetSpec } from '../src/fleet/types.ts';
 import { Rng } from '../src/lib/rng.ts';
-import { DEFAULT_FAILURE_MODEL, DEFAULT_SIM, grokWorkload, simulate, sparesNeeded } from '../src/sim/index.ts';
+import { DEFAULT_FAILURE_MODEL, DEFAULT_SIM, grokWorkload, simulate, sparesNeeded, twinSizing } from '../src/sim/index.ts';
 
 const days = 30;
 
@@ -14,7 +14,7 @@ function runGrok(fleet: FleetSpec) {
   const nodes = topology.nodes.length;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const workload = grokWorkload(nodes, days, new Rng(1), { reservedNodes: sparesNeeded(DEFAULT_FAILURE_MODEL, nodes, days * 86_400) });
+  const workload = grokWorkload(nodes, days, new Rng(1), { reservedNodes: sparesNeeded(DEFAULT_FAILURE_MODEL, nodes, days * 86_400), sizing: twinSizing(fleet) });
   const r = simulate(topology, workload, {
     days, seed: 1, policy: DEFAULT_SIM.policy, checkpointMinutes: 'auto', failures: DEFAULT_FAILURE_MODEL,
     spares: 'auto', spareMinGpus: DEFAULT_SIM.spareMinGpus, cycleSeconds: DEFAULT_SIM.cycleSeconds,

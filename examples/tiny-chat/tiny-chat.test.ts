@@ -62,6 +62,11 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     assert.ok(second[0]!.loss < first[0]!.loss, `attempt 2 first loss ${second[0]!.loss} vs attempt 1 first ${first[0]!.loss}`);
     assert.ok(second.at(-1)!.loss < first[0]!.loss, 'loss keeps falling');
     assert.equal(readFileSync(checkpointDoneFile(dir, id), 'utf8').trim(), '40', 'rank 0 reported its last checkpoint');
+    // Progress contract: rank 0 reported step=N tokens=T (2 ranks x 8 sequences x 32 tokens a step); the plane measured it.
+    const detail = await (await fetch(`${cp.url}/v1/jobs/${id}`, { headers: { authorization: 'Bearer t' } })).json() as { actual: { step: number; tokens: number; stepSeconds: number } | null };
+    assert.equal(detail.actual?.step, 40, JSON.stringify(detail.actual));
+    assert.equal(detail.actual?.tokens, 40 * 2 * 8 * 32);
+    assert.ok(detail.actual.stepSeconds > 0);
 
     const chat = spawnSync(PYTHON, [join(TINY_CHAT_DIR, 'chat.py'), join(checkpointDirOf(dir, job!), 'ckpt.pt'), '--prompt', 'hello'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(chat.status, 0, chat.stderr);

@@ -86,6 +86,10 @@ def main():
         print(f"tiny-chat: attempt {attempt}, {world} rank(s), {parameter_count(model)} parameters, vocab {len(vocab)}, "
               f"corpus {len(text)} chars, {how}; target {args.steps} steps (uniform-guess loss {initial_loss(len(vocab)):.2f})", flush=True)
 
+    # Progress contract (docs/readme/planned-jobs.md): rank 0 appends "step=N tokens=T time=S" to
+    # GF_PROGRESS_FILE (T: tokens trained so far by all ranks), so the plane can measure the run.
+    progress = os.environ.get("GF_PROGRESS_FILE") if rank == 0 else None
+    tokens_per_step = world * args.batch * args.context
     t0 = time.time()
     while step < args.steps:
         x, y = batch(data, step, rank, world, args)
@@ -101,6 +105,9 @@ def main():
         if heartbeat:
             with open(heartbeat, "a"):
                 os.utime(heartbeat)
+        if progress:
+            with open(progress, "a") as f:
+                f.write(f"step={step} tokens={step * tokens_per_step} time={time.time():.3f}\n")
         if rank == 0 and (step % args.log_every == 0 or step == args.steps):
             losses.append([step, round(float(value), 4)])
             print(f"step {step} loss {float(value):.4f} ({time.time() - t0:.1f}s)", flush=True)

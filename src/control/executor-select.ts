@@ -42,7 +42,7 @@ function numberFlag(v: string | undefined, flag: string, allowZero: boolean): nu
 }
 
 /** Undefined for the local executor; else the executor and the topology it runs on. */
-export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; provider?: Provider } | undefined> {
+export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec; provider?: Provider } | undefined> {
   const name = f.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
   if (f.rentPool !== undefined && name !== 'sim') {
@@ -55,9 +55,10 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
     const rate = numberFlag(f.simFailureRate, '--sim-failure-rate', true);
     const cluster = new SimCluster({ ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
     const pool = f.rentPool;
-    const topology = pool ? buildTopology({ ...f.simFleet, pools: [pool] }, { includePools: true }) : buildTopology(f.simFleet);
+    const fleet = pool ? { ...f.simFleet, pools: [pool] } : f.simFleet;
+    const topology = pool ? buildTopology(fleet, { includePools: true }) : buildTopology(fleet);
     if (topology.nodes.every((n) => n.rented)) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (add rented ones with --rent-pool)' });
-    return { executor: new SimExecutor(cluster), topology, ...(pool ? { provider: new SimulatedProvider(topology, [pool], cluster.speed) } : {}) };
+    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], cluster.speed) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

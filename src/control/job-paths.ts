@@ -6,6 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { JobRecord } from './store/types.ts';
 
 export const jobDir = (dataDir: string, jobId: string): string => join(dataDir, 'jobs', jobId);
+/** Where rank 0 reports progress (GF_PROGRESS_FILE; the contract is in progress.ts): one file per job, across attempts. */
+export const progressFile = (dataDir: string, jobId: string): string => join(jobDir(dataDir, jobId), 'progress.log');
 export const attemptLogDir = (dataDir: string, jobId: string, attempt: number): string => join(jobDir(dataDir, jobId), `attempt-${attempt}`);
 
 /** The job's checkpoint dir: its spec's (relative to its workdir), else `<jobDir>/checkpoints`. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { InputError, type InputIssue } from '../lib/errors.ts';
+import type { JobPlan } from './job-plan.ts';
 
 /** Largest fleet of DESIGN.md: 12,500 nodes x 8 GPUs. */
 export const MAX_NODES = 12_500;
@@ -16,6 +17,8 @@ export const MAX_WORD_CHARS = 4096;
 export const MAX_ENV_VARS = 256;
 
 const word = z.string().min(1).max(MAX_WORD_CHARS);
+/** A token count: a number, or text with a K/M/B/T suffix (`2T`, `16M`); parsed by the planner adapter. */
+const tokenCount = z.union([z.number().positive(), z.string().regex(/^\s*[0-9]*\.?[0-9]+(?:e[0-9]+)?\s*[kmbgtKMBGT]?\s*$/, 'a count like 2T, 16M or 2e12')]);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)').max(256);
 
 export const jobSpecSchema = z.object({
@@ -34,9 +37,23 @@ export const jobSpecSchema = z.object({
   /** Seconds without a heartbeat-file touch before the rank counts as hung (absent: liveness only). */
   heartbeat_timeout_seconds: z.number().min(1).max(86_400).optional(),
   estimated_runtime_seconds: z.number().positive().max(365 * 86_400).optional(),
+  // A planned job (docs/readme/planned-jobs.md): model + tokens instead of nodes x gpus_per_node; the plane sizes it (plan-job.ts).
+  model: z.string().min(1).max(MAX_WORD_CHARS).optional(),
+  tokens: tokenCount.optional(),
+  gpus: z.number().int().min(1).max(MAX_NODES * MAX_GPUS_PER_NODE).optional(),
+  stack: z.string().min(1).max(100).optional(),
+  precision: z.enum(['bf16', 'fp8']).optional(),
+  seq: z.number().int().min(1).max(10_000_000).optional(),
+  global_batch: tokenCount.optional(),
+  deadline_days: z.number().positive().max(3650).optional(),
 }).strict();
 
-export type JobSpec = z.output<typeof jobSpecSchema>;
+/** Fields that only a planned job (one with `model`) may give, and the gang fields it must not. */
+export const PLANNED_FIELDS = ['tokens', 'gpus', 'stack', 'precision', 'seq', 'global_batch', 'deadline_days'] as const;
+export const GANG_FIELDS = ['nodes', 'gpus_per_node', 'ranks_per_node'] as const;
+
+/** A stored spec: what the user gave, plus the plan the plane made for a planned job (never accepted from users). */
+export type JobSpec = z.output<typeof jobSpecSchema> & { readonly plan?: JobPlan };
 
 function describeExpected(issue: z.ZodIssue): string {
   switch (issue.code) {
@@ -62,11 +79,29 @@ function fieldName(path: readonly (string | number)[]): string {
   return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '') || '(job spec)';
 }
 
+/** A planned job gives `model` instead of the gang size; planner fields without `model` mean nothing. */
+function checkPlannedFields(input: Record<string, unknown>, file?: string, lineOf?: (path: readonly (string | number)[]) => number | undefined): void {
+  const issues: InputIssue[] = [];
+  const at = (k: string) => { const line = lineOf?.([k]); return line === undefined ? {} : { line }; };
+  if (input['model'] !== undefined) {
+    for (const g of GANG_FIELDS) {
+      if (input[g] !== undefined) issues.push({ field: g, value: input[g], expected: `no ${g} together with model (${JSON.stringify(input['model'])}): the planner sizes a planned job; drop ${g}, or drop model and give nodes x gpus_per_node yourself`, ...at(g) });
+    }
+    if (input['kind'] !== undefined && input['kind'] !== 'train') issues.push({ field: 'kind', value: input['kind'], expected: 'train (only training jobs are planned from model + tokens)', ...at('kind') });
+  } else {
+    for (const f of PLANNED_FIELDS) {
+      if (input[f] !== undefined) issues.push({ field: f, value: input[f], expected: `model too: ${f} is a planned-job field (give model: CATALOG_ID_OR_FILE), or drop ${f}`, ...at(f) });
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues.map((i) => (i.line === undefined ? { field: i.field, value: i.value, expected: i.expected } : i)), file);
+}
+
 /** Validates a parsed object (JSON body or YAML document); throws InputError naming each bad field. */
 export function parseJobSpec(input: unknown, file?: string, lineOf?: (path: readonly (string | number)[]) => number | undefined): JobSpec {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InputError({ field: '(job spec)', value: input, expected: 'an object with name, command, nodes, ...' }, file);
   }
+  checkPlannedFields(input as Record<string, unknown>, file, lineOf);
   const r = jobSpecSchema.safeParse(input);
   if (r.success) return r.data;
   const issues: InputIssue[] = [];

@@ -25,9 +25,9 @@ import type { Executor, ExecutorEvent } from './executor.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { LiveRenting } from './renting.ts';
 import { JobStateError, type JobRecord, type Store } from './store/types.ts';
-import { attemptLogDir, checkpointDirOf, jobDir } from './job-paths.ts';
+import { attemptLogDir, checkpointDirOf, jobDir, progressFile } from './job-paths.ts';
 
-export { attemptLogDir, checkpointDirOf, jobDir } from './job-paths.ts';
+export { attemptLogDir, checkpointDirOf, jobDir, progressFile } from './job-paths.ts';
 
 export interface ReconcilerOptions {
   readonly store: Store;
@@ -353,7 +353,7 @@ export class Reconciler {
       try {
         const handle = await this.o.executor.launch({
           jobId: j.id, attempt: j.attempt, name: j.spec.name, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: { ...j.spec.env, GF_CHECKPOINT_DONE_FILE: checkpointDoneFile(this.o.dataDir, j.id) },
+          env: { ...j.spec.env, GF_CHECKPOINT_DONE_FILE: checkpointDoneFile(this.o.dataDir, j.id), GF_PROGRESS_FILE: progressFile(this.o.dataDir, j.id) },
           nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
           checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
           logDir: attemptLogDir(this.o.dataDir, j.id, j.attempt),

@@ -24,6 +24,7 @@ import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { ControlMetrics } from './metrics.ts';
 import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
+import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
 import type { Provider } from './provider.ts';
 import { LiveRenting, poolRows } from './renting.ts';
@@ -55,7 +56,7 @@ export interface ControlPlaneOptions {
   readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
-  /** The fleet the topology was built from (prices its nodes for GET /v1/usage). */
+  /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
 
@@ -105,7 +106,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();
   await reconciler.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, pools: () => poolRows(topology, renting), nodeRates: fleetNodeRates(topology.nodes, o.fleet) });
+  const progress = new ProgressTracker({ store, dataDir, log });
+  progress.start();
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, pools: () => poolRows(topology, renting), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {
@@ -113,6 +116,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       s.once('error', fail);
     });
   } catch (e) {
+    progress.stop();
     await reconciler.stop();
     await executor.close();
     await store.close();
@@ -133,6 +137,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (closed) return;
       closed = true;
       await new Promise<void>((ok) => { server.close(() => ok()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+      progress.stop();
       await reconciler.stop();
       await executor.close();
       await o.provider?.close();

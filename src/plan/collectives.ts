@@ -55,6 +55,20 @@ export function reduceScatter(hw: ClusterHardware, g: Group, bytes: number): Col
 
 export const allGather = reduceScatter;
 
+/**
+ * The same collective when issued layer by layer as FSDP/ZeRO-3 does: many collectives in flight, so
+ * the NVLink phase of one overlaps the fabric phase of the previous (NCCL's multi-node rings pipeline
+ * chunks through both); it costs the slower phase, not the sum.
+ */
+export function reduceScatterPipelined(hw: ClusterHardware, g: Group, bytes: number): CollectiveCost {
+  if (g.size <= 1 || bytes <= 0) return { seconds: 0, algorithm: 'none' };
+  const { k, n, outer } = split(hw, g);
+  if (n <= 1 || k <= 1) return reduceScatter(hw, g, bytes);
+  const nv = hw.tiers[0];
+  const seconds = Math.max(ringSeconds(k, bytes, nv), ringSeconds(n, bytes / k, outer));
+  return { seconds, algorithm: `pipelined ${nv.name} x${k} | ${outer.name} x${n}` };
+}
+
 export function allReduce(hw: ClusterHardware, g: Group, bytes: number): CollectiveCost {
   if (g.size <= 1 || bytes <= 0) return { seconds: 0, algorithm: 'none' };
   const ring = reduceScatter(hw, g, bytes);

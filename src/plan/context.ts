@@ -2,6 +2,8 @@ import type { ModelArch } from '../catalog/model-arch.ts';
 import { gemmDevice, gemmEfficiency, HBM_FRACTION, type GemmDevice } from './gemm.ts';
 import type { ClusterHardware } from './hardware.ts';
 import { modelShape, type ModelShape } from './shape.ts';
+import type { PlanMode } from './production.ts';
+import { DEFAULT_STACK_NAME, stackPreset, type Fusion, type OptimizerImpl, type Stack } from './stack.ts';
 
 export type Precision = 'bf16' | 'fp8';
 
@@ -46,6 +48,15 @@ export interface TrainRequest {
    * (optim.grad_sync_dtype: bf16).
    */
   readonly gradReduceFp32?: boolean;
+  /**
+   * The software stack (stack.ts: parseStack or stackPreset); undefined: `megatron`. Its attention kernel and
+   * gradient-reduction type apply where `attention` / `gradReduceFp32` above are not given.
+   */
+  readonly stack?: Stack;
+  /** `benchmark` (default: what the validation rows measure) or `production` (production.ts adds stragglers, data loading, logging, checkpoint stalls). */
+  readonly mode?: PlanMode;
+  /** Hidden and attention dropout probability (Megatron's 0.1 when used); undefined or 0: none. */
+  readonly dropout?: number;
 }
 
 /** Everything the cost models read, derived once per request (the search evaluates many layouts against it). */
@@ -68,6 +79,12 @@ export interface PlanContext {
   readonly moeCapacityFactor: number | undefined;
   /** Bytes per gradient element in the main-gradient buffer and the data-parallel reduction (2 BF16, 4 FP32). */
   readonly gradBytes: number;
+  readonly stack: Stack;
+  readonly fusion: Fusion;
+  readonly optimizer: OptimizerImpl;
+  readonly hostOverheadSeconds: number;
+  readonly dropout: number;
+  readonly mode: PlanMode;
   /** Memoized per-layer costs keyed by the layout fields they depend on. */
   readonly layerCache: Map<string, unknown>;
 }
@@ -76,18 +93,28 @@ export function planContext(req: TrainRequest): PlanContext {
   const gpu = req.hardware.gpu;
   const eff = gemmEfficiency(gpu);
   const bf16Peak = gpu.peakDenseBf16FlopsPerSecond.value;
+  const stack = req.stack ?? stackPreset(DEFAULT_STACK_NAME);
+  // cuDNN and FlashAttention-3 share the Hopper fractions; FlashAttention-1 is half FlashAttention-2's speed
+  // ("FlashAttention-2 ... 2x speedup compared to FlashAttention", Dao 2023, abstract).
+  const kernel = req.attention === 'flash2' ? 'fa2' : req.attention === 'flash' ? 'cudnn' : stack.attention.value;
+  const [fwd, bwd] = kernel === 'fa2' ? [eff.attentionFa2ForwardFraction, eff.attentionFa2BackwardFraction]
+    : kernel === 'fa1' ? [eff.attentionFa2ForwardFraction / 2, eff.attentionFa2BackwardFraction / 2]
+      : [eff.attentionForwardFraction, eff.attentionBackwardFraction];
   return {
     req, shape: modelShape(req.model), hw: req.hardware, seq: req.seq,
     gemm: gemmDevice(gpu, req.precision), gemmBf16: gemmDevice(gpu, 'bf16'),
-    attentionForwardFlopsPerSecond: bf16Peak * (req.attention === 'flash2' ? eff.attentionFa2ForwardFraction : eff.attentionForwardFraction),
-    attentionBackwardFlopsPerSecond: bf16Peak * (req.attention === 'flash2' ? eff.attentionFa2BackwardFraction : eff.attentionBackwardFraction),
+    attentionForwardFlopsPerSecond: bf16Peak * fwd,
+    attentionBackwardFlopsPerSecond: bf16Peak * bwd,
     hbmBytesPerSecond: gpu.hbmBandwidthBytesPerSecond.value * HBM_FRACTION,
     fp8: req.precision === 'fp8',
     flashAttention: req.attention !== 'unfused',
     dpOverlap: req.dpOverlap !== false,
     moeGroupedGemm: req.moeExperts !== 'sequential',
     moeCapacityFactor: req.moeCapacityFactor,
-    gradBytes: req.gradReduceFp32 === true ? 4 : 2,
+    gradBytes: (req.gradReduceFp32 ?? stack.gradReduce.value === 'fp32') ? 4 : 2,
+    stack, fusion: stack.fusion.value, optimizer: stack.optimizer.value, hostOverheadSeconds: stack.hostOverheadSeconds.value,
+    dropout: req.dropout ?? 0,
+    mode: req.mode ?? 'benchmark',
     layerCache: new Map(),
   };
 }

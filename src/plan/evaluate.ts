@@ -3,6 +3,7 @@ import { layoutGpus, type Layout } from './layout.ts';
 import { memoryPerGpu, type MemoryBreakdown } from './memory.ts';
 import { modelFlopsPerToken } from './shape.ts';
 import { stepTime, type StepBreakdown } from './step-time.ts';
+import { productionCosts } from './production.ts';
 
 /** A layout with its memory and step time, and the throughput that follows. */
 export interface Evaluated {
@@ -22,8 +23,12 @@ export interface Evaluated {
 export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number, memory?: MemoryBreakdown): Evaluated {
   const microbatches = globalBatchSeqs / (l.dp * l.mbs);
   memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
-  const step = stepTime(ctx, l, globalBatchSeqs);
   const gpusUsed = layoutGpus(l);
+  let step = stepTime(ctx, l, globalBatchSeqs);
+  if (ctx.mode === 'production') {
+    const p = productionCosts(ctx, gpusUsed, step.stepSeconds, (globalBatchSeqs / l.dp) * ctx.seq, memory.weights + memory.gradients + memory.optimizer);
+    step = { ...step, stepSeconds: step.stepSeconds + p.stragglerSeconds + p.dataLoadingSeconds + p.loggingSeconds, production: p };
+  }
   const tokensPerSecond = (globalBatchSeqs * ctx.seq) / step.stepSeconds;
   const tokensPerSecondPerGpu = tokensPerSecond / gpusUsed;
   const flopsPerGpu = tokensPerSecondPerGpu * modelFlopsPerToken(ctx.shape, ctx.seq);

@@ -26,25 +26,28 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
     `             PP bubble ${s2(st.pp.bubbleSeconds)} s (${pct(st.pp.bubbleFraction)}), p2p ${s2(st.pp.p2pExposedSeconds)} s exposed [${st.pp.algorithm}]`,
     `             DP ${s2(st.dp.totalSeconds)} s, ${s2(st.dp.exposedSeconds)} exposed, ${s2(st.dp.hiddenSeconds)} hidden behind compute [${st.dp.algorithm}]`,
     `             CP ${s2(st.cp.exposedSeconds)} s exposed [${st.cp.algorithm}]; EP all-to-all ${s2(st.ep.seconds)} s [${st.ep.algorithm}]; optimizer ${s2(st.optimizerSeconds)} s; SM contention of hidden comm ${s2(st.commContentionSeconds)} s`,
+    ...(st.production ? [`production   +${s2(st.production.stragglerSeconds)} s stragglers, +${s2(st.production.dataLoadingSeconds)} s data loading, +${s2(st.production.loggingSeconds)} s logging per step; ${s2(st.production.checkpointBlockingSeconds)} s blocked per checkpoint`] : []),
     `time, cost   ${s2(r.daysToTrain)} days (${s2(r.daysToTrainNoFailures)} without failures), ${big(r.gpuHours)} GPU-hours, ${n0(r.energyMWh)} MWh facility energy; owned ${usd(r.costOwnedUsd)}, rented ${usd(r.costRentedUsd)}`,
     `failures     MTBF ${s2(r.goodput.mtbfHours)} h on ${n0(r.goodput.nodes)} nodes; checkpoint every ${s2(r.goodput.checkpointIntervalMinutes)} min (Daly; Young ${s2(r.goodput.youngIntervalMinutes)}); restart ${n0(r.goodput.restartSeconds)} s; goodput lost ${pct(r.goodput.lostFraction)}`,
   ];
 }
 
 export function formatTrainPlan(p: TrainPlan, explain = false): string {
-  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens`;
-  const out = [head, '', 'best', ...formatLayoutDetail(p)];
+  const head = `${p.model} on ${n0(p.gpus)} x ${p.gpu}${p.fleet ? ` (fleet ${p.fleet})` : ''}, ${p.precision.toUpperCase()}, seq ${n0(p.seq)}, ${big(p.tokens)} tokens; stack ${p.stack.text}; mode ${p.mode}`;
+  const out = [head, `global batch ${p.globalBatchRule}`, '', 'best', ...formatLayoutDetail(p)];
+  for (const w of p.warnings) out.push(`warning      ${w}`);
   if (p.alternatives.length > 0) {
     out.push('', 'runners-up   tok/s/GPU    MFU   step s  mem GB    days  layout');
     for (const a of p.alternatives) {
       out.push(`             ${n0(a.tokensPerSecondPerGpu).padStart(9)} ${pct(a.mfu).padStart(6)} ${s2(a.stepSeconds).padStart(8)} ${gb(a.memoryBytesPerGpu.total).padStart(7)} ${s2(a.daysToTrain).padStart(7)}  ${a.layout.text}`);
     }
   }
-  out.push('', `${n0(p.layoutsEvaluated)} layouts evaluated; ${n0(p.rejections.reduce((a, r) => a + r.count, 0))} rejected`);
+  out.push('', `${n0(p.layoutsEvaluated)} layouts evaluated; ${n0(p.rejections.reduce((a, r) => a + r.count, 0))} rejected; ${p.rankedBy}`);
   out.push(`MFU convention: ${p.flopsConvention}`);
   if (explain) {
     out.push('', 'rejected layouts, by reason (count, example):');
     for (const r of p.rejections) out.push(`  ${r.reason}: ${n0(r.count)} (e.g. ${r.example})`);
+    out.push('', `stack ${p.stack.text} (set one with --stack NAME[,key=value...]):`, ...p.stack.parameters.map((x) => `  ${x.key} = ${x.value}: ${x.source}`));
     out.push('', 'assumptions:', ...p.assumptions.map((a) => `  ${a}`));
   }
   return out.join('\n');

@@ -25,13 +25,13 @@ export interface Goodput {
  * the last checkpoint; checkpoints cost `checkpointBlockingSeconds` each, at Daly's optimal interval.
  * Planned interruptions (Llama 3: 47 in 54 days) each cost a restart too.
  */
-export function goodput(gpus: number, gpusPerNode: number): Goodput {
+export function goodput(gpus: number, gpusPerNode: number, checkpointBlockingSeconds?: number): Goodput {
   const d = RELIABILITY_DEFAULTS;
   const nodes = Math.ceil(gpus / gpusPerNode);
   const failuresPerDay = (d.unexpectedFailuresPer1000NodeDays / 1000) * nodes;
   const mtbfSeconds = 86_400 / failuresPerDay;
   const restart = d.detectionSeconds + restartSeconds(gpus) + d.checkpointLoadSeconds;
-  const delta = d.checkpointBlockingSeconds;
+  const delta = checkpointBlockingSeconds ?? d.checkpointBlockingSeconds;
   const interval = dalyIntervalSeconds(delta, mtbfSeconds);
   const unplanned = dalyEttr(interval, delta, restart, mtbfSeconds);
   const planned = 1 - (d.plannedInterruptionsPerDay * restart) / 86_400;

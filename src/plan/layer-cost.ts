@@ -1,7 +1,9 @@
-import { allReduce, allToAll, reduceScatter, sendRecv } from './collectives.ts';
+import { allReduce, allToAll, reduceScatter, sendRecv, tierFor } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { ATTENTION_HALF_LENGTH, gemmSeconds, KERNEL_LAUNCH_SECONDS, linearTrainSeconds } from './gemm.ts';
 import { moeRouting, type MoeRouting } from './moe.ts';
+import { expertTp } from './layout.ts';
+import { unfusedElementwiseSeconds } from './elementwise.ts';
 import type { Layout } from './layout.ts';
 
 /**
@@ -40,7 +42,7 @@ export interface LayerCost {
  * write 1 + 1 bytes) forward, and each GEMM's output gradient backward. MoE: router, permute and
  * unpermute copies of the routed tokens.
  */
-function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: MoeRouting): { forwardBytes: number; backwardBytes: number; kernels: number } {
+function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: MoeRouting): { forwardBytes: number; backwardBytes: number; kernels: number; width: number; extraBytes: number } {
   const s = ctx.shape;
   const spDiv = l.sp ? l.tp : 1;
   const a = 2; // BF16 activations
@@ -60,6 +62,7 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: Moe
   const forward = norms + residual + rope + act + router + permute + sortByExpert;
   let backward = 2 * forward;
   let fp8 = 0;
+  const backwardBefore = backward;
   if (ctx.fp8) {
     // GEMM inputs: QKV (h), proj (d_q), FC1 (h, or the top-k routed copies), FC2 (the FFN width).
     const fc1Inputs = s.hidden * ((1 - moeShare) + moeShare * (s.topK + s.sharedExperts));
@@ -71,11 +74,35 @@ function elementwise(ctx: PlanContext, l: Layout, moeShare: number, routing: Moe
   // 2 x 2 GEMMs + activation backward (8 kernels), plus 4 FP8 casts.
   const perExpertKernels = s.moe && !ctx.moeGroupedGemm ? moeShare * routing.localExperts * (8 + (ctx.fp8 ? 4 : 0)) : 0;
   const kernels = 42 + (ctx.fp8 ? 12 : 0) + (s.moe ? 30 * moeShare : 0) + perExpertKernels;
-  return { forwardBytes: forward + fp8, backwardBytes: backward, kernels };
+  // MoE routing copies and FP8 casts, forward + backward: what the unfused model adds to its op list.
+  const extraBytes = 3 * (router + permute + sortByExpert) + fp8 + (backward - backwardBefore);
+  return { forwardBytes: forward + fp8, backwardBytes: backward, kernels, width, extraBytes };
+}
+
+/**
+ * SMs a running collective occupies: NCCL runs one CTA per channel and uses 16-32 channels on H100
+ * (NCCL tuning docs, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS); Transformer Engine userbuffer overlap
+ * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
+ */
+export const COMM_SMS = 16;
+
+/**
+ * Attention dropout inside a fused kernel draws one Philox4x32-10 number per score, forward and again
+ * backward (the mask is regenerated from the seed, not stored): 10 rounds of two 32x32 multiplies and
+ * xors per four outputs, about 15 integer instructions per output, plus the compare and scale: 16 per
+ * score (Salmon et al., SC'11, "Parallel random numbers: as easy as 1, 2, 3"). They run on the INT32
+ * pipes, 64 per SM per clock on Ampere and Hopper (NVIDIA A100 and H100 whitepapers), against 2,048
+ * (A100) and 4,096 (H100) dense BF16 FLOPs per SM per clock, and are not hidden behind the MMAs.
+ */
+const PHILOX_OPS_PER_SCORE = 16;
+function attentionDropoutSeconds(ctx: PlanContext, scores: number): number {
+  const gpu = ctx.hw.gpu;
+  const intOpsPerSecond = gpu.peakDenseBf16FlopsPerSecond.value / (gpu.id === 'a100' ? 2048 / 64 : 4096 / 64);
+  return (scores * PHILOX_OPS_PER_SCORE) / intOpsPerSecond;
 }
 
 export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
-  const key = `${l.tp},${l.cp},${l.ep},${l.mbs},${l.sp ? 1 : 0},${l.recompute},${l.tpOverlap ? 1 : 0}`;
+  const key = `${l.tp},${l.cp},${l.ep},${l.mbs},${l.sp ? 1 : 0},${l.recompute},${l.tpOverlap ? 1 : 0},${l.etp ?? ''}`;
   const hit = ctx.layerCache.get(key) as LayerCost | undefined;
   if (hit) return hit;
   const s = ctx.shape;
@@ -85,13 +112,18 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const moeShare = s.moe ? s.moeLayers / s.layers : 0;
 
   // 1. GEMMs (per-layer average of dense and MoE layers). With TP communication overlap the
-  // forward and dgrad GEMMs next to a collective run as tp chunks (ring exchange), each chunk
-  // smaller and so less efficient (wave quantization); wgrad is not split.
+  // forward and dgrad GEMMs next to a collective run as tp chunks (ring exchange). The chunks are
+  // pipelined (Transformer Engine userbuffers issue chunk i+1 while chunk i drains), so only the last
+  // chunk's wave tail shows: the unsplit GEMM's time plus a launch per extra chunk; wgrad is not split.
+  // While they run, the userbuffer communication kernels hold COMM_SMS SMs, so the chunks' tiles run
+  // in waves over the remaining SMs (the SM contention of this hidden communication, counted here).
   const chunks = l.tpOverlap && t > 1 ? t : 1;
+  const gOverlap = { ...g, sms: g.sms - COMM_SMS, peakFlopsPerSecond: (g.peakFlopsPerSecond * (g.sms - COMM_SMS)) / g.sms };
   const lin = (rows: number, inF: number, outF: number): { forward: number; backward: number } => {
     if (chunks === 1) return linearTrainSeconds(g, rows, inF, outF);
-    const forward = gemmSeconds(g, rows / chunks, outF, inF, chunks);
-    const dgrad = gemmSeconds(g, rows / chunks, inF, outF, chunks);
+    const extra = (chunks - 1) * KERNEL_LAUNCH_SECONDS;
+    const forward = gemmSeconds(gOverlap, rows, outF, inF) + extra;
+    const dgrad = gemmSeconds(gOverlap, rows, inF, outF) + extra;
     return { forward, backward: dgrad + gemmSeconds(g, inF, outF, rows) };
   };
   const qkv = lin(tokens, s.hidden, (s.qWidth + 2 * s.kvWidth) / t);
@@ -101,7 +133,10 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   const fc2 = lin(tokens, s.ffn / t, s.hidden);
   let ffnF = fc1.forward + fc2.forward;
   let ffnB = fc1.backward + fc2.backward;
-  const routing = moeRouting(tokens * s.topK, s.experts, l.ep, ctx.moeCapacityFactor);
+  // Folded (etp set): each rank dispatches its sequence-parallel shard of the tokens over ep, and the
+  // expert tensor-parallel group gathers etp of them: tokens x topK x etp / tp routed rows per rank.
+  const et = expertTp(l);
+  const routing = moeRouting(tokens * s.topK * (l.etp !== undefined && l.sp ? et / t : 1), s.experts, l.ep, ctx.moeCapacityFactor);
   if (s.moe) {
     // The local experts compute the routed rows of the slowest expert-parallel rank (moe.ts), each
     // expert its share: one GEMM per expert of rows / localExperts (a grouped GEMM runs the same tiles).
@@ -111,8 +146,8 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
       forward: gemmSeconds(g, perExpert, outF, inF, n),
       backward: gemmSeconds(g, perExpert, inF, outF, n) + gemmSeconds(g, inF, outF, perExpert, n),
     });
-    const e1 = expertLinear(s.hidden, (up * s.expertFfn) / t);
-    const e2 = expertLinear(s.expertFfn / t, s.hidden);
+    const e1 = expertLinear(s.hidden, (up * s.expertFfn) / et);
+    const e2 = expertLinear(s.expertFfn / et, s.hidden);
     const router = linearTrainSeconds(ctx.gemmBf16, tokens, s.hidden, s.experts);
     let moeF = e1.forward + e2.forward + router.forward;
     let moeB = e1.backward + e2.backward + router.backward;
@@ -141,6 +176,11 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
     const attnFlopsF = (2 * 2 * tokens * (ctx.seq / 2) * s.qWidth) / t;
     attnF = attnFlopsF / (ctx.attentionForwardFlopsPerSecond * lengthEff);
     attnB = (2.5 * attnFlopsF) / (ctx.attentionBackwardFlopsPerSecond * lengthEff);
+    if (ctx.dropout > 0) {
+      const rng = attentionDropoutSeconds(ctx, (tokens * (ctx.seq / 2) * s.heads) / t);
+      attnF += rng;
+      attnB += rng;
+    }
   } else {
     const hd = s.qWidth / s.heads;
     const batches = (l.mbs * s.heads) / t;
@@ -153,8 +193,20 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
 
   // 3. Element-wise, memory bound.
   const ew = elementwise(ctx, l, moeShare, routing);
-  const ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond + (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
-  const ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond + ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
+  // Fused kernels (Transformer Engine, XLA) move the counted bytes near HBM speed; eager and compiled
+  // PyTorch run the op list of elementwise.ts at the rates measured on an H200.
+  let ewF: number;
+  let ewB: number;
+  if (ctx.fusion === 'te' || ctx.fusion === 'xla') {
+    ewF = (ew.forwardBytes * tokens) / ctx.hbmBytesPerSecond;
+    ewB = (ew.backwardBytes * tokens) / ctx.hbmBytesPerSecond;
+  } else {
+    const u = unfusedElementwiseSeconds(ctx, l, tokens, ew.width, ew.forwardBytes + ew.backwardBytes - ew.extraBytes, ew.extraBytes);
+    ewF = u.forward;
+    ewB = u.backward;
+  }
+  ewF += (ew.kernels / 3) * KERNEL_LAUNCH_SECONDS;
+  ewB += ((2 * ew.kernels) / 3) * KERNEL_LAUNCH_SECONDS;
 
   const forward = gemmF + attnF + ewF;
   const recompute = l.recompute === 'full' ? forward : l.recompute === 'selective' ? attnF : 0;
@@ -177,7 +229,10 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   let cpAlgorithm = 'none';
   if (l.cp > 1) {
     const kvBytes = (tokens * 2 * s.kvWidth * 2) / t;
-    const hop = sendRecv(ctx.hw, t, kvBytes);
+    // The ring spans tp x cp consecutive GPUs: past one node, its slowest hop crosses the fabric.
+    const span = t * l.cp;
+    const tier = tierFor(ctx.hw, span);
+    const hop = span <= ctx.hw.gpusPerNode ? sendRecv(ctx.hw, t, kvBytes) : { seconds: kvBytes / tier.busBytesPerSecondPerGpu + tier.stepLatencySeconds, algorithm: `p2p ${tier.name}` };
     const comm = 3 * (l.cp - 1) * hop.seconds;
     cpExposed = Math.max(0, comm - (attnF + attnB));
     cpAlgorithm = `ring ${hop.algorithm} x${l.cp}`;
@@ -188,20 +243,29 @@ export function layerCost(ctx: PlanContext, l: Layout): LayerCost {
   let epAlgorithm = 'none';
   if (s.moe && l.ep > 1) {
     const bytes = ((tokens / (l.sp ? t : 1)) * s.topK * s.hidden * 2);
-    const a2a = allToAll(ctx.hw, { size: l.ep, stride: t * l.cp }, bytes);
+    // Inside dp x cp the ep ranks are tp x cp apart; folded, the expert mesh orders etp fastest, then ep.
+    const a2a = allToAll(ctx.hw, { size: l.ep, stride: l.etp !== undefined ? et : t * l.cp }, bytes);
     epSeconds = moeShare * 4 * a2a.seconds;
     epAlgorithm = a2a.algorithm;
   }
-  if (s.moe && t > 1) {
+  if (s.moe && et > 1) {
     // Experts are tensor-parallel too (Megatron-Core, expert TP = TP): the routed tokens are
     // all-gathered over tp before the experts and reduce-scattered after, forward and backward;
     // these are outside the userbuffer overlap of the dense projections.
     const routedBytes = routing.rows * s.hidden * 2;
-    epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: t, stride: 1 }, routedBytes).seconds;
-    epAlgorithm += ` + tp all-gather/reduce-scatter of routed tokens x${t}`;
+    epSeconds += moeShare * 4 * reduceScatter(ctx.hw, { size: et, stride: 1 }, routedBytes).seconds;
+    epAlgorithm += ` + ${l.etp !== undefined ? 'expert ' : ''}tp all-gather/reduce-scatter of routed tokens x${et}`;
   }
 
   const totalSeconds = gemmAll + attnF + attnB + ewF + ewB + recompute + tpExposed + cpExposed + epSeconds;
+  if (chunks > 1) {
+    // Overlap is a choice: where splitting costs more than it hides, the layer runs as without it.
+    const plain = layerCost(ctx, { ...l, tpOverlap: false });
+    if (plain.totalSeconds < totalSeconds) {
+      ctx.layerCache.set(key, plain);
+      return plain;
+    }
+  }
   const cost: LayerCost = {
     gemmSeconds: gemmAll, attentionSeconds: attnF + attnB, elementwiseSeconds: ewF + ewB, recomputeSeconds: recompute,
     tpCommSeconds: tpComm, tpExposedSeconds: tpExposed, tpAlgorithm: t > 1 ? (l.sp ? `reduce-scatter+all-gather ${rs.algorithm}` : `all-reduce ${ar.algorithm}`) : 'none',

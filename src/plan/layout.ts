@@ -21,13 +21,25 @@ export interface Layout {
   readonly recompute: Recompute;
   /** Overlap tensor-parallel collectives with the GEMMs they feed (Megatron/NeMo userbuffers). */
   readonly tpOverlap: boolean;
+  /**
+   * ZeRO-3/FSDP only: reshard parameters after each forward (FSDP's reshard_after_forward, default true).
+   * false keeps the stage's gathered parameters from a micro-batch's forward to its backward: one all-gather
+   * fewer per micro-batch, the unsharded BF16 weights in memory (what torchtitan does under pipeline parallelism).
+   */
+  readonly reshardAfterForward?: boolean;
+  /**
+   * MoE parallel folding (Megatron-Core --expert-tensor-parallel-size): the experts' own tensor-parallel size,
+   * with expert parallelism spanning tp x cp x dp (e.g. tp=4, dp=8, ep=32, etp=1). Undefined: experts use the
+   * attention tp and ep lies inside dp x cp.
+   */
+  readonly etp?: number;
 }
 
 /** Any subset of a layout: keys left out are chosen by the search. */
 export type PartialLayout = { -readonly [K in keyof Layout]?: Layout[K] };
 
-const INT_KEYS = ['tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'mbs'] as const;
-const KNOWN = [...INT_KEYS, 'zero', 'sp', 'recompute', 'tpoverlap'];
+const INT_KEYS = ['tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'mbs', 'etp'] as const;
+const KNOWN = [...INT_KEYS, 'zero', 'sp', 'recompute', 'tpoverlap', 'reshard'];
 const EXAMPLE = 'tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective';
 
 function onOff(v: string): boolean | undefined {
@@ -63,6 +75,7 @@ export function parseLayout(text: string, field = '--layout'): PartialLayout {
       const b = onOff(value);
       if (b === undefined) issues.push({ field: `${field} ${key}`, value, expected: 'on or off' });
       else if (key === 'sp') out.sp = b;
+      else if (key === 'reshard') out.reshardAfterForward = b;
       else out.tpOverlap = b;
     }
   }
@@ -72,8 +85,14 @@ export function parseLayout(text: string, field = '--layout'): PartialLayout {
 
 /** `tp=8,pp=16,vpp=4,...`, the same syntax `--layout` reads. */
 export function formatLayout(l: Layout): string {
-  return `tp=${l.tp},pp=${l.pp},vpp=${l.vpp},dp=${l.dp},cp=${l.cp},ep=${l.ep},mbs=${l.mbs},zero=${l.zero},sp=${l.sp ? 'on' : 'off'},recompute=${l.recompute}`;
+  return `tp=${l.tp},pp=${l.pp},vpp=${l.vpp},dp=${l.dp},cp=${l.cp},ep=${l.ep},mbs=${l.mbs},zero=${l.zero},sp=${l.sp ? 'on' : 'off'},recompute=${l.recompute}${l.zero === 3 && l.reshardAfterForward === false ? ',reshard=off' : ''}${l.etp !== undefined ? `,etp=${l.etp}` : ''}`;
 }
+
+/** The experts' tensor-parallel size: etp when folded, else the attention tp. */
+export const expertTp = (l: Pick<Layout, 'tp' | 'etp'>): number => l.etp ?? l.tp;
+/** Ranks that hold the same experts (expert data parallel): folded, tp x cp x dp / (etp x ep); else dp x cp / ep. */
+export const expertDataParallel = (l: Pick<Layout, 'tp' | 'cp' | 'dp' | 'ep' | 'etp'>): number =>
+  Math.max(1, l.etp !== undefined ? (l.tp * l.cp * l.dp) / (l.etp * l.ep) : (l.dp * l.cp) / l.ep);
 
 export const layoutGpus = (l: Layout): number => l.tp * l.pp * l.cp * l.dp;
 

@@ -1,4 +1,4 @@
-import { layersOnStage, type Layout } from './layout.ts';
+import { expertDataParallel, expertTp, layersOnStage, type Layout } from './layout.ts';
 import type { ModelShape } from './shape.ts';
 
 /** Per-GPU memory of the most loaded pipeline stage, bytes. */
@@ -30,7 +30,7 @@ export function stageParams(s: ModelShape, l: Layout): { dense: number; expert: 
   // Stage 0 holds the input embedding, the last stage the LM head; pp = 1 holds both (one if tied).
   const embeddingCopies = l.pp === 1 ? (s.tiedEmbeddings ? 1 : 2) : 1;
   const dense = (s.denseParamsPerLayer * layersPerStage + s.embeddingParams * embeddingCopies) / l.tp;
-  const expert = (s.expertParamsPerLayer * layersPerStage) / (l.tp * l.ep);
+  const expert = (s.expertParamsPerLayer * layersPerStage) / (expertTp(l) * l.ep);
   return { dense, expert };
 }
 
@@ -67,9 +67,16 @@ export function stateBytesPerGpu(s: ModelShape, l: Layout, gradBytes: number = B
 function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { weights: number; gradients: number; optimizer: number } {
   const p = stageParams(s, l);
   const denseShard = l.dp * l.cp;
-  const expertShard = Math.max(1, (l.dp * l.cp) / l.ep);
+  const expertShard = expertDataParallel(l);
   const sharded = (bytes: number, on: boolean): number => (on ? bytes * (p.dense / denseShard + p.expert / expertShard) : bytes * (p.dense + p.expert));
-  return { weights: sharded(BYTES.weight, l.zero >= 3), gradients: sharded(gradBytes, l.zero >= 2), optimizer: sharded(BYTES.optimizer, l.zero >= 1) };
+  // Under pipeline parallelism ZeRO-2 accumulates the micro-batches' gradients unsharded and reduce-scatters
+  // them after the last (FSDP2 set_requires_gradient_sync on the last backward only); reshard=off keeps the
+  // gathered BF16 weights between forward and backward.
+  return {
+    weights: sharded(BYTES.weight, l.zero >= 3 && l.reshardAfterForward !== false),
+    gradients: sharded(gradBytes, l.zero >= 3 || (l.zero === 2 && l.pp === 1)),
+    optimizer: sharded(BYTES.optimizer, l.zero >= 1),
+  };
 }
 
 export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false, gradBytes: number = BYTES.grad): MemoryBreakdown {
@@ -92,7 +99,7 @@ export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches
   let commBuffers = 0;
   if (l.tp > 1) commBuffers += 2 * tokensPerMicrobatch * s.hidden * BYTES.activation; // gathered sequence-parallel inputs
   if (l.dp * l.cp > 1) commBuffers += RESERVE.dpBucketBytes;
-  if (l.zero >= 3) commBuffers += 2 * ((s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (l.tp * l.ep)) * BYTES.weight); // prefetched full layers
+  if (l.zero >= 3) commBuffers += 2 * ((s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (expertTp(l) * l.ep)) * BYTES.weight); // prefetched full layers
   if (s.moe && l.ep > 1) commBuffers += 2 * tokensPerMicrobatch * s.topK * s.hidden * BYTES.activation / (l.sp ? l.tp : 1);
 
   const total = weights + gradients + optimizer + activations + commBuffers;

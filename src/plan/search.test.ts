@@ -5,7 +5,7 @@ import { ImpossibleError, InputError } from '../lib/errors.ts';
 import { planContext } from './context.ts';
 import { homogeneousHardware } from './fleet-hardware.ts';
 import { formatLayout, layoutGpus } from './layout.ts';
-import { bestLayouts, searchLayouts } from './search.ts';
+import { bestLayouts, defaultGlobalBatch, searchLayouts } from './search.ts';
 
 const ctxFor = (model: string, gpus: number, seq = 8192) =>
   planContext({ model: MODELS[model]!, hardware: homogeneousHardware('h100', gpus), precision: 'bf16', seq, tokens: 1e12 });
@@ -62,13 +62,24 @@ test('a --layout tp that does not divide the heads, or a cp that does not divide
   assert.equal(bestLayouts(ctxFor('llama3-70b', 96), { fixed: { tp: 4 } }).ranked[0]!.layout.tp, 4);
 });
 
-test('a batch that is not a whole number of micro-batches per pipeline is rounded so interleaving stays possible', () => {
-  // 16M tokens of 8192 = 1953 sequences; dp 128 x mbs 1 would round to 15 micro-batches, which pp 16 cannot interleave.
-  const r = bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, cp: 1, dp: 128, mbs: 1 }, globalBatchSeqs: 1953, top: 1 });
-  const best = r.ranked[0]!;
-  assert.ok(best.layout.vpp > 1, formatLayout(best.layout));
-  assert.equal(best.globalBatchSeqs, 128 * 16);
-  // With vpp fixed at 1 the plain nearest rounding stands.
-  const plain = bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, vpp: 1, cp: 1, dp: 128, mbs: 1 }, globalBatchSeqs: 1953, top: 1 }).ranked[0]!;
-  assert.equal(plain.globalBatchSeqs, 128 * 15);
+test('a given global batch is used exactly: never rounded; what cannot be split is an error saying what would work', () => {
+  // 16M tokens of 8192 = 1953 sequences cannot be split over dp 128: the old planner rounded it to 1920 or 2048.
+  assert.throws(() => bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, cp: 1, dp: 128, mbs: 1 }, globalBatchSeqs: 1953, top: 1 }),
+    (e: unknown) => e instanceof ImpossibleError && /1,953 sequences cannot be split/.test(e.message) && /1,920 or 2,048 sequences for dp = 128/.test(e.message));
+  const r = bestLayouts(ctxFor('llama3-405b', 16384), { fixed: { tp: 8, pp: 16, cp: 1, dp: 128 }, globalBatchSeqs: 2048, top: 3 });
+  for (const e of r.ranked) {
+    assert.equal(e.globalBatchSeqs, 2048);
+    assert.equal((2048 / 128) % e.layout.mbs, 0, 'mbs divides the per-rank batch');
+  }
+  assert.ok(r.ranked[0]!.layout.vpp > 1, 'interleaving: 16 micro-batches on pp 16');
+});
+
+test('the default batch follows the stated compute-budget rule, and the search moves it at most a factor of 2', () => {
+  const ctx = planContext({ model: MODELS['llama3-8b']!, hardware: homogeneousHardware('h100', 64), precision: 'bf16', seq: 4096, tokens: 2e12 });
+  const d = defaultGlobalBatch(ctx);
+  assert.ok(d.tokens > 6e6 && d.tokens < 12e6, `8B on 2T tokens: ${d.tokens}`);
+  assert.match(d.rule, /DeepSeek LLM/);
+  const big = defaultGlobalBatch(planContext({ ...ctx.req, tokens: 2e14 }));
+  assert.ok(Math.abs(big.tokens / d.tokens - 100 ** 0.3271) < 1e-6, 'B grows as C^0.3271');
+  for (const e of searchLayouts(ctx, { top: 3 }).ranked) assert.ok(e.globalBatchSeqs <= 2 * d.seqs && e.globalBatchSeqs >= d.seqs / 2);
 });

@@ -4,23 +4,43 @@ import { evaluateLayout, type Evaluated } from './evaluate.ts';
 import { formatLayout, layersOnStage, type Layout, type PartialLayout, type Recompute, type ZeroStage } from './layout.ts';
 import { layerCost } from './layer-cost.ts';
 import { memoryPerGpu, stateBytesPerGpu, type MemoryBreakdown } from './memory.ts';
+import { modelFlopsPerToken } from './shape.ts';
 
 /**
- * Tokens in the global batch when the user gives none: Llama 3 405B's 16M-token batch (Llama 3 paper,
- * sec. 3.4.1), and at larger scale the same 1,024 tokens per GPU it had on 16,384 GPUs.
+ * The former default (Llama 3 405B's 16M-token batch, and 1,024 tokens per GPU beyond 16k GPUs); kept
+ * for callers that imported it. The planner's default is now `defaultGlobalBatch` below.
  */
 export const DEFAULT_GLOBAL_BATCH_TOKENS = 16 * 1024 * 1024;
 export const DEFAULT_BATCH_TOKENS_PER_GPU = 1024;
 export const defaultGlobalBatchTokens = (gpus: number): number => Math.max(DEFAULT_GLOBAL_BATCH_TOKENS, DEFAULT_BATCH_TOKENS_PER_GPU * gpus);
+
+/** Where the default global batch comes from, as printed in every plan. */
+export const BATCH_RULE_SOURCE = 'DeepSeek LLM (Bi et al. 2024, sec. 3.1, eq. 1): optimal batch B = 0.2920 x C^0.3271 tokens for a compute budget of C FLOPs (model FLOPs per token x training tokens)';
+
+/**
+ * Default global batch in tokens, from the compute budget (BATCH_RULE_SOURCE). It gives 9.2M tokens for
+ * 7B parameters on 2T tokens (DeepSeek 7B trained with 9.4M) and 68M for Llama 3 405B on 15T. The law's
+ * near-optimal band is wide (the paper's fig. 3), so the search may use, per layout, the nearest batch that
+ * splits evenly over the data-parallel ranks, within a factor of 2; a batch the user gives is kept exactly.
+ */
+export function defaultGlobalBatch(ctx: PlanContext): { tokens: number; seqs: number; rule: string } {
+  const compute = modelFlopsPerToken(ctx.shape, ctx.seq) * ctx.req.tokens;
+  const tokens = 0.292 * compute ** 0.3271;
+  const seqs = Math.max(1, Math.round(tokens / ctx.seq));
+  return { tokens, seqs, rule: `${BATCH_RULE_SOURCE}: C = ${compute.toExponential(2)} FLOPs gives ${(tokens / 1e6).toFixed(1)}M tokens (${seqs.toLocaleString('en-US')} sequences of ${ctx.seq})` };
+}
 
 export interface SearchOptions {
   /** Keys given by the user (`--layout`); the rest are searched. */
   readonly fixed?: PartialLayout;
   /** How many layouts to return, best first. */
   readonly top?: number;
-  /** Global batch in sequences; undefined: defaultGlobalBatchTokens rounded to a multiple of dp x mbs. */
+  /**
+   * Global batch in sequences, used exactly: only layouts whose dp x mbs divides it are planned.
+   * Undefined: defaultGlobalBatch, which the search may move to the nearest evenly split batch within a factor of 2.
+   */
   readonly globalBatchSeqs?: number;
-  /** Keep `globalBatchSeqs` exactly (validation), instead of rounding it to the nearest multiple of dp x mbs. */
+  /** No longer needed (a given batch is always kept exactly); accepted for callers that pass it. */
   readonly exactGlobalBatch?: boolean;
   /**
    * Evaluate layouts the memory model puts over the limit instead of rejecting them (validation of a
@@ -40,6 +60,11 @@ export interface SearchResult {
   /** Of the layouts over memory, the one that came closest (for --explain and the error message). */
   readonly closestOverMemory?: { readonly layout: Layout; readonly memory: MemoryBreakdown };
 }
+
+/** Stacks that run ZeRO-2/3 together with pipeline parallelism: torchtitan (FSDP2 + torch.distributed.pipelining), MaxText (FSDP + pipeline). Megatron-Core and DeepSpeed pair pipelines with ZeRO-1 only. */
+const ZERO_WITH_PP: readonly string[] = ['fsdp', 'fsdp-compile', 'jax'];
+
+const BATCH_NOT_SPLIT_OVER_DP = 'the global batch does not split evenly over dp (sequences per data-parallel rank must be whole)';
 
 const divisors = (n: number): number[] => {
   const out: number[] = [];
@@ -88,8 +113,8 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
 
   const stateLimit = memoryPerGpu(s, { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: 1, zero: 0, recompute: 'full', sp: false, tpOverlap: false }, ctx.seq, 1, ctx.hw.gpu.hbmBytes.value).limit;
   // Default batch: the multiple of dp x mbs nearest the default, within a factor of 2.
-  const wanted = opts.globalBatchSeqs ?? defaultGlobalBatchTokens(gpus) / ctx.seq;
-  const exactSeqs = opts.exactGlobalBatch === true ? opts.globalBatchSeqs : undefined;
+  const wanted = opts.globalBatchSeqs ?? defaultGlobalBatch(ctx).seqs;
+  const exactSeqs = opts.globalBatchSeqs;
   for (const tp of tps) for (const cp of cps) for (const pp of pps) {
     // A --layout tp or cp skips the filters above, so the structural rules are checked here too.
     if (s.heads % tp !== 0 || (s.kvHeads % tp !== 0 && tp % s.kvHeads !== 0)) { reject(`tp must divide the ${s.heads} attention heads and the ${s.kvHeads} KV heads (or be a multiple of the KV heads)`, { tp }); continue; }
@@ -105,7 +130,8 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
       if (pp * vpp > s.layers + 2) { reject('pp x vpp cannot exceed the layers + 2 (embedding and loss stages)', { pp, vpp }); continue; }
       for (const ep of eps) {
         if (!s.moe && ep > 1) { reject('ep > 1 needs a mixture-of-experts model', { ep }); continue; }
-        if (s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp', { dp, cp, ep }); continue; }
+        if (f.etp !== undefined && (!s.moe || s.experts % ep !== 0 || (tp * cp * dp) % (ep * f.etp) !== 0)) { reject('folded MoE: ep must divide the experts, and ep x etp must divide tp x cp x dp', { tp, cp, dp, ep }); continue; }
+        if (f.etp === undefined && s.moe && (s.experts % ep !== 0 || (dp * cp) % ep !== 0)) { reject('ep must divide the experts and dp x cp (or fold it over tp with etp=)', { dp, cp, ep }); continue; }
         for (const mbs of mbss) {
           // Interleaving needs the micro-batches to be a multiple of pp, so for vpp > 1 the batch is rounded
           // to the nearest such multiple (as Megatron users size it: 16M tokens on dp 128 x pp 16 is 16 each).
@@ -113,42 +139,47 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           const mWanted = vpp > 1 ? pp * Math.max(1, Math.round(wanted / (perStep * pp))) : Math.max(1, Math.round(wanted / perStep));
           const gbs = exactSeqs ?? perStep * mWanted;
           if (exactSeqs === undefined && vpp > 1 && gbs > 2 * wanted) { reject('interleaving needs micro-batches to be a multiple of pp, and pp of them would exceed twice the global batch', { pp, vpp, dp, mbs }); continue; }
-          if (gbs % perStep !== 0) { reject('global batch must be a multiple of dp x mbs', { dp, mbs }); continue; }
-          if (gbs > 2 * wanted) { reject(`dp x mbs exceeds twice the ${opts.globalBatchSeqs === undefined ? 'default ' : ''}global batch${opts.globalBatchSeqs === undefined ? ' (give --global-batch to allow more)' : ''}`, { dp, mbs }); continue; }
+          if (exactSeqs !== undefined && exactSeqs % dp !== 0) { reject(BATCH_NOT_SPLIT_OVER_DP, { dp }); continue; }
+          if (gbs % perStep !== 0) { reject('mbs must divide the per-rank batch (global batch / dp)', { dp, mbs }); continue; }
+          if (gbs > 2 * wanted) { reject('dp x mbs exceeds twice the default global batch (give --global-batch to set one)', { dp, mbs }); continue; }
           const m = gbs / perStep;
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
-            if (pp > 1 && zero >= 2) { reject('ZeRO-2/3 cannot be combined with pipeline parallelism', { pp, zero }); continue; }
-            // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
-            const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-            if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
-              const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
-              if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
-              for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
-              continue;
-            }
-            for (const recompute of recomputes) {
-              const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? tp > 1 };
-              const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
-              if (mem.total > mem.limit && !opts.allowOverMemory) {
-                reject('does not fit GPU memory', layout);
-                if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
+            if (pp > 1 && zero >= 2 && !ZERO_WITH_PP.includes(ctx.stack.name)) { reject(`ZeRO-2/3 with pipeline parallelism needs a stack that runs it (${ZERO_WITH_PP.join(', ')}); ${ctx.stack.name} does not`, { pp, zero }); continue; }
+            const reshards = zero === 3 && pp > 1 ? pick<boolean>(f.reshardAfterForward, [true, false]) : [f.reshardAfterForward ?? true];
+            for (const reshard of reshards) {
+              const rs = reshard ? {} : { reshardAfterForward: false };
+              // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
+              const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
+              if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
+                const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+                if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
+                for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
                 continue;
               }
-              // Bound: the layers alone, with no bubble or data-parallel time, already too slow for the top list.
-              if (ranked.length >= top) {
-                const lowerBoundSeconds = m * layersOnStage(s.layers, layout) * layerCost(ctx, layout).totalSeconds;
-                if ((gbs * ctx.seq) / lowerBoundSeconds < ranked[ranked.length - 1].tokensPerSecond) { reject(`cannot beat the top ${top} (bound on layer time)`, layout); break; }
+              for (const recompute of recomputes) {
+                const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
+                const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+                if (mem.total > mem.limit && !opts.allowOverMemory) {
+                  reject('does not fit GPU memory', layout);
+                  if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };
+                  continue;
+                }
+                // Bound: the layers alone, with no bubble or data-parallel time, already too slow for the top list.
+                if (ranked.length >= top) {
+                  const lowerBoundSeconds = m * layersOnStage(s.layers, layout) * layerCost(ctx, layout).totalSeconds;
+                  if ((gbs * ctx.seq) / lowerBoundSeconds < ranked[ranked.length - 1].tokensPerSecond) { reject(`cannot beat the top ${top} (bound on layer time)`, layout); break; }
+                }
+                evaluated++;
+                const e = evaluateLayout(ctx, layout, gbs, mem);
+                if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
+                  ranked.push(e);
+                  ranked.sort(better);
+                  if (ranked.length > top) ranked.pop();
+                }
+                // More recomputation only trades time for memory: once a layout fits, heavier recompute cannot be faster.
+                break;
               }
-              evaluated++;
-              const e = evaluateLayout(ctx, layout, gbs, mem);
-              if (ranked.length < top || better(e, ranked[ranked.length - 1]) < 0) {
-                ranked.push(e);
-                ranked.sort(better);
-                if (ranked.length > top) ranked.pop();
-              }
-              // More recomputation only trades time for memory: once a layout fits, heavier recompute cannot be faster.
-              break;
             }
           }
         }
@@ -161,6 +192,9 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
 /** Search, or explain why nothing works: an ImpossibleError that says which limit was hit and what would work. */
 export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchResult {
   const f = opts.fixed ?? {};
+  if (f.tpOverlap === true && (ctx.stack.name === 'fsdp' || ctx.stack.name === 'deepspeed')) {
+    throw new InputError({ field: '--layout tpoverlap', value: 'on', expected: `off under the ${ctx.stack.name} stack, which has no tensor-parallel communication overlap (${ctx.stack.tpOverlap.source})` });
+  }
   if (f.tp !== undefined && f.pp !== undefined && f.cp !== undefined && f.dp !== undefined) {
     const used = f.tp * f.pp * f.cp * f.dp;
     if (used !== ctx.hw.gpus) {
@@ -181,6 +215,17 @@ export function bestLayouts(ctx: PlanContext, opts: SearchOptions = {}): SearchR
     throw new ImpossibleError(
       `no layout of ${ctx.req.model.name} fits ${ctx.hw.gpus} x ${ctx.hw.gpu.name} (${(hbm / 1e9).toFixed(0)} GB each): ${mem.count} layouts over memory${closestText}` + (others.length ? `; also ${others.join('; ')}` : ''),
       `weights + gradients + Adam states need ${(stateBytes / 1e12).toFixed(2)} TB before activations; try at least ~${minGpus} GPUs (--gpus), recompute=full, a shorter --seq, or a GPU with more memory (--gpu h200/b200)`,
+    );
+  }
+  const batch = opts.globalBatchSeqs;
+  const split = r.rejections.find((x) => x.reason === BATCH_NOT_SPLIT_OVER_DP);
+  if (batch !== undefined && split) {
+    const dp = Number(/dp=(\d+)/.exec(split.example)?.[1] ?? 1);
+    const lower = Math.floor(batch / dp) * dp;
+    const fits = divisors(batch).filter((d) => d <= ctx.hw.gpus && ctx.hw.gpus % d === 0 && d >= dp / 2).pop();
+    throw new ImpossibleError(
+      `the global batch of ${batch.toLocaleString('en-US')} sequences cannot be split over the data-parallel ranks of any layout of ${ctx.hw.gpus.toLocaleString('en-US')} GPUs (e.g. dp = ${dp}: ${(batch / dp).toFixed(2)} sequences each); the batch is used exactly, never rounded${others.length > 1 ? `; also ${others.filter((x) => !x.startsWith(BATCH_NOT_SPLIT_OVER_DP)).join('; ')}` : ''}`,
+      `give a batch that is a multiple of dp, e.g. ${lower > 0 ? `${lower.toLocaleString('en-US')} or ` : ''}${(lower + dp).toLocaleString('en-US')} sequences for dp = ${dp} (--global-batch ${lower > 0 ? lower * ctx.seq : (lower + dp) * ctx.seq})${fits !== undefined ? `, or fix dp=${fits} in --layout (it divides ${batch}), leaving the other GPUs to tp x pp x cp` : ''}`,
     );
   }
   throw new ImpossibleError(

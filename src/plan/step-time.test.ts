@@ -85,7 +85,7 @@ test('with pp = 1 the input embedding is one bucket: its reduce-scatter and all-
 });
 
 test('FSDP (ZeRO-3): the forward all-gathers can only hide behind the forward pass, so with one micro-batch their excess is exposed', () => {
-  const c = planContext({ model: MODELS['llama3-70b']!, hardware: homogeneousHardware('h100', 512), precision: 'fp8', seq: 4096, tokens: 1e12 });
+  const c = planContext({ model: MODELS['llama3-70b']!, hardware: homogeneousHardware('h100', 512), precision: 'fp8', seq: 2560, tokens: 1e12 });
   const l: Layout = { ...base, tp: 1, pp: 1, dp: 512, mbs: 1, zero: 3, sp: false, tpOverlap: false, recompute: 'full' };
   const e = evaluateLayout(c, l, 512);
   assert.equal(e.step.microbatches, 1);

@@ -1,9 +1,11 @@
-import { allReduce, reduceScatter, sendRecv } from './collectives.ts';
+import { allReduce, reduceScatter, reduceScatterPipelined, sendRecv } from './collectives.ts';
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
-import { layerCost } from './layer-cost.ts';
-import { layersOnStage, type Layout } from './layout.ts';
+import { COMM_SMS, layerCost } from './layer-cost.ts';
+import { expertDataParallel, expertTp, layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
+import { OPTIMIZERS } from './h200-calibration.ts';
+import type { ProductionCosts } from './production.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
 export interface StepBreakdown {
@@ -25,14 +27,11 @@ export interface StepBreakdown {
   readonly optimizerSeconds: number;
   /** Compute slowed by hidden collectives sharing the SMs. */
   readonly commContentionSeconds: number;
+  /** `--mode production` only: the costs it adds (included in stepSeconds; checkpoint stalls go to goodput). */
+  readonly production?: ProductionCosts;
 }
 
-/**
- * SMs a running collective occupies: NCCL runs one CTA per channel and uses 16-32 channels on H100
- * (NCCL tuning docs, NCCL_MIN_NCHANNELS/NCCL_MAX_NCHANNELS); Transformer Engine userbuffer overlap
- * defaults to 16 SMs for pipelined reduce-scatter. 16 is used.
- */
-const COMM_SMS = 16;
+
 /**
  * Vocab-parallel cross-entropy, bytes per logit, as Megatron-Core's unfused vocab_parallel_cross_entropy
  * runs it (megatron/core/tensor_parallel/cross_entropy.py): forward cast the BF16 logits to FP32 (read 2,
@@ -96,7 +95,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
   const p = stageParams(s, l);
   const denseGroup = { size: l.dp * l.cp, stride: l.tp };
-  const expertGroup = { size: Math.max(1, (l.dp * l.cp) / l.ep), stride: l.tp * l.ep };
+  const expertGroup = { size: expertDataParallel(l), stride: expertTp(l) * l.ep };
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
   // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
@@ -113,11 +112,12 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   let dpExposed = 0;
   let dpAlgorithm = 'none';
   if (l.dp * l.cp > 1) {
-    const half = (bytesPerParam: number): number => pieces * (reduceScatter(hw, denseGroup, (p.dense * bytesPerParam) / pieces).seconds
-      + reduceScatter(hw, expertGroup, (p.expert * bytesPerParam) / pieces).seconds);
+    const rs = l.zero >= 3 ? reduceScatterPipelined : reduceScatter;
+    const half = (bytesPerParam: number): number => pieces * (rs(hw, denseGroup, (p.dense * bytesPerParam) / pieces).seconds
+      + rs(hw, expertGroup, (p.expert * bytesPerParam) / pieces).seconds);
     const gradRs = half(ctx.gradBytes); // reduce-scatter of the gradients
     const paramAg = half(PARAM_BYTES); // all-gather of the parameters (costs as a reduce-scatter of the same bytes)
-    const algorithm = reduceScatter(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces).algorithm;
+    const algorithm = rs(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces).algorithm;
     const backwardWindow = perMicrobatch - forwardPerMicrobatch;
     if (l.zero === 0) {
       const arDense = allReduce(hw, denseGroup, (p.dense * ctx.gradBytes) / pieces);
@@ -136,10 +136,10 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
       // own phase: the forward gathers behind the forward, the backward gathers and reduce-scatters behind
       // the backward (with its recompute). With one micro-batch per step nothing else is there to overlap.
       const forwardComm = paramAg;
-      const backwardComm = paramAg + gradRs;
+      const backwardComm = (l.reshardAfterForward === false ? 0 : paramAg) + gradRs;
       dpTotal = m * (forwardComm + backwardComm);
       dpExposed = m * (Math.max(forwardComm / pieces, forwardComm - forwardPerMicrobatch) + Math.max(backwardComm / pieces, backwardComm - backwardWindow));
-      dpAlgorithm = `FSDP all-gather x2 + reduce-scatter per layer ${algorithm}`;
+      dpAlgorithm = `FSDP all-gather x${l.reshardAfterForward === false ? 1 : 2} + reduce-scatter per layer ${algorithm}`;
     }
     if (!ctx.dpOverlap) dpExposed = dpTotal;
   }
@@ -147,15 +147,32 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // Optimizer: Adam over the local shard, memory bound; plus zeroing the main-gradient buffer before each
   // step's first backward (Megatron-Core zero_grad_buffer: the whole local buffer, sharded only by ZeRO-2/3),
   // gradBytes written per local parameter.
-  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: Math.max(1, (l.dp * l.cp) / l.ep) } : { d: 1, e: 1 };
+  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: expertDataParallel(l) } : { d: 1, e: 1 };
   const gradShard = l.zero >= 2 ? shard : { d: 1, e: 1 };
-  const optimizerSeconds = ((p.dense / shard.d + p.expert / shard.e) * ADAM_BYTES_PER_PARAM
-    + (p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
+  const localParams = p.dense / shard.d + p.expert / shard.e;
+  const zeroGradSeconds = ((p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;
+  let optimizerSeconds: number;
+  if (ctx.optimizer === 'sharded') {
+    optimizerSeconds = (localParams * ADAM_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond + zeroGradSeconds;
+  } else {
+    // torch.optim AdamW (fused or foreach) over the local parameter tensors, the full mixed-precision
+    // step at the rate measured on an H200 (h200-calibration.ts), plus a cost per tensor. Tensors per
+    // layer: gated (Llama-family) 2 norms + q, k, v, o + 3 FFN = 9; with linear biases (GPT) 2 x 2 norm
+    // + 4 x 2 linear = 12; MoE adds the router and 3 grouped expert tensors. Plus embedding, final norm
+    // and head (and GPT's position table): 3 or 5.
+    const rate = OPTIMIZERS[ctx.optimizer];
+    const perLayer = (s.gated ? 9 : 12) + (s.moe ? 4 : 0);
+    const tensors = layersPerStage * perLayer + (s.gated ? 3 : 5);
+    optimizerSeconds = (localParams * rate.bytesPerParam) / (hw.gpu.hbmBandwidthBytesPerSecond.value * rate.hbmFraction)
+      + tensors * rate.secondsPerTensor + zeroGradSeconds;
+  }
 
-  const pipeline = m * perMicrobatch + bubble;
+  // Host time the GPU waits for, once per micro-batch (the stack's host-overhead).
+  const pipeline = m * (perMicrobatch + ctx.hostOverheadSeconds) + bubble;
   // Hidden communication is not free: NCCL and userbuffer kernels occupy COMM_SMS of the GPU's SMs
   // while they run, slowing the compute they overlap by that share.
-  const hiddenComm = (dpTotal - dpExposed) + m * layersPerStage * (layer.tpCommSeconds - layer.tpExposedSeconds);
+  // (Hidden tensor-parallel communication is already charged in layer-cost.ts: its GEMMs run on fewer SMs.)
+  const hiddenComm = dpTotal - dpExposed;
   const contentionSeconds = hiddenComm * (COMM_SMS / ctx.hw.gpu.streamingMultiprocessors.value);
   const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds;
   const times = m * layersPerStage;

@@ -33,6 +33,7 @@ export function formatReport(r: SimReport): string {
       const mean = r.training.reduce((a, t) => a + t.ettr, 0) / r.training.length;
       out.push(`  ... ${int(r.training.length)} training jobs in all, mean ETTR ${pct(mean)}`);
     }
+    for (const t of top) if (t.model !== undefined && t.tokensTrained !== undefined) out.push(`  ${t.id}: ${t.model} at ${t.tokensPerSecondPerGpu!.toFixed(1)} tokens/s/GPU planned: ${(t.tokensTrained / 1e12).toFixed(2)}T tokens trained`);
   }
   if (r.sizeClasses.length > 0) {
     out.push('jobs by size (GPUs):    jobs  finished |   queue wait mean/p50/p99 |  completion mean/p50/p99 | leaves spines');
@@ -41,7 +42,8 @@ export function formatReport(r: SimReport): string {
       out.push(`  ${c.name.padEnd(10)} ${int(c.jobs).padStart(10)} ${int(c.finished).padStart(9)} | ${row(c.queueSeconds)} | ${row(c.completionSeconds)} | ${spread(c.meanLeaves).padStart(6)} ${spread(c.meanSpines).padStart(6)}`);
     }
   }
-  for (const s of r.services) out.push(`service ${s.id}: ${pct(s.demandServed)} of demand served, mean ${s.meanReplicas.toFixed(0)} replicas, peak ${s.peakReplicas}`);
+  for (const s of r.services) out.push(`service ${s.id}: ${pct(s.demandServed)} of demand served, mean ${s.meanReplicas.toFixed(0)} replicas, peak ${s.peakReplicas}${s.model !== undefined ? ` (${s.model}, ${s.gpusPerReplica} GPUs and ${int(s.capacityTokensPerSecondPerReplica ?? 0)} output tokens/s per replica)` : ''}`);
+  if (r.sizing.length > 0) out.push('sized by the planner:', ...r.sizing.map((x) => `  ${x}`));
   if (r.jobsAfterHorizon > 0) out.push(`${int(r.jobsAfterHorizon)} workload jobs arrive after day ${r.days} (not simulated)`);
   out.push(`rented: ${int(r.rented.gpuHours)} GPU-hours, $${int(r.rented.costUsd)}, peak ${r.rented.peakNodes} nodes`);
   if (r.rejected.length > 0) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError, type InputIssue } from '../lib/errors.ts';
 import type { Rng } from '../lib/rng.ts';
 import type { TenantQuota } from '../sched/types.ts';
+import type { TwinSizing } from './sizing.ts';
 import type { ServiceSpec, Workload, WorkloadJob } from './types.ts';
 
 /**
@@ -15,13 +16,16 @@ const kind = z.enum(['train', 'batch', 'eval']);
 const JobSchema = z.object({
   id: z.string().min(1), gpus, tenant: z.string().min(1).default('default'), priority: z.number().int().default(10), kind: kind.default('train'),
   submit_hours: z.number().min(0).default(0),
-  /** Hours of work; absent: runs to the end. */
+  /** Hours of work; absent: runs to the end (or `tokens` over the planned throughput of `model`). */
   hours: z.number().positive().optional(),
+  /** A planned job: its model (catalog id) and token budget; duration = tokens / plan train's tokens/s on these GPUs. */
+  model: z.string().min(1).optional(),
+  tokens: z.number().positive().optional(),
   estimate_hours: z.number().positive().optional(),
   preemptible: z.boolean().default(true),
   recovery: z.enum(['gang', 'replica']).default('gang'),
-  replica_gpus: z.number().int().min(8).optional(),
-}).strict();
+  replica_gpus: z.number().int().min(1).optional(),
+}).strict().refine((j) => j.tokens === undefined || (j.model !== undefined && j.hours === undefined), { message: 'tokens needs model (its planned throughput sets the duration) and no hours' });
 const StreamSchema = z.object({
   name: z.string().min(1), tenant: z.string().min(1).default('default'), per_day: z.number().positive(), priority: z.number().int().default(10),
   kind: kind.default('train'),
@@ -32,10 +36,12 @@ const StreamSchema = z.object({
 }).strict();
 const ServiceSchema = z.object({
   id: z.string().min(1), tenant: z.string().min(1).default('serving'), priority: z.number().int().default(200),
-  nodes_per_replica: z.number().int().min(1).default(1), min_replicas: z.number().int().min(0).default(1), max_replicas: z.number().int().min(1),
-  capacity_tokens_per_second: z.number().positive(), peak_tokens_per_second: z.number().positive(),
+  /** A planned service: replica GPUs and capacity from plan serve on the fleet's GPU; else give nodes_per_replica and capacity. */
+  model: z.string().min(1).optional(),
+  nodes_per_replica: z.number().int().min(1).optional(), min_replicas: z.number().int().min(0).default(1), max_replicas: z.number().int().min(1),
+  capacity_tokens_per_second: z.number().positive().optional(), peak_tokens_per_second: z.number().positive(),
   trough_fraction: z.number().min(0).max(1).default(0.35), peak_hour: z.number().min(0).max(24).default(20),
-}).strict();
+}).strict().refine((s) => s.model !== undefined || s.capacity_tokens_per_second !== undefined, { message: 'give model (sized by plan serve) or capacity_tokens_per_second' });
 const QuotaSchema = z.object({
   tenant: z.string().min(1), guaranteed_gpus: z.number().int().min(0), borrow_limit_gpus: z.number().int().min(0).optional(), weight: z.number().positive().default(1),
 }).strict();
@@ -58,13 +64,14 @@ function issuesOf(err: z.ZodError, doc: ReturnType<typeof parseDocument>, lines:
   });
 }
 
-const pow2Between = (lo: number, hi: number): number[] => {
+const pow2Between = (lo: number, hi: number, start: number): number[] => {
   const out: number[] = [];
-  for (let g = 8; g <= hi; g *= 2) if (g >= lo) out.push(g);
+  for (let g = start; g <= hi; g *= 2) if (g >= lo) out.push(g);
   return out.length > 0 ? out : [lo];
 };
 
-export function parseMixYaml(text: string, fileName: string, days: number, rng: Rng): Workload {
+/** A mix for the fleet `sizing` describes: its node size, and planned throughput and replicas for `model` entries. */
+export function parseMixYaml(text: string, fileName: string, days: number, rng: Rng, sizing: TwinSizing): Workload {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -74,15 +81,21 @@ export function parseMixYaml(text: string, fileName: string, days: number, rng: 
   if (!parsed.success) throw new InputError(issuesOf(parsed.error, doc, lines), fileName);
   const mix = parsed.data;
   const horizon = days * 86_400;
-  const nodesFor = (g: number): { nodes: number; gpusPerNode: number } => { const nodes = Math.ceil(g / 8); return { nodes, gpusPerNode: Math.ceil(g / nodes) }; };
-  const jobs: WorkloadJob[] = mix.jobs.map((j) => ({
-    id: j.id, tenant: j.tenant, priority: j.priority, kind: j.kind, ...nodesFor(j.gpus), submitSeconds: j.submit_hours * 3600,
-    workSeconds: j.hours !== undefined ? j.hours * 3600 : Infinity,
-    ...(j.estimate_hours !== undefined ? { estimatedRuntimeSeconds: j.estimate_hours * 3600 } : j.hours !== undefined ? { estimatedRuntimeSeconds: j.hours * 3600 } : {}),
-    preemptible: j.preemptible, checkpoints: j.kind === 'train', recovery: j.recovery, replicaNodes: Math.max(1, Math.ceil((j.replica_gpus ?? 64) / 8)),
-  }));
+  const gpn = sizing.gpusPerNode;
+  const nodesFor = (g: number): { nodes: number; gpusPerNode: number } => { const nodes = Math.ceil(g / gpn); return { nodes, gpusPerNode: Math.ceil(g / nodes) }; };
+  const jobs: WorkloadJob[] = mix.jobs.map((j) => {
+    const planned = j.model !== undefined ? sizing.train(j.model, j.gpus) : undefined;
+    const hours = j.hours ?? (planned && j.tokens !== undefined ? j.tokens / (planned.tokensPerSecondPerGpu * j.gpus) / 3600 : undefined);
+    return {
+      id: j.id, tenant: j.tenant, priority: j.priority, kind: j.kind, ...nodesFor(j.gpus), submitSeconds: j.submit_hours * 3600,
+      workSeconds: hours !== undefined ? hours * 3600 : Infinity,
+      ...(j.estimate_hours !== undefined ? { estimatedRuntimeSeconds: j.estimate_hours * 3600 } : hours !== undefined ? { estimatedRuntimeSeconds: hours * 3600 } : {}),
+      preemptible: j.preemptible, checkpoints: j.kind === 'train', recovery: j.recovery, replicaNodes: Math.max(1, Math.ceil((j.replica_gpus ?? 64) / gpn)),
+      ...(planned ? { model: planned.modelId, tokensPerSecondPerGpu: planned.tokensPerSecondPerGpu, sizedBy: planned.source } : {}),
+    };
+  });
   for (const s of mix.streams) {
-    const sizes = s.gpus.length === 2 && s.gpus[0] < s.gpus[1] ? pow2Between(s.gpus[0], s.gpus[1]) : s.gpus;
+    const sizes = s.gpus.length === 2 && s.gpus[0] < s.gpus[1] ? pow2Between(s.gpus[0], s.gpus[1], gpn) : s.gpus;
     const weights = sizes.map((g) => 1 / Math.sqrt(g));
     const total = weights.reduce((a, b) => a + b, 0);
     const rate = s.per_day / 86_400;
@@ -98,11 +111,17 @@ export function parseMixYaml(text: string, fileName: string, days: number, rng: 
       });
     }
   }
-  const services: ServiceSpec[] = mix.services.map((s) => ({
-    id: s.id, tenant: s.tenant, priority: s.priority, nodesPerReplica: s.nodes_per_replica, minReplicas: s.min_replicas, maxReplicas: s.max_replicas,
-    capacityTokensPerSecondPerReplica: s.capacity_tokens_per_second, peakOutputTokensPerSecond: s.peak_tokens_per_second,
-    troughFraction: s.trough_fraction, peakHour: s.peak_hour,
-  }));
+  const services: ServiceSpec[] = mix.services.map((s) => {
+    const planned = s.model !== undefined ? sizing.serve(s.model) : undefined;
+    const nodesPerReplica = s.nodes_per_replica ?? (planned ? Math.ceil(planned.gpusPerReplica / gpn) : 1);
+    return {
+      id: s.id, tenant: s.tenant, priority: s.priority, nodesPerReplica, gpusPerNode: planned ? Math.ceil(planned.gpusPerReplica / nodesPerReplica) : gpn,
+      minReplicas: s.min_replicas, maxReplicas: s.max_replicas,
+      capacityTokensPerSecondPerReplica: s.capacity_tokens_per_second ?? planned!.capacityTokensPerSecondPerReplica, peakOutputTokensPerSecond: s.peak_tokens_per_second,
+      troughFraction: s.trough_fraction, peakHour: s.peak_hour,
+      ...(planned ? { model: planned.modelId, gpusPerReplica: planned.gpusPerReplica, tokensPerSecondPerGpu: planned.tokensPerSecondPerGpu, sizedBy: planned.source } : {}),
+    };
+  });
   const quotas: TenantQuota[] = mix.quotas.map((q) => ({ tenant: q.tenant, guaranteedGpus: q.guaranteed_gpus, borrowLimitGpus: q.borrow_limit_gpus ?? Infinity, weight: q.weight }));
   return { name: mix.name, jobs, services, rejected: [], quotas };
 }

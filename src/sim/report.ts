@@ -24,6 +24,9 @@ export interface JobReport {
   readonly status: string;
   /** State the source trace recorded for it, when it has one. */
   readonly traceStatus?: string;
+  /** A planned job: its model and planned tokens/s per GPU (as plan train prints them). */
+  readonly model?: string;
+  readonly tokensPerSecondPerGpu?: number;
 }
 
 export interface SimReport {
@@ -48,7 +51,11 @@ export interface SimReport {
   readonly preemptions: number;
   readonly preemptionsByReason: Record<string, number>;
   readonly checkpointMinutes: number | 'auto';
-  readonly training: readonly { readonly id: string; readonly gpus: number; readonly ettr: number; readonly goodput: number; readonly checkpointIntervalSeconds: number; readonly restarts: number }[];
+  readonly training: readonly {
+    readonly id: string; readonly gpus: number; readonly ettr: number; readonly goodput: number; readonly checkpointIntervalSeconds: number; readonly restarts: number;
+    /** Planned jobs: model, planned tokens/s per GPU and the tokens trained in the simulated time (productive seconds x planned rate). */
+    readonly model?: string; readonly tokensPerSecondPerGpu?: number; readonly tokensTrained?: number;
+  }[];
   readonly sizeClasses: readonly {
     readonly name: string; readonly jobs: number; readonly finished: number; readonly queueSeconds: Summary; readonly completionSeconds: Summary;
     /** Mean leaf and spine domains of first placements (topology spread). */
@@ -56,7 +63,13 @@ export interface SimReport {
   }[];
   readonly spares: { readonly target: number; readonly carvedFromFleet: number; readonly addedBeyondFleet: number; readonly swaps: number };
   readonly rented: { readonly gpuHours: number; readonly costUsd: number; readonly peakNodes: number };
-  readonly services: readonly { readonly id: string; readonly demandServed: number; readonly meanReplicas: number; readonly peakReplicas: number }[];
+  readonly services: readonly {
+    readonly id: string; readonly demandServed: number; readonly meanReplicas: number; readonly peakReplicas: number;
+    /** Planned services: model, GPUs per replica, most GPUs it may hold, output tokens/s per GPU and per replica (plan serve). */
+    readonly model?: string; readonly gpusPerReplica?: number; readonly gpus?: number; readonly tokensPerSecondPerGpu?: number; readonly capacityTokensPerSecondPerReplica?: number;
+  }[];
+  /** Where each planned size came from (the planner command that gives it). */
+  readonly sizing: readonly string[];
   readonly rejected: readonly RejectedJob[];
   /** Workload jobs whose submit time falls after the simulated period (not simulated). */
   readonly jobsAfterHorizon: number;
@@ -93,7 +106,11 @@ export function buildReport(r: ReportInput): SimReport {
     const since = (j.endSeconds ?? horizon) - (j.firstStartSeconds ?? horizon);
     const ettr = isTraining && since > 0 ? Math.min(1, j.savedSeconds / since) : null;
     if (isTraining && ettr !== null) {
-      training.push({ id: j.spec.id, gpus: j.gpus, ettr, goodput: j.allocatedGpuSeconds > 0 ? j.productiveGpuSeconds / j.allocatedGpuSeconds : 0, checkpointIntervalSeconds: j.intervalSeconds, restarts: j.restarts });
+      const tps = j.spec.tokensPerSecondPerGpu;
+      training.push({
+        id: j.spec.id, gpus: j.gpus, ettr, goodput: j.allocatedGpuSeconds > 0 ? j.productiveGpuSeconds / j.allocatedGpuSeconds : 0, checkpointIntervalSeconds: j.intervalSeconds, restarts: j.restarts,
+        ...(j.spec.model !== undefined && tps !== undefined ? { model: j.spec.model, tokensPerSecondPerGpu: tps, tokensTrained: j.savedSeconds * tps * j.gpus } : {}),
+      });
     }
     jobs.push({
       id: j.spec.id, kind: j.spec.kind, tenant: j.spec.tenant, gpus: j.gpus, ettr, restarts: j.restarts, preemptions: j.preemptions,
@@ -101,6 +118,7 @@ export function buildReport(r: ReportInput): SimReport {
       completionSeconds: j.status === 'done' && j.endSeconds !== undefined ? j.endSeconds - j.spec.submitSeconds : null,
       spread: j.spread ?? null, status: j.status,
       ...(j.spec.traceStatus !== undefined ? { traceStatus: j.spec.traceStatus } : {}),
+      ...(j.spec.model !== undefined ? { model: j.spec.model } : {}), ...(j.spec.tokensPerSecondPerGpu !== undefined ? { tokensPerSecondPerGpu: j.spec.tokensPerSecondPerGpu } : {}),
     });
   }
   const byCategory: Record<string, number> = {};
@@ -123,10 +141,19 @@ export function buildReport(r: ReportInput): SimReport {
       completionSeconds: summarize(inClass.flatMap((j) => (j.completionSeconds === null ? [] : [j.completionSeconds]))),
     };
   }).filter((c) => c.jobs > 0);
-  const services = r.services.map((s) => ({
-    id: s.id, demandServed: s.demandTokens > 0 ? s.servedTokens / s.demandTokens : 1,
-    meanReplicas: s.replicaSecondsServing / horizon, peakReplicas: s.peakReplicas,
-  }));
+  const specs = new Map(r.workload.services.map((s) => [s.id, s]));
+  const services = r.services.map((s) => {
+    const spec = specs.get(s.id);
+    return {
+      id: s.id, demandServed: s.demandTokens > 0 ? s.servedTokens / s.demandTokens : 1,
+      meanReplicas: s.replicaSecondsServing / horizon, peakReplicas: s.peakReplicas,
+      ...(spec?.model !== undefined && spec.gpusPerReplica !== undefined ? {
+        model: spec.model, gpusPerReplica: spec.gpusPerReplica, gpus: spec.maxReplicas * spec.gpusPerReplica,
+        tokensPerSecondPerGpu: spec.tokensPerSecondPerGpu, capacityTokensPerSecondPerReplica: spec.capacityTokensPerSecondPerReplica,
+      } : {}),
+    };
+  });
+  const sizing = [...new Set([...r.workload.jobs.flatMap((j) => (j.sizedBy ? [`${j.id}: ${j.sizedBy}`] : [])), ...r.workload.services.flatMap((s) => (s.sizedBy ? [`${s.id}: ${s.sizedBy}`] : []))])];
   return {
     workload: r.workload.name, policy: options.policy, seed: options.seed, days: options.days, gpus: r.ownedGpus,
     events: engine.kernel.processed, schedulingCycles: engine.cycles, wallSeconds: 0, cpuSeconds: 0,
@@ -135,6 +162,6 @@ export function buildReport(r: ReportInput): SimReport {
     preemptions: engine.preemptions, preemptionsByReason: Object.fromEntries([...engine.preemptionsByReason].sort()), checkpointMinutes: options.checkpointMinutes,
     training, sizeClasses, spares: r.spares,
     rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
-    services, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs,
+    services, sizing, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs,
   };
 }

@@ -45,7 +45,7 @@ export function runService(engine: Engine, s: ServiceSpec): ServiceStats {
     });
     for (let i = current; i < want; i++) {
       const j = engine.addJob({
-        id: `${s.id}/r${stats.replicaJobs++}`, tenant: s.tenant, priority: s.priority, kind: 'serve', nodes: s.nodesPerReplica, gpusPerNode: 8,
+        id: `${s.id}/r${stats.replicaJobs++}`, tenant: s.tenant, priority: s.priority, kind: 'serve', nodes: s.nodesPerReplica, gpusPerNode: s.gpusPerNode,
         submitSeconds: now, workSeconds: Infinity, preemptible: false, checkpoints: false, recovery: 'gang',
       });
       j.service = s.id;

@@ -4,8 +4,8 @@ import type { RejectedJob, Workload, WorkloadJob } from './types.ts';
 /**
  * Adapters from published GPU-cluster job traces (shared/data/traces) to workload jobs. Each
  * maps a row to arrival, GPUs, duration and (where the trace has it) status. Pure: text in.
- * Jobs get whole 8-GPU nodes (node-exclusive, as large training clusters allocate); a job of g
- * GPUs takes ceil(g / 8) nodes with ceil(g / nodes) GPUs each. Trace durations become the work
+ * Jobs get whole nodes of the fleet's size G (node-exclusive, as large training clusters allocate); a
+ * job of g GPUs takes ceil(g / G) nodes with ceil(g / nodes) GPUs each. Trace durations become the work
  * and the runtime estimate (an exact estimate: the trace is the oracle).
  */
 export interface TraceAdapter {
@@ -76,7 +76,7 @@ function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 /** Reads a trace: detects the format from the header; bad rows are skipped (listed) or fatal. */
-export function parseTrace(text: string, fileName: string, onBadRow: 'skip' | 'fail'): Workload {
+export function parseTrace(text: string, fileName: string, onBadRow: 'skip' | 'fail', gpusPerNode: number): Workload {
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').replace(/^#/, '').split(',').map((s) => s.trim());
   const adapter = TRACE_ADAPTERS.find((a) => a.matches(header));
@@ -99,7 +99,7 @@ export function parseTrace(text: string, fileName: string, onBadRow: 'skip' | 'f
   }
   const t0 = rows.reduce((a, x) => Math.min(a, x.r.arrivalSeconds), Infinity);
   const jobs: WorkloadJob[] = rows.map(({ line, r }) => {
-    const nodes = Math.ceil(r.gpus / 8);
+    const nodes = Math.ceil(r.gpus / gpusPerNode);
     return {
       id: `${adapter.name}-${line}`, tenant: r.tenant, priority: 10, kind: 'train', nodes, gpusPerNode: Math.ceil(r.gpus / nodes),
       submitSeconds: r.arrivalSeconds - t0, workSeconds: r.durationSeconds, estimatedRuntimeSeconds: r.durationSeconds,

@@ -17,6 +17,10 @@ export interface WorkloadJob extends SchedJob {
   readonly replicaNodes?: number;
   /** Final state recorded in the source trace (e.g. completed), when the trace has one. */
   readonly traceStatus?: string;
+  /** A planned job: the model it trains, its planned throughput and where that came from (sizing.ts). */
+  readonly model?: string;
+  readonly tokensPerSecondPerGpu?: number;
+  readonly sizedBy?: string;
 }
 
 /** A chat inference service whose replicas follow a daily load curve (autoscaled). */
@@ -25,6 +29,8 @@ export interface ServiceSpec {
   readonly tenant: string;
   readonly priority: number;
   readonly nodesPerReplica: number;
+  /** GPUs each replica uses on each of its nodes. */
+  readonly gpusPerNode: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly capacityTokensPerSecondPerReplica: number;
@@ -34,6 +40,11 @@ export interface ServiceSpec {
   readonly troughFraction: number;
   /** Hour of day (0-24) of the peak. */
   readonly peakHour: number;
+  /** A planned service: its model, GPUs per replica, output tokens/s per GPU and where they came from (sizing.ts). */
+  readonly model?: string;
+  readonly gpusPerReplica?: number;
+  readonly tokensPerSecondPerGpu?: number;
+  readonly sizedBy?: string;
 }
 
 /** A row the workload reader refused, with where and why. */

@@ -5,6 +5,7 @@ import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { buildTopology } from '../fleet/topology.ts';
 import { DEFAULT_FAILURE_MODEL } from './failures.ts';
 import { pretrainWorkload } from './pretrain.ts';
+import { twinSizing } from './sizing.ts';
 import { simulate } from './simulate.ts';
 import { DEFAULT_SIM } from './types.ts';
 
@@ -14,7 +15,7 @@ test('validation: Llama 3 16K H100 x 54 days reproduces 419 +-20% interruptions 
   const topology = buildTopology(FLEET_PRESETS['h100-16k']!);
   const target = LLAMA3_SNAPSHOT.unexpectedInterruptions;
   for (const seed of [1, 2, 3]) {
-    const r = simulate(topology, pretrainWorkload(LLAMA3_SNAPSHOT.gpus), {
+    const r = simulate(topology, pretrainWorkload(LLAMA3_SNAPSHOT.gpus, twinSizing(FLEET_PRESETS['h100-16k']!), 'gang', 64, 'llama3-405b'), {
       days: LLAMA3_SNAPSHOT.days, seed, policy: DEFAULT_SIM.policy, checkpointMinutes: 'auto', failures: DEFAULT_FAILURE_MODEL,
       spares: 'auto', spareMinGpus: DEFAULT_SIM.spareMinGpus, cycleSeconds: DEFAULT_SIM.cycleSeconds,
     });
@@ -29,7 +30,7 @@ test('validation: Llama 3 16K H100 x 54 days reproduces 419 +-20% interruptions 
 
 test('validation: replica recovery keeps more of the run than gang recovery at 16K', () => {
   const topology = buildTopology(FLEET_PRESETS['h100-16k']!);
-  const run = (recovery: 'gang' | 'replica'): number => simulate(topology, pretrainWorkload(16_384, recovery), {
+  const run = (recovery: 'gang' | 'replica'): number => simulate(topology, pretrainWorkload(16_384, twinSizing(FLEET_PRESETS['h100-16k']!), recovery, 64, 'llama3-405b'), {
     days: 20, seed: 4, policy: 'default', checkpointMinutes: 'auto', failures: DEFAULT_FAILURE_MODEL, spares: 'auto', spareMinGpus: 4096, cycleSeconds: 30,
   }).training[0]!.ettr;
   assert.ok(run('replica') > run('gang'));

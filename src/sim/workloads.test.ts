@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../lib/rng.ts';
+import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { GROK_MIX, grokWorkload } from './grok.ts';
+import { twinSizing } from './sizing.ts';
 import { demandAt } from './services.ts';
 import { simulate } from './simulate.ts';
 import { gridTopology, testOptions, workloadOf } from './test-helpers.ts';
 
 test('grok mix: one pretraining job over most of the fleet, research 8..4,096 GPUs, evals, a chat service', () => {
-  const w = grokWorkload(12_500, 3, new Rng(1), { reservedNodes: 200 });
+  const w = grokWorkload(12_500, 3, new Rng(1), { reservedNodes: 200, sizing: twinSizing(FLEET_PRESETS['colossus-100k']!) });
   const pre = w.jobs.filter((j) => j.id === 'pretrain');
   assert.equal(pre.length, 1);
   assert.equal(pre[0]!.nodes, Math.floor(12_500 * GROK_MIX.pretrainShare));
@@ -22,11 +24,11 @@ test('grok mix: one pretraining job over most of the fleet, research 8..4,096 GP
   assert.ok(w.jobs.some((j) => j.kind === 'eval' && !j.checkpoints));
   assert.deepEqual(w.services.map((x) => x.id), ['grok-chat', 'grok-api']);
   assert.notEqual(w.services[0]!.peakHour, w.services[1]!.peakHour);
-  assert.deepEqual(grokWorkload(12_500, 3, new Rng(1), { reservedNodes: 200 }), w, 'same seed, same mix');
+  assert.deepEqual(grokWorkload(12_500, 3, new Rng(1), { reservedNodes: 200, sizing: twinSizing(FLEET_PRESETS['colossus-100k']!) }), w, 'same seed, same mix');
 });
 
 test('services: replicas follow the daily curve through desiredReplicas and serve the demand', () => {
-  const svc = { id: 'chat', tenant: 's', priority: 200, nodesPerReplica: 1, minReplicas: 1, maxReplicas: 12, capacityTokensPerSecondPerReplica: 1000, peakOutputTokensPerSecond: 6000, troughFraction: 0.2, peakHour: 12 };
+  const svc = { id: 'chat', tenant: 's', priority: 200, nodesPerReplica: 1, gpusPerNode: 8, minReplicas: 1, maxReplicas: 12, capacityTokensPerSecondPerReplica: 1000, peakOutputTokensPerSecond: 6000, troughFraction: 0.2, peakHour: 12 };
   assert.equal(demandAt(svc, 12 * 3600), 6000);
   assert.ok(Math.abs(demandAt(svc, 0) - 1200) < 1e-6);
   const r = simulate(gridTopology(1, 2, 8), workloadOf([], { services: [svc] }), testOptions({ days: 2 }));

@@ -6,7 +6,11 @@ import { InputError } from '../../lib/errors.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
-import { parseJobSpecYaml } from '../../control/job-spec.ts';
+import { formatJobPlan, planEnv, type JobPlan } from '../../control/job-plan.ts';
+import type { Actual } from '../../control/progress.ts';
+import { GANG_FIELDS, parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
+import { applyPlan, planJob } from '../../control/plan-job.ts';
+import { buildTopology } from '../../fleet/topology.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
@@ -20,7 +24,7 @@ interface JobJson {
   gpus_per_node: number; attempt: number; restarts: number; max_restarts: number; submit_time: string;
   start_time: string | null; end_time: string | null; exit_code: number | null; reason: string | null; node_indices: number[];
 }
-interface JobDetail { job: JobJson; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
+interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | null; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
 export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
@@ -47,7 +51,11 @@ export function readJobFile(file: string): unknown {
   const spec = parseJobSpecYaml(text, file);
   const base = resolve(dirname(file));
   const workdir = spec.workdir === undefined ? base : isAbsolute(spec.workdir) ? spec.workdir : resolve(base, spec.workdir);
-  return { ...spec, workdir, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
+  const model = spec.model !== undefined && /[/\\]|\.ya?ml$/i.test(spec.model) && !isAbsolute(spec.model) ? { model: resolve(base, spec.model) } : {};
+  // A planned job's gang fields are the parser's defaults (the user may not give them): the server sizes them.
+  const sent: Record<string, unknown> = { ...spec };
+  if (spec.model !== undefined) for (const g of GANG_FIELDS) delete sent[g];
+  return { ...sent, workdir, ...model, ...(spec.checkpoint_dir !== undefined && !isAbsolute(spec.checkpoint_dir) ? { checkpoint_dir: resolve(workdir, spec.checkpoint_dir) } : {}) };
 }
 
 /** Prints a rank's log from `offset`; with follow, keeps polling (and moves on to new attempts) until the job ends. */
@@ -84,6 +92,37 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
 /** With no --sim-fleet, a rent pool can only come from a preset or file (the local machine has no pools). */
 const NO_FLEET = { pools: [] } as unknown as FleetSpec;
 
+/** The measured line of `gigafactory job`, beside the plan's figures. */
+function formatActual(a: Actual, p: JobPlan | null): string {
+  const vs = (x: string, y: string | undefined) => (y === undefined ? x : `${x} (plan ${y})`);
+  const parts = [
+    `step ${a.step.toLocaleString('en-US')}`,
+    vs(`${a.stepSeconds.toFixed(3)} s/step`, p ? `${p.stepSeconds.toFixed(3)}` : undefined),
+    a.tokensPerSecondPerGpu !== null ? vs(`${a.tokensPerSecondPerGpu.toFixed(1)} tokens/s/GPU`, p ? p.tokensPerSecondPerGpu.toFixed(1) : undefined) : `${a.tokensPerSecond.toFixed(1)} tokens/s`,
+    ...(a.mfu !== null ? [vs(`MFU ${(a.mfu * 100).toFixed(1)}%`, p ? `${(p.mfu * 100).toFixed(1)}%` : undefined)] : []),
+  ];
+  const verdict = a.slowdown === null ? '' : a.slow ? `; ${((a.slowdown - 1) * 100).toFixed(0)}% SLOWER than planned` : `; ${((a.slowdown - 1) * 100).toFixed(0)}% vs plan`;
+  return `  actual    ${parts.join(', ')}${verdict} (last ${a.samples} progress samples)\n`;
+}
+
+/** `submit --dry-run`: the plan from the server (its fleet) or, with --fleet, planned here. */
+async function dryRun(file: string, o: { dataDir?: string; fleet?: string }): Promise<void> {
+  const raw = readJobFile(file) as JobSpec;
+  let spec: JobSpec;
+  if (o.fleet !== undefined) {
+    const fleet = loadFleet(o.fleet);
+    spec = raw.model === undefined ? raw : applyPlan(raw, planJob(raw, { topology: buildTopology(fleet), fleet }));
+  } else {
+    spec = (await client(o.dataDir).call<{ spec: JobSpec }>('POST', '/v1/jobs?dry_run=true', raw)).spec;
+  }
+  if (spec.plan === undefined) {
+    process.stdout.write(`${spec.name}: not a planned job (no model): ${spec.nodes} node(s) x ${spec.ranks_per_node} rank(s), ${spec.gpus_per_node} GPU(s)/node as given; nothing submitted\n`);
+    return;
+  }
+  process.stdout.write(formatJobPlan(spec.plan));
+  process.stdout.write(`  rank env  ${Object.entries(planEnv(spec.plan)).map(([k, v]) => `${k}=${v}`).join(' ')}\n(dry run: nothing submitted)\n`);
+}
+
 export function register(program: Command): void {
   program.command('up')
     .description('start the control plane: SQLite store, this machine as the cluster, HTTP API on 127.0.0.1 (Ctrl-C stops it; running jobs are re-adopted on the next up)')
@@ -118,8 +157,7 @@ export function register(program: Command): void {
       const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
       const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
-      const fleet = simFleet === undefined ? undefined : rentPool ? { ...simFleet, pools: [rentPool] } : simFleet;
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), ...(fleet !== undefined ? { fleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined && !chosen?.fleet ? { fleet: simFleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
@@ -140,7 +178,11 @@ export function register(program: Command): void {
     .argument('<file>', 'job spec YAML; workdir defaults to its folder')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('-f, --follow', 'follow rank 0\'s log until the job ends')
-    .action(async (file: string, o: { dataDir?: string; follow?: boolean }) => {
+    .option('--dry-run', 'print the plan of a planned job (model + tokens) and the gang it would get; submit nothing')
+    .option('--fleet <name|file>', 'with --dry-run: plan on this fleet here, without a server (default: the server\'s own fleet)')
+    .action(async (file: string, o: { dataDir?: string; follow?: boolean; dryRun?: boolean; fleet?: string }) => {
+      if (o.dryRun) { await dryRun(file, o); return; }
+      if (o.fleet !== undefined) throw new InputError({ field: '--fleet', value: o.fleet, expected: 'only with --dry-run (a submitted job is planned on the server\'s fleet)' });
       const c = client(o.dataDir);
       const { job } = await c.call<{ job: JobJson }>('POST', '/v1/jobs', readJobFile(file));
       process.stdout.write(`${job.id} queued (${job.name}, ${job.nodes} node(s) x ${job.ranks_per_node} rank(s), tenant ${job.tenant})\n`);
@@ -180,6 +222,8 @@ export function register(program: Command): void {
       if (d.attempts.length > 0) {
         process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));
       }
+      if (j.plan) process.stdout.write(formatJobPlan(j.plan));
+      if (d.actual) process.stdout.write(formatActual(d.actual, j.plan));
       process.stdout.write('events:\n' + d.events.map((e) => `  ${e.time.slice(11, 19)} ${e.type}: ${e.message}\n`).join(''));
     });
 

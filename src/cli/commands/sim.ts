@@ -12,7 +12,7 @@ import { Rng } from '../../lib/rng.ts';
 import { createScheduler, SCHEDULER_POLICIES } from '../../sched/index.ts';
 import {
   DEFAULT_FAILURE_MODEL, DEFAULT_SIM, formatReport, grokWorkload, parseTrace, parseWorkloadArg, pretrainWorkload, simulate,
-  sparesNeeded, WORKLOAD_HELP, type RecoveryMode, type SimOptions, type Workload,
+  sparesNeeded, twinSizing, WORKLOAD_HELP, type RecoveryMode, type SimOptions, type Workload,
 } from '../../sim/index.ts';
 import { formatComparison, type LabelledReport } from '../../sim/format-compare.ts';
 import { parseMixYaml } from '../../sim/mix.ts';
@@ -107,14 +107,16 @@ export function register(program: Command): void {
       const arg = parseWorkloadArg(flags.workload);
       const fileText = arg.kind === 'file' ? readWorkloadFile(arg.path) : undefined;
       // Built per run (same seed: the same jobs), since the recovery mode is part of the workload.
+      // Node size, planned throughput and replica sizes from the planner on this fleet's GPUs (sim/sizing.ts).
+      const sizing = twinSizing(fleet);
       const workloadFor = (recovery: RecoveryMode): Workload => {
         if (arg.kind === 'grok') {
           if (ownedNodes === 0) throw new ImpossibleError('the grok mix is sized by the fleet\'s owned nodes, and this fleet has none', 'pick a fleet with halls (colossus-100k, h100-16k), or simulate a trace or YAML mix with --rent-pool');
           const reserved = spares === 'auto' ? sparesNeeded(failures, ownedNodes, days * 86_400) : spares;
-          return grokWorkload(ownedNodes, days, new Rng(seed), { reservedNodes: reserved, recovery });
+          return grokWorkload(ownedNodes, days, new Rng(seed), { reservedNodes: reserved, recovery, sizing });
         }
-        if (arg.kind === 'pretrain') return pretrainWorkload(arg.gpus, recovery);
-        return /\.ya?ml$/i.test(arg.path) ? parseMixYaml(fileText!, arg.path, days, new Rng(seed)) : parseTrace(fileText!, arg.path, flags.badRows as 'skip' | 'fail');
+        if (arg.kind === 'pretrain') return pretrainWorkload(arg.gpus, sizing, recovery, 64, arg.model);
+        return /\.ya?ml$/i.test(arg.path) ? parseMixYaml(fileText!, arg.path, days, new Rng(seed), sizing) : parseTrace(fileText!, arg.path, flags.badRows as 'skip' | 'fail', sizing.gpusPerNode);
       };
       const runs: { label: string; policy: string; recovery: RecoveryMode; checkpointMinutes: number | 'auto' }[] = [];
       for (const policy of policies) for (const recovery of recoveries) for (const checkpointMinutes of checkpointList) {

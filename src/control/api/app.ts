@@ -8,10 +8,12 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { ClusterTopology } from '../../fleet/types.ts';
+import type { ClusterTopology, FleetSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { checkAdmissible } from '../cluster.ts';
 import { parseJobSpec } from '../job-spec.ts';
+import { applyPlan, planJob } from '../plan-job.ts';
+import type { ProgressTracker } from '../progress-watch.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import type { PoolRow } from '../renting.ts';
 import { attemptLogDir } from '../reconciler.ts';
@@ -37,6 +39,10 @@ export interface ApiOptions {
   readonly maxBodyBytes?: number;
   /** Served at GET /metrics when given. */
   readonly metrics?: ControlMetrics;
+  /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
+  readonly progress?: ProgressTracker;
+  /** The fleet planned jobs are planned on (sim executor); else the topology's GPUs. */
+  readonly fleet?: FleetSpec;
   /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
   readonly nodeRates?: (nodeIndex: number) => NodeRate;
 }
@@ -54,7 +60,7 @@ export function jobJson(j: JobRecord) {
     nodes: j.spec.nodes, ranks_per_node: j.spec.ranks_per_node, gpus_per_node: j.spec.gpus_per_node,
     attempt: j.attempt, restarts: j.restarts, max_restarts: j.spec.max_restarts, cancel_requested: j.cancelRequested,
     node_indices: j.nodeIndices, submit_time: iso(j.submitSeconds), start_time: iso(j.startSeconds), end_time: iso(j.endSeconds),
-    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec,
+    exit_code: j.exitCode ?? null, reason: j.reason ?? null, spec: j.spec, plan: j.spec.plan ?? null,
   };
 }
 
@@ -111,8 +117,14 @@ export function createApp(o: ApiOptions): Hono<Env> {
   };
 
   app.post('/v1/jobs', limit, async (c) => {
-    const spec = parseJobSpec(await readJson(c.req.raw));
+    let spec = parseJobSpec(await readJson(c.req.raw));
+    // A planned job (model + tokens): planned on this plane's fleet, sized from its plan (plan-job.ts).
+    if (spec.model !== undefined) {
+      const busyNodes = new Set((await o.store.listJobs({ states: ['running'] })).flatMap((j) => j.nodeIndices));
+      spec = applyPlan(spec, planJob(spec, { topology: o.topology, busyNodes, ...(o.fleet ? { fleet: o.fleet } : {}) }));
+    }
     checkAdmissible(spec, o.topology);
+    if (c.req.query('dry_run') === 'true') return c.json({ spec, plan: spec.plan ?? null }, 200);
     // The executor runs on this machine: a workdir that does not exist here would fail every attempt.
     if (spec.workdir !== undefined && !(isAbsolute(spec.workdir) && existsSync(spec.workdir))) {
       throw new InputError({ field: 'workdir', value: spec.workdir, expected: 'an absolute path to an existing directory on the control plane\'s machine' });
@@ -140,7 +152,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
-    return c.json({ job: jobJson(j), attempts, events });
+    return c.json({ job: jobJson(j), attempts, events, actual: o.progress?.actual(j) ?? null });
   });
 
   app.post('/v1/jobs/:id/cancel', async (c) => {

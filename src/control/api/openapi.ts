@@ -33,6 +33,12 @@ export const OPENAPI = {
           max_restarts: { type: 'integer', minimum: 0, maximum: 100, default: 3 },
           heartbeat_timeout_seconds: { type: 'number', minimum: 1, description: 'A rank that does not touch $GF_HEARTBEAT_FILE for this long fails the attempt' },
           estimated_runtime_seconds: { type: 'number', exclusiveMinimum: 0 },
+          model: { type: 'string', description: 'A planned job (docs/readme/planned-jobs.md): a catalog model or model YAML file, instead of nodes x gpus_per_node; the plane plans it on its fleet' },
+          tokens: { type: ['number', 'string'], description: 'Planned job: tokens to train, e.g. 2T' },
+          gpus: { type: 'integer', minimum: 1, description: 'Planned job: GPUs to use (else the smallest size meeting deadline_days, or the whole fleet)' },
+          stack: { type: 'string' }, precision: { enum: ['bf16', 'fp8'] }, seq: { type: 'integer', minimum: 1 },
+          global_batch: { type: ['number', 'string'], description: 'Planned job: global batch in tokens, e.g. 16M' },
+          deadline_days: { type: 'number', exclusiveMinimum: 0 },
         },
       },
       Job: {
@@ -42,6 +48,7 @@ export const OPENAPI = {
           state: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
           attempt: { type: 'integer' }, restarts: { type: 'integer' }, exit_code: { type: ['integer', 'null'] },
           reason: { type: ['string', 'null'] }, submit_time: { type: 'string', format: 'date-time' }, spec: ref('JobSpec'),
+          plan: { type: ['object', 'null'], description: 'A planned job\'s plan: layout, gpus, nodes, stepSeconds, tokensPerSecondPerGpu, mfu, days, costs, checkpointIntervalSeconds (src/control/job-plan.ts)' },
         },
       },
       Error: {
@@ -56,7 +63,8 @@ export const OPENAPI = {
     '/metrics': { get: { security: [], summary: 'Prometheus metrics: jobs queued/running, attempts ended by outcome, submissions, scheduling-cycle seconds', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
     '/v1/jobs': {
       post: {
-        summary: 'Submit a job', parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'A retry with the same key returns the first job (200) instead of a new one (201)' }],
+        summary: 'Submit a job', parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'A retry with the same key returns the first job (200) instead of a new one (201)' },
+          { name: 'dry_run', in: 'query', schema: { enum: ['true'] }, description: 'Plan and validate only: returns {spec, plan} (200) and stores nothing' }],
         requestBody: { required: true, content: { 'application/json': { schema: ref('JobSpec') } } },
         responses: { 201: json({ type: 'object', properties: { job: ref('Job'), created: { type: 'boolean' } } }, 'Queued'), 200: { description: 'Seen before (same Idempotency-Key)' }, 413: { description: 'Body too large' }, 422: { description: 'Can never fit this cluster' }, ...errors },
       },
@@ -66,7 +74,7 @@ export const OPENAPI = {
         responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } }, 'Jobs'), ...errors },
       },
     },
-    '/v1/jobs/{id}': { get: { summary: 'A job with its attempts and events', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
+    '/v1/jobs/{id}': { get: { summary: 'A job with its attempts, events and `actual` (measured step time, tokens/s/GPU, MFU, slowdown vs plan, from GF_PROGRESS_FILE)', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
     '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel: a queued job at once, a running one by stopping every rank', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
     '/v1/jobs/{id}/logs': {
       get: {

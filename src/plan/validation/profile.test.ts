@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
 import { planContext } from '../context.ts';
 import { homogeneousHardware } from '../fleet-hardware.ts';
 import { stepTime } from '../step-time.ts';
+import { parseStack } from '../stack.ts';
 import { compareProfile, gpuIdOfDevice, parseStepProfile } from './profile.ts';
 
 const PY = '/usr/bin/python3';
@@ -48,7 +50,7 @@ test('compareProfile sets each measured part against the planner part of the sam
   const byName = new Map(cmp.parts.map((x) => [x.part, x]));
   assert.equal(byName.get('step')!.predictedSeconds, b.stepSeconds);
   assert.equal(byName.get('gemm (layers)')!.predictedSeconds, b.gemmSeconds);
-  assert.equal(byName.get('attention cuDNN vs fused model')!.measuredSeconds, 0.05);
+  assert.equal(byName.get('attention cuDNN vs cuDNN model')!.measuredSeconds, 0.05);
   assert.ok(!byName.has('attention flash vs FlashAttention-2 model'), 'a backend the profile did not measure is not compared');
   const step = byName.get('step')!;
   assert.ok(Math.abs(step.errorPct - (b.stepSeconds / 0.45 - 1) * 100) < 1e-9);
@@ -59,4 +61,36 @@ test('gpuIdOfDevice maps CUDA device names to catalog GPUs and names the field w
   assert.equal(gpuIdOfDevice('NVIDIA A100-SXM4-80GB'), 'a100');
   assert.throws(() => gpuIdOfDevice('NVIDIA GeForce RTX 4090'), (e: unknown) => e instanceof InputError && e.issues[0]!.field === 'device' && e.issues[0]!.value === 'NVIDIA GeForce RTX 4090');
   assert.throws(() => parseStepProfile({ config: {} }), (e: unknown) => e instanceof InputError && e.issues.some((i) => i.field === 'config.hidden'));
+});
+
+const H200 = join(import.meta.dirname, '../../../../shared/data/profiles/h200');
+const h200Profiles = existsSync(H200) ? readdirSync(H200).filter((f) => /^gpt.*\.json$/.test(f)) : [];
+
+/**
+ * The H200 step profiles are eager PyTorch (scripts/profile-step.py) with SDPA's default cuDNN attention,
+ * so the `fsdp` stack is theirs. Its element-wise and optimizer rates come from the separate microbenchmarks
+ * in fusion.json, not from these profiles. One measured part is left out: the element-wise residual of the
+ * dropout profile (layer - gemm - attention, 40.1 ms) is smaller than without dropout (47.6 ms) although
+ * dropout only adds work; its GEMMs, timed alone with identical shapes, came out 7 ms (4%) slower than in
+ * the other profile, and that noise alone is 17% of the residual. The layer total it comes from is checked.
+ */
+test('under the fsdp stack every part of each H200 profile is within 15%', { skip: h200Profiles.length === 0 && 'shared/data/profiles/h200 not present' }, () => {
+  const want = ['gemm (layers)', 'attention (default backend vs cudnn model)', 'elementwise (layer - gemm - attention)', 'layer total x layers', 'head + loss (+ embedding)', 'optimizer', 'step'];
+  for (const f of h200Profiles) {
+    const p = parseStepProfile(JSON.parse(readFileSync(join(H200, f), 'utf8')));
+    const cmp = compareProfile(p, parseStack('fsdp'));
+    for (const name of want) {
+      if (name.startsWith('elementwise') && p.config.dropout > 0) continue;
+      const part = cmp.parts.find((x) => x.part === name);
+      assert.ok(part, `${f}: ${name}`);
+      assert.ok(Math.abs(part.errorPct) <= 15, `${f} ${name}: ${part.errorPct.toFixed(1)}%`);
+    }
+  }
+});
+
+test('under the default megatron stack the eager profiles show the fused-kernel gap the issue reported', { skip: h200Profiles.length === 0 && 'shared/data/profiles/h200 not present' }, () => {
+  const p = parseStepProfile(JSON.parse(readFileSync(join(H200, 'gpt-1.7b.json'), 'utf8')));
+  const parts = new Map(compareProfile(p).parts.map((x) => [x.part, x.errorPct]));
+  assert.ok(parts.get('optimizer')! < -40, 'megatron optimizer model is the distributed optimizer at 90% HBM');
+  assert.ok(parts.get('elementwise (layer - gemm - attention)')! < -25);
 });

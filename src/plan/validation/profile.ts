@@ -6,6 +6,7 @@ import { planContext } from '../context.ts';
 import { homogeneousHardware } from '../fleet-hardware.ts';
 import type { Layout } from '../layout.ts';
 import { stepTime } from '../step-time.ts';
+import { DEFAULT_STACK_NAME, formatStack, stackPreset, type Stack } from '../stack.ts';
 
 /**
  * A measured single-GPU step profile (scripts/profile-step.py) against the planner's breakdown of
@@ -29,7 +30,7 @@ export const StepProfileSchema = z.object({
 export type StepProfile = z.infer<typeof StepProfileSchema>;
 
 export interface ProfilePart { readonly part: string; readonly measuredSeconds: number; readonly predictedSeconds: number; readonly errorPct: number }
-export interface ProfileComparison { readonly gpuId: GpuSpec['id']; readonly model: string; readonly parts: readonly ProfilePart[] }
+export interface ProfileComparison { readonly gpuId: GpuSpec['id']; readonly model: string; readonly stack: string; readonly parts: readonly ProfilePart[] }
 
 /** The catalog GPU a CUDA device name is (`NVIDIA H200`, `NVIDIA H100 80GB HBM3`, ...). */
 export function gpuIdOfDevice(device: string): GpuSpec['id'] {
@@ -46,7 +47,12 @@ export function parseStepProfile(json: unknown): StepProfile {
   return r.data;
 }
 
-export function compareProfile(p: StepProfile): ProfileComparison {
+/**
+ * `stack`: the software the planner assumes (default megatron, today's tuned-recipe model); the profiles
+ * in shared/data/profiles/h200 are eager PyTorch, so `fsdp` is their stack. The attention kernel is the
+ * stack's unless it says otherwise; the FlashAttention-2 line always uses fa2.
+ */
+export function compareProfile(p: StepProfile, stack: Stack = stackPreset(DEFAULT_STACK_NAME)): ProfileComparison {
   const gpuId = gpuIdOfDevice(p.device);
   if (!/bfloat16/.test(p.dtype)) throw new InputError({ field: 'dtype', value: p.dtype, expected: 'bfloat16: a profile taken on a GPU (on CPU the script runs in float32, which the planner does not model)' });
   const c = p.config;
@@ -54,19 +60,20 @@ export function compareProfile(p: StepProfile): ProfileComparison {
     name: c.name, layers: c.layers, hidden: c.hidden, heads: c.heads, kvHeads: c.heads, ffn: c.ffn, ffnKind: 'plain', vocab: c.vocab,
     context: c.seq, publishedParams: 0, source: { ref: 'scripts/profile-step.py configuration', kind: 'D' },
   };
-  const ctx = planContext({ model, hardware: homogeneousHardware(gpuId, 1), precision: 'bf16', seq: c.seq, tokens: 1e12, attention: 'flash' });
+  const req = { model, hardware: homogeneousHardware(gpuId, 1), precision: 'bf16', seq: c.seq, tokens: 1e12, stack, dropout: c.dropout } as const;
+  const ctx = planContext(req);
   const layout: Layout = { tp: 1, pp: 1, vpp: 1, dp: 1, cp: 1, ep: 1, mbs: c.mbs, zero: 0, sp: false, recompute: 'none', tpOverlap: false };
   const b = stepTime(ctx, layout, c.mbs);
-  const ctxFa2 = planContext({ model, hardware: homogeneousHardware(gpuId, 1), precision: 'bf16', seq: c.seq, tokens: 1e12, attention: 'flash2' });
+  const ctxFa2 = planContext({ ...req, attention: 'flash2' });
   const part = (name: string, measured: number | undefined, predicted: number): ProfilePart[] =>
     measured === undefined ? [] : [{ part: name, measuredSeconds: measured, predictedSeconds: predicted, errorPct: (predicted / measured - 1) * 100 }];
   const s = p.seconds;
   return {
-    gpuId, model: c.name,
+    gpuId, model: c.name, stack: formatStack(stack),
     parts: [
       ...part('gemm (layers)', s.gemm, b.gemmSeconds),
-      ...part('attention (default backend vs fused model)', s.attention, b.attentionSeconds),
-      ...part('attention cuDNN vs fused model', p.attentionBackends.cudnn_attention, b.attentionSeconds),
+      ...part(`attention (default backend vs ${stack.attention.value} model)`, s.attention, b.attentionSeconds),
+      ...part('attention cuDNN vs cuDNN model', p.attentionBackends.cudnn_attention, stepTime(planContext({ ...req, attention: 'flash' }), layout, c.mbs).attentionSeconds),
       ...part('attention flash vs FlashAttention-2 model', p.attentionBackends.flash_attention, stepTime(ctxFa2, layout, c.mbs).attentionSeconds),
       ...part('elementwise (layer - gemm - attention)', s.elementwise, b.elementwiseSeconds),
       ...part('layer total x layers', s.layer, b.gemmSeconds + b.attentionSeconds + b.elementwiseSeconds),

@@ -2,6 +2,7 @@ import type { ModelArch } from '../../catalog/model-arch.ts';
 import type { GpuSpec } from '../../catalog/gpus.ts';
 import type { PartialLayout, ZeroStage } from '../layout.ts';
 import type { Precision } from '../context.ts';
+import type { StackName } from '../stack.ts';
 
 /** One row of shared/data/training-runs.csv turned into a planner question and its measured answer. */
 export interface ValidationCase {
@@ -31,8 +32,24 @@ export interface ValidationCase {
    * rows), whose arguments.py forces accumulate_allreduce_grads_in_fp32 for bf16 (context.ts gradReduceFp32).
    */
   readonly gradReduceFp32: boolean;
+  /** The stack preset of the framework the row's source names (stackOfFramework), and its family for the report. */
+  readonly stack: StackName;
+  readonly family: string;
   /** Why the row is printed but does not count towards the targets (with the evidence in docs/readme/planner.md). */
   readonly excluded?: string;
+}
+
+/**
+ * The stack preset a framework name maps to, and the family the report groups it under. NeMo and
+ * Megatron-Core, and Megatron-LM of 2021 (its own family: unfused attention, no overlap, set per row) run
+ * Megatron; MaxText and PaxML run JAX/XLA; DeepSpeed its ZeRO.
+ */
+export function stackOfFramework(framework: string): { stack: StackName; family: string } {
+  if (/maxtext|paxml|jax/i.test(framework)) return { stack: 'jax', family: 'JAX (MaxText, PaxML)' };
+  if (/deepspeed/i.test(framework)) return { stack: 'deepspeed', family: 'DeepSpeed' };
+  if (/torchtitan|fsdp|composer|accelerate/i.test(framework)) return { stack: 'fsdp', family: 'PyTorch FSDP' };
+  if (/2021/.test(framework)) return { stack: 'megatron', family: 'Megatron-LM 2021' };
+  return { stack: 'megatron', family: 'NeMo / Megatron-Core' };
 }
 
 export interface SkippedRow { readonly id: string; readonly reason: string }
@@ -162,6 +179,7 @@ export function validationCases(rows: Record<string, string>[]): { cases: Valida
     if (!gpus || !seq || !gbs) { skipped.push({ id: r.id, reason: 'missing GPUs, sequence or batch' }); continue; }
     cases.push({
       id: r.id, label: r.model, model, gpuId, gpus, precision: r.precision_class === 'FP8' ? 'fp8' : 'bf16', seq, globalBatchSeqs: gbs,
+      ...stackOfFramework(r.framework),
       layout: rowLayout(r), ...moeStack(r), gradReduceFp32: /^Megatron-Core/i.test(r.framework) && /BF16|FP8/.test(r.precision_class), ...exclusion(r), allowOverMemory: /NeMo|Megatron-Core/i.test(r.framework) && ['tp', 'pp', 'mbs'].every((k) => num(r[k]) !== undefined), attention: attentionKernel(r), dpOverlap: !/2021|deepspeed/i.test(r.framework), measuredTokensPerSecondPerGpu: meas.value, measuredFrom: meas.from,
     });
   }
