@@ -75,7 +75,7 @@ test('control plane: a rank failure stops the gang and the job restarts to succe
     assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="failed"\} 1/);
     assert.match(metrics, /gigafactory_attempts_ended_total\{outcome="succeeded"\} 1/);
     assert.match(metrics, /gigafactory_jobs_submitted_total 1/);
-    assert.match(metrics, /gigafactory_jobs\{state="queued"\} 0/);
+    assert.match(metrics, /gigafactory_jobs\{state="queued",tenant="admin"\} 0/);
     assert.match(metrics, /gigafactory_scheduling_cycle_seconds_count [1-9]/);
   });
 });

@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
@@ -56,6 +57,8 @@ export interface ControlPlaneOptions {
   readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
+  /** Adds routes (the dashboard, src/web) to the API app before it listens. */
+  readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[] }) => void;
   /** The fleet the topology was built from: prices its nodes for GET /v1/usage; planned jobs are planned on it. */
   readonly fleet?: FleetSpec;
 }
@@ -96,7 +99,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const host = detectHost();
   const topology = o.topology ?? localTopology(host, o.localNodes ?? 1);
   const executor = o.executor ?? new LocalExecutor({ gpuCount: host.gpus.length });
-  const metrics = new ControlMetrics(store);
+  const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
   const renting = o.rent && o.provider ? new LiveRenting(topology, {
     provider: o.provider, pool: o.rent.pool, queueWaitThresholdSeconds: o.rent.queueWaitThresholdSeconds ?? DEFAULT_SIM.queueWaitThresholdSeconds,
@@ -109,6 +112,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
   const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, pools: () => poolRows(topology, renting), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}) });
+  o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

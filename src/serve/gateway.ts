@@ -8,6 +8,7 @@ import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
 import { LoadMeter } from './load-meter.ts';
+import { GatewayMetrics, type TrackedRequest } from './gateway-metrics.ts';
 
 export interface GatewayOptions {
   readonly replicas?: readonly ReplicaInput[];
@@ -41,6 +42,7 @@ export class Gateway {
   readonly limiter: TenantLimiter;
   readonly meter: LoadMeter;
   readonly server: http.Server;
+  readonly metrics = new GatewayMetrics(() => this.pool.all());
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
@@ -97,11 +99,12 @@ export class Gateway {
     const route = `${req.method} ${path}`;
     const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
     try {
-      if (route === 'POST /v1/chat/completions') { this.chat(req, res).catch(fail); return; }
+      if (route === 'POST /v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
+      if (route === 'GET /metrics') { this.metrics.serve(res).catch(fail); return; }
       if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'gigafactory' })) }); return; }
       if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
       if (route === 'GET /v1/gateway/stats') { json(res, 200, this.stats()); return; }
-      const known = ['/v1/chat/completions', '/v1/models', '/health', '/v1/gateway/stats'].includes(path ?? '');
+      const known = ['/v1/chat/completions', '/v1/models', '/health', '/v1/gateway/stats', '/metrics'].includes(path ?? '');
       throw new GatewayError(known ? 405 : 404, 'invalid_request_error', known ? `${req.method} is not allowed on ${path}` : `no route ${req.method} ${path}; the gateway serves POST /v1/chat/completions and GET /v1/models`, { code: known ? 'method_not_allowed' : 'unknown_url' });
     } catch (e) {
       fail(e);
@@ -119,8 +122,9 @@ export class Gateway {
     return mapped ?? (typeof header === 'string' && header ? header : key ? `key:${key.slice(0, 8)}` : 'anonymous');
   }
 
-  private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async chat(req: IncomingMessage, res: ServerResponse, tracked: TrackedRequest): Promise<void> {
     const tenant = this.tenantOf(req);
+    tracked.tenant = tenant;
     const raw = await readBody(req, this.o.maxBodyBytes);
     if (raw === null) return; // client went away mid-body
     const chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
@@ -128,6 +132,7 @@ export class Gateway {
     if (!served.includes(chat.model)) {
       throw new GatewayError(404, 'not_found_error', `model "${chat.model}" is not served here; served models: ${served.join(', ') || '(none)'}`, { param: 'model', code: 'model_not_found' });
     }
+    tracked.model = chat.model;
     const reserved = chat.promptTokensEstimate + chat.maxTokens;
     const wait = this.limiter.admit(tenant, reserved);
     if (wait > 0) {
@@ -155,6 +160,7 @@ export class Gateway {
         const prompt = r.kind === 'done' && r.promptTokens !== undefined ? r.promptTokens : chat.promptTokensEstimate;
         this.limiter.settle(tenant, reserved, prompt, r.completionTokens);
         this.meter.tokensServed(chat.model, r.completionTokens);
+        tracked.tokens(prompt, r.completionTokens);
         return;
       }
       this.limiter.settle(tenant, reserved, 0, 0);

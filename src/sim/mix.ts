@@ -84,7 +84,7 @@ export function parseMixYaml(text: string, fileName: string, days: number, rng: 
   const gpn = sizing.gpusPerNode;
   const nodesFor = (g: number): { nodes: number; gpusPerNode: number } => { const nodes = Math.ceil(g / gpn); return { nodes, gpusPerNode: Math.ceil(g / nodes) }; };
   const jobs: WorkloadJob[] = mix.jobs.map((j) => {
-    const planned = j.model !== undefined ? sizing.train(j.model, j.gpus) : undefined;
+    const planned = j.model !== undefined ? sizing.train(j.model, j.gpus, j.tokens) : undefined;
     const hours = j.hours ?? (planned && j.tokens !== undefined ? j.tokens / (planned.tokensPerSecondPerGpu * j.gpus) / 3600 : undefined);
     return {
       id: j.id, tenant: j.tenant, priority: j.priority, kind: j.kind, ...nodesFor(j.gpus), submitSeconds: j.submit_hours * 3600,

@@ -43,7 +43,8 @@ export interface TwinSizing {
   readonly fleet: string;
   readonly gpu: string;
   readonly gpusPerNode: number;
-  train(modelId: string, gpus: number): TrainSize;
+  /** `tokens`: the run's budget (the planner's default batch follows it); default 20 tokens per parameter. */
+  train(modelId: string, gpus: number, tokens?: number): TrainSize;
   serve(modelId: string): ServeSize;
 }
 
@@ -62,16 +63,16 @@ export function twinSizing(fleet: FleetSpec): TwinSizing {
   const key = `${fleet.name}|${hw.gpu.id}|${hw.gpusPerNode}|${hw.gpus}`;
   return {
     fleet: fleet.name, gpu: hw.gpu.id, gpusPerNode: hw.gpusPerNode,
-    train(modelId, gpus) {
-      const k = `${key}|${modelId}|${gpus}`;
+    train(modelId, gpus, tokens) {
+      const k = `${key}|${modelId}|${gpus}|${tokens ?? ''}`;
       let s = trainCache.get(k);
       if (s === undefined) {
         const m = model(modelId);
-        const p = planTrain({ model: m, hardware: fleetHardware(fleet, Math.min(gpus, hw.gpus)), precision: 'bf16', seq: m.context, tokens: 20 * m.publishedParams }, { top: 1 });
+        const p = planTrain({ model: m, hardware: fleetHardware(fleet, Math.min(gpus, hw.gpus)), precision: 'bf16', seq: m.context, tokens: tokens ?? 20 * m.publishedParams }, { top: 1 });
         s = {
           model: p.model, modelId, gpus, tokensPerSecondPerGpu: p.tokensPerSecondPerGpu, stepSeconds: p.stepSeconds, layout: p.layout.text,
           checkpointIntervalSeconds: p.goodput.checkpointIntervalMinutes * 60, checkpointSeconds: p.goodput.checkpointSeconds,
-          source: `plan train --model ${modelId} --fleet ${fleet.name} --gpus ${gpus}: ${p.layout.text}, ${p.tokensPerSecondPerGpu.toFixed(1)} tokens/s/GPU`,
+          source: `plan train --model ${modelId} --fleet ${fleet.name} --gpus ${gpus}${tokens !== undefined ? ` --tokens ${tokens.toExponential(2)}` : ''}: ${p.layout.text}, ${p.tokensPerSecondPerGpu.toFixed(1)} tokens/s/GPU`,
         };
         trainCache.set(k, s);
       }

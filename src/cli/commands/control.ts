@@ -11,7 +11,9 @@ import type { Actual } from '../../control/progress.ts';
 import { GANG_FIELDS, parseJobSpecYaml, type JobSpec } from '../../control/job-spec.ts';
 import { applyPlan, planJob } from '../../control/plan-job.ts';
 import { buildTopology } from '../../fleet/topology.ts';
-import { adminTokenPath, startControlPlane } from '../../control/server.ts';
+import { adminTokenPath } from '../../control/server.ts';
+import { dashboardUrlPath } from '../../web/dashboard.ts';
+import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
 import type { FleetSpec } from '../../fleet/types.ts';
@@ -157,7 +159,7 @@ export function register(program: Command): void {
       const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
       const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
-      const cp = await startControlPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined && !chosen?.fleet ? { fleet: simFleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined && !chosen?.fleet ? { fleet: simFleet } : {}), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
@@ -165,6 +167,7 @@ export function register(program: Command): void {
       process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cluster}${chosen?.executor.name === 'sim' ? ' (simulated: no process runs)' : ''}\n`);
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
+      process.stdout.write(`  dashboard (one-time login URL, also in ${dashboardUrlPath(cp.dataDir)}):\n  ${cp.dashboardUrl}\n`);
       process.stdout.write(`try: gigafactory submit examples/tiny-chat/job.yaml${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}\n`);
       await new Promise<void>((done) => {
         const stop = () => { process.stderr.write('stopping (jobs keep running; the next up re-adopts them)\n'); void cp.close().then(done); };

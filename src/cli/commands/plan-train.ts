@@ -13,6 +13,7 @@ import { PLAN_MODES, type PlanMode } from '../../plan/production.ts';
 import { DEFAULT_STACK_NAME, formatStack, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
+import { trainPlanHtml, writeHtmlReport } from '../../web/report-html.ts';
 
 /** `15T`, `2.5e12`, `16M`: a positive count with an optional K/M/B/T suffix (one implementation, in src/lib/count.ts). */
 export const parseCount = (text: string, field: string): number => parseCountOf(text, field);
@@ -25,7 +26,7 @@ function positiveInt(text: string, field: string): number {
 
 interface Options {
   model: string; fleet?: string; gpu?: string; gpus?: string; tokens?: string; precision: string; seq?: string;
-  globalBatch?: string; top: string; json?: boolean; layout?: string; explain?: boolean; stack?: string; mode: string;
+  globalBatch?: string; top: string; json?: boolean; html?: string; layout?: string; explain?: boolean; stack?: string; mode: string;
 }
 
 /** Registers `plan train`. */
@@ -46,6 +47,7 @@ export function register(plan: Command): void {
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')
     .option('--explain', 'list why layouts were rejected and the assumptions used')
     .option('--json', 'print JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: the layouts compared and each one\'s step-time breakdown')
     .action((o: Options) => {
       const model = loadModel(o.model);
       if (o.precision !== 'bf16' && o.precision !== 'fp8') throw new InputError({ field: '--precision', value: o.precision, expected: 'bf16 or fp8' });
@@ -95,6 +97,7 @@ export function register(plan: Command): void {
         { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack, mode },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
       );
+      if (o.html !== undefined) writeHtmlReport(o.html, trainPlanHtml(plan));
       process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');
     });
 }

@@ -16,11 +16,12 @@ import {
 } from '../../sim/index.ts';
 import { formatComparison, type LabelledReport } from '../../sim/format-compare.ts';
 import { parseMixYaml } from '../../sim/mix.ts';
+import { simReportHtml, writeHtmlReport } from '../../web/report-html.ts';
 
 interface SimFlags {
   fleet: string; workload: string; days: string; seed: string; policy: string; checkpointMinutes: string;
   rentPool?: string; rentWaitMinutes: string; failureRate?: string; lemonFraction?: string; restartMinutes?: string; checkpointSeconds?: string;
-  spares: string; recovery: string; badRows: string; json?: string;
+  spares: string; recovery: string; badRows: string; json?: string; html?: string;
 }
 
 const HELP = `
@@ -80,6 +81,7 @@ export function register(program: Command): void {
     .option('--recovery <mode>', 'recovery of the pretraining job: gang (whole job restarts) or replica (only the failed replica); gang,replica compares', 'gang')
     .option('--bad-rows <mode>', 'malformed trace rows: skip (listed in the report) or fail', 'skip')
     .option('--json <file>', 'also write the JSON report to this file (- for stdout instead of text)')
+    .option('--html <file>', 'also write a self-contained HTML report with charts (utilisation, interruptions, ETTR, queue wait, rented, policies)')
     .addHelpText('after', HELP)
     .action((flags: SimFlags) => {
       const days = numberFlag('--days', flags.days, 0.01, 3650);
@@ -148,6 +150,7 @@ export function register(program: Command): void {
       const json = JSON.stringify(reports.length === 1 ? reports[0]!.report : reports.map((r) => ({ run: r.label, ...r.report })), null, 1);
       if (flags.json === '-') { process.stdout.write(json + '\n'); return; }
       if (flags.json !== undefined) writeFileSync(flags.json, json + '\n');
+      if (flags.html !== undefined) writeHtmlReport(flags.html, simReportHtml(reports));
       process.stdout.write(reports.length === 1 ? formatReport(reports[0]!.report) : formatComparison(reports));
     });
 }

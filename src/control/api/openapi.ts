@@ -60,7 +60,7 @@ export const OPENAPI = {
   security: [{ bearer: [] }],
   paths: {
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
-    '/metrics': { get: { security: [], summary: 'Prometheus metrics: jobs queued/running, attempts ended by outcome, submissions, scheduling-cycle seconds', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
+    '/metrics': { get: { security: [], summary: 'Prometheus metrics: nodes and GPUs by state, jobs by state and tenant, queue wait, attempts by outcome and cause, ETTR, rented pools, scheduling-cycle seconds (docs/readme/dashboard.md)', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
     '/v1/jobs': {
       post: {
         summary: 'Submit a job', parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'A retry with the same key returns the first job (200) instead of a new one (201)' },

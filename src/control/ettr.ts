@@ -1,0 +1,34 @@
+/**
+ * Effective training time ratio (ETTR) of a live job, from its attempts: the share of wall
+ * time since its first attempt started that went into work that was kept. Time lost is the
+ * gaps between attempts (queued again, restarting) plus each ended attempt's lost work
+ * (seconds since its last checkpoint). Pure: the caller passes `nowSeconds`. The planner's
+ * expected ETTR (src/plan/goodput.ts) is the forecast this is measured against.
+ */
+import type { AttemptRecord } from './store/types.ts';
+
+export interface JobEttr {
+  /** 0..1; undefined before the first attempt starts. */
+  readonly ettr: number | undefined;
+  readonly wallSeconds: number;
+  readonly productiveSeconds: number;
+  readonly lostWorkSeconds: number;
+}
+
+export function jobEttr(attempts: readonly Pick<AttemptRecord, 'startSeconds' | 'endSeconds' | 'lostSeconds'>[], nowSeconds: number): JobEttr {
+  if (attempts.length === 0) return { ettr: undefined, wallSeconds: 0, productiveSeconds: 0, lostWorkSeconds: 0 };
+  let first = Infinity;
+  let last = -Infinity;
+  let ran = 0;
+  let lost = 0;
+  for (const a of attempts) {
+    const end = a.endSeconds ?? nowSeconds;
+    first = Math.min(first, a.startSeconds);
+    last = Math.max(last, end);
+    ran += Math.max(0, end - a.startSeconds);
+    lost += a.lostSeconds ?? 0;
+  }
+  const wall = Math.max(0, last - first);
+  const productive = Math.max(0, ran - lost);
+  return { ettr: wall > 0 ? Math.min(1, productive / wall) : undefined, wallSeconds: wall, productiveSeconds: productive, lostWorkSeconds: lost };
+}

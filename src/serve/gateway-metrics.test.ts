@@ -1,0 +1,29 @@
+// The gateway's /metrics over real HTTP and fake replicas (src/serve/fake-upstream.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasPromtool, PROMTOOL_MISSING, promtoolCheck, sample } from '../control/prom-check.ts';
+import { chatBody, post, sseData, startStack } from './test-helpers.ts';
+
+test('gateway /metrics: requests by code, tokens by kind, latency and TTFT histograms, replicas by state', async (t) => {
+  const s = await startStack([{ words: 5 }, { words: 5 }]);
+  try {
+    assert.equal((await post(s.base, chatBody())).status, 200);
+    const st = await post(s.base, chatBody({ stream: true }));
+    assert.equal((await sseData(st)).at(-1), '[DONE]');
+    assert.equal((await post(s.base, JSON.stringify({ model: 'grok-9', messages: [{ role: 'user', content: 'x' }] }))).status, 404);
+    s.gw.pool.all()[1]!.healthy = false;
+    const res = await fetch(`${s.base}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="anonymous",code="200"}'), 2);
+    assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="unknown",tenant="anonymous",code="404"}'), 1, 'an unserved model name never becomes a label');
+    assert.equal(sample(text, 'gigafactory_gateway_tokens_total{model="tiny-chat",tenant="anonymous",kind="completion"}'), 10);
+    assert.ok((sample(text, 'gigafactory_gateway_tokens_total{model="tiny-chat",tenant="anonymous",kind="prompt"}') ?? 0) > 0);
+    assert.equal(sample(text, 'gigafactory_gateway_ttft_seconds_count{model="tiny-chat",tenant="anonymous"}'), 2);
+    assert.equal(sample(text, 'gigafactory_gateway_request_seconds_count{model="tiny-chat",tenant="anonymous"}'), 2);
+    assert.equal(sample(text, 'gigafactory_gateway_replicas{model="tiny-chat",state="healthy"}'), 1);
+    assert.equal(sample(text, 'gigafactory_gateway_replicas{model="tiny-chat",state="unhealthy"}'), 1);
+    if (!hasPromtool()) { t.skip(PROMTOOL_MISSING); return; }
+    assert.equal(promtoolCheck(text), '');
+  } finally { await s.close(); }
+});

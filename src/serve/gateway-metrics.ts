@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics of the chat gateway, served at its GET /metrics: requests by model, tenant
+ * and HTTP code, tokens by kind (prompt, completion), request and time-to-first-token latency,
+ * and replicas by state. `track(res)` is called once per chat request and observes the
+ * response itself (first write, finish), so the gateway's routing code stays as it is.
+ * Labels come only from served model names and known tenants, never from raw request text.
+ */
+import type { ServerResponse } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Replica } from './pool.ts';
+
+/** Per-request labels, filled in as the gateway learns them (a request may fail before). */
+export interface TrackedRequest {
+  model: string;
+  tenant: string;
+  tokens(promptTokens: number, completionTokens: number): void;
+}
+
+const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'tenant' | 'code'>;
+  private readonly tokensTotal: Counter<'model' | 'tenant' | 'kind'>;
+  private readonly requestSeconds: Histogram<'model' | 'tenant'>;
+  private readonly ttftSeconds: Histogram<'model' | 'tenant'>;
+
+  constructor(replicas: () => readonly Replica[], private readonly nowMs: () => number = () => performance.now()) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'gigafactory_gateway_requests_total', help: 'Chat completion requests answered, by model, tenant and HTTP status code', labelNames: ['model', 'tenant', 'code'], registers });
+    this.tokensTotal = new Counter({ name: 'gigafactory_gateway_tokens_total', help: 'Tokens processed, by kind: prompt or completion', labelNames: ['model', 'tenant', 'kind'], registers });
+    this.requestSeconds = new Histogram({ name: 'gigafactory_gateway_request_seconds', help: 'Seconds from request to the end of the response', labelNames: ['model', 'tenant'], buckets: LATENCY_BUCKETS_SECONDS, registers });
+    this.ttftSeconds = new Histogram({ name: 'gigafactory_gateway_ttft_seconds', help: 'Seconds from request to the first byte of a successful response (first token when streaming)', labelNames: ['model', 'tenant'], buckets: LATENCY_BUCKETS_SECONDS, registers });
+    new Gauge({
+      name: 'gigafactory_gateway_replicas', help: 'Replicas by model and state: healthy, unhealthy, draining', labelNames: ['model', 'state'], registers,
+      collect() {
+        this.reset();
+        for (const r of replicas()) this.inc({ model: r.model, state: r.draining ? 'draining' : r.healthy ? 'healthy' : 'unhealthy' });
+      },
+    });
+  }
+
+  /** Starts observing one chat request's response. */
+  track(res: ServerResponse): TrackedRequest {
+    const t0 = this.nowMs();
+    const labels: TrackedRequest = {
+      model: 'unknown', tenant: 'unknown',
+      tokens: (prompt, completion) => {
+        this.tokensTotal.inc({ model: labels.model, tenant: labels.tenant, kind: 'prompt' }, prompt);
+        this.tokensTotal.inc({ model: labels.model, tenant: labels.tenant, kind: 'completion' }, completion);
+      },
+    };
+    let firstByte = false;
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    res.write = ((...args: unknown[]) => {
+      if (!firstByte && res.statusCode < 400) { firstByte = true; this.ttftSeconds.observe({ model: labels.model, tenant: labels.tenant }, (this.nowMs() - t0) / 1000); }
+      return write(...args);
+    }) as typeof res.write;
+    res.once('close', () => {
+      const seconds = (this.nowMs() - t0) / 1000;
+      // A non-streamed answer is written once, by end(): its first byte is its end.
+      if (!firstByte && res.statusCode < 400) this.ttftSeconds.observe({ model: labels.model, tenant: labels.tenant }, seconds);
+      this.requestSeconds.observe({ model: labels.model, tenant: labels.tenant }, seconds);
+      this.requests.inc({ model: labels.model, tenant: labels.tenant, code: String(res.writableFinished ? res.statusCode : 499) });
+    });
+    return labels;
+  }
+
+  /** GET /metrics */
+  async serve(res: ServerResponse): Promise<void> {
+    const body = await this.registry.metrics();
+    res.writeHead(200, { 'content-type': this.registry.contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
