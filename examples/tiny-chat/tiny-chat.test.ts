@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { hashToken } from '../../src/control/api/auth.ts';
 import { killRank, PYTHON, TINY_CHAT_DIR, torchAvailable } from '../../src/control/demo.ts';
 import { attemptLogDir, checkpointDirOf } from '../../src/control/layout.ts';
+import { checkpointDoneFile } from '../../src/control/checkpoint-report.ts';
 import { startControlPlane } from '../../src/control/server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,6 +61,7 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
     // Resumed, not restarted: attempt 2 starts near where attempt 1 got to, well below an untrained model, and ends lower still.
     assert.ok(second[0]!.loss < first[0]!.loss, `attempt 2 first loss ${second[0]!.loss} vs attempt 1 first ${first[0]!.loss}`);
     assert.ok(second.at(-1)!.loss < first[0]!.loss, 'loss keeps falling');
+    assert.equal(readFileSync(checkpointDoneFile(dir, { id, tenant: 'lab' }), 'utf8').trim(), '40', 'rank 0 reported its last checkpoint');
     // Progress contract: rank 0 reported step=N tokens=T (2 ranks x 8 sequences x 32 tokens a step); the plane measured it.
     const detail = await (await fetch(`${cp.url}/v1/jobs/${id}`, { headers: { authorization: 'Bearer t' } })).json() as { actual: { step: number; tokens: number; stepSeconds: number } | null };
     assert.equal(detail.actual?.step, 40, JSON.stringify(detail.actual));

@@ -1,9 +1,10 @@
 """Data-parallel training of the tiny chat model with torch.distributed (gloo, CPU).
 
 Launched once per rank by the control plane's executor with the torchrun environment
-(MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK) plus GF_CHECKPOINT_DIR, GF_ATTEMPT
-and GF_HEARTBEAT_FILE. Resumes from GF_CHECKPOINT_DIR/ckpt.pt when present: the step count
-continues and the optimizer state is restored. Rank 0 writes checkpoints atomically.
+(MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK) plus GF_CHECKPOINT_DIR, GF_ATTEMPT,
+GF_HEARTBEAT_FILE and GF_CHECKPOINT_DONE_FILE. Resumes from GF_CHECKPOINT_DIR/ckpt.pt when
+present: the step count continues and the optimizer state is restored. Rank 0 writes
+checkpoints atomically, then reports each one by writing its step to GF_CHECKPOINT_DONE_FILE.
 
 Run alone (one rank, no control plane): python3 train.py --steps 50
 """
@@ -58,6 +59,7 @@ def main():
     os.makedirs(ckpt_dir, exist_ok=True)
     ckpt_path = os.path.join(ckpt_dir, "ckpt.pt")
     heartbeat = os.environ.get("GF_HEARTBEAT_FILE")
+    checkpoint_done = os.environ.get("GF_CHECKPOINT_DONE_FILE")  # touched after each completed checkpoint
 
     text = read_corpus(args.corpus) if args.corpus else read_corpus()
     torch.manual_seed(args.seed)  # same initial weights on every rank
@@ -111,6 +113,9 @@ def main():
             print(f"step {step} loss {float(value):.4f} ({time.time() - t0:.1f}s)", flush=True)
         if rank == 0 and (step % args.ckpt_every == 0 or step == args.steps):
             save_checkpoint(ckpt_path, model, opt, vocab, step, losses)
+            if checkpoint_done:  # report it: the plane charges a preemption only the work since now
+                with open(checkpoint_done, "w") as f:
+                    f.write(f"{step}\n")
             print(f"checkpoint saved at step {step}: {ckpt_path}", flush=True)
     if world > 1:
         dist.barrier()

@@ -8,9 +8,10 @@
  *   times faster than wall time, failing nodes at `--sim-failure-rate` (sim/executor.ts).
  */
 import { buildTopology } from '../fleet/topology.ts';
-import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { InputError } from '../lib/errors.ts';
 import type { Executor } from './executor.ts';
+import { SimulatedProvider, type Provider } from './provider.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import { readSlurmTopology } from './slurm/cluster-topology.ts';
 import { SlurmExecutor } from './slurm/executor.ts';
@@ -28,6 +29,8 @@ export interface ExecutorFlags {
   readonly simFleet?: FleetSpec;
   readonly simSpeed?: string;
   readonly simFailureRate?: string;
+  /** `--rent-pool`, resolved: its nodes join the topology, down until rented (needs a provider). */
+  readonly rentPool?: PoolSpec;
 }
 
 /** A numeric flag, or undefined when not given. */
@@ -39,18 +42,23 @@ function numberFlag(v: string | undefined, flag: string, allowZero: boolean): nu
 }
 
 /** Undefined for the local executor; else the executor and the topology it runs on. */
-export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec } | undefined> {
+export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec; provider?: Provider } | undefined> {
   const name = f.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
+  if (f.rentPool !== undefined && name !== 'sim') {
+    throw new InputError({ field: '--rent-pool', value: f.rentPool.name, expected: `a provider to rent from: today only --executor sim has one (simulated, with --sim-fleet); --executor ${name} has none yet (Oracle Cloud and Slurm cloud-node providers are a separate step)` });
+  }
   if (name === 'local') return undefined;
   if (name === 'sim') {
     if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
     const speed = numberFlag(f.simSpeed, '--sim-speed', false);
     const rate = numberFlag(f.simFailureRate, '--sim-failure-rate', true);
     const cluster = new SimCluster({ ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
-    const topology = buildTopology(f.simFleet);
-    if (topology.nodes.length === 0) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (rented pools are not simulated here)' });
-    return { executor: new SimExecutor(cluster), topology, fleet: f.simFleet };
+    const pool = f.rentPool;
+    const fleet = pool ? { ...f.simFleet, pools: [pool] } : f.simFleet;
+    const topology = pool ? buildTopology(fleet, { includePools: true }) : buildTopology(fleet);
+    if (topology.nodes.every((n) => n.rented)) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (add rented ones with --rent-pool)' });
+    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], cluster.speed) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

@@ -61,7 +61,7 @@ test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR
     assert.equal(sample(text, 'gigafactory_gpus{state="in_use"}'), 32);
     assert.equal(sample(text, 'gigafactory_gpus{state="down"}'), 8);
     assert.equal(sample(text, 'gigafactory_jobs{state="running",tenant="admin"}'), 1);
-    assert.equal(sample(text, 'gigafactory_attempts_total{outcome="failed",cause="node_lost",tenant="admin"}'), 1);
+    assert.equal(sample(text, 'gigafactory_attempts_total{outcome="node-lost",cause="node_lost",tenant="admin"}'), 1);
     assert.equal(sample(text, 'gigafactory_queue_wait_seconds_count{tenant="admin"}'), 2);
     const ettr = sample(text, `gigafactory_job_ettr{job="${job.id}",tenant="admin"}`);
     assert.ok(ettr !== undefined && ettr > 0 && ettr < 1, `ETTR after a lost node: ${ettr}`);

@@ -44,6 +44,7 @@ export function attemptCause(outcome: AttemptOutcome, reason: string): string {
   if (outcome === 'cancelled') return 'user';
   if (outcome === 'preempted') return 'preemption';
   if (outcome === 'lost') return 'control_plane_restart';
+  if (outcome === 'node-lost') return 'node_lost';
   if (/^launch failed/.test(reason)) return 'launch';
   if (/node \S+ lost|NODE_FAIL/.test(reason)) return 'node_lost';
   if (/heartbeat timeout/.test(reason)) return 'hang';

@@ -1,22 +1,31 @@
 /**
- * The reconciler: the live driver of the scheduler core (one scheduler, two clocks; this is
- * the wall clock). Each tick:
- * 1. Stop running jobs whose cancel was requested.
- * 2. Snapshot the store: queued jobs and running jobs -> a ClusterView.
- * 3. `scheduler.schedule(view, queue, now)`.
- * 4. Preempt: stop the victim's gang, requeue it (no restart counted).
- * 5. Start: open the attempt in the store, then launch the gang; a launch error fails the attempt.
- * Executor events (exit, failure) end attempts; the store requeues from checkpoint or finishes.
- * All store changes go through one serial queue, so events and ticks never interleave.
+ * The reconciler: the live driver of the scheduler core and the job lifecycle (one lifecycle,
+ * two clocks; this is the wall clock). It decides in a loop and binds off it, as the Kubernetes
+ * scheduler's "assume, then bind" does:
+ *
+ *   decide (serial)                         bind (async, one per decision)
+ *   1. snapshot: store + assumed effects    preempt/cancel: executor.stop -> commit end
+ *   2. scheduler.schedule(view, queue)      start: wait for the stops of its victims ->
+ *   3. assume: mark each decision's job        commit start (durable intent) -> launch ->
+ *      in flight, its nodes taken              commit handle (or end as failed)
+ *
+ * A job with an effect in flight is seen by the next cycle as it will be (a starting job holds
+ * its nodes, a stopping one has given them up, and a start placed on them waits for its stop),
+ * so a slow stop never blocks scheduling, and no node runs two gangs at once. Every store change (commits of effects,
+ * executor events, the cycle's snapshot) runs on one serial chain, so a snapshot never sees
+ * half of a change. The state machine itself is the lifecycle's (src/sched/lifecycle), run by
+ * the store.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import type { ClusterTopology } from '../fleet/types.ts';
-import type { RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
+import { chooseRecovery, nearestSpare, outcomeOfExit, type AttemptOutcome } from '../sched/lifecycle/index.ts';
+import type { Decision, RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
+import { checkpointDoneFile, newestMtimeSeconds } from './checkpoint-report.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
-import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
 import type { ControlMetrics } from './metrics.ts';
-import type { JobRecord, Store } from './store/types.ts';
+import type { LiveRenting } from './renting.ts';
+import { JobStateError, type JobRecord, type Store } from './store/types.ts';
+import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
 import type { PendingBoard } from './pending-board.ts';
 
 export interface ReconcilerOptions {
@@ -37,31 +46,39 @@ export interface ReconcilerOptions {
   readonly quotas?: readonly TenantQuota[];
   /** Called with a one-line message for each decision and event (the server logs them). */
   readonly log?: (line: string) => void;
+  /** Called with each decision of each cycle, in order (the conformance suite compares them). */
+  readonly onDecision?: (d: Decision, nowSeconds: number) => void;
   /** Prometheus metrics (cycle time, attempts ended). */
   readonly metrics?: ControlMetrics;
+  /** Called after each decision cycle with its duration, ms (snapshot, schedule, assume; the bench). */
+  readonly onCycle?: (ms: number) => void;
+  /** Virtual-clock tests: no timers, a cycle runs only on `tick()` / `decideNow()`. */
+  readonly manualTicks?: boolean;
+  /** Hot spares: nodes kept free so a gang that loses a node restarts on one at once (default 0). */
+  readonly spares?: number;
+  /** Only gangs of at least this many GPUs get a spare (default 0: any gang). */
+  readonly spareMinGpus?: number;
+  /** Renting from a pool through a provider (absent: owned nodes only). */
+  readonly renting?: LiveRenting;
   /** Filled each cycle with why every queued job waits (the API shows it). */
   readonly pending?: PendingBoard;
-}
-
-
-/** Newest modification time (seconds) of anything in a checkpoint dir, or undefined. */
-function lastCheckpointSeconds(dir: string): number | undefined {
-  let newest: number | undefined;
-  try {
-    for (const name of readdirSync(dir)) {
-      const t = statSync(join(dir, name)).mtimeMs / 1000;
-      if (newest === undefined || t > newest) newest = t;
-    }
-  } catch { /* no checkpoint yet */ }
-  return newest;
 }
 
 const toSched = (j: JobRecord): SchedJob => ({
   id: j.id, tenant: j.tenant, priority: j.spec.priority, kind: j.spec.kind, nodes: j.spec.nodes,
   gpusPerNode: j.spec.gpus_per_node, submitSeconds: j.submitSeconds, preemptible: j.spec.preemptible,
-  ...(j.spec.gpu_type !== undefined ? { gpuType: j.spec.gpu_type } : {}),
   ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: j.spec.estimated_runtime_seconds } : {}),
+  ...(j.spec.gpu_type !== undefined ? { gpuType: j.spec.gpu_type } : {}),
 });
+
+/** An effect decided and not yet committed: the job's assumed nodes, and the effect's promise. */
+interface InFlight {
+  readonly kind: 'start' | 'stop';
+  readonly nodeIndices: readonly number[];
+  /** A start's GPUs per node (jobs sharing nodes). */
+  readonly gpuIndices?: readonly (readonly number[])[];
+  readonly done: Promise<void>;
+}
 
 export class Reconciler {
   private readonly o: ReconcilerOptions;
@@ -71,10 +88,23 @@ export class Reconciler {
   private pending = false;
   private dirty = true;
   private lastTickEndMs = 0;
-  /** Last scheduling-cycle time, for metrics and the bench. */
-  lastCycleMs = 0;
+  /** Effects in flight by job id (at most one per job). */
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Last checkpoint each running job reported, seconds (GF_CHECKPOINT_DONE_FILE's mtime). */
+  private readonly checkpoints = new Map<string, number>();
+  /** Hot spare nodes now held aside (up, free, out of ordinary placement). */
+  private readonly spares = new Set<number>();
+  /** Lost nodes (under a gang, or spares) not yet back up. */
+  private readonly inRepair = new Set<number>();
+  private sparesFilled = false;
   /** GPUs each running job holds per node (nodes are shared by jobs), mirrored in the store. */
   private readonly gpus = new Map<string, number[][]>();
+  /** Nodes an operator drained or downed (by index), as of the last cycle. */
+  private held = new Set<number>();
+  /** Spare swaps so far. */
+  spareSwaps = 0;
+  /** Last scheduling-cycle time, for metrics and the bench. */
+  lastCycleMs = 0;
 
   constructor(o: ReconcilerOptions) {
     this.o = o;
@@ -92,6 +122,7 @@ export class Reconciler {
   /** Re-adopts running jobs after a restart (else requeues them), then ticks periodically. */
   async start(): Promise<void> {
     await this.serial(() => this.adoptAll());
+    if (this.o.manualTicks) return;
     this.timer = setInterval(() => this.periodic(), this.o.tickMs ?? 500);
     this.timer.unref();
     this.kick();
@@ -103,14 +134,14 @@ export class Reconciler {
    */
   kick(): void {
     this.dirty = true;
-    if (this.pending) return;
+    if (this.pending || this.o.manualTicks) return;
     this.pending = true;
     const wait = Math.max(0, this.lastTickEndMs + (this.o.minTickGapMs ?? 100) - Date.now());
     const run = () => {
       void this.serial(async () => {
         this.pending = false;
         this.dirty = false;
-        await this.tick();
+        await this.decide();
       }).finally(() => { this.lastTickEndMs = Date.now(); });
     };
     if (wait === 0) run();
@@ -122,9 +153,13 @@ export class Reconciler {
     if (this.dirty || Date.now() - this.lastTickEndMs >= (this.o.idleTickMs ?? 5000)) this.kick();
   }
 
-  /** Waits for every queued store change (tests, shutdown). */
+  /** Waits for every queued store change and every effect in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    await this.chain;
+    for (;;) {
+      await this.chain;
+      if (this.inFlight.size === 0) { await this.chain; if (this.inFlight.size === 0) return; }
+      await Promise.all([...this.inFlight.values()].map((f) => f.done));
+    }
   }
 
   async stop(): Promise<void> {
@@ -155,100 +190,275 @@ export class Reconciler {
     if (r.state === 'running') { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); return; }
     if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason }); return; }
     await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: r.reason, nowSeconds: this.now(), lostSeconds: r.state === 'never-started' ? 0 : this.lostSeconds(j) });
+    this.gpus.delete(j.id);
     this.o.log?.(`${j.id}: attempt ${j.attempt} ${r.state} at the restart (${r.reason}); requeued`);
+  }
+
+  /**
+   * The job's last reported checkpoint within its current attempt, seconds, or undefined: the
+   * mtime of GF_CHECKPOINT_DONE_FILE, else the newest file in its checkpoint dir (jobs that
+   * do not report). Read only when asked (preemption, the end of an attempt).
+   */
+  private lastCheckpointSeconds(j: JobRecord): number | undefined {
+    const start = j.startSeconds ?? this.now();
+    let t: number | undefined;
+    try { t = statSync(checkpointDoneFile(this.o.dataDir, j)).mtimeMs / 1000; } catch { t = newestMtimeSeconds(checkpointDirOf(this.o.dataDir, j)); }
+    if (t !== undefined) this.checkpoints.set(j.id, t);
+    return t !== undefined && t > start ? t : undefined;
   }
 
   private lostSeconds(j: JobRecord): number {
     const now = this.now();
-    const start = j.startSeconds ?? now;
-    const ckpt = lastCheckpointSeconds(checkpointDirOf(this.o.dataDir, j));
-    return Math.max(0, now - Math.max(start, ckpt ?? start));
+    return Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now));
   }
 
-  /** One reconcile cycle (numbered phases in the file comment). */
+  /** One cycle, then every effect it started (tests, the bench). */
   async tick(): Promise<void> {
+    await this.decideNow();
+    await this.idle();
+  }
+
+  /** One decision cycle only; its effects may still be in flight when this resolves. */
+  async decideNow(): Promise<void> {
+    await this.serial(() => this.decide());
+  }
+
+  /** The decision cycle (numbered phases in the file comment); effects run off it. */
+  private async decide(): Promise<void> {
     const end = this.o.metrics?.cycleSeconds.startTimer();
-    try { await this.cycle(); } finally { end?.(); }
+    const t0 = performance.now();
+    try { await this.cycle(); } finally { end?.(); this.o.onCycle?.(performance.now() - t0); }
   }
 
   private async cycle(): Promise<void> {
-    const { store, executor, scheduler, topology } = this.o;
-    // 1. Cancels.
+    const { store } = this.o;
+    // 1. Snapshot, with assumed effects applied: cancels to stop, the queue, who holds which nodes.
     const running = await store.listJobs({ states: ['running'], order: 'id' });
-    for (const j of running.filter((r) => r.cancelRequested)) {
-      await executor.stop(j.id, j.attempt, 'cancelled');
-      await store.endAttempt(j.id, j.attempt, { outcome: 'cancelled', reason: 'cancelled by user', nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
-      this.o.metrics?.attemptsEnded.inc({ outcome: 'cancelled' });
-      this.o.log?.(`${j.id}: cancelled`);
-    }
+    for (const j of running) if (j.cancelRequested && !this.inFlight.has(j.id)) this.stopAttempt(j, 'cancelled', 'cancelled by user');
     // 1b. Nodes an operator took out: drained ones get no new work, down ones stop theirs (requeued, not counted).
-    const held = new Map((await store.listNodeStates()).map((n) => [n.name, n]));
-    for (const j of running.filter((r) => !r.cancelRequested)) {
-      const down = j.nodeIndices.map((i) => held.get(topology.nodes[i]?.name ?? '')).find((n) => n?.state === 'down');
-      if (!down) continue;
-      await executor.stop(j.id, j.attempt, `node ${down.name} down`);
-      await store.endAttempt(j.id, j.attempt, { outcome: 'preempted', reason: `node ${down.name} set down: ${down.reason}`, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
-      this.o.log?.(`${j.id}: stopped, node ${down.name} down; requeued`);
+    const states = await store.listNodeStates();
+    const byName = new Map(this.o.topology.nodes.map((n) => [n.name, n.index]));
+    this.held = new Set(states.map((n) => byName.get(n.name)).filter((i): i is number => i !== undefined));
+    const down = new Map(states.filter((n) => n.state === 'down').map((n) => [n.name, n]));
+    for (const j of running) {
+      if (j.cancelRequested || this.inFlight.has(j.id)) continue;
+      const d = j.nodeIndices.map((i) => down.get(this.o.topology.nodes[i]?.name ?? '')).find((n) => n !== undefined);
+      if (d) this.stopAttempt(j, 'preempted', `node ${d.name} set down: ${d.reason}`);
     }
-    // 2. Snapshot.
-    const queued = await store.listJobs({ states: ['queued'], order: 'id' });
-    if (queued.length === 0) { this.o.pending?.replace(new Map()); return; }
-    const live = (await store.listJobs({ states: ['running'], order: 'id' })).filter((r) => !r.cancelRequested);
-    const byId = new Map([...queued, ...live].map((j) => [j.id, j]));
-    const view = {
-      topology, quotas: this.o.quotas ?? [], shareNodes: true,
-      nodeUp: (i: number) => !held.has(topology.nodes[i]?.name ?? '') && (executor.nodeUp?.(topology.nodes[i]?.name ?? '') ?? true),
-      running: live.map((j): RunningJob => ({ ...toSched(j), nodeIndices: j.nodeIndices, startSeconds: j.startSeconds ?? 0, ...(this.gpus.has(j.id) ? { gpuIndices: this.gpus.get(j.id)! } : {}) })),
-    };
-    // 3. Decide (with why each job left queued waits, when the scheduler explains).
-    const t0 = performance.now();
-    const explained = scheduler.scheduleExplained?.(view, queued.map(toSched), this.now());
-    const decisions = explained?.decisions ?? scheduler.schedule(view, queued.map(toSched), this.now());
-    this.lastCycleMs = performance.now() - t0;
-    if (explained) this.o.pending?.replace(explained.pending);
-    // 4. Preempt first: their nodes are what the starts below use.
+    const queuedAll = await store.listJobs({ states: ['queued'], order: 'id' });
+    const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
+    const queued = queuedAll.filter((q) => !this.inFlight.has(q.id));
+    this.keepSpares(running);
+    const now = this.now();
+    if (queued.length === 0) this.o.pending?.replace(new Map());
+    const decisions = queued.length === 0 ? [] : this.schedule(queued, running, starting, now);
+    // 3. Assume: each decision's effect runs off the loop; preempts come first so starts can wait for them.
+    const byId = new Map([...queued, ...running].map((j) => [j.id, j]));
+    const started = new Set<string>();
     for (const d of decisions) {
-      if (d.kind !== 'preempt') continue;
-      const v = byId.get(d.jobId);
-      if (!v || v.state !== 'running') continue;
-      await executor.stop(v.id, v.attempt, `preempted for ${d.forJobId}`);
-      await store.endAttempt(v.id, v.attempt, { outcome: 'preempted', reason: `preempted (${d.reason}) for ${d.forJobId}`, nowSeconds: this.now(), lostSeconds: this.lostSeconds(v) });
-      this.o.metrics?.attemptsEnded.inc({ outcome: 'preempted' });
-      this.o.log?.(`${v.id}: preempted for ${d.forJobId}`);
-    }
-    // 5. Start.
-    for (const d of decisions) {
-      if (d.kind !== 'start') continue;
-      const q = byId.get(d.jobId);
-      if (!q || q.state !== 'queued') continue;
-      const j = await store.startAttempt(q.id, d.nodeIndices, this.now());
-      if (d.gpuIndices) { this.gpus.set(j.id, d.gpuIndices.map((g) => [...g])); await store.setJobGpus(j.id, j.attempt, d.gpuIndices); }
-      try {
-        const handle = await executor.launch({
-          jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
-          env: { ...j.spec.env, GF_PROGRESS_FILE: progressFile(this.o.dataDir, j) }, nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
-          checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: d.nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
-          logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ...(d.gpuIndices ? { gpuIndices: d.gpuIndices } : {}),
-          ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
-        });
-        await store.setHandle(j.id, j.attempt, handle);
-        this.o.log?.(`${j.id}: attempt ${j.attempt} started on ${d.nodeIndices.length} node(s)`);
-      } catch (err) {
-        await store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: `launch failed: ${(err as Error).message}`, nowSeconds: this.now(), lostSeconds: 0 });
+      this.o.onDecision?.(d, now);
+      if (d.kind === 'preempt') {
+        const v = byId.get(d.jobId);
+        if (v?.state === 'running' && !this.inFlight.has(v.id)) this.stopAttempt(v, 'preempted', `preempted (${d.reason}) for ${d.forJobId}`);
+      } else if (d.kind === 'start') {
+        const q = byId.get(d.jobId);
+        if (q?.state === 'queued' && !this.inFlight.has(q.id)) { this.startAttempt(q, d.nodeIndices, d.gpuIndices); started.add(q.id); }
       }
     }
+    // 4. Rent or give back (the lifecycle's rent policy; the provider acts off the loop).
+    if (this.o.renting) {
+      const held = new Set<number>();
+      for (const j of running) for (const n of j.nodeIndices) held.add(n);
+      for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
+      const waiting = queued.filter((q) => !started.has(q.id)).map((q) => ({ queuedSinceSeconds: q.submitSeconds, nodes: q.spec.nodes }));
+      const r = this.o.renting.decide(waiting, held);
+      if (r.provision > 0) this.o.onDecision?.({ kind: 'provision', pool: this.o.renting.o.pool.name, nodes: r.provision, reason: 'queue waited past the threshold' }, now);
+      if (r.release.length > 0) this.o.onDecision?.({ kind: 'release', pool: this.o.renting.o.pool.name, nodeIndices: r.release }, now);
+    }
+  }
+
+  /**
+   * The scheduler's decisions for this cycle. Owned nodes are placed before rented ones: a
+   * first pass sees only owned nodes; the jobs it leaves waiting get a second pass over the
+   * rented nodes too (starts only: preemption is decided once, in the first pass).
+   */
+  private schedule(queued: readonly JobRecord[], running: readonly JobRecord[], starting: readonly JobRecord[], now: number): Decision[] {
+    const { scheduler, topology } = this.o;
+    // lastCheckpointSeconds is a getter: a file is read only for the jobs preemption weighs.
+    const runView = (j: JobRecord, nodeIndices: readonly number[], startSeconds: number, preemptible: boolean, gpuIndices: readonly (readonly number[])[] | undefined = this.gpus.get(j.id)): RunningJob => {
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      return {
+        ...toSched(j), nodeIndices, startSeconds, preemptible, ...(gpuIndices ? { gpuIndices } : {}),
+        get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
+      };
+    };
+    const renting = this.o.renting;
+    const base = {
+      topology, quotas: this.o.quotas ?? [], spareNodes: [...this.spares], shareNodes: true,
+      running: [
+        // A job being stopped (cancel, preemption) is assumed gone: a start placed on its nodes
+        // waits for the stop (startAttempt), as the simulator frees them at once.
+        ...running.filter((j) => this.inFlight.get(j.id)?.kind !== 'stop')
+          .map((j) => runView(j, j.nodeIndices, j.startSeconds ?? 0, j.spec.preemptible && !this.inFlight.has(j.id) && !j.cancelRequested)),
+        ...starting.map((j) => runView(j, this.inFlight.get(j.id)!.nodeIndices, now, false, this.inFlight.get(j.id)!.gpuIndices)),
+      ],
+    };
+    const t0 = performance.now();
+    const queue = queued.map(toSched);
+    // With why each job left queued waits, when the scheduler explains (the API shows it).
+    const firstView = { ...base, nodeUp: (i: number) => this.nodeUp(i) && !renting?.isRented(i) };
+    const explained = scheduler.scheduleExplained?.(firstView, queue, now);
+    const decisions = explained?.decisions ?? scheduler.schedule(firstView, queue, now);
+    if (explained) this.o.pending?.replace(explained.pending);
+    if (renting && renting.arrived > 0) {
+      const starts = decisions.filter((d): d is Extract<Decision, { kind: 'start' }> => d.kind === 'start');
+      const done = new Set(starts.map((d) => d.jobId));
+      const rest = queue.filter((q) => !done.has(q.id));
+      if (rest.length > 0) {
+        const first = new Map(queue.map((q) => [q.id, q]));
+        const view = { ...base, nodeUp: (i: number) => this.nodeUp(i), running: [...base.running, ...starts.map((d) => ({ ...first.get(d.jobId)!, nodeIndices: d.nodeIndices, startSeconds: now, preemptible: false, ...(d.gpuIndices ? { gpuIndices: d.gpuIndices } : {}) }))] };
+        decisions.push(...scheduler.schedule(view, rest, now).filter((d) => d.kind === 'start'));
+      }
+    }
+    this.lastCycleMs = performance.now() - t0;
+    return decisions;
+  }
+
+  private nodeUp(i: number): boolean {
+    return !this.held.has(i) && (this.o.renting?.isUp(i) ?? true) && (this.o.executor.nodeUp?.(this.o.topology.nodes[i]?.name ?? '') ?? true);
+  }
+
+  /**
+   * Keeps hot spares aside, by the simulator's rule: the pool is filled once from the free,
+   * healthy nodes with the highest indexes (ordinary placement fills from the lowest); a spare
+   * that goes down leaves it; a lost node, once repaired, rejoins it while it is short (else it
+   * is free again). So a swap shrinks the pool until a repair, and never takes free capacity.
+   */
+  private keepSpares(running: readonly JobRecord[]): void {
+    const target = this.o.spares ?? 0;
+    if (target === 0) return;
+    for (const s of this.spares) if (!this.nodeUp(s)) { this.spares.delete(s); this.inRepair.add(s); }
+    const held = new Set<number>();
+    for (const j of running) for (const n of j.nodeIndices) held.add(n);
+    for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
+    for (const n of this.inRepair) {
+      if (!this.nodeUp(n)) continue;
+      this.inRepair.delete(n);
+      if (this.spares.size < target && !held.has(n)) this.spares.add(n);
+    }
+    if (this.sparesFilled) return;
+    this.sparesFilled = true;
+    for (let i = this.o.topology.nodes.length - 1; i >= 0 && this.spares.size < target; i--) {
+      if (!held.has(i) && !this.spares.has(i) && this.nodeUp(i) && !this.o.renting?.isRented(i)) this.spares.add(i);
+    }
+  }
+
+  /** Hot spare nodes held aside now, ascending. */
+  get spareNodes(): number[] { return [...this.spares].sort((a, b) => a - b); }
+
+  /** Registers an effect for `jobId`; it leaves the in-flight set when done, and asks for a tick. */
+  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>, gpuIndices?: readonly (readonly number[])[]): void {
+    const done = run()
+      .catch((err: unknown) => { this.o.log?.(`${jobId}: ${kind} effect failed: ${(err as Error).message}`); })
+      .finally(() => { this.inFlight.delete(jobId); this.kick(); });
+    this.inFlight.set(jobId, { kind, nodeIndices, done, ...(gpuIndices ? { gpuIndices } : {}) });
+  }
+
+  /** Bind a stop: the executor stops the gang, then the end of the attempt is committed. */
+  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string): void {
+    this.track(j.id, 'stop', j.nodeIndices, async () => {
+      await this.o.executor.stop(j.id, j.attempt, reason);
+      await this.serial(async () => {
+        const next = await this.o.store.endAttempt(j.id, j.attempt, { outcome, reason, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+        this.gpus.delete(j.id);
+        this.o.metrics?.attemptsEnded.inc({ outcome });
+        this.o.log?.(`${j.id}: attempt ${j.attempt} ${outcome}; job ${next.state}`);
+      });
+    });
+  }
+
+  /**
+   * Bind a start: wait for the stops of jobs on its nodes (the victims), commit the attempt
+   * (the durable intent, before any process starts), launch, then commit the handle.
+   */
+  private startAttempt(q: JobRecord, nodeIndices: readonly number[], gpuIndices?: readonly (readonly number[])[]): void {
+    const mine = new Set(nodeIndices);
+    const victims = [...this.inFlight.values()].filter((f) => f.kind === 'stop' && f.nodeIndices.some((n) => mine.has(n))).map((f) => f.done);
+    const { topology } = this.o;
+    this.track(q.id, 'start', nodeIndices, async () => {
+      await Promise.all(victims);
+      const j = await this.serial(() => this.o.store.startAttempt(q.id, nodeIndices, this.now())
+        .catch((err: unknown) => { if (err instanceof JobStateError) return undefined; throw err; }));
+      if (!j) return; // cancelled meanwhile: the store refused the start
+      if (gpuIndices) { this.gpus.set(j.id, gpuIndices.map((g) => [...g])); await this.serial(() => this.o.store.setJobGpus(j.id, j.attempt, gpuIndices)); }
+      try {
+        const handle = await this.o.executor.launch({
+          jobId: j.id, attempt: j.attempt, name: j.spec.name, tenant: j.tenant, command: j.spec.command, workdir: j.spec.workdir ?? process.cwd(),
+          env: { ...j.spec.env, GF_CHECKPOINT_DONE_FILE: checkpointDoneFile(this.o.dataDir, j), GF_PROGRESS_FILE: progressFile(this.o.dataDir, j) },
+          nodes: j.spec.nodes, ranksPerNode: j.spec.ranks_per_node, gpusPerNode: j.spec.gpus_per_node,
+          checkpointDir: checkpointDirOf(this.o.dataDir, j), nodeNames: nodeIndices.map((i) => topology.nodes[i]?.name ?? `node-${i}`),
+          logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ...(gpuIndices ? { gpuIndices } : {}),
+          ...(j.spec.heartbeat_timeout_seconds !== undefined ? { heartbeatTimeoutSeconds: j.spec.heartbeat_timeout_seconds } : {}),
+        });
+        await this.serial(() => this.o.store.setHandle(j.id, j.attempt, handle));
+        this.o.log?.(`${j.id}: attempt ${j.attempt} started on ${nodeIndices.length} node(s)`);
+      } catch (err) {
+        await this.serial(() => this.o.store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: `launch failed: ${(err as Error).message}`, nowSeconds: this.now(), lostSeconds: 0 }));
+      }
+    }, gpuIndices);
   }
 
   private async onEvent(e: ExecutorEvent): Promise<void> {
     if (e.type !== 'exited' && e.type !== 'failed') return;
     const j = await this.o.store.getJob(e.jobId);
     if (!j || j.state !== 'running' || j.attempt !== e.attempt) return;
-    const lostSeconds = this.lostSeconds(j);
-    const next = e.type === 'exited' && e.exitCode === 0
-      ? await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'succeeded', reason: e.reason, exitCode: 0, nowSeconds: this.now(), lostSeconds: 0 })
-      : await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'failed', reason: e.reason, nowSeconds: this.now(), lostSeconds, ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}) });
-    this.o.metrics?.attemptsEnded.inc({ outcome: e.type === 'exited' && e.exitCode === 0 ? 'succeeded' : 'failed' });
+    const outcome = outcomeOfExit(e);
+    const next = await this.o.store.endAttempt(j.id, j.attempt, {
+      outcome, reason: e.reason, nowSeconds: this.now(), lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j),
+      ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}),
+    });
+    this.checkpoints.delete(j.id);
+    const gpus = this.gpus.get(j.id);
+    this.gpus.delete(j.id);
+    this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
+    if (outcome !== 'succeeded' && next.state === 'queued') await this.recover(next, j.nodeIndices, e.type === 'failed' ? e.nodeLost : undefined, gpus);
     this.kick();
   }
+
+  /**
+   * The lifecycle's recovery choice for a gang whose attempt failed (the simulator's failure
+   * process makes the same one): a lost node is swapped for a spare and the gang restarts at
+   * once; a fault that left the nodes usable restarts it in place at once; else it waits in the queue.
+   */
+  private async recover(j: JobRecord, nodeIndices: readonly number[], lostName: string | undefined, gpus: readonly (readonly number[])[] | undefined): Promise<void> {
+    const { topology } = this.o;
+    const lost = lostName === undefined ? undefined : nodeIndices.find((n) => topology.nodes[n]?.name === lostName);
+    if (lostName !== undefined && lost === undefined) return;
+    if (lost !== undefined) this.inRepair.add(lost);
+    const rec = chooseRecovery({
+      nodeLost: lost !== undefined, gpus: j.spec.nodes * j.spec.gpus_per_node, spareMinGpus: this.o.spareMinGpus ?? 0, mode: 'gang',
+      nearestSpare: () => nearestSpare(topology, this.spares, lost!),
+    });
+    if (rec.action === 'requeue' || nodeIndices.length === 0) return;
+    // In place, or on a spare: a node an operator took out since is no place to restart on.
+    if (nodeIndices.some((n) => n !== lost && this.held.has(n))) return;
+    let nodes = nodeIndices;
+    let message = 'restarting at once in place';
+    if (rec.action === 'spare-swap') {
+      this.spares.delete(rec.spare);
+      this.spareSwaps++;
+      nodes = nodeIndices.map((n) => (n === lost ? rec.spare : n));
+      message = `node ${lostName} lost; restarting at once on spare ${topology.nodes[rec.spare]?.name ?? rec.spare}`;
+    }
+    await this.o.store.addEvent({ jobId: j.id, seconds: this.now(), type: rec.action, message });
+    this.o.log?.(`${j.id}: ${message}`);
+    this.startAttempt(j, nodes, gpus);
+  }
+
+  /** The last checkpoint a running job reported (seconds), as last read; undefined if none yet. */
+  reportedCheckpointSeconds(jobId: string): number | undefined {
+    return this.checkpoints.get(jobId);
+  }
+
 }

@@ -11,11 +11,12 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ClusterTopology, FleetSpec } from '../fleet/types.ts';
+import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { fleetNodeRates } from './usage.ts';
 import type { TenantQuota } from '../sched/types.ts';
-import { ImpossibleError } from '../lib/errors.ts';
+import { ImpossibleError, InputError } from '../lib/errors.ts';
 import { uploadTimeouts } from '../lib/http-timeouts.ts';
+import { DEFAULT_SIM } from '../sim/types.ts';
 import { createScheduler } from '../sched/index.ts';
 import { createApp } from './api/app.ts';
 import { hashToken, newToken } from './api/auth.ts';
@@ -30,6 +31,9 @@ import { Reconciler } from './reconciler.ts';
 import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
 import { Tenancy } from './tenancy.ts';
 import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
+import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
+import type { Provider } from './provider.ts';
+import { LiveRenting, poolRows } from './renting.ts';
 import { openStore } from './store/open.ts';
 import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
@@ -49,7 +53,14 @@ export interface ControlPlaneOptions {
   /** Store URL or path (postgres://... -> PostgreSQL; default <data-dir>/gigafactory.db, SQLite). */
   readonly store?: string;
   readonly log?: (line: string) => void;
+  /** Hot spare nodes (`up --spares N|auto`, default 0) and the least gang GPUs that get one. */
+  readonly spares?: SparesFlag;
+  readonly spareMinGpus?: number;
+  /** Renting (`up --rent-pool`): the pool, the provider that rents it, and when (default: as `sim`). */
+  readonly rent?: { readonly pool: PoolSpec; readonly queueWaitThresholdSeconds?: number; readonly idleReleaseSeconds?: number };
+  readonly provider?: Provider;
   /** Overrides for tests and benches. */
+  readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
   /** Adds routes (the dashboard, src/web) to the API app before it listens. */
@@ -104,6 +115,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
 
 async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
+  if (o.rent && !o.provider) throw new InputError({ field: '--rent-pool', value: o.rent.pool.name, expected: 'a provider to rent from (today: --executor sim, which has a simulated one)' });
   const dataDir = resolve(o.dataDir);
   const tenancy = new Tenancy({ dataDir, ...pick(o, 'singleUser', 'adminUser', 'canSwitchUsers'), ...(o.runAs ? { userMap: o.runAs } : {}) });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -141,13 +153,20 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
   const pending = new PendingBoard();
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
-  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
+  const renting = o.rent && o.provider ? new LiveRenting(topology, {
+    provider: o.provider, pool: o.rent.pool, queueWaitThresholdSeconds: o.rent.queueWaitThresholdSeconds ?? DEFAULT_SIM.queueWaitThresholdSeconds,
+    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds,
+  }, () => Date.now() / 1000, () => kick()) : undefined;
+  const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+    spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
+  kick = () => reconciler.kick();
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {
@@ -182,6 +201,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
       progress.stop();
       await reconciler.stop();
       await executor.close();
+      await o.provider?.close();
       await store.close();
       rmSync(serverInfoPath(dataDir), { force: true });
       release();

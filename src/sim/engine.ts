@@ -3,6 +3,7 @@ import type { ClusterTopology } from '../fleet/types.ts';
 import { Rng } from '../lib/rng.ts';
 import { createScheduler } from '../sched/index.ts';
 import { FreeIndex } from '../sched/free-index.ts';
+import { TenantUsage, type AttemptOutcome } from '../sched/lifecycle/index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
 import { restartFor } from './failures.ts';
@@ -43,7 +44,7 @@ export class Engine {
   readonly pending = new Map<string, JobState>();
   readonly running = new Set<JobState>();
   /** GPUs held per tenant (kept in step with `running`, passed to the scheduler). */
-  readonly usageGpus = new Map<string, number>();
+  readonly usage = new TenantUsage();
   readonly rngFailures: Rng;
   readonly rngWork: Rng;
   readonly quotas: Workload['quotas'];
@@ -55,6 +56,9 @@ export class Engine {
   readonly preemptionsByReason = new Map<string, number>();
   spareSwaps = 0;
   cycles = 0;
+  /** Observers for the driver conformance suite: each decision, each job state change. */
+  onDecision: ((d: Decision, nowSeconds: number) => void) | undefined;
+  onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded' | 'cancelled', nowSeconds: number, outcome?: AttemptOutcome) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
@@ -99,12 +103,13 @@ export class Engine {
     return j;
   }
 
-  /** Puts a job in the queue now. */
-  enqueue(j: JobState): void {
+  /** Puts a job in the queue now (`outcome`: how its last attempt ended, for the transition log). */
+  enqueue(j: JobState, outcome?: AttemptOutcome): void {
     j.status = 'queued';
     j.queuedSinceSeconds = this.now;
     this.pending.set(j.spec.id, j);
     this.queueList.add(j, j.spec);
+    this.onTransition?.(j.spec.id, 'queued', this.now, outcome);
     this.markDirty();
   }
 
@@ -127,9 +132,9 @@ export class Engine {
     if (this.pending.size > 0) {
       this.cycles++;
       const queue: readonly SchedJob[] = this.queueList.items;
-      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usageGpus };
+      const view = { topology: this.topology, nodeUp: (i: number) => this.nodeUp[i] === 1, running: this.runningList.items, quotas: this.quotas, freeIndex: this.free, usageGpusByTenant: this.usage.byTenant };
       const decisions = this.scheduler.schedule(view, queue, this.now);
-      for (const d of decisions) this.apply(d);
+      for (const d of decisions) { this.onDecision?.(d, this.now); this.apply(d); }
     }
     for (const hook of this.afterCycle) hook();
   }
@@ -146,7 +151,7 @@ export class Engine {
       this.preemptionsByReason.set(d.reason, (this.preemptionsByReason.get(d.reason) ?? 0) + 1);
       j.preemptions++;
       this.stop(j, 'preempt');
-      this.enqueue(j);
+      this.enqueue(j, 'preempted');
     }
   }
 
@@ -160,13 +165,14 @@ export class Engine {
     this.dequeue(j);
     j.nodes = [...nodeIndices];
     j.status = 'running';
+    this.onTransition?.(j.spec.id, 'running', this.now);
     j.missingReplicas = 0;
     if (j.firstStartSeconds === undefined) { j.firstStartSeconds = this.now; j.firstQueueSeconds = this.now - j.spec.submitSeconds; j.spread = domainSpread(this.topology, j.nodes); }
     const resumed = j.savedSeconds > 0 || j.restarts > 0 || j.preemptions > 0;
     j.allocStartSeconds = this.now;
     this.running.add(j);
     this.runningList.add(j, j.makeRunView(() => this.now));
-    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) + j.gpus);
+    this.usage.add(j.spec.tenant, j.gpus);
     this.beginSegment(j, resumed ? this.recoverySeconds(j, j.gpus) - this.options.failures.detectionSeconds : 0);
   }
 
@@ -204,6 +210,7 @@ export class Engine {
     j.savedSeconds = j.spec.workSeconds;
     j.status = 'done';
     j.endSeconds = this.now;
+    this.onTransition?.(j.spec.id, 'succeeded', this.now);
     this.markDirty();
   }
 
@@ -251,8 +258,18 @@ export class Engine {
     this.running.delete(j);
     this.runningList.delete(j);
     j.runView = undefined;
-    this.usageGpus.set(j.spec.tenant, (this.usageGpus.get(j.spec.tenant) ?? 0) - j.gpus);
+    this.usage.remove(j.spec.tenant, j.gpus);
     this.markDirty();
+  }
+
+  /** A user's cancel: a queued job leaves the queue, a running one stops (keeping the work done). */
+  cancel(j: JobState): void {
+    if (j.status === 'queued') this.dequeue(j);
+    else if (j.status === 'running') this.stop(j, 'clean');
+    else return;
+    j.status = 'cancelled';
+    j.endSeconds = this.now;
+    this.onTransition?.(j.spec.id, 'cancelled', this.now);
   }
 
   /** Ends the simulation: running jobs keep the work they have done. */

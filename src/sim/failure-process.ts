@@ -1,5 +1,5 @@
 import type { FailureCategory } from '../catalog/reliability.ts';
-import { nearestSpare } from '../sched/spares.ts';
+import { chooseRecovery, nearestSpare } from '../sched/lifecycle/index.ts';
 import type { Engine } from './engine.ts';
 import { drawCategory, drawRepairSeconds, isHardware, makeNodePicker, nodeFailureRatePerSecond } from './failures.ts';
 import type { JobState } from './job-state.ts';
@@ -56,8 +56,12 @@ export function failNode(e: Engine, node: number, category: FailureCategory): vo
 /** Recovery of the job on a failed node: spare swap, restart in place, replica outage, or requeue. */
 function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): void {
   const replica = j.spec.recovery === 'replica' && j.replicas > 1;
-  const spare = nodeLost && j.gpus >= e.options.spareMinGpus ? nearestSpare(e.topology, e.spares, node) : undefined;
-  if (spare !== undefined) {
+  const rec = chooseRecovery({
+    nodeLost, gpus: j.gpus, spareMinGpus: e.options.spareMinGpus, mode: replica ? 'replica' : 'gang',
+    nearestSpare: () => nearestSpare(e.topology, e.spares, node),
+  });
+  if (rec.action === 'spare-swap') {
+    const spare = rec.spare;
     e.spares.delete(spare);
     e.spareSwaps++;
     const idx = e.byId.get(j.spec.id)!;
@@ -71,11 +75,14 @@ function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): voi
     j.restarts++;
     e.scheduleFinish(j);
     // A replica rejoins after recovery, once it has a healthy node again (spare or repair).
-    if (!nodeLost || spare !== undefined) e.kernel.schedule(e.recoverySeconds(j, j.gpus / j.replicas), () => rejoin(e, j));
+    if (rec.action !== 'requeue') e.kernel.schedule(e.recoverySeconds(j, j.gpus / j.replicas), () => rejoin(e, j));
     return;
   }
   j.restarts++;
-  if (!nodeLost || spare !== undefined) {
+  if (rec.action !== 'requeue') {
+    // The attempt ends and the next starts at once (on the spare, or in place): as the live plane logs it.
+    e.onTransition?.(j.spec.id, 'queued', e.now, nodeLost ? 'node-lost' : 'failed');
+    e.onTransition?.(j.spec.id, 'running', e.now);
     e.settle(j, 'unexpected');
     e.beginSegment(j, e.recoverySeconds(j, j.gpus));
     return;
@@ -83,7 +90,7 @@ function interrupt(e: Engine, j: JobState, node: number, nodeLost: boolean): voi
   // The node is gone and no spare: the gang stops now and is requeued once the failure is
   // detected (restart and reload are paid when it starts again).
   e.stop(j, 'unexpected');
-  e.kernel.schedule(e.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !e.pending.has(j.spec.id)) e.enqueue(j); });
+  e.kernel.schedule(e.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !e.pending.has(j.spec.id)) e.enqueue(j, 'node-lost'); });
 }
 
 function rejoin(e: Engine, j: JobState): void {

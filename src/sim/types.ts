@@ -1,24 +1,15 @@
 import type { PoolSpec } from '../fleet/types.ts';
-import type { JobKind, TenantQuota } from '../sched/types.ts';
+import type { RecoveryMode } from '../sched/lifecycle/index.ts';
+import type { SchedJob, TenantQuota } from '../sched/types.ts';
 import type { FailureModel } from './failures.ts';
 
-/** How a training job recovers from a node failure. */
-export type RecoveryMode = 'gang' | 'replica';
+/** How a training job recovers from a node failure (the lifecycle's recovery choice). */
+export type { RecoveryMode };
 
-/** One job of a workload, as submitted. */
-export interface WorkloadJob {
-  readonly id: string;
-  readonly tenant: string;
-  readonly priority: number;
-  readonly kind: JobKind;
-  readonly nodes: number;
-  readonly gpusPerNode: number;
-  readonly submitSeconds: number;
+/** One job of a workload, as submitted: what the scheduler sees, plus how it runs in the twin. */
+export interface WorkloadJob extends SchedJob {
   /** Seconds of compute at full speed; Infinity: runs to the end of the simulation. */
   readonly workSeconds: number;
-  /** What the user told the scheduler (backfill); absent: unknown. */
-  readonly estimatedRuntimeSeconds?: number;
-  readonly preemptible: boolean;
   /** Saves checkpoints (training); others restart from scratch after an interruption. */
   readonly checkpoints: boolean;
   readonly recovery: RecoveryMode;

@@ -15,6 +15,10 @@ import { dashboardUrlPath } from '../../web/dashboard.ts';
 import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { tenancyFlags } from '../../control/tenancy-flags.ts';
+import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
+import type { FleetSpec } from '../../fleet/types.ts';
+import { DEFAULT_SIM } from '../../sim/types.ts';
+import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 import { readInputFile } from '../../control/input-file.ts';
 
@@ -86,6 +90,9 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
   }
 }
 
+/** With no --sim-fleet, a rent pool can only come from a preset or file (the local machine has no pools). */
+const NO_FLEET = { pools: [] } as unknown as FleetSpec;
+
 /** The measured line of `gigafactory job`, beside the plan's figures. */
 function formatActual(a: Actual, p: JobPlan | null): string {
   const vs = (x: string, y: string | undefined) => (y === undefined ? x : `${x} (plan ${y})`);
@@ -138,16 +145,26 @@ export function register(program: Command): void {
     .option('--single-user', 'when not root (no per-tenant Unix users): accept tokens for more than one tenant anyway')
     .option('--admin-user <user>', 'Unix user the admin\'s jobs run as (default gf-admin, created on demand)')
     .option('--run-as <tenant=user>', 'run a tenant\'s jobs as this existing Unix user instead of gf-<tenant> (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (o: { dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
+    .option('--spares <n|auto>', 'hot spare nodes kept free: a gang that loses a node restarts on one at once (auto: 99th percentile of nodes in repair)', '0')
+    .option('--spare-min-gpus <g>', 'only gangs of at least G GPUs get a spare', '0')
+    .option('--rent-pool <name>', 'rent from this pool (e.g. oci-h100) when the queue waits too long, as sim --rent-pool (needs a provider: --executor sim has a simulated one)')
+    .option('--rent-wait-minutes <n>', 'queue wait that triggers renting', String(DEFAULT_SIM.queueWaitThresholdSeconds / 60))
+    .action(async (o: { rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; spares: string; spareMinGpus: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
       const store = o.store ?? process.env.GIGAFACTORY_STORE;
+      const lifecycle = { spares: parseSpares(o.spares), spareMinGpus: parseSpareMinGpus(o.spareMinGpus) };
       const simFleet = o.simFleet === undefined ? undefined : loadFleet(o.simFleet);
-      const chosen = await executorFromFlags({ ...o, simFleet });
+      const rentPool = o.rentPool === undefined ? undefined : resolveRentPool(simFleet ?? NO_FLEET, o.rentPool);
+      const rentWait = Number(o.rentWaitMinutes);
+      if (!(rentWait >= 0)) throw new InputError({ field: '--rent-wait-minutes', value: o.rentWaitMinutes, expected: 'minutes >= 0' });
+      const { rentPool: _name, ...flags } = o;
+      const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
+      const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
       const tenancy = tenancyFlags(o);
-      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined ? { fleet: simFleet } : {}), ...tenancy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+      const cp = await startDashboardPlane({ dataDir, port, localNodes, policy: o.policy, quotas, ...lifecycle, ...rent, ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(store ? { store } : {}), ...(chosen ?? {}), ...(simFleet !== undefined && !chosen?.fleet ? { fleet: simFleet } : {}), ...tenancy, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
       const nodeText = (n: { name: string; gpus: number; gpuType: string }) => `${n.name} (${n.gpus > 0 ? `${n.gpus} ${n.gpuType} GPUs` : 'CPU'})`;
       const nodes = cp.topology.nodes;
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')

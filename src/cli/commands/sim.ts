@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
+import { resolveRentPool } from '../rent-pool-arg.ts';
 import { buildTopology } from '../../fleet/topology.ts';
-import type { FleetSpec, PoolSpec } from '../../fleet/types.ts';
 import { ImpossibleError, InputError } from '../../lib/errors.ts';
 import { Rng } from '../../lib/rng.ts';
 import { createScheduler, SCHEDULER_POLICIES } from '../../sched/index.ts';
@@ -65,16 +65,6 @@ function readWorkloadFile(path: string): string {
   }
 }
 
-/** The pool to rent from: a pool of the fleet itself by name, or the first pool of a fleet preset/file. */
-function rentPool(fleet: FleetSpec, name: string): PoolSpec {
-  const own = fleet.pools.find((p) => p.name === name);
-  if (own) return own;
-  const other = loadFleet(name);
-  const pool = other.pools[0];
-  if (!pool) throw new InputError({ field: '--rent-pool', value: name, expected: 'a fleet preset or file with a rented pool (e.g. oci-h100), or the name of one of this fleet\'s pools' });
-  return pool;
-}
-
 export function register(program: Command): void {
   program.command('sim')
     .description('simulate the fleet: jobs, failures, checkpoints, scheduling policy, rented capacity')
@@ -116,7 +106,7 @@ export function register(program: Command): void {
       });
       const spares = flags.spares === 'auto' ? 'auto' as const : numberFlag('--spares', flags.spares, 0, 1e6, true);
       const fleet = loadFleet(flags.fleet);
-      const pool = flags.rentPool !== undefined ? rentPool(fleet, flags.rentPool) : undefined;
+      const pool = flags.rentPool !== undefined ? resolveRentPool(fleet, flags.rentPool) : undefined;
       const topology = buildTopology(pool ? { ...fleet, pools: [pool] } : { ...fleet, pools: [] }, { includePools: pool !== undefined });
       const ownedNodes = topology.nodes.filter((n) => !n.rented).length;
       const arg = parseWorkloadArg(flags.workload);

@@ -16,6 +16,7 @@ import { applyPlan, planJob } from '../plan-job.ts';
 import type { ProgressTracker } from '../progress-watch.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir, rankLogFile } from '../layout.ts';
+import type { PoolRow } from '../renting.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
 import { JobNotFoundError } from '../store/types.ts';
 import type { Tenancy } from '../tenancy.ts';
@@ -30,6 +31,7 @@ import { registerDeploymentRoutes } from './deployments.ts';
 import type { DeploymentController } from '../../serve/deployment-controller.ts';
 import { registerNodeRoutes } from './nodes.ts';
 import type { PendingBoard } from '../pending-board.ts';
+import { registerPoolRoutes } from './pools.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { fleetNodeRates, type NodeRate } from '../usage.ts';
 
@@ -38,6 +40,8 @@ export interface ApiOptions {
   readonly topology: ClusterTopology;
   readonly dataDir: string;
   readonly nowSeconds?: () => number;
+  /** The cluster's pools (owned halls, the rented pool) for GET /v1/pools. */
+  readonly pools?: () => PoolRow[];
   /** Called after a submit or cancel so the reconciler acts at once. */
   readonly onChange?: () => void;
   readonly log?: (line: string) => void;
@@ -208,6 +212,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
   registerAdminRoutes(app, { store: o.store, now, readJson, ...(o.tenancy ? { tenancy: o.tenancy } : {}) });
 
   registerDeploymentRoutes(app, o.deployments);
+  registerPoolRoutes(app, o);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
   registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}) });
 

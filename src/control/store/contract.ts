@@ -99,6 +99,21 @@ export function runStoreContract(o: StoreContractOptions): void {
     assert.equal(done.exitCode, 0);
   });
 
+  withStore('a lost node and a control-plane restart requeue without counting; each attempt keeps its cause', async (s) => {
+    const { job } = await s.submitJob({ tenant: 't', spec: spec({ max_restarts: 0 }), submitSeconds: 0 });
+    await s.startAttempt(job.id, [0], 1);
+    const a = await s.endAttempt(job.id, 1, { outcome: 'node-lost', reason: 'node n0 lost', nowSeconds: 2 });
+    assert.deepEqual([a.state, a.restarts], ['queued', 0]);
+    await s.startAttempt(job.id, [1], 3);
+    const b = await s.endAttempt(job.id, 2, { outcome: 'lost', reason: 'plane restarted', nowSeconds: 4 });
+    assert.deepEqual([b.state, b.restarts], ['queued', 0]);
+    await s.startAttempt(job.id, [1], 5);
+    const c = await s.endAttempt(job.id, 3, { outcome: 'failed', reason: 'exit 1', nowSeconds: 6, exitCode: 1 });
+    assert.deepEqual([c.state, c.restarts], ['failed', 1]);
+    assert.deepEqual((await s.listAttempts(job.id)).map((x) => x.outcome), ['node-lost', 'lost', 'failed']);
+    assert.match((await s.listEvents(job.id)).map((e) => e.message).join('\n'), /node-lost: node n0 lost; requeued \(not counted/);
+  });
+
   withStore('cancel: queued at once, running by request, unknown id throws', async (s) => {
     const a = (await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).job;
     const b = (await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 0 })).job;

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { formatRanges } from '../../lib/ranges.ts';
 import type { JobSpec } from '../job-spec.ts';
 import {
-  JobNotFoundError, JobStateError, nextStateAfterAttempt,
+  JobNotFoundError, JobStateError, jobTransition,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
   type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
   type AuditInput, type AuditRecord, type TokenInfo,
@@ -270,13 +270,14 @@ export class PostgresStore implements Store {
   async startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord> {
     return this.tx(async (c) => {
       const r = await this.lockRow(c, jobId);
-      if (r.state !== 'queued') throw new JobStateError(jobId, r.state as JobState, 'start');
+      const t = jobTransition(toJob(r), { type: 'start' });
+      if (t.kind !== 'changed') throw new JobStateError(jobId, r.state as JobState, 'start');
       const nodes = [...nodeIndices];
       const up = await c.query<JobRow>(
-        `UPDATE ${this.t.jobs} SET state = 'running', attempt = attempt + 1, node_indices = $1, handle = NULL, start_seconds = $2 WHERE seq = $3 RETURNING ${JOB_COLS}`,
-        [nodes, nowSeconds, r.seq]);
-      await c.query(`INSERT INTO ${this.t.attempts} (job_seq, attempt, start_seconds, node_indices) VALUES ($1, $2, $3, $4)`, [r.seq, r.attempt + 1, nowSeconds, nodes]);
-      await this.event(c, r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${formatRanges(nodeIndices)}`);
+        `UPDATE ${this.t.jobs} SET state = $1, attempt = $2, node_indices = $3, handle = NULL, start_seconds = $4 WHERE seq = $5 RETURNING ${JOB_COLS}`,
+        [t.state, t.attempt, nodes, nowSeconds, r.seq]);
+      await c.query(`INSERT INTO ${this.t.attempts} (job_seq, attempt, start_seconds, node_indices) VALUES ($1, $2, $3, $4)`, [r.seq, t.attempt, nowSeconds, nodes]);
+      await this.event(c, r.seq, nowSeconds, t.eventType, `${t.message} on nodes ${formatRanges(nodeIndices)}`);
       return toJob(up.rows[0]!);
     });
   }
@@ -294,17 +295,14 @@ export class PostgresStore implements Store {
     return this.tx(async (c) => {
       const r = await this.lockRow(c, jobId);
       const a = (await c.query<AttemptRow>(`SELECT * FROM ${this.t.attempts} WHERE job_seq = $1 AND attempt = $2`, [r.seq, attempt])).rows[0];
-      if (r.state !== 'running' || r.attempt !== attempt || !a || a.outcome !== null) return toJob(r);
-      const job = toJob(r);
-      const next = nextStateAfterAttempt(job, input.outcome);
+      const t = jobTransition(toJob(r), { type: 'end', attempt, outcome: input.outcome, reason: input.reason });
+      if (t.kind !== 'changed' || !a || a.outcome !== null) return toJob(r);
       await c.query(`UPDATE ${this.t.attempts} SET end_seconds = $1, outcome = $2, reason = $3, exit_code = $4, lost_seconds = $5 WHERE job_seq = $6 AND attempt = $7`,
         [input.nowSeconds, input.outcome, input.reason, input.exitCode ?? null, input.lostSeconds ?? null, r.seq, attempt]);
-      const terminal = next.state !== 'queued';
       const up = await c.query<JobRow>(
         `UPDATE ${this.t.jobs} SET state = $1, restarts = $2, node_indices = '{}', end_seconds = $3, exit_code = $4, reason = $5 WHERE seq = $6 RETURNING ${JOB_COLS}`,
-        [next.state, next.restarts, terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq]);
-      const what = next.state === 'queued' ? `requeued (restart ${next.restarts}/${job.spec.max_restarts})` : next.state;
-      await this.event(c, r.seq, input.nowSeconds, next.state === 'queued' ? 'requeued' : next.state, `attempt ${attempt} ${input.outcome}: ${input.reason}; ${what}`);
+        [t.state, t.restarts, t.terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq]);
+      await this.event(c, r.seq, input.nowSeconds, t.eventType, t.message);
       return toJob(up.rows[0]!);
     });
   }
@@ -312,12 +310,11 @@ export class PostgresStore implements Store {
   async requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord> {
     return this.tx(async (c) => {
       const r = await this.lockRow(c, jobId);
-      if (r.state === 'queued') {
-        await c.query(`UPDATE ${this.t.jobs} SET state = 'cancelled', end_seconds = $1, reason = 'cancelled while queued' WHERE seq = $2`, [nowSeconds, r.seq]);
-        await this.event(c, r.seq, nowSeconds, 'cancelled', 'cancelled while queued');
-      } else if (r.state === 'running' && !r.cancel_requested) {
-        await c.query(`UPDATE ${this.t.jobs} SET cancel_requested = TRUE WHERE seq = $1`, [r.seq]);
-        await this.event(c, r.seq, nowSeconds, 'cancel-requested', 'stopping every rank');
+      const t = jobTransition(toJob(r), { type: 'cancel' });
+      if (t.kind === 'changed') {
+        await c.query(`UPDATE ${this.t.jobs} SET state = $1, cancel_requested = $2, end_seconds = $3, reason = COALESCE($4, reason) WHERE seq = $5`,
+          [t.state, t.cancelRequested, t.terminal ? nowSeconds : null, t.terminal ? t.message : null, r.seq]);
+        await this.event(c, r.seq, nowSeconds, t.eventType, t.message);
       }
       return toJob(await this.row(c, r.seq));
     });

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { formatRanges } from '../../lib/ranges.ts';
 import type { JobSpec } from '../job-spec.ts';
 import {
-  JobNotFoundError, JobStateError, nextStateAfterAttempt,
+  JobNotFoundError, JobStateError, jobTransition,
   type AttemptRecord, type EndAttemptInput, type EventRecord, type JobRecord, type JobState,
   type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
   type AuditInput, type AuditRecord, type TokenInfo,
@@ -117,15 +117,14 @@ export class SqliteStore implements Store {
       insert: p(`INSERT INTO jobs (tenant, spec, state, priority, submit_seconds, idem_key) VALUES (?, ?, 'queued', ?, ?, ?)`),
       byIdem: p(`SELECT * FROM jobs WHERE tenant = ? AND idem_key = ?`),
       get: p(`SELECT * FROM jobs WHERE seq = ?`),
-      start: p(`UPDATE jobs SET state = 'running', attempt = attempt + 1, node_indices = ?, handle = NULL, start_seconds = ? WHERE seq = ?`),
+      start: p(`UPDATE jobs SET state = ?, attempt = ?, node_indices = ?, handle = NULL, start_seconds = ? WHERE seq = ?`),
       insAttempt: p(`INSERT INTO attempts (job_seq, attempt, start_seconds, node_indices) VALUES (?, ?, ?, ?)`),
       setHandleJob: p(`UPDATE jobs SET handle = ? WHERE seq = ? AND attempt = ? AND state = 'running'`),
       setHandleAttempt: p(`UPDATE attempts SET handle = ? WHERE job_seq = ? AND attempt = ?`),
       getAttempt: p(`SELECT * FROM attempts WHERE job_seq = ? AND attempt = ?`),
       endAttempt: p(`UPDATE attempts SET end_seconds = ?, outcome = ?, reason = ?, exit_code = ?, lost_seconds = ? WHERE job_seq = ? AND attempt = ?`),
       endJob: p(`UPDATE jobs SET state = ?, restarts = ?, node_indices = '[]', end_seconds = ?, exit_code = ?, reason = ? WHERE seq = ?`),
-      cancelQueued: p(`UPDATE jobs SET state = 'cancelled', end_seconds = ?, reason = 'cancelled while queued' WHERE seq = ?`),
-      cancelRunning: p(`UPDATE jobs SET cancel_requested = 1 WHERE seq = ?`),
+      cancel: p(`UPDATE jobs SET state = ?, cancel_requested = ?, end_seconds = ?, reason = COALESCE(?, reason) WHERE seq = ?`),
       attempts: p(`SELECT * FROM attempts WHERE job_seq = ? ORDER BY attempt`),
       addEvent: p(`INSERT INTO events (job_seq, seconds, type, message) VALUES (?, ?, ?, ?)`),
       events: p(`SELECT * FROM (SELECT * FROM events WHERE job_seq = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
@@ -220,11 +219,12 @@ export class SqliteStore implements Store {
   async startAttempt(jobId: string, nodeIndices: readonly number[], nowSeconds: number): Promise<JobRecord> {
     return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
-      if (r.state !== 'queued') throw new JobStateError(jobId, r.state as JobState, 'start');
+      const t = jobTransition(toJob(r), { type: 'start' });
+      if (t.kind !== 'changed') throw new JobStateError(jobId, r.state as JobState, 'start');
       const nodes = JSON.stringify(nodeIndices);
-      this.s.start.run(nodes, nowSeconds, r.seq);
-      this.s.insAttempt.run(r.seq, r.attempt + 1, nowSeconds, nodes);
-      this.s.addEvent.run(r.seq, nowSeconds, 'started', `attempt ${r.attempt + 1} on nodes ${formatRanges(nodeIndices)}`);
+      this.s.start.run(t.state, t.attempt, nodes, nowSeconds, r.seq);
+      this.s.insAttempt.run(r.seq, t.attempt, nowSeconds, nodes);
+      this.s.addEvent.run(r.seq, nowSeconds, t.eventType, `${t.message} on nodes ${formatRanges(nodeIndices)}`);
       return toJob(this.row(r.seq)!);
     }).immediate());
   }
@@ -244,14 +244,11 @@ export class SqliteStore implements Store {
     return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
       const a = this.s.getAttempt.get(r.seq, attempt) as AttemptRow | undefined;
-      if (r.state !== 'running' || r.attempt !== attempt || !a || a.outcome !== null) return toJob(r);
-      const job = toJob(r);
-      const next = nextStateAfterAttempt(job, input.outcome);
+      const t = jobTransition(toJob(r), { type: 'end', attempt, outcome: input.outcome, reason: input.reason });
+      if (t.kind !== 'changed' || !a || a.outcome !== null) return toJob(r);
       this.s.endAttempt.run(input.nowSeconds, input.outcome, input.reason, input.exitCode ?? null, input.lostSeconds ?? null, r.seq, attempt);
-      const terminal = next.state !== 'queued';
-      this.s.endJob.run(next.state, next.restarts, terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq);
-      const what = next.state === 'queued' ? `requeued (restart ${next.restarts}/${job.spec.max_restarts})` : next.state;
-      this.s.addEvent.run(r.seq, input.nowSeconds, next.state === 'queued' ? 'requeued' : next.state, `attempt ${attempt} ${input.outcome}: ${input.reason}; ${what}`);
+      this.s.endJob.run(t.state, t.restarts, t.terminal ? input.nowSeconds : null, input.exitCode ?? null, input.reason, r.seq);
+      this.s.addEvent.run(r.seq, input.nowSeconds, t.eventType, t.message);
       return toJob(this.row(r.seq)!);
     }).immediate());
   }
@@ -259,12 +256,10 @@ export class SqliteStore implements Store {
   async requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord> {
     return this.remember(this.db.transaction(() => {
       const r = this.mustRow(jobId);
-      if (r.state === 'queued') {
-        this.s.cancelQueued.run(nowSeconds, r.seq);
-        this.s.addEvent.run(r.seq, nowSeconds, 'cancelled', 'cancelled while queued');
-      } else if (r.state === 'running' && r.cancel_requested === 0) {
-        this.s.cancelRunning.run(r.seq);
-        this.s.addEvent.run(r.seq, nowSeconds, 'cancel-requested', 'stopping every rank');
+      const t = jobTransition(toJob(r), { type: 'cancel' });
+      if (t.kind === 'changed') {
+        this.s.cancel.run(t.state, t.cancelRequested ? 1 : 0, t.terminal ? nowSeconds : null, t.terminal ? t.message : null, r.seq);
+        this.s.addEvent.run(r.seq, nowSeconds, t.eventType, t.message);
       }
       return toJob(this.row(r.seq)!);
     }).immediate());

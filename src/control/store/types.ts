@@ -5,11 +5,11 @@
  * interface, checked by the same suite (./contract.ts `runStoreContract`). Methods are async
  * so a networked store fits.
  */
+import { transition, type AttemptOutcome, type JobState, type LifecycleEvent, type Transition } from '../../sched/lifecycle/index.ts';
 import type { JobSpec } from '../job-spec.ts';
 import type { DeploymentTable } from './deployment-table.ts';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export { TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
 
 export interface JobRecord {
   /** `job-N`, N from a store sequence (never reused). */
@@ -20,7 +20,7 @@ export interface JobRecord {
   readonly submitSeconds: number;
   /** Attempts started so far (the current one when running). */
   readonly attempt: number;
-  /** Failed attempts counted against spec.max_restarts (preemptions do not count). */
+  /** Attempts counted against spec.max_restarts: the job's own failures only (lifecycle/restarts.ts). */
   readonly restarts: number;
   readonly cancelRequested: boolean;
   /** Nodes held by the current attempt (empty unless running). */
@@ -33,8 +33,6 @@ export interface JobRecord {
   /** Why the job is in its state (last failure, cancel, ...). */
   readonly reason?: string;
 }
-
-export type AttemptOutcome = 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
 
 export interface AttemptRecord {
   readonly jobId: string;
@@ -187,12 +185,7 @@ export class JobStateError extends Error {
   }
 }
 
-/** The state after an attempt ends: shared by every Store so they agree. */
-export function nextStateAfterAttempt(job: Pick<JobRecord, 'restarts' | 'cancelRequested' | 'spec'>, outcome: AttemptOutcome): { state: JobState; restarts: number } {
-  if (outcome === 'succeeded') return { state: 'succeeded', restarts: job.restarts };
-  if (outcome === 'cancelled' || job.cancelRequested) return { state: 'cancelled', restarts: job.restarts };
-  // Preempted, or lost in a control-plane restart: not the job's fault, so no restart counts.
-  if (outcome === 'preempted' || outcome === 'lost') return { state: 'queued', restarts: job.restarts };
-  const restarts = job.restarts + 1;
-  return { state: restarts > job.spec.max_restarts ? 'failed' : 'queued', restarts };
+/** The lifecycle's state machine applied to a stored job: every Store runs this, so they agree. */
+export function jobTransition(job: Pick<JobRecord, 'state' | 'attempt' | 'restarts' | 'cancelRequested' | 'spec'>, e: LifecycleEvent): Transition {
+  return transition({ state: job.state, attempt: job.attempt, restarts: job.restarts, maxRestarts: job.spec.max_restarts, cancelRequested: job.cancelRequested }, e);
 }

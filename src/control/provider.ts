@@ -1,0 +1,68 @@
+/**
+ * The provider contract: where rented nodes come from. `provision(pool, n)` asks for n nodes of
+ * a pool; they join (`onJoin`) after the pool's lead time; `release(nodes)` gives them back.
+ * The lifecycle decides when (src/sched/rent-policy.ts, the same policy `gigafactory sim`
+ * runs); the provider only carries it out. Real providers (Oracle Cloud, Slurm cloud nodes)
+ * implement this same interface; `SimulatedProvider` is the one for `--executor sim`.
+ */
+import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
+
+export interface Provider {
+  readonly name: string;
+  /** Asks for up to `count` nodes of `pool`; resolves with the names asked for (fewer when the pool is short). */
+  provision(pool: string, count: number): Promise<readonly string[]>;
+  /** Gives nodes back (billing stops now). */
+  release(nodes: readonly string[]): Promise<void>;
+  /** Called when asked-for nodes are up and usable. */
+  onJoin(listener: (pool: string, nodes: readonly string[]) => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A FAKE provider, named so: no cloud is called. The pool's nodes are those of the topology
+ * (built with the pool included); a request is granted from the ones not rented now, and they
+ * join after the pool's lead time divided by `speed` (the simulated cluster's speed-up).
+ */
+export class SimulatedProvider implements Provider {
+  readonly name = 'simulated';
+  private readonly free = new Map<string, string[]>();
+  private readonly listeners: ((pool: string, nodes: readonly string[]) => void)[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly poolOf = new Map<string, string>();
+
+  constructor(topology: ClusterTopology, private readonly pools: readonly PoolSpec[], private readonly speed = 1) {
+    for (const p of pools) this.free.set(p.name, []);
+    for (const n of topology.nodes) {
+      if (!n.rented) continue;
+      this.free.get(n.pool)?.push(n.name);
+      this.poolOf.set(n.name, n.pool);
+    }
+  }
+
+  async provision(pool: string, count: number): Promise<readonly string[]> {
+    const spec = this.pools.find((p) => p.name === pool);
+    const free = this.free.get(pool);
+    if (!spec || !free) throw new Error(`no rented pool "${pool}"; known: ${this.pools.map((p) => p.name).join(', ') || 'none'}`);
+    const granted = free.splice(0, Math.max(0, count));
+    if (granted.length > 0) {
+      const t = setTimeout(() => { this.timers.delete(t); for (const l of this.listeners) l(pool, granted); }, (spec.leadTimeHours * 3600 * 1000) / this.speed);
+      t.unref();
+      this.timers.add(t);
+    }
+    return granted;
+  }
+
+  async release(nodes: readonly string[]): Promise<void> {
+    for (const n of nodes) {
+      const pool = this.poolOf.get(n);
+      if (pool !== undefined) this.free.get(pool)!.push(n);
+    }
+  }
+
+  onJoin(listener: (pool: string, nodes: readonly string[]) => void): void { this.listeners.push(listener); }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { transition, type LifecycleJob } from './state-machine.ts';
+import type { AttemptOutcome } from './restarts.ts';
+
+const job = (o: Partial<LifecycleJob> = {}): LifecycleJob => ({ state: 'queued', attempt: 0, restarts: 0, maxRestarts: 1, cancelRequested: false, ...o });
+const running = (o: Partial<LifecycleJob> = {}) => job({ state: 'running', attempt: 1, ...o });
+const end = (outcome: AttemptOutcome, attempt = 1) => ({ type: 'end' as const, attempt, outcome, reason: 'why' });
+
+test('start opens the next attempt of a queued job and refuses any other state', () => {
+  const t = transition(job({ attempt: 2 }), { type: 'start' });
+  assert.equal(t.kind, 'changed');
+  if (t.kind !== 'changed') return;
+  assert.deepEqual([t.state, t.attempt, t.eventType, t.message, t.terminal], ['running', 3, 'started', 'attempt 3', false]);
+  for (const state of ['running', 'succeeded', 'failed', 'cancelled'] as const) {
+    assert.deepEqual(transition(job({ state }), { type: 'start' }), { kind: 'refused', action: 'start' }, state);
+  }
+});
+
+test('only the job\'s own failure counts against max_restarts; node loss, preemption and a plane restart requeue free', () => {
+  const cases: [AttemptOutcome, string, number][] = [
+    ['failed', 'queued', 1], ['node-lost', 'queued', 0], ['preempted', 'queued', 0], ['lost', 'queued', 0],
+    ['succeeded', 'succeeded', 0], ['cancelled', 'cancelled', 0],
+  ];
+  for (const [outcome, state, restarts] of cases) {
+    const t = transition(running(), end(outcome));
+    assert.equal(t.kind, 'changed', outcome);
+    if (t.kind !== 'changed') continue;
+    assert.deepEqual([t.state, t.restarts, t.closedAttempt, t.terminal], [state, restarts, outcome, state !== 'queued'], outcome);
+  }
+});
+
+test('a failure past max_restarts fails the job; node losses never do', () => {
+  const over = transition(running({ restarts: 1, maxRestarts: 1 }), end('failed'));
+  assert.ok(over.kind === 'changed' && over.state === 'failed' && over.restarts === 2 && over.eventType === 'failed');
+  const atMax = transition(running({ restarts: 0, maxRestarts: 1 }), end('failed'));
+  assert.ok(atMax.kind === 'changed' && atMax.state === 'queued' && /restart 1\/1/.test(atMax.message));
+  const lost = transition(running({ restarts: 5, maxRestarts: 0 }), end('node-lost'));
+  assert.ok(lost.kind === 'changed' && lost.state === 'queued' && lost.restarts === 5 && /not counted/.test(lost.message));
+});
+
+test('any end after a cancel request cancels the job', () => {
+  for (const outcome of ['failed', 'node-lost', 'preempted', 'lost'] as const) {
+    const t = transition(running({ cancelRequested: true }), end(outcome));
+    assert.ok(t.kind === 'changed' && t.state === 'cancelled' && t.terminal, outcome);
+  }
+  // A clean exit that raced the cancel still counts as success.
+  const ok = transition(running({ cancelRequested: true }), end('succeeded'));
+  assert.ok(ok.kind === 'changed' && ok.state === 'succeeded');
+});
+
+test('the end of a stale attempt, or of a job not running, changes nothing', () => {
+  assert.deepEqual(transition(running({ attempt: 2 }), end('failed', 1)), { kind: 'unchanged' });
+  assert.deepEqual(transition(job({ state: 'queued', attempt: 1 }), end('failed', 1)), { kind: 'unchanged' });
+  assert.deepEqual(transition(job({ state: 'succeeded', attempt: 1 }), end('succeeded', 1)), { kind: 'unchanged' });
+});
+
+test('cancel: queued ends at once, running asks once, finished is a no-op', () => {
+  const q = transition(job(), { type: 'cancel' });
+  assert.ok(q.kind === 'changed' && q.state === 'cancelled' && q.terminal && q.eventType === 'cancelled');
+  const r = transition(running(), { type: 'cancel' });
+  assert.ok(r.kind === 'changed' && r.state === 'running' && r.cancelRequested && !r.terminal && r.eventType === 'cancel-requested');
+  assert.deepEqual(transition(running({ cancelRequested: true }), { type: 'cancel' }), { kind: 'unchanged' });
+  for (const state of ['succeeded', 'failed', 'cancelled'] as const) assert.deepEqual(transition(job({ state }), { type: 'cancel' }), { kind: 'unchanged' });
+});
+
+test('the event message names the attempt, the outcome, the reason and the count', () => {
+  const t = transition(running({ attempt: 3, restarts: 1, maxRestarts: 4 }), { type: 'end', attempt: 3, outcome: 'failed', reason: 'exit 7' });
+  assert.ok(t.kind === 'changed');
+  assert.equal(t.message, 'attempt 3 failed: exit 7; requeued (restart 2/4)');
+});
