@@ -22,6 +22,6 @@ const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'te
 const files = roots.flatMap((r) => (r.endsWith('.test.ts') ? [r] : walk(r, []))).sort();
 if (files.length === 0) { console.error('no test files found under', roots.join(' ')); process.exit(1); }
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files];
+const args = ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 process.exit(r.status ?? 1);

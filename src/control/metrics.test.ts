@@ -53,7 +53,7 @@ test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR
     const victim = cp.topology.nodes[(await cp.store.getJob(job.id))!.nodeIndices[0]!]!.name;
     cluster.failNode(victim, 'hbm');
     await until('attempt 2 running', async () => { const j = (await call('GET', `/v1/jobs/${job.id}`)).job; return j.state === 'running' && j.attempt === 2; });
-    const res = await fetch(`${cp.url}/metrics`);
+    const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } });
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.equal(sample(text, 'gigafactory_nodes{state="down"}'), 1);
