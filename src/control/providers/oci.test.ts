@@ -142,3 +142,25 @@ test('slurm resume/suspend (Slurm\'s power programs) launch and terminate OCI in
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('OCI behind the lifecycle\'s provider contract: granted nodes join once RUNNING, a capacity refusal grants fewer, release terminates', async () => {
+  const { OciNodeProvider } = await import('./oci-node-provider.ts');
+  const { buildTopology } = await import('../../fleet/topology.ts');
+  const { FLEET_PRESETS } = await import('../../fleet/presets.ts');
+  const s = await setup({ provisionSeconds: 120, capacity: 2 });
+  try {
+    const base = Object.values(FLEET_PRESETS)[0]!;
+    const p = pool({});
+    const topology = buildTopology({ ...base, halls: [{ name: 'hall-a', nodeType: 'hgx-h100', nodes: 1 }], pools: [{ ...p, maxNodes: 3 }] }, { includePools: true });
+    const provider = new OciNodeProvider(topology, { ...p, maxNodes: 3, leadTimeHours: 0.5 }, s.provider);
+    const joined: string[] = [];
+    provider.onJoin((poolName, nodes) => { assert.equal(poolName, p.name); joined.push(...nodes); });
+    const granted = await provider.provision(p.name, 3);
+    assert.deepEqual(granted, ['oci-ashburn-00000', 'oci-ashburn-00001'], 'the stand-in holds two: the third is out of capacity');
+    await provider.settled();
+    assert.deepEqual(joined.sort(), granted);
+    await provider.release(['oci-ashburn-00000']);
+    assert.deepEqual([...s.standin.instances.values()].map((i) => [i.displayName, i.lifecycleState]).sort(), [['oci-ashburn-00000', 'TERMINATING'], ['oci-ashburn-00001', 'RUNNING']]);
+    await assert.rejects(provider.provision('other', 1), /no rented pool "other"/);
+  } finally { await s.close(); }
+});
