@@ -77,7 +77,8 @@ if (slurmMissing === false) {
       assert.match(out, /cluster: {2}hall-a-00000 \(8 h100 GPUs\)/);
       const r = await gf(['submit', join(ROOT, 'test/slurm/hello-job.yaml'), '-f', '--data-dir', data]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /rank 0\/4 on (hall-a|oci)-\d+ \(node 0\), GPUs 0,1,2,3,4,5,6,7/);
+      // Owned nodes first: the rented oci-* nodes sit idle while hall-a has room.
+      assert.match(r.stdout, /rank 0\/4 on hall-a-\d+ \(node 0\), GPUs 0,1,2,3,4,5,6,7/);
       assert.match(r.stdout, /job-1 succeeded/);
       assert.ok(existsSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch')));
       assert.match(readFileSync(join(attemptLogDir(data, { id: 'job-1', tenant: 'admin' }, 1), 'job.sbatch'), 'utf8'), /#SBATCH --nodelist=/);

@@ -1,12 +1,13 @@
 /**
  * The scheduler's view of a running Slurm cluster: its nodes (`sinfo --json`: GPUs from GRES,
- * pool from partition) and network domains (`scontrol show topology`: a node's lowest switch
+ * pool from partition, owned or rented and the price from Weight, as `slurm config` writes it) and network domains (`scontrol show topology`: a node's lowest switch
  * is its leaf, that switch's parent its spine). Lets `up --executor slurm` schedule onto any
  * Slurm cluster, including one Gigafactory did not configure.
  */
 import { gpuIds, type GpuSpec } from '../../catalog/gpus.ts';
 import type { ClusterNode, ClusterTopology } from '../../fleet/types.ts';
 import { ImpossibleError } from '../../lib/errors.ts';
+import { capacityFromWeight } from './conf.ts';
 import { expandHostlist } from './hostlist.ts';
 import type { SlurmCli, SlurmNode } from './slurm-cli.ts';
 
@@ -52,7 +53,7 @@ export function topologyFromSlurm(nodes: readonly SlurmNode[], topologyText: str
     return {
       index, name: n.name, gpuType, gpus,
       leaf: indexOf(leafIndex, leafName), spine: indexOf(spineIndex, parentOf.get(leafName) ?? leafName),
-      pool: n.partitions.find((p) => p !== 'all') ?? n.partitions[0] ?? 'slurm', rented: false,
+      pool: n.partitions.find((p) => p !== 'all') ?? n.partitions[0] ?? 'slurm', ...capacityFromWeight(n.weight),
     };
   });
   return { nodes: list, leafCount: leafIndex.size, spineCount: spineIndex.size };

@@ -76,13 +76,24 @@ interface NodeGroup { names: string[]; hw: SlurmNodeHardware; gpuType: string; g
  * one; a rented node is 1 + its pool's price in cents per GPU-hour, so a cheaper pool fills
  * before a dearer one (an unpriced pool sorts after every priced one).
  */
+const UNPRICED_WEIGHT = 1_000_000;
+
 export function nodeWeight(node: Pick<ClusterNode, 'rented' | 'pool'>, priceOf?: (pool: string) => number | undefined): number {
   if (!node.rented) return 1;
   const price = priceOf?.(node.pool);
-  return price === undefined ? 1_000_000 : 1 + Math.max(1, Math.round(price * 100));
+  return price === undefined ? UNPRICED_WEIGHT : 1 + Math.max(1, Math.round(price * 100));
 }
 
 /** Nodes with identical hardware and GPUs, in first-seen order, so each group is one NodeName line. */
+/**
+ * The inverse of `nodeWeight`, for a cluster read back from Slurm: Weight 1 is owned, a higher
+ * one rented at (Weight - 1) cents per GPU-hour (the unpriced pool's weight gives no price).
+ */
+export function capacityFromWeight(weight: number): { rented: boolean; pricePerGpuHourUsd?: number } {
+  if (!(weight > 1)) return { rented: false };
+  return weight >= UNPRICED_WEIGHT ? { rented: true } : { rented: true, pricePerGpuHourUsd: (weight - 1) / 100 };
+}
+
 function groupNodes(topology: ClusterTopology, o: SlurmConfOptions): NodeGroup[] {
   const groups = new Map<string, NodeGroup>();
   for (const node of topology.nodes) {

@@ -61,6 +61,8 @@ export interface SlurmNode {
   /** Configured GRES, e.g. `gpu:h100:8`. */
   readonly gres: string;
   readonly partitions: readonly string[];
+  /** Slurm's node Weight (lowest allocated first; `slurm config` gives rented nodes more). */
+  readonly weight: number;
 }
 
 export interface SlurmCliOptions {
@@ -159,6 +161,7 @@ export class SlurmCli {
       name: str(n['name']), state: str(n['state']).toLowerCase(),
       flags: Array.isArray(n['state_flags']) ? (n['state_flags'] as unknown[]).map(String) : [], reason: str(n['reason']),
       gres: str(n['gres']), partitions: Array.isArray(n['partitions']) ? (n['partitions'] as unknown[]).map(String) : [],
+      weight: typeof n['weight'] === 'number' ? n['weight'] : 1,
     }));
   }
 
