@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../src/control/api/auth.ts';
-import { killRank, PYTHON, TINY_CHAT_DIR, torchAvailable } from '../../src/control/demo.ts';
+import { killRank, PYTHON, readableCopy, TINY_CHAT_DIR, torchAvailable } from '../../src/control/demo.ts';
 import { attemptLogDir, checkpointDirOf } from '../../src/control/layout.ts';
 import { checkpointDoneFile } from '../../src/control/checkpoint-report.ts';
 import { startControlPlane } from '../../src/control/server.ts';
@@ -23,12 +23,15 @@ function losses(log: string): { step: number; loss: number }[] {
 
 test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and keeps learning', { skip: !torchAvailable() && 'python3-torch not installed', timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-tinychat-'));
-  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, allowPaths: [TINY_CHAT_DIR] });
+  // Ranks run as the tenant's own Unix user (as root): give them a copy they can read, as the
+  // demo does, wherever the checkout lies (a private home folder included).
+  const src = readableCopy(TINY_CHAT_DIR);
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, allowPaths: [src] });
   try {
     await cp.store.addToken(hashToken('t'), { tenant: 'lab', admin: false }, 0);
     const res = await fetch(`${cp.url}/v1/jobs`, {
       method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'tiny-chat', ranks_per_node: 2, max_restarts: 2, workdir: TINY_CHAT_DIR, command: [PYTHON, 'train.py', '--steps', '40', '--ckpt-every', '10', ...TINY] }),
+      body: JSON.stringify({ name: 'tiny-chat', ranks_per_node: 2, max_restarts: 2, workdir: src, command: [PYTHON, 'train.py', '--steps', '40', '--ckpt-every', '10', ...TINY] }),
     });
     assert.equal(res.status, 201);
     const id = ((await res.json()) as { job: { id: string } }).job.id;
@@ -74,5 +77,6 @@ test('tiny-chat: a rank killed midway; the job resumes from its checkpoint and k
   } finally {
     await cp.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
   }
 });

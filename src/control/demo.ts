@@ -36,7 +36,7 @@ export async function killRank(store: Store, jobId: string, rank: number): Promi
 }
 
 /** A world-readable copy of a folder's files in a fresh temp dir. */
-function readableCopy(dir: string): string {
+export function readableCopy(dir: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'gigafactory-demo-src-'));
   cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   chmodSync(copy, 0o755);

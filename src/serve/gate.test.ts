@@ -70,7 +70,8 @@ test('the evaluation runs as an eval job of the control plane', { timeout: 60_00
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'evals'), { mode: 0o777 });
   chmodSync(join(dir, 'evals'), 0o777);
-  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, tickMs: 100 });
+  // The eval job runs as the plane's user: the gate is under test here, not tenancy.
+  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, tickMs: 100, canSwitchUsers: false, singleUser: true });
   try {
     writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');
     writeFileSync(join(dir, 'ckpt'), 'checkpoint');

@@ -23,7 +23,8 @@ const until = async (what: string, cond: () => Promise<boolean> | boolean, ms = 
 
 test('serve jobs: replicas start as control-plane jobs, scale with load between min and max, and roll to a new release', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gf-service-'));
-  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100 });
+  // Replicas run as the plane's user: serving is under test here, not tenancy.
+  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, canSwitchUsers: false, singleUser: true });
   const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
   const gw = new Gateway({ healthCheckIntervalMs: 150, loadWindowSeconds: 1 });
   const gwPort = await gw.listen(0);
