@@ -27,3 +27,19 @@ test('gateway /metrics: requests by code, tokens by kind, latency and TTFT histo
     assert.equal(promtoolCheck(text), '');
   } finally { await s.close(); }
 });
+
+test('gateway /metrics with API keys: a key is needed, a tenant sees only its own series, an admin key all', async () => {
+  const s = await startStack([{ words: 3 }], { apiKeys: { 'key-a': 'alpha', 'key-b': 'beta', 'key-ops': 'admin' } });
+  try {
+    assert.equal((await post(s.base, chatBody(), { authorization: 'Bearer key-a' })).status, 200);
+    assert.equal((await post(s.base, chatBody(), { authorization: 'Bearer key-b' })).status, 200);
+    const scrape = (key?: string) => fetch(`${s.base}/metrics`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    assert.equal((await scrape()).status, 401);
+    assert.equal((await scrape('nope')).status, 401);
+    const alpha = await (await scrape('key-a')).text();
+    assert.equal(sample(alpha, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="alpha",code="200"}'), 1);
+    assert.doesNotMatch(alpha, /tenant="beta"/);
+    const all = await (await scrape('key-ops')).text();
+    assert.equal(sample(all, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="beta",code="200"}'), 1);
+  } finally { await s.close(); }
+});

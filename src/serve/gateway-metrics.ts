@@ -5,6 +5,7 @@
  * response itself (first write, finish), so the gateway's routing code stays as it is.
  * Labels come only from served model names and known tenants, never from raw request text.
  */
+import { filterMetricsForTenant } from '../control/api/metrics-filter.ts';
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Replica } from './pool.ts';
@@ -67,8 +68,10 @@ export class GatewayMetrics {
   }
 
   /** GET /metrics */
-  async serve(res: ServerResponse): Promise<void> {
-    const body = await this.registry.metrics();
+  /** Serves the exposition; with `tenant`, only that tenant's series (and the families they belong to). */
+  async serve(res: ServerResponse, tenant?: string): Promise<void> {
+    const all = await this.registry.metrics();
+    const body = tenant === undefined ? all : filterMetricsForTenant(all, tenant);
     res.writeHead(200, { 'content-type': this.registry.contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }

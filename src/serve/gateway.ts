@@ -109,7 +109,7 @@ export class Gateway {
     const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
     try {
       if (route === 'POST /v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
-      if (route === 'GET /metrics') { this.metrics.serve(res).catch(fail); return; }
+      if (route === 'GET /metrics') { this.serveMetrics(req, res).catch(fail); return; }
       if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: this.pool.createdSeconds(id), owned_by: 'gigafactory' })) }); return; }
       if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
       if (route === 'GET /v1/gateway/stats') { json(res, 200, this.stats()); return; }
@@ -126,6 +126,20 @@ export class Gateway {
    * without a key is `anonymous` (401 with requireApiKey), one with an unknown key is 401.
    * Without keys the gateway is open and X-Tenant is only a label.
    */
+  /**
+   * /metrics as the control plane serves it: where the gateway has API keys, a key is needed
+   * and a tenant's key sees only its own series (a key of tenant `admin` sees all, e.g. for
+   * Prometheus); a gateway without keys is open, and so are its metrics.
+   */
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (Object.keys(this.o.apiKeys ?? {}).length === 0) { await this.metrics.serve(res); return; }
+    const tenant = this.tenantOf(req);
+    if (tenant === 'anonymous') {
+      throw new GatewayError(401, 'invalid_request_error', 'missing API key; this gateway has API keys, so /metrics needs one (Authorization: Bearer <key>; a key of tenant admin sees every tenant)', { code: 'invalid_api_key' });
+    }
+    await this.metrics.serve(res, tenant === 'admin' ? undefined : tenant);
+  }
+
   private tenantOf(req: IncomingMessage): string {
     const auth = req.headers.authorization;
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
