@@ -34,7 +34,8 @@ export function summarizeNodes(nodes: readonly NodeStatus[]): { nodesByState: Ma
   const gpusByState = new Map<string, number>([['in_use', 0], ['idle', 0], ['down', 0]]);
   for (const n of nodes) {
     nodesByState.set(n.state, (nodesByState.get(n.state) ?? 0) + 1);
-    if (n.state === 'down' || n.state === 'repair') gpusByState.set('down', gpusByState.get('down')! + n.gpus);
+    // A drained node's GPUs take no work: they count with the down ones, not as idle capacity.
+    if (n.state === 'down' || n.state === 'repair' || n.state === 'drained') gpusByState.set('down', gpusByState.get('down')! + n.gpus);
     else {
       gpusByState.set('in_use', gpusByState.get('in_use')! + n.gpusInUse);
       gpusByState.set('idle', gpusByState.get('idle')! + n.gpus - n.gpusInUse);

@@ -114,6 +114,16 @@ export function poolRows(topology: ClusterTopology, renting: LiveRenting | undef
   const owned = new Map<string, number>();
   for (const n of topology.nodes) if (!n.rented) owned.set(n.pool, (owned.get(n.pool) ?? 0) + 1);
   const rows: PoolRow[] = [...owned].map(([name, nodes]) => ({ name, kind: 'owned', nodes, provisionedNodes: nodes, pricePerGpuHourUsd: null, rentedGpuHours: 0, costUsd: 0 }));
+  // Rented nodes the cluster simply has (a Slurm cluster's cloud partition, a fleet with its
+  // pools included), not rented by this plane: listed as they are, with no cost accrued here.
+  const fixed = new Map<string, { nodes: number; price: number | null }>();
+  for (const n of topology.nodes) {
+    if (!n.rented || n.pool === renting?.o.pool.name) continue;
+    const f = fixed.get(n.pool) ?? { nodes: 0, price: n.pricePerGpuHourUsd ?? null };
+    f.nodes++;
+    fixed.set(n.pool, f);
+  }
+  for (const [name, f] of fixed) rows.push({ name, kind: 'rented', nodes: f.nodes, provisionedNodes: f.nodes, pricePerGpuHourUsd: f.price, rentedGpuHours: 0, costUsd: 0 });
   if (renting) rows.push(renting.row());
   return rows;
 }

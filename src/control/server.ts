@@ -28,6 +28,7 @@ import { ControlMetrics } from './metrics.ts';
 import { PendingBoard } from './pending-board.ts';
 import { ProgressTracker } from './progress-watch.ts';
 import { Reconciler } from './reconciler.ts';
+import { listNodeRows, nodeStatuses } from './node-rows.ts';
 import { lockDataDir, planeIdOf } from './data-dir-lock.ts';
 import { Tenancy } from './tenancy.ts';
 import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
@@ -150,7 +151,14 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   }
   const mode = tenancy.modeLine();
   if (mode) log(mode);
-  const metrics = new ControlMetrics(store, { topology, nodeUp: (name) => (executor as Executor).nodeUp?.(name) ?? true });
+  // Nodes and pools as GET /v1/nodes and /v1/pools show them (read on scrape, once the reconciler exists).
+  let spares = (): ReadonlySet<number> => new Set();
+  const executorNodeUp = (executor as Executor).nodeUp?.bind(executor);
+  const metrics = new ControlMetrics(store, {
+    topology, nodeUp: (name) => executorNodeUp?.(name) ?? true,
+    nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp), spares()),
+    pools: () => poolRows(topology, renting).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
+  });
   const pending = new PendingBoard();
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
@@ -161,6 +169,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
     spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();
+  spares = () => new Set(reconciler.spareNodes);
   await reconciler.start();
   const progress = new ProgressTracker({ store, dataDir, log });
   progress.start();

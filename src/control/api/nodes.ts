@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import type { ClusterTopology } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { Store } from '../store/types.ts';
+import { listNodeRows, NODE_STATES, type NodeState } from '../node-rows.ts';
 import { HttpError } from './errors.ts';
 
 export const NODE_ACTIONS = ['drain', 'resume', 'down'] as const;
@@ -28,7 +29,7 @@ export interface NodeRoutesOptions {
 /** The JSON of one node. */
 export interface NodeJson {
   index: number; name: string; pool: string; rented: boolean; gpu_type: string; gpus: number; gpusInUse: number;
-  state: 'up' | 'draining' | 'drained' | 'down'; reason: string | null; since: string | null;
+  state: NodeState; reason: string | null; since: string | null;
 }
 
 /** The error for a node name the cluster lacks: a few names and how to list them all. */
@@ -47,26 +48,11 @@ export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
 
   app.get('/v1/nodes', async (c) => {
     const filter = c.req.query('state');
-    const states = ['up', 'draining', 'drained', 'down'];
-    if (filter !== undefined && !states.includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${states.join(', ')}` });
-    const held = new Map((await o.store.listNodeStates()).map((s) => [s.name, s]));
-    const gpus = await o.store.listRunningJobGpus();
-    const inUse = new Int32Array(o.topology.nodes.length);
-    for (const j of await o.store.listJobs({ states: ['running'], order: 'id' })) {
-      const g = gpus.get(j.id);
-      j.nodeIndices.forEach((n, k) => { if (n < inUse.length) inUse[n]! += g?.[k]?.length ?? o.topology.nodes[n]!.gpus; });
-    }
-    const nodes: NodeJson[] = [];
-    for (const n of o.topology.nodes) {
-      const h = held.get(n.name);
-      const executorDown = o.nodeUp !== undefined && !o.nodeUp(n.name);
-      const state: NodeJson['state'] = h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
-      if (filter !== undefined && state !== filter) continue;
-      nodes.push({
-        index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpu_type: n.gpuType, gpus: n.gpus, gpusInUse: inUse[n.index]!, state,
-        reason: h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), since: h ? new Date(h.sinceSeconds * 1000).toISOString() : null,
-      });
-    }
+    if (filter !== undefined && !(NODE_STATES as readonly string[]).includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${NODE_STATES.join(', ')}` });
+    const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
+      index: r.index, name: r.name, pool: r.pool, rented: r.rented, gpu_type: r.gpuType, gpus: r.gpus, gpusInUse: r.gpusInUse, state: r.state,
+      reason: r.reason, since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null,
+    }));
     return c.json({ nodes });
   });
 

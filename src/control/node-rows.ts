@@ -1,0 +1,48 @@
+/**
+ * Each node's state as the control plane knows it, written once and read by GET /v1/nodes, the
+ * metrics and the dashboard: an operator's `down` or the executor's own view (Slurm DOWN, a
+ * simulated repair) is `down`; an operator's drain is `draining` while jobs still run there,
+ * then `drained`; else `up`. GPUs in use come from the running jobs' GPU holdings (a job on part
+ * of a node holds only its GPUs).
+ */
+import type { ClusterTopology } from '../fleet/types.ts';
+import type { NodeStatus } from './node-status.ts';
+import type { Store } from './store/types.ts';
+
+export type NodeState = 'up' | 'draining' | 'drained' | 'down';
+export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down'];
+
+export interface NodeRow {
+  readonly index: number; readonly name: string; readonly pool: string; readonly rented: boolean; readonly gpuType: string;
+  readonly gpus: number; readonly gpusInUse: number; readonly state: NodeState; readonly reason: string | null; readonly sinceSeconds: number | null;
+}
+
+export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean): Promise<NodeRow[]> {
+  const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
+  const gpus = await store.listRunningJobGpus();
+  const inUse = new Int32Array(topology.nodes.length);
+  for (const j of await store.listJobs({ states: ['running'], order: 'id' })) {
+    const g = gpus.get(j.id);
+    j.nodeIndices.forEach((n, k) => { if (n < inUse.length) inUse[n]! += g?.[k]?.length ?? topology.nodes[n]!.gpus; });
+  }
+  return topology.nodes.map((n) => {
+    const h = held.get(n.name);
+    const executorDown = nodeUp !== undefined && !nodeUp(n.name);
+    const state: NodeState = h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    return {
+      index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: Math.min(n.gpus, inUse[n.index]!), state,
+      reason: h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
+    };
+  });
+}
+
+/**
+ * The rows as the metrics and dashboard count them: a usable node held as a hot spare is
+ * `spare`, a usable rented one `rented`; the operator's and executor's states as they are.
+ */
+export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>): NodeStatus[] {
+  return rows.map((r) => ({
+    name: r.name, gpus: r.gpus, gpusInUse: r.gpusInUse, pool: r.pool, ...(r.reason !== null ? { reason: r.reason } : {}),
+    state: r.state !== 'up' ? r.state : spares.has(r.index) ? 'spare' : r.rented ? 'rented' : 'up',
+  }));
+}
