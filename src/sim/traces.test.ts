@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../lib/errors.ts';
 import { parseTrace } from './traces.ts';
 
-const DATA = '/work/shared/data/traces';
+// ../shared beside the repository root, wherever the checkout is.
+const DATA = fileURLToPath(new URL('../../../shared/data/traces', import.meta.url));
 
 test('trace adapters: the published files parse (philly pollux, philly rfold, acme kalos)', { skip: !existsSync(DATA) }, () => {
   const cases: { file: string; minJobs: number; adapter: string; maxGpus: number }[] = [

@@ -35,7 +35,7 @@ Examples:
   $ gigafactory sim --fleet colossus-100k --workload grok --days 30 --seed 1
   $ gigafactory sim --fleet h100-16k --workload pretrain:16384 --days 54
   $ gigafactory sim --fleet h100-16k --workload pretrain:16384 --days 54 --recovery replica
-  $ gigafactory sim --fleet h100-16k --workload /work/shared/data/traces/philly/pollux_philly_jobs.csv --days 30 --rent-pool oci-h100
+  $ gigafactory sim --fleet h100-16k --workload ../shared/data/traces/philly/pollux_philly_jobs.csv --days 30 --rent-pool oci-h100
   $ gigafactory sim --fleet colossus-100k --workload grok --policy fifo --json out.json
   $ gigafactory sim --fleet h100-16k --workload grok --policy fifo,backfill,default   (one line per policy)
   $ gigafactory sim --fleet colossus-100k --workload pretrain:98304 --recovery gang,replica --checkpoint-minutes 10,auto`;
