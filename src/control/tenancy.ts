@@ -63,6 +63,17 @@ async function lookupUser(user: string): Promise<RunAs | undefined> {
   return Number.isInteger(uid) && Number.isInteger(gid) ? { user, uid, gid } : undefined;
 }
 
+/** One shared promise per key; a failure is forgotten, so the next caller tries again. */
+function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (p === undefined) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
 export class Tenancy {
   readonly dataDir: string;
   /** True when ranks run as per-tenant users; false in single-user mode. */
@@ -106,13 +117,7 @@ export class Tenancy {
   /** The tenant's Unix identity (created on demand), or undefined in single-user mode. */
   async runAs(tenant: string): Promise<RunAs | undefined> {
     if (!this.switchUsers) return undefined;
-    let p = this.users.get(tenant);
-    if (p === undefined) {
-      p = this.provision(tenant);
-      this.users.set(tenant, p);
-      p.catch(() => this.users.delete(tenant));
-    }
-    return p;
+    return once(this.users, tenant, () => this.provision(tenant));
   }
 
   private async provision(tenant: string): Promise<RunAs> {
@@ -133,13 +138,7 @@ export class Tenancy {
 
   /** Creates (once) the tenant's area, 0700 and owned by its user; returns its path. */
   async area(tenant: string): Promise<string> {
-    let p = this.areas.get(tenant);
-    if (p === undefined) {
-      p = this.makeArea(tenant);
-      this.areas.set(tenant, p);
-      p.catch(() => this.areas.delete(tenant));
-    }
-    return p;
+    return once(this.areas, tenant, () => this.makeArea(tenant));
   }
 
   private async makeArea(tenant: string): Promise<string> {
