@@ -54,6 +54,11 @@ export interface NodePowerDriver {
   suspend(nodes: readonly CloudNode[]): Promise<string[]>;
 }
 
+/** A process's command line (NULs as spaces), or '' when it is gone. */
+function commandLineOf(pid: number): string {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return ''; }
+}
+
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -96,7 +101,8 @@ export function localEmulationDriver(dir: string): NodePowerDriver {
         for (const f of [join(run, `resume-${n.name}.pid`), join(run, `slurmd-${n.name}.pid`)]) {
           if (!existsSync(f)) continue;
           const pid = Number(readFileSync(f, 'utf8').trim());
-          if (Number.isInteger(pid) && pid > 1) {
+          // Only the process this emulation started for the node: a stale pid file may name a reused pid.
+          if (Number.isInteger(pid) && pid > 1 && commandLineOf(pid).includes(n.name)) {
             try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
           }
           rmSync(f, { force: true });
