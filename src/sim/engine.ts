@@ -298,7 +298,11 @@ export class Engine implements FailureTarget {
     if (this.#pending.size > 0) {
       this.#cycles++;
       const queue: readonly SchedJob[] = this.#queueList.items;
-      const view = { topology: this.topology, nodeUp: (i: number) => this.#nodes.isUp(i), running: this.#runningList.items, quotas: this.#quotas, freeIndex: this.#nodes.freeIndex, usageGpusByTenant: this.#usage.byTenant };
+      // Sub-node jobs share nodes (Slurm's gres semantics), as in the live plane: a start names its GPUs.
+      const view = {
+        topology: this.topology, nodeUp: (i: number) => this.#nodes.isUp(i), running: this.#runningList.items, quotas: this.#quotas,
+        freeIndex: this.#nodes.freeIndex, usageGpusByTenant: this.#usage.byTenant, shareNodes: true,
+      };
       const decisions = this.#scheduler.schedule(view, queue, this.now);
       for (const d of decisions) { this.onDecision?.(d, this.now); this.#apply(d); }
     }
