@@ -59,6 +59,8 @@ export class Engine {
   /** Observers for the driver conformance suite: each decision, each job state change. */
   onDecision: ((d: Decision, nowSeconds: number) => void) | undefined;
   onTransition: ((jobId: string, to: 'queued' | 'running' | 'succeeded' | 'cancelled', nowSeconds: number, outcome?: AttemptOutcome) => void) | undefined;
+  /** Observer for the driver conformance suite: called as each cycle begins, before the scheduler runs. */
+  onCycle: ((nowSeconds: number) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly afterCycle: (() => void)[] = [];
   private cycleEvent = false;
@@ -84,6 +86,9 @@ export class Engine {
   }
 
   get now(): number { return this.kernel.now; }
+
+  /** The running jobs as the scheduler sees them (read-only; the conformance suite reads checkpoints). */
+  get runningView(): readonly RunningJob[] { return this.runningList.items; }
 
   /** Holds nodes aside as hot spares (taken out of the free pool). */
   addSpares(nodes: readonly number[]): void {
@@ -129,6 +134,7 @@ export class Engine {
   private cycle(): void {
     this.cycleEvent = false;
     this.lastCycleSeconds = this.now;
+    this.onCycle?.(this.now);
     if (this.pending.size > 0) {
       this.cycles++;
       const queue: readonly SchedJob[] = this.queueList.items;
