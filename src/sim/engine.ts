@@ -80,6 +80,8 @@ export class Engine implements FailureTarget {
   readonly #preemptionsByReason = new Map<string, number>();
   #spareSwaps = 0;
   #cycles = 0;
+  /** Observer for the driver conformance suite: called as each cycle begins, before the scheduler runs. */
+  onCycle: ((nowSeconds: number) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly #afterCycle: (() => void)[] = [];
   #cycleEvent = false;
@@ -140,6 +142,9 @@ export class Engine implements FailureTarget {
     }
     return gpus;
   }
+
+  /** The running jobs as the scheduler sees them (read-only; the conformance suite reads checkpoints). */
+  get runningView(): readonly RunningJob[] { return this.#runningList.items; }
 
   /** Everything a time-series sampler reads, at the current simulated time. */
   get counts(): EngineCounts {
@@ -295,6 +300,7 @@ export class Engine implements FailureTarget {
   #cycle(): void {
     this.#cycleEvent = false;
     this.#lastCycleSeconds = this.now;
+    this.onCycle?.(this.now);
     if (this.#pending.size > 0) {
       this.#cycles++;
       const queue: readonly SchedJob[] = this.#queueList.items;
