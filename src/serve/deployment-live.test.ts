@@ -125,6 +125,58 @@ test('a canary that fails its latency threshold is rolled back automatically; on
   });
 });
 
+test('a canary held to eval scores: one stating false claims is rolled back, an honest one passes; bad eval thresholds are refused', { timeout: 120_000 }, async () => {
+  await withPlane(async (_cp, control, dataDir) => {
+    const store = new ReleaseStore(dataDir);
+    const facts = { name: 'facts', kind: 'factuality' as const, min_pass_rate: 0.5, items: [{ prompt: 'what is the sun?', must_contain: ['star'], must_not_contain: ['planet'] }, { prompt: 'what is three plus three?', must_contain: ['six'], must_not_contain: ['seven'] }] };
+    const ckpt = (name: string, answers: Record<string, string>) => {
+      const dir = join(dataDir, 'ckpts', name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ answers }));
+      store.record({ model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {}, suites: [facts] });
+      return dir;
+    };
+    const honest = { 'what is the sun?': 'the sun is a star.', 'what is three plus three?': 'three plus three is six.' };
+    const [good, liar, better] = [ckpt('good', honest), ckpt('liar', { 'what is the sun?': 'the sun is a planet.', 'what is three plus three?': 'it is seven.' }), ckpt('better', honest)];
+    await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
+    await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: good });
+    const steps = async () => (await control.call<{ events: { step: string; reason?: string; evals?: Record<string, number> }[] }>('GET', '/v1/deployments/chat/releases')).events;
+    const view = async () => (await control.call<View>('GET', '/v1/deployments/chat')).deployment;
+    // Bad input: an unknown suite, a bad threshold, eval thresholds without a canary. Nothing changes.
+    const canary = { checkpoint: liar, canary_percent: 50, hold_seconds: 5, min_requests: 1, max_p99_ms: 5000 };
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['nope>=0.5'] }), /canary_eval: got "nope"; expected a suite of the checkpoint's release gate: facts/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=2'] }), /canary_eval\.0: got "facts>=2"; expected SUITE>=SCORE/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: { facts: 1.5 } }), /canary_eval\.facts/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: liar, canary_eval: ['facts>=0.8'] }), /canary_eval: .*expected canary_percent as well/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=0.8'], eval_suites: [{ ...facts, name: 'other' }] }), /canary_eval: got "facts"; expected a suite of the eval suites given with the promotion \(eval_suites\): other/);
+    assert.equal((await view()).canary, null);
+    assert.deepEqual((await steps()).map((e) => e.step), ['created', 'promoted'], 'a refused promotion stores nothing');
+    const gw = await startGateway(control, 'chat');
+    try {
+      await until('stable serving', async () => (await post(gw.base, chatBody())).status === 200);
+      let loading = true;
+      const clients = Array.from({ length: 2 }, async () => { while (loading) { try { await (await post(gw.base, chatBody())).text(); } catch { /* retried */ } } });
+      await control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=0.8'] });
+      await until('lying canary rolled back', async () => (await view()).canary === null, 60_000);
+      const s1 = await steps();
+      assert.deepEqual(s1.map((e) => e.step), ['created', 'promoted', 'canary-started', 'canary-evaluated', 'rolled-back']);
+      assert.deepEqual(s1[3]!.evals, { facts: 0 });
+      assert.match(s1[4]!.reason!, /eval facts 0\.00 < 0\.8/);
+      assert.deepEqual(s1[4]!.evals, { facts: 0 }, 'the rollback step carries the eval figures');
+      assert.equal((await view()).stable!.id, releaseId(good));
+      await until('liar replicas gone', async () => (await view()).replicas.every((r) => r.release === releaseId(good)));
+      await control.call('POST', '/v1/deployments/chat/releases', { ...canary, checkpoint: better, canary_eval: { facts: 0.8 } });
+      await until('honest canary passed', async () => (await view()).stable!.id === releaseId(better), 60_000);
+      const s2 = await steps();
+      assert.deepEqual(s2.slice(-3).map((e) => e.step), ['canary-started', 'canary-evaluated', 'canary-passed']);
+      assert.match(s2.at(-1)!.reason!, /eval facts 1\.00 >= 0\.8/);
+      assert.deepEqual(s2.at(-1)!.evals, { facts: 1 });
+      loading = false;
+      await Promise.all(clients);
+    } finally { await gw.close(); }
+  });
+});
+
 test('a replica that never becomes healthy is reported with its log tail and replaced', { timeout: 60_000 }, async () => {
   await withPlane(async (_cp, control) => {
     await control.call('POST', '/v1/deployments', deployment({ replica_command: ['/bin/sh', '-c', 'echo "loading weights from /models/x: out of memory"; exec sleep 60'], startup_timeout_seconds: 1 }));

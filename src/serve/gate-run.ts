@@ -97,7 +97,7 @@ export async function runGate(o: GateRunOptions): Promise<GateRecord> {
   }
   scores = withSuiteScores(o.spec, scores);
   const decision = decideGate(o.spec, scores);
-  const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
+  const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}), ...(o.spec.suites.length > 0 ? { suites: o.spec.suites } : {}) };
   o.store.record(rec);
   if (!decision.passed) rmSync(checkpoint, { recursive: true, force: true });
   return rec;

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EvalSuite } from './eval-suites.ts';
 import type { EvalScores, GateDecision } from './gate.ts';
 
 export interface GateRecord {
@@ -19,6 +20,8 @@ export interface GateRecord {
   readonly scores: EvalScores;
   /** The control-plane eval job that produced the scores, when run through one. */
   readonly evalJobId?: string;
+  /** The gate's eval suites as declared (a canary of this checkpoint may be held to them again). */
+  readonly suites?: readonly EvalSuite[];
 }
 
 export interface ServedModel {

@@ -57,11 +57,21 @@ test('serve deploy / promote / releases / status against a running control plane
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /created deployment chat: tiny-chat, 0 GPU\(s\) x 1 node\(s\) per replica, 0-1 replicas/);
     assert.match(ok.stdout, /replicas start once a release is promoted/);
-    const [canary, unknownRelease, steps] = await Promise.all([
+    const [canary, unknownRelease, steps, badEval, evalNoCanary, noSuites] = await Promise.all([
       cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '150%'),
       cli('serve', 'promote', 'chat', '--checkpoint', join(dir, 'never-gated')),
       cli('serve', 'releases', '--deployment', 'chat'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '10%', '--canary-eval', 'facts=0.8'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary-eval', 'facts>=0.8'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '10%', '--canary-eval', 'facts>=0.8', '--canary-suites', join(dir, 'plan.json')),
     ]);
+    assert.equal(badEval.status, 2);
+    assert.match(badEval.stderr, /--canary-eval: got "facts=0\.8"; expected SUITE>=SCORE/);
+    assert.equal(evalNoCanary.status, 2);
+    assert.match(evalNoCanary.stderr, /--canary-eval: .*with --canary as well/);
+    assert.equal(noSuites.status, 2);
+    assert.match(noSuites.stderr, /plan\.json/);
+    assert.doesNotMatch(badEval.stderr + evalNoCanary.stderr + noSuites.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(canary.status, 2);
     assert.match(canary.stderr, /--canary.*150%.*1% to 99%/);
     assert.equal(unknownRelease.status, 2);

@@ -6,7 +6,8 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { InputError, UnknownNameError } from '../../lib/errors.ts';
-import { parseCanaryPercent, parseDeploymentSpec, type DeploymentDoc } from '../../serve/deployment.ts';
+import { parseCanaryEval, parseCanaryPercent, parseDeploymentSpec, type DeploymentDoc } from '../../serve/deployment.ts';
+import { suiteSchema } from '../../serve/eval-suites.ts';
 import type { DeploymentController } from '../../serve/deployment-controller.ts';
 import type { DeploymentRow } from '../store/deployment-table.ts';
 import { HttpError } from './errors.ts';
@@ -36,6 +37,10 @@ const promoteSchema = z.object({
   max_p99_ms: z.number().positive().optional(),
   min_requests: z.number().int().min(1).optional(),
   hold_seconds: z.number().positive().max(7 * 86_400).optional(),
+  /** Lowest eval score per suite: ["facts>=0.8"] or {"facts": 0.8}. */
+  canary_eval: z.union([z.array(z.string().max(200)).max(50), z.record(z.string().max(64), z.number().min(0).max(1))]).optional(),
+  /** The suites canary_eval names (default: the checkpoint's release gate). */
+  eval_suites: z.array(suiteSchema).min(1).max(50).optional(),
 }).strict();
 
 function parse<S extends z.ZodTypeAny>(schema: S, input: unknown): z.output<S> {
@@ -100,12 +105,18 @@ export function registerDeploymentRoutes(app: Hono<Env>, controller: DeploymentC
     const name = c.req.param('name');
     await visible(name, c.get('tenant'), c.get('admin'));
     const r = parse(promoteSchema, await body(c.req.raw));
+    const minEvalScores = Array.isArray(r.canary_eval) ? Object.fromEntries(r.canary_eval.map((t, i) => parseCanaryEval(t, `canary_eval.${i}`))) : r.canary_eval;
+    if (r.canary_percent === undefined && (minEvalScores !== undefined || r.eval_suites !== undefined)) {
+      throw new InputError({ field: minEvalScores !== undefined ? 'canary_eval' : 'eval_suites', value: r.canary_eval ?? '(suites)', expected: 'canary_percent as well: eval thresholds judge a canary (--canary 10% --canary-eval facts>=0.8)' });
+    }
     const canary = r.canary_percent === undefined ? undefined : {
       sharePercent: parseCanaryPercent(r.canary_percent, 'canary_percent'),
       thresholds: {
         ...(r.max_error_rate !== undefined ? { maxErrorRate: r.max_error_rate } : {}), ...(r.max_p99_ms !== undefined ? { maxP99Ms: r.max_p99_ms } : {}),
         ...(r.min_requests !== undefined ? { minRequests: r.min_requests } : {}), ...(r.hold_seconds !== undefined ? { holdSeconds: r.hold_seconds } : {}),
+        ...(minEvalScores !== undefined && Object.keys(minEvalScores).length > 0 ? { minEvalScores } : {}),
       },
+      ...(r.eval_suites !== undefined ? { evalSuites: r.eval_suites } : {}),
     };
     const doc = await ctl().promote(name, r.checkpoint, canary);
     return c.json({ stable: doc.stable ?? null, canary: doc.canary ?? null }, 201);
