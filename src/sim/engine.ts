@@ -7,7 +7,8 @@ import { TenantUsage, type AttemptOutcome } from '../sched/lifecycle/index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
 import { restartFor } from './failures.ts';
-import { failNode, startFailures } from './failure-process.ts';
+import { chooseRecovery, nearestSpare } from '../sched/lifecycle/index.ts';
+import { FailureProcess, type FailureTarget } from './failure-process.ts';
 import { checkpointIntervalSeconds } from './checkpoint.ts';
 import { JobState } from './job-state.ts';
 import { IndexedList } from './indexed-list.ts';
@@ -24,7 +25,7 @@ type StopKind = 'unexpected' | 'preempt' | 'planned' | 'clean';
  * Pure and deterministic for a seed. State lives in typed arrays indexed by node and in one
  * JobState per job; no loop over nodes x jobs on any event path.
  */
-export class Engine {
+export class Engine implements FailureTarget {
   readonly kernel = new Kernel();
   readonly topology: ClusterTopology;
   readonly options: SimOptions;
@@ -47,6 +48,7 @@ export class Engine {
   readonly usage = new TenantUsage();
   readonly rngFailures: Rng;
   readonly rngWork: Rng;
+  private readonly failureProcess: FailureProcess;
   readonly quotas: Workload['quotas'];
   interruptionsByCategory = new Map<string, number>();
   unexpected = 0;
@@ -81,6 +83,7 @@ export class Engine {
     for (const node of topology.nodes) if (!node.rented) { this.nodeUp[node.index] = 1; this.free.release(node.index); }
     this.rngFailures = new Rng(options.seed * 2 + 1);
     this.rngWork = new Rng(options.seed * 2 + 2);
+    this.failureProcess = new FailureProcess(this, options.failures, this.rngFailures);
   }
 
   get now(): number { return this.kernel.now; }
@@ -281,8 +284,109 @@ export class Engine {
   }
 
   /** Starts the failure and planned-maintenance processes (failure-process.ts). */
-  startFailures(): void { startFailures(this); }
+  startFailures(): void { this.failureProcess.start(); }
 
   /** A failure of `category` on `node` (failure-process.ts). */
-  failNode(node: number, category: FailureCategory): void { failNode(this, node, category); }
+  failNode(node: number, category: FailureCategory): void { this.failureProcess.strike(node, category); }
+
+  // FailureTarget: what the failure process does to the fleet.
+
+  get nodeCount(): number { return this.topology.nodes.length; }
+
+  isUp(node: number): boolean { return this.nodeUp[node] === 1; }
+
+  takeDown(node: number): void {
+    this.nodeUp[node] = 0;
+    this.free.take(node);
+    this.spares.delete(node); // a spare failed: the pool shrinks until repair
+  }
+
+  bringUp(node: number): void {
+    this.nodeUp[node] = 1;
+    const ji = this.nodeJob[node]!;
+    if (ji >= 0) {
+      // Replica mode kept the node; its replica restarts on it now.
+      const j = this.jobs[ji]!;
+      this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas) - this.options.failures.detectionSeconds, () => this.rejoin(j));
+      return;
+    }
+    if (this.spares.size < this.spareTarget && !this.topology.nodes[node]!.rented) this.spares.add(node);
+    else { this.free.release(node); this.idleSince[node] = this.now; }
+    this.markDirty();
+  }
+
+  interrupt(node: number, category: FailureCategory, nodeLost: boolean): void {
+    const ji = this.nodeJob[node]!;
+    if (ji < 0) { if (nodeLost) this.markDirty(); return; }
+    const j = this.jobs[ji]!;
+    this.unexpected++;
+    j.interruptions++;
+    this.interruptionsByCategory.set(category.id, (this.interruptionsByCategory.get(category.id) ?? 0) + 1);
+    this.recover(j, node, nodeLost);
+  }
+
+  /** Recovery of the job on a failed node: spare swap, restart in place, replica outage, or requeue. */
+  private recover(j: JobState, node: number, nodeLost: boolean): void {
+    const replica = j.spec.recovery === 'replica' && j.replicas > 1;
+    const rec = chooseRecovery({
+      nodeLost, gpus: j.gpus, spareMinGpus: this.options.spareMinGpus, mode: replica ? 'replica' : 'gang',
+      nearestSpare: () => nearestSpare(this.topology, this.spares, node),
+    });
+    if (rec.action === 'spare-swap') {
+      const spare = rec.spare;
+      this.spares.delete(spare);
+      this.spareSwaps++;
+      const idx = this.byId.get(j.spec.id)!;
+      j.nodes[j.nodes.indexOf(node)] = spare;
+      this.nodeJob[node] = -1;
+      this.nodeJob[spare] = idx;
+    }
+    if (replica) {
+      this.integrate(j);
+      j.missingReplicas++;
+      j.restarts++;
+      this.scheduleFinish(j);
+      // A replica rejoins after recovery, once it has a healthy node again (spare or repair).
+      if (rec.action !== 'requeue') this.kernel.schedule(this.recoverySeconds(j, j.gpus / j.replicas), () => this.rejoin(j));
+      return;
+    }
+    j.restarts++;
+    if (rec.action !== 'requeue') {
+      // The attempt ends and the next starts at once (on the spare, or in place): as the live plane logs it.
+      this.onTransition?.(j.spec.id, 'queued', this.now, nodeLost ? 'node-lost' : 'failed');
+      this.onTransition?.(j.spec.id, 'running', this.now);
+      this.settle(j, 'unexpected');
+      this.beginSegment(j, this.recoverySeconds(j, j.gpus));
+      return;
+    }
+    // The node is gone and no spare: the gang stops now and is requeued once the failure is
+    // detected (restart and reload are paid when it starts again).
+    this.stop(j, 'unexpected');
+    this.kernel.schedule(this.options.failures.detectionSeconds, () => { if (j.status === 'queued' && !this.pending.has(j.spec.id)) this.enqueue(j, 'node-lost'); });
+  }
+
+  private rejoin(j: JobState): void {
+    if (j.status !== 'running' || j.missingReplicas === 0) return;
+    this.integrate(j);
+    j.missingReplicas--;
+    this.scheduleFinish(j);
+  }
+
+  /** Planned maintenance (firmware, kernel): the largest training job checkpoints, then restarts. */
+  plannedMaintenance(): void {
+    let target: JobState | undefined;
+    for (const j of this.running) if (j.spec.checkpoints && (!target || j.gpus > target.gpus)) target = j;
+    if (!target || this.now < target.segStartSeconds) return;
+    this.planned++;
+    const restartSeconds = this.recoverySeconds(target, target.gpus) - this.options.failures.detectionSeconds;
+    if (target.spec.recovery === 'replica' && target.replicas > 1) {
+      this.integrate(target);
+      target.segStartSeconds = this.now + restartSeconds;
+      target.integratedToSeconds = target.segStartSeconds;
+      this.scheduleFinish(target);
+      return;
+    }
+    this.settle(target, 'planned');
+    this.beginSegment(target, restartSeconds);
+  }
 }
