@@ -40,7 +40,8 @@ export interface Script extends Logs {
 
 export const formatDecision = (d: Decision, t: number): string => {
   switch (d.kind) {
-    case 'start': return `${t} start ${d.jobId} [${d.nodeIndices.join(',')}]`;
+    // A job on part of a node also names its GPUs.
+    case 'start': return `${t} start ${d.jobId} [${d.nodeIndices.join(',')}]${d.gpuIndices?.some((g) => g.length < 8) ? ` gpus ${JSON.stringify(d.gpuIndices)}` : ''}`;
     case 'preempt': return `${t} preempt ${d.jobId} for ${d.forJobId}`;
     case 'provision': return `${t} provision ${d.nodes} of ${d.pool} (${d.reason})`;
     case 'release': return `${t} release [${d.nodeIndices.join(',')}] of ${d.pool}`;
@@ -57,11 +58,12 @@ const rentChecks = (s: Scenario): number[] => {
 };
 
 export function runSimulator(s: Scenario): Script {
-  const jobs = s.arrivals.map((a) => trainJob(a.id, a.nodes, { submitSeconds: a.at, priority: a.priority, preemptible: a.preemptible, workSeconds: a.workSeconds, estimatedRuntimeSeconds: a.workSeconds }));
+  const jobs = s.arrivals.map((a) => trainJob(a.id, a.nodes, { gpusPerNode: a.gpusPerNode ?? 8, submitSeconds: a.at, priority: a.priority, preemptible: a.preemptible, workSeconds: a.workSeconds, estimatedRuntimeSeconds: a.workSeconds }));
   const base = testOptions();
   const e = new Engine(s.topology, workloadOf(jobs), testOptions({
     policy: s.policy, days: s.horizonSeconds / 86_400, checkpointMinutes: s.checkpointMinutes, spareMinGpus: s.spares?.minGpus ?? 0,
-    failures: { ...base.failures, repairMedianSeconds: 1e9 }, // repairs take longer than the run
+    // Repairs take longer than the run; the live plane requeues a job at once when its node is lost: no detection delay here either.
+    failures: { ...base.failures, repairMedianSeconds: 1e9, detectionSeconds: 0 },
   }));
   if (s.spares) e.addSpares(s.spares.nodes);
   const rent = s.rent ? runRenting(e, { pool: s.rent.pool, queueWaitThresholdSeconds: s.rent.queueWaitThresholdSeconds, idleReleaseSeconds: s.rent.idleReleaseSeconds }) : undefined;
@@ -135,15 +137,15 @@ export async function runLivePlane(s: Scenario, script: Script): Promise<Logs> {
       clock.now = t;
       clock.fireDue(); // rented nodes join
       for (const a of s.arrivals.filter((x) => x.at === t)) {
-        const spec = parseJobSpec({ name: a.id, command: ['x'], nodes: a.nodes, gpus_per_node: 8, priority: a.priority, preemptible: a.preemptible, estimated_runtime_seconds: a.workSeconds });
+        const spec = parseJobSpec({ name: a.id, command: ['x'], nodes: a.nodes, gpus_per_node: a.gpusPerNode ?? 8, priority: a.priority, preemptible: a.preemptible, estimated_runtime_seconds: a.workSeconds });
         assert.equal((await store.submitJob({ tenant: 't', spec, submitSeconds: t })).job.id, a.id, 'scenario job ids are job-1, job-2, ... in arrival order');
       }
       for (const c of cancels.filter((x) => x.at === t)) await store.requestCancel(c.id, t);
       for (const f of failures.filter((x) => x.at === t)) {
         const name = s.topology.nodes[f.node]!.name;
         executor.down.add(name);
-        const victim = (await store.listJobs({ states: ['running'] })).find((j) => j.nodeIndices.includes(f.node))!;
-        executor.fail(victim.id, victim.attempt, `node ${name} lost (gpu)`, name);
+        // Every job on the node is interrupted (several when sub-node jobs share it).
+        for (const victim of (await store.listJobs({ states: ['running'] })).filter((j) => j.nodeIndices.includes(f.node))) executor.fail(victim.id, victim.attempt, `node ${name} lost (gpu)`, name);
       }
       for (const f of script.finished.filter((x) => x.at === t)) executor.exit(f.id, (await store.getJob(f.id))!.attempt, 0);
       for (const c of script.checkpoints.filter((x) => x.at === t)) {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { byTime, runLivePlane, runSimulator, type Logs } from './drivers.ts';
-import { FAILURE_SPARE_PREEMPT_CANCEL, RENT_RELEASE, SCENARIOS, type Scenario } from './scenarios.ts';
+import { FAILURE_SPARE_PREEMPT_CANCEL, RENT_RELEASE, SCENARIOS, SHARING, type Scenario } from './scenarios.ts';
 
 /** What each scenario must show in the simulator's logs. */
 const SHOWS = new Map<Scenario, (sim: Logs) => void>([
@@ -25,6 +25,14 @@ const SHOWS = new Map<Scenario, (sim: Logs) => void>([
     assert.ok(d.includes('2600 start job-5 [4,5]') && d.includes('2600 start job-6 [6]'), 'the rented nodes join after the 15-minute lead time and jobs run on them, owned node 4 first');
     assert.ok(d.includes('3300 start job-7 [4,5]') && !d.some((x) => x.startsWith('3300 preempt')), 'one placement pass over owned and idle rented nodes: no preemption');
     assert.ok(d.some((x) => x.includes(' release [6] of burst')) && d.some((x) => x.includes(' release [5] of burst')), 'idle rented nodes are released');
+  }],
+  [SHARING, (sim) => {
+    const atZero = sim.decisions.filter((d) => d.startsWith('0 start'));
+    assert.equal(atZero.length, 8, `eight one-GPU jobs start at once: ${sim.decisions.join('; ')}`);
+    assert.equal(new Set(atZero.map((d) => d.split(' ')[3])).size, 1, 'all on one node');
+    assert.equal(sim.transitions.filter((t) => t.startsWith('300 ') && t.endsWith('queued (node-lost)')).length, 8, 'the node loss interrupts every job on it');
+    assert.ok(sim.transitions.includes('500 job-8 cancelled'), 'the queued job-8 is cancelled');
+    assert.ok(sim.transitions.some((t) => t.endsWith('job-11 succeeded')), 'the whole-node job runs in the end');
   }],
 ]);
 

@@ -10,6 +10,8 @@ export interface Arrival {
   readonly id: string;
   readonly at: number;
   readonly nodes: number;
+  /** GPUs per node (default 8, whole nodes); fewer share a node, as Slurm's gres does. */
+  readonly gpusPerNode?: number;
   readonly priority: number;
   readonly preemptible: boolean;
   /** Seconds of work; also the runtime estimate the scheduler gets. */
@@ -101,4 +103,25 @@ export const RENT_RELEASE: Scenario = {
   rent: { pool: BURST_POOL, queueWaitThresholdSeconds: 600, idleReleaseSeconds: 1800 },
 };
 
-export const SCENARIOS: readonly Scenario[] = [FAILURE_SPARE_PREEMPT_CANCEL, RENT_RELEASE];
+/**
+ * Node sharing (Slurm's gres semantics): eight one-GPU jobs run at once on one 8-GPU node; that
+ * node's loss interrupts all eight (requeued, not counted); they restart in the GPUs the four-GPU
+ * jobs free on the other node; a whole-node job waits for a whole node; a queued job is cancelled.
+ */
+export const SHARING: Scenario = {
+  name: 'sub-node jobs share nodes',
+  policy: 'fifo',
+  topology: gridTopology(1, 1, 2),
+  horizonSeconds: 86_400,
+  checkpointMinutes: 10,
+  arrivals: [
+    ...Array.from({ length: 8 }, (_, i) => train(`job-${i + 1}`, 0, 1, 1000, { gpusPerNode: 1, preemptible: false })),
+    train('job-9', 10, 1, 2000, { gpusPerNode: 4, preemptible: false }),
+    train('job-10', 20, 1, 2500, { gpusPerNode: 4, preemptible: false }),
+    train('job-11', 30, 1, 500, { preemptible: false }),
+  ],
+  cancels: [{ id: 'job-8', at: 500 }],
+  failures: [{ node: 0, at: 300 }],
+};
+
+export const SCENARIOS: readonly Scenario[] = [FAILURE_SPARE_PREEMPT_CANCEL, RENT_RELEASE, SHARING];
