@@ -346,8 +346,7 @@ export class Engine implements FailureTarget {
     for (let i = 0; i < nodeIndices.length; i++) {
       const n = nodeIndices[i]!;
       const g = gpus?.[i];
-      const freeGpus = this.#nodes.freeIndex.freeGpus(n);
-      if (g === undefined ? !this.#nodes.isFree(n) : g.length > freeGpus) throw new Error(`scheduler placed ${j.spec.id} on busy node ${n}`);
+      if (g === undefined ? !this.#nodes.isFree(n) : g.length > this.#nodes.freeIndex.freeGpus(n)) throw new Error(`scheduler placed ${j.spec.id} on busy node ${n}`);
       this.#nodes.attach(n, idx, g);
     }
     this.#dequeue(j);

@@ -59,3 +59,17 @@ test('simulate: sixteen one-GPU jobs on two 8-GPU nodes all start at once (none 
   assert.deepEqual(r.jobs.map((j) => j.queueSeconds), jobs.map(() => 0));
   assert.deepEqual(new Set(r.jobs.map((j) => j.completionSeconds)).size, 1, 'all alike: none waited for another');
 });
+
+test('the shipped example (examples/workloads/shared-gpus.yaml on 4 nodes) runs more jobs at once than there are nodes', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { Rng } = await import('../lib/rng.ts');
+  const { FLEET_PRESETS } = await import('../fleet/presets.ts');
+  const { parseMixYaml } = await import('./mix.ts');
+  const { twinSizing } = await import('./sizing.ts');
+  const w = parseMixYaml(readFileSync('examples/workloads/shared-gpus.yaml', 'utf8'), 'shared-gpus.yaml', 2, new Rng(1), twinSizing(FLEET_PRESETS['h100-16k']!));
+  assert.ok(w.jobs.some((j) => j.gpusPerNode < 8), 'it has sub-node jobs');
+  const { e } = setup(4, [...w.jobs], { days: 2 });
+  let most = 0;
+  for (let h = 1; h <= 48; h++) { e.kernel.run(h * 3600); most = Math.max(most, e.counts.runningJobs); }
+  assert.ok(most > 4, `at most ${most} jobs ran at once on 4 nodes`);
+});
