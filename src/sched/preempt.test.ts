@@ -45,6 +45,12 @@ test('victims: among jobs of one size, the one with the most recent checkpoint i
   assert.deepEqual(ids(chooseVictims(job('new', 2, { priority: 9 }), st, [...rs])), ['fresh']);
 });
 
+test('victims: jobs without GPUs (equal, zero GPU-seconds) are compared by the seconds they lose', () => {
+  const rs = [run('a-stale', [0], 100, { gpusPerNode: 0 }), run('b-fresh', [1], 990, { gpusPerNode: 0 })];
+  const st = cycleState(view(gridTopology(1, 1, 2), rs));
+  assert.deepEqual(ids(chooseVictims(job('new', 1, { priority: 9, gpusPerNode: 0 }), st, [...rs])), ['b-fresh']);
+});
+
 test('victims: equal lost work goes to the lower priority, then the later start, then the smaller id', () => {
   const topo = gridTopology(1, 1, 4);
   const pick = (rs: RunningJob[]) => ids(chooseVictims(job('new', 2, { priority: 9 }), cycleState(view(topo, rs)), [...rs]));

@@ -12,15 +12,17 @@ export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => los
 
 /**
  * Chooses victims among `candidates` so that `job` fits, losing the least work: candidates are
- * taken in order of lost GPU-seconds (`lostGpuSeconds`, least first; ties: lower priority, then
- * the later start, then id), until enough nodes would be free; then a placement is computed on
- * that hypothetical free set and only the victims whose nodes the placement uses are kept.
+ * taken in order of lost GPU-seconds (`lostGpuSeconds`, least first; ties, such as jobs without
+ * GPUs: fewer lost seconds, then lower priority, then the later start, then id), until enough
+ * nodes would be free; then a placement is computed on that hypothetical free set and only the
+ * victims whose nodes the placement uses are kept.
  * Null when even all candidates are not enough.
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
   const now = state.nowSeconds;
-  const lost = new Map(candidates.map((c) => [c, lostGpuSeconds(c, now)]));
-  candidates.sort((a, b) => lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
+  const lost = new Map(candidates.map((c) => [c, lostWorkSeconds(c, now)]));
+  const weighted = new Map(candidates.map((c) => [c, lostGpuSeconds(c, now)]));
+  candidates.sort((a, b) => weighted.get(a)! - weighted.get(b)! || lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
   let avail = state.free.totalFree;
   const chosen: RunningJob[] = [];
   for (const c of candidates) {
