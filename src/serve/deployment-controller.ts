@@ -20,7 +20,7 @@ import {
 } from './deployment.ts';
 import { answersFromEndpoint } from './eval-endpoint.ts';
 import { scoreSuites, type EvalSuite } from './eval-suites.ts';
-import { ReleaseStore } from './releases.ts';
+import { GateBook } from './gate-book.ts';
 
 /** What one gateway reports about one deployment (POST /v1/deployments/NAME/load). */
 export interface LoadReport {
@@ -111,10 +111,13 @@ export class DeploymentController {
   private readonly canaryEvals = new Map<string, CanaryEval>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy: Promise<void> | undefined;
+  /** Release-gate results (in the store); a promotion takes a checkpoint that passed its gate. */
+  readonly gates: GateBook;
 
   constructor(o: ControllerOptions) {
     this.o = o;
     this.now = o.nowSeconds ?? (() => Date.now() / 1000);
+    this.gates = new GateBook(o.store.deployments, o.dataDir, o.log);
   }
 
   start(): void {
@@ -202,7 +205,7 @@ export class DeploymentController {
     const doc = row.doc as unknown as DeploymentDoc;
     let gateSuites: readonly EvalSuite[] | undefined;
     if (checkpoint !== undefined) {
-      const gates = new ReleaseStore(this.o.dataDir).history(doc.spec.model);
+      const gates = await this.gates.history(doc.spec.model, row.tenant);
       const gate = gates.findLast((g) => g.passed && g.checkpoint === checkpoint);
       if (!gate) {
         throw new UnknownNameError(`release of ${doc.spec.model} (a checkpoint that passed its gate)`, checkpoint, gates.filter((g) => g.passed).map((g) => g.checkpoint).slice(-5));

@@ -13,7 +13,6 @@ import { releaseId } from './deployment.ts';
 import { DeploymentFollower } from './deployment-follower.ts';
 import { Gateway } from './gateway.ts';
 import { ReleaseFiguresWindow } from './release-figures.ts';
-import { ReleaseStore } from './releases.ts';
 import { chatBody, post } from './test-helpers.ts';
 
 const FAKE_REPLICA = join(import.meta.dirname, 'fake-replica-main.ts');
@@ -84,15 +83,14 @@ test('a deployment is owned by the control plane: it scales on gateway reports, 
 
 test('a canary that fails its latency threshold is rolled back automatically; one that passes takes all traffic', { timeout: 120_000 }, async () => {
   await withPlane(async (_cp, control, dataDir) => {
-    const store = new ReleaseStore(dataDir);
-    const ckpt = (name: string, delayMs: number) => {
+    const ckpt = async (name: string, delayMs: number) => {
       const dir = join(dataDir, 'ckpts', name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ delay_ms: delayMs }));
-      store.record({ model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {} });
+      await control.call('POST', '/v1/gates', { model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {} });
       return dir;
     };
-    const [good, slow, better] = [ckpt('good', 0), ckpt('slow', 400), ckpt('better', 0)];
+    const [good, slow, better] = [await ckpt('good', 0), await ckpt('slow', 400), await ckpt('better', 0)];
     await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
     // Bad input: an unknown release, a share outside 1-99%.
     await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: join(dataDir, 'never-gated') }), /404.*unknown release/);
@@ -127,17 +125,16 @@ test('a canary that fails its latency threshold is rolled back automatically; on
 
 test('a canary held to eval scores: one stating false claims is rolled back, an honest one passes; bad eval thresholds are refused', { timeout: 120_000 }, async () => {
   await withPlane(async (_cp, control, dataDir) => {
-    const store = new ReleaseStore(dataDir);
     const facts = { name: 'facts', kind: 'factuality' as const, min_pass_rate: 0.5, items: [{ prompt: 'what is the sun?', must_contain: ['star'], must_not_contain: ['planet'] }, { prompt: 'what is three plus three?', must_contain: ['six'], must_not_contain: ['seven'] }] };
-    const ckpt = (name: string, answers: Record<string, string>) => {
+    const ckpt = async (name: string, answers: Record<string, string>) => {
       const dir = join(dataDir, 'ckpts', name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ answers }));
-      store.record({ model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {}, suites: [facts] });
+      await control.call('POST', '/v1/gates', { model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {}, suites: [facts] });
       return dir;
     };
     const honest = { 'what is the sun?': 'the sun is a star.', 'what is three plus three?': 'three plus three is six.' };
-    const [good, liar, better] = [ckpt('good', honest), ckpt('liar', { 'what is the sun?': 'the sun is a planet.', 'what is three plus three?': 'it is seven.' }), ckpt('better', honest)];
+    const [good, liar, better] = [await ckpt('good', honest), await ckpt('liar', { 'what is the sun?': 'the sun is a planet.', 'what is three plus three?': 'it is seven.' }), await ckpt('better', honest)];
     await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
     await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: good });
     const steps = async () => (await control.call<{ events: { step: string; reason?: string; evals?: Record<string, number> }[] }>('GET', '/v1/deployments/chat/releases')).events;
@@ -199,5 +196,13 @@ test('deployment input errors: larger than the fleet, unknown deployment', { tim
     await assert.rejects(control.call('GET', '/v1/deployments/nope'), /404.*unknown deployment "nope"/);
     await assert.rejects(control.call('POST', '/v1/deployments', deployment({ workdir: '/no/such/dir' })), /workdir.*\/no\/such\/dir/);
     assert.deepEqual((await control.call<{ deployments: unknown[] }>('GET', '/v1/deployments')).deployments, [], 'nothing stored by a refused deployment');
+    // Gate results: a malformed one is refused naming the field; nothing is stored.
+    const gate = { model: 'tiny-chat', checkpoint: '/c', time: '2026-12-01T00:00:00Z', passed: true, decision: { passed: true, checks: [] }, scores: {} };
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, passed: false }), /passed: got false; expected passed must equal decision\.passed/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, time: 'yesterday' }), /time: got "yesterday"; expected an ISO 8601 time/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, model: '../etc' }), /model: got "\.\.\/etc"/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, colour: 'red' }), /colour/);
+    await assert.rejects(control.call('GET', '/v1/gates/bad%20name'), /400|a model id/);
+    assert.deepEqual(await control.call('GET', '/v1/gates/tiny-chat'), { model: 'tiny-chat', served: null, gates: [] });
   });
 });

@@ -7,13 +7,13 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
+import { ControlClient, findServer } from '../../control/client.ts';
 import { InputError } from '../../lib/errors.ts';
 import { servingModel, servingModelIds } from '../../plan/serve/models.ts';
 import { parseCanaryEval, parseCanaryPercent, parseDeploymentSpec, type DeploymentSpec } from '../../serve/deployment.ts';
 import { loadGateSpec } from '../../serve/gate.ts';
 import { DEFAULT_PYTHON, TINY_CHAT_DIR } from '../../serve/gate-run.ts';
-import { ReleaseStore } from '../../serve/releases.ts';
+import { servedCheckpoint } from '../../serve/gate-client.ts';
 
 const words = (s: string) => (s.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"|"$/g, ''));
 const TINY_CHAT_REPLICA = `${DEFAULT_PYTHON} server.py {checkpoint} --port {port} --model {model}`;
@@ -147,7 +147,7 @@ export function registerDeploy(serve: Command, dataDirHelp: string): void {
       if (suites !== undefined && suites.length === 0) throw new InputError({ field: '--canary-suites', value: o.canarySuites, expected: 'a gate YAML file that declares suites: (examples/tiny-chat/gate.yaml)' });
       const control = new ControlClient(findServer(o.dataDir));
       const { deployment } = await control.call<{ deployment: DeploymentJson }>('GET', `/v1/deployments/${encodeURIComponent(name)}`);
-      const checkpoint = o.checkpoint !== undefined ? resolve(o.checkpoint) : new ReleaseStore(resolveDataDir(o.dataDir)).served(deployment.model)?.checkpoint;
+      const checkpoint = o.checkpoint !== undefined ? resolve(o.checkpoint) : await servedCheckpoint(control, deployment.model);
       if (checkpoint === undefined && deployment.spec.replica_command.some((w) => w.includes('{checkpoint}'))) {
         throw new InputError({ field: '--checkpoint', expected: `a checkpoint that passed its gate; none of ${deployment.model} has (run gigafactory serve gate first)` });
       }
