@@ -6,7 +6,7 @@ import { FreeIndex } from '../sched/free-index.ts';
 import { TenantUsage, type AttemptOutcome } from '../sched/lifecycle/index.ts';
 import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
-import { restartFor } from './failures.ts';
+import { failureRng, restartFor } from './failures.ts';
 import { chooseRecovery, nearestSpare } from '../sched/lifecycle/index.ts';
 import { FailureProcess, type FailureTarget } from './failure-process.ts';
 import { checkpointIntervalSeconds } from './checkpoint.ts';
@@ -81,7 +81,7 @@ export class Engine implements FailureTarget {
     this.idleSince = new Float64Array(n);
     this.free = FreeIndex.empty(topology);
     for (const node of topology.nodes) if (!node.rented) { this.nodeUp[node.index] = 1; this.free.release(node.index); }
-    this.rngFailures = new Rng(options.seed * 2 + 1);
+    this.rngFailures = failureRng(options.seed);
     this.rngWork = new Rng(options.seed * 2 + 2);
     this.failureProcess = new FailureProcess(this, options.failures, this.rngFailures);
   }
