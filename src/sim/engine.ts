@@ -7,7 +7,7 @@ import { domainSpread } from '../sched/placement.ts';
 import type { Decision, RunningJob, SchedJob, Scheduler } from '../sched/types.ts';
 import { checkpointIntervalSeconds } from './checkpoint.ts';
 import { FailureProcess, type FailureTarget } from './failure-process.ts';
-import { restartFor } from './failures.ts';
+import { failureRng, restartFor } from './failures.ts';
 import { IndexedList } from './indexed-list.ts';
 import { JobState, type JobView } from './job-state.ts';
 import { Kernel, LATE } from './kernel.ts';
@@ -97,7 +97,7 @@ export class Engine implements FailureTarget {
     this.#scheduler = deps.scheduler ?? createScheduler(options.policy);
     this.#quotas = workload.quotas;
     this.#nodes = new NodeBook(topology);
-    this.#rngFailures = new Rng(options.seed * 2 + 1);
+    this.#rngFailures = failureRng(options.seed);
     this.#failureProcess = new FailureProcess(this, options.failures, this.#rngFailures);
   }
 
