@@ -16,6 +16,8 @@ export interface StepBreakdown {
   readonly gemmSeconds: number;
   readonly attentionSeconds: number;
   readonly elementwiseSeconds: number;
+  /** FP8 weight casts (included in elementwiseSeconds): once per step, or per micro-batch under ZeRO-3/FSDP. */
+  readonly fp8WeightCastSeconds: number;
   readonly recomputeSeconds: number;
   /** LM head and loss on the last stage (with its tensor-parallel collectives), plus the input embedding when pp = 1. */
   readonly headSeconds: number;
@@ -77,7 +79,17 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
       + ((s.embeddingParams / l.tp) * EMBEDDING_GRAD_BYTES_PER_PARAM) / ctx.hbmBytesPerSecond
     : 0;
 
-  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds;
+  // FP8 weight casts. An FP8 GEMM reads its weight as FP8, plus a transposed FP8 copy for the dgrad GEMM
+  // (Hopper FP8 tensor cores take only the TN layout): one kernel reads the BF16 weight (2 bytes) and writes
+  // both copies (1 + 1). Transformer Engine casts once per step and reuses the cast over the micro-batches
+  // (is_first_microbatch), which only works while the weight stays in memory. Under ZeRO-3/FSDP the weight is
+  // gathered anew for every micro-batch, so each GPU casts the whole stage's gathered weights each time:
+  // forward (read 2, write 1), backward the transposed copy (read 2, write 1), and once more in the recomputed
+  // forward under full recomputation. The embedding and LM head stay in BF16.
+  const layerWeights = layersPerStage * (s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (expertTp(l) * l.ep));
+  const fp8CastPerMicrobatch = ctx.fp8 && l.zero >= 3 ? (layerWeights * (PARAM_BYTES + 1) * (2 + (l.recompute === 'full' ? 1 : 0))) / ctx.hbmBytesPerSecond : 0;
+  const fp8CastPerStep = ctx.fp8 && l.zero < 3 ? (layerWeights * (PARAM_BYTES + 2)) / ctx.hbmBytesPerSecond : 0;
+  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds + fp8CastPerMicrobatch;
   const forwardPerMicrobatch = layersPerStage * layer.forwardSeconds + head.forward;
 
   // Pipeline: interleaved 1F1B bubble (p-1)/v micro-batch times; p2p exposed while filling and draining.
@@ -183,13 +195,15 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // (Hidden tensor-parallel communication is already charged in layer-cost.ts: its GEMMs run on fewer SMs.)
   const hiddenComm = dpTotal - dpExposed;
   const contentionSeconds = hiddenComm * (COMM_SMS / ctx.hw.gpu.streamingMultiprocessors.value);
-  const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds;
+  const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds + fp8CastPerStep;
+  const fp8CastSeconds = m * fp8CastPerMicrobatch + fp8CastPerStep;
   const times = m * layersPerStage;
   return {
     stepSeconds, microbatches: m,
-    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds),
+    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds) + fp8CastSeconds,
     gemmSeconds: times * layer.gemmSeconds, attentionSeconds: times * layer.attentionSeconds,
-    elementwiseSeconds: times * layer.elementwiseSeconds, recomputeSeconds: times * layer.recomputeSeconds,
+    elementwiseSeconds: times * layer.elementwiseSeconds + fp8CastSeconds, recomputeSeconds: times * layer.recomputeSeconds,
+    fp8WeightCastSeconds: fp8CastSeconds,
     headSeconds: m * (headSeconds + embeddingSeconds),
     tp: { totalSeconds: times * layer.tpCommSeconds, exposedSeconds: times * layer.tpExposedSeconds, algorithm: layer.tpAlgorithm },
     cp: { exposedSeconds: times * layer.cpExposedSeconds, algorithm: layer.cpAlgorithm },
