@@ -30,4 +30,5 @@ test('--executor sim simulates the nodes of a fleet; missing fleet and bad numbe
   await assert.rejects(executorFromFlags({ executor: 'sim' }), (e: unknown) => e instanceof InputError && /--sim-fleet/.test(e.message));
   await assert.rejects(executorFromFlags({ executor: 'sim', simFleet: FLEET_PRESETS['h100-16k']!, simSpeed: '0' }), (e: unknown) => e instanceof InputError && /--sim-speed.*"?0"?.*> 0/.test(e.message));
   await assert.rejects(executorFromFlags({ executor: 'sim', simFleet: FLEET_PRESETS['h100-16k']!, simFailureRate: 'often' }), (e: unknown) => e instanceof InputError && /--sim-failure-rate/.test(e.message));
+  await assert.rejects(executorFromFlags({ executor: 'sim', simFleet: FLEET_PRESETS['h100-16k']!, simSeed: '1.5' }), (e: unknown) => e instanceof InputError && /--sim-seed.*1\.5.*whole number/.test(e.message));
 });

@@ -6,7 +6,7 @@
  *   preemption) and Slurm's select plugin picks the nodes. The cluster is read from Slurm.
  * - sim: the simulator's executor over the nodes of a fleet (`--sim-fleet`), `--sim-speed`
  *   times faster than wall time, on a real-time event kernel whose failure process (the
- *   simulator's) fails nodes at `--sim-failure-rate` (sim/executor.ts).
+ *   simulator's) fails nodes at `--sim-failure-rate`, drawn from `--sim-seed` (sim/executor.ts).
  */
 import { buildTopology } from '../fleet/topology.ts';
 import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
@@ -30,6 +30,8 @@ export interface ExecutorFlags {
   readonly simFleet?: FleetSpec;
   readonly simSpeed?: string;
   readonly simFailureRate?: string;
+  /** Seed of the failure draws (as `sim --seed`). */
+  readonly simSeed?: string;
   /** `--rent-pool`, resolved: its nodes join the topology, down until rented (needs a provider). */
   readonly rentPool?: PoolSpec;
 }
@@ -54,11 +56,16 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
     if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
     const speed = numberFlag(f.simSpeed, '--sim-speed', false);
     const rate = numberFlag(f.simFailureRate, '--sim-failure-rate', true);
+    const seed = numberFlag(f.simSeed, '--sim-seed', true);
+    if (seed !== undefined && !Number.isInteger(seed)) throw new InputError({ field: '--sim-seed', value: f.simSeed!, expected: 'a whole number >= 0, as sim --seed' });
     const pool = f.rentPool;
     const fleet = pool ? { ...f.simFleet, pools: [pool] } : f.simFleet;
     const topology = pool ? buildTopology(fleet, { includePools: true }) : buildTopology(fleet);
     if (topology.nodes.every((n) => n.rented)) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (add rented ones with --rent-pool)' });
-    const cluster = new SimCluster({ nodes: topology.nodes.map((n) => n.name), ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
+    const cluster = new SimCluster({
+      nodes: topology.nodes.map((n) => n.name), ...(speed !== undefined ? { speed } : {}),
+      ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}), ...(seed !== undefined ? { seed } : {}),
+    });
     return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], wallClock(cluster.speed)) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';

@@ -141,6 +141,7 @@ export function register(program: Command): void {
     .option('--sim-fleet <fleet>', 'with --executor sim: fleet preset or YAML file whose nodes are simulated (e.g. colossus-100k)')
     .option('--sim-speed <x>', 'with --executor sim: simulated seconds per wall second (default 1)')
     .option('--sim-failure-rate <r>', 'with --executor sim: node failures per 1,000 node-days (default: the catalog\'s Llama 3 rate, 3.79; 0: none)')
+    .option('--sim-seed <n>', 'with --executor sim: seed of the failure draws; the same fleet, rate and seed fail the same nodes as sim --seed (default 1)')
     .option('--allow-path <dir>', 'a root outside the tenants\' areas where jobs\' workdir and checkpoint_dir may lie (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--single-user', 'when not root (no per-tenant Unix users): accept tokens for more than one tenant anyway')
     .option('--admin-user <user>', 'Unix user the admin\'s jobs run as (default gf-admin, created on demand)')
@@ -149,7 +150,7 @@ export function register(program: Command): void {
     .option('--spare-min-gpus <g>', 'only gangs of at least G GPUs get a spare', '0')
     .option('--rent-pool <name>', 'rent from this pool (e.g. oci-h100) when the queue waits too long, as sim --rent-pool (needs a provider: --executor sim has a simulated one)')
     .option('--rent-wait-minutes <n>', 'queue wait that triggers renting', String(DEFAULT_SIM.queueWaitThresholdSeconds / 60))
-    .action(async (o: { rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; spares: string; spareMinGpus: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
+    .action(async (o: { rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; simSeed?: string; spares: string; spareMinGpus: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailureProcess, type FailureTarget } from '../../sim/failure-process.ts';
+import { Engine } from '../../sim/engine.ts';
 import { DEFAULT_FAILURE_MODEL, drawRepairSeconds, failureRng } from '../../sim/failures.ts';
-import { Kernel } from '../../sim/kernel.ts';
+import { gridTopology, testOptions, workloadOf } from '../../sim/test-helpers.ts';
 import { FakeWallClock } from '../../sim/realtime-kernel-fake-clock.ts';
 import { runLifecycleContract, type ContractPrograms } from '../executor-contract.ts';
 import type { ExecutorEvent, LaunchSpec } from '../executor.ts';
@@ -26,22 +26,19 @@ const launchSpec = (dir: string, over: Partial<LaunchSpec>): LaunchSpec => ({
 });
 
 /** What the failure process does, in order: [simulated s, what, node index, category]. */
-type Entry = readonly [number, 'down' | 'up' | 'strike', number, string?];
+type Entry = readonly [number, 'down' | 'up' | 'strike' | 'planned', number, string?];
 
-/** The failures the simulator's failure process schedules for a seed, on the plain (virtual-time) kernel. */
-function scheduledFailures(seed: number, nodeCount: number, failuresPer1000NodeDays: number, horizonSeconds: number): Entry[] {
-  const kernel = new Kernel();
-  const down = new Uint8Array(nodeCount);
+/** The failures `gigafactory sim` (the simulator's Engine, no jobs) gets from its failure process for a seed. */
+function simulatorFailures(seed: number, nodeCount: number, failuresPer1000NodeDays: number, horizonSeconds: number): Entry[] {
+  const e = new Engine(gridTopology(1, 1, nodeCount), workloadOf([]), testOptions({ seed, days: horizonSeconds / 86_400, failures: { ...DEFAULT_FAILURE_MODEL, failuresPer1000NodeDays } }));
   const log: Entry[] = [];
-  const target: FailureTarget = {
-    kernel, nodeCount,
-    isUp: (n) => down[n] === 0,
-    takeDown: (n) => { down[n] = 1; log.push([kernel.now, 'down', n]); },
-    bringUp: (n) => { down[n] = 0; log.push([kernel.now, 'up', n]); },
-    interrupt: (n, c) => { log.push([kernel.now, 'strike', n, c.id]); },
-  };
-  new FailureProcess(target, { ...DEFAULT_FAILURE_MODEL, failuresPer1000NodeDays }, failureRng(seed)).start();
-  kernel.run(horizonSeconds);
+  const [takeDown, bringUp, interrupt, planned] = [e.takeDown.bind(e), e.bringUp.bind(e), e.interrupt.bind(e), e.plannedMaintenance.bind(e)];
+  e.takeDown = (n) => { log.push([e.now, 'down', n]); takeDown(n); };
+  e.bringUp = (n) => { log.push([e.now, 'up', n]); bringUp(n); };
+  e.interrupt = (n, c, lost) => { log.push([e.now, 'strike', n, c.id]); interrupt(n, c, lost); };
+  e.plannedMaintenance = () => { log.push([e.now, 'planned', -1]); planned(); };
+  e.startFailures();
+  e.kernel.run(horizonSeconds);
   return log;
 }
 
@@ -51,9 +48,10 @@ class RecordingCluster extends SimCluster {
   override takeDown(n: number): void { this.strikes.push([this.kernel.now, 'down', n]); super.takeDown(n); }
   override bringUp(n: number): void { this.strikes.push([this.kernel.now, 'up', n]); super.bringUp(n); }
   override interrupt(n: number, c: Parameters<SimCluster['interrupt']>[1], lost: boolean): void { this.strikes.push([this.kernel.now, 'strike', n, c.id]); super.interrupt(n, c, lost); }
+  override plannedMaintenance(): void { this.strikes.push([this.kernel.now, 'planned', -1]); super.plannedMaintenance(); }
 }
 
-test('sim executor: with a seed and a fake wall clock, its failures are those the failure process schedules', async () => {
+test('sim executor: with a seed and a fake wall clock, its failures are those the failure process schedules in gigafactory sim', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-simx-'));
   const [seed, rate, horizonSeconds, speed] = [7, 2e4, 30 * 86_400, 1e4];
   const nodes = Array.from({ length: 8 }, (_, i) => `n${i}`);
@@ -66,8 +64,8 @@ test('sim executor: with a seed and a fake wall clock, its failures are those th
     // One gang per node, running until stopped: each node's first failure ends its gang.
     for (const [i, n] of nodes.entries()) await ex.launch(launchSpec(dir, { jobId: `job-${i}`, nodes: 1, nodeNames: [n], env: { GF_SIM_SECONDS: 'inf' } }));
     clock.advance((horizonSeconds / speed) * 1000);
-    const expected = scheduledFailures(seed, nodes.length, rate, horizonSeconds);
-    assert.ok(expected.filter((e) => e[1] === 'strike').length > 50 && expected.some((e) => e[1] === 'up'), 'enough failures and repairs to compare');
+    const expected = simulatorFailures(seed, nodes.length, rate, horizonSeconds);
+    assert.ok(expected.filter((e) => e[1] === 'strike').length > 50 && expected.some((e) => e[1] === 'up') && expected.some((e) => e[1] === 'planned'), 'enough failures, repairs and maintenance to compare');
     assert.deepEqual(c.strikes, expected);
     const firstStrikes = nodes.map((_, i) => expected.findIndex((e) => e[1] === 'strike' && e[2] === i));
     assert.deepEqual(failed.sort((x, y) => x[0] - y[0]), firstStrikes.map((k) => {
@@ -95,8 +93,10 @@ test('sim executor: a hardware failure keeps the node down for the repair time t
     assert.deepEqual(e.type === 'failed' && [e.nodeLost, e.reason], ['n1', 'node n1 lost: GPU HBM3 memory (simulated)']);
     assert.equal(ex.nodeUp('n1'), false, 'in repair');
     await assert.rejects(ex.launch(launchSpec(dir, { jobId: 'job-2' })), /node n1 is down/);
-    // With no random failures, the repair is the stream's first draw.
-    const repairMs = (drawRepairSeconds(DEFAULT_FAILURE_MODEL, failureRng(3)) * 1000);
+    // With no random failures, the stream's first draw is the first planned maintenance; the repair is the next.
+    const rng = failureRng(3);
+    rng.next();
+    const repairMs = drawRepairSeconds(DEFAULT_FAILURE_MODEL, rng) * 1000;
     clock.advance(Math.floor(repairMs) - 1);
     assert.equal(ex.nodeUp('n1'), false, 'still in repair');
     clock.advance(2);
@@ -110,7 +110,6 @@ test('sim executor: a hardware failure keeps the node down for the repair time t
     assert.equal(ends.length, 0, 'not before its 60 s');
     clock.advance(1);
     assert.equal(ends[0]?.jobId, 'job-3');
-    assert.equal(c.kernel.peekSeconds(), Infinity, 'the failed gang left no end event behind');
     assert.match(readFileSync(join(dir, 'logs', 'rank-1.log'), 'utf8'), /simulated on n1[\s\S]*node n1 lost/);
   } finally {
     await ex.close();

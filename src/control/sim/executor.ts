@@ -11,7 +11,7 @@
  * a hardware failure takes the node out for a lognormal repair (`nodeUp` is false meanwhile, so
  * the scheduler skips it) and the attempts on it end `failed` with `nodeLost`, as NODE_FAIL
  * does on Slurm; a software one ends them `failed` and leaves the node up. Planned maintenance
- * is not simulated here. What a rank "runs" is read from the job's environment:
+ * is drawn (keeping the draws those of `gigafactory sim`) but does nothing here. What a rank "runs" is read from the job's environment:
  *   GF_SIM_SECONDS  simulated seconds the ranks run (default `defaultSeconds`; `inf`: until stopped)
  *   GF_SIM_EXIT     exit code at the end: `CODE` for every rank, or `RANK:CODE` for one rank
  * The first 8 ranks' logs (`<logDir>/rank-R.log`) get a line at start and at end, so
@@ -113,6 +113,13 @@ export class SimCluster implements FailureTarget {
   isUp(node: number): boolean { return this.down[node] === 0; }
   takeDown(node: number): void { this.down[node] = 1; }
   bringUp(node: number): void { this.down[node] = 0; }
+
+  /**
+   * FailureTarget: planned maintenance falls at the simulator's times, so the random draws, and
+   * with them every later failure, match `gigafactory sim` for the same fleet and seed. The live
+   * plane has no maintenance drain yet, so nothing else happens.
+   */
+  plannedMaintenance(): void { /* see above */ }
 
   /** FailureTarget: every attempt on the node ends `failed` (with the node lost when it went down). */
   interrupt(node: number, category: FailureCategory, nodeLost: boolean): void {
