@@ -15,7 +15,13 @@ export interface RentStats {
  * `rentDecision` (src/sched/rent-policy.ts) says how many nodes to ask for and which to give
  * back; asked-for nodes come up after the pool's lead time. Billing runs from arrival to release.
  */
-export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void } {
+/** Rented nodes now (arrived, not given back), for the timeline. */
+export interface RentedNow {
+  readonly rentedNodes: () => number;
+  readonly isRented: (node: number) => boolean;
+}
+
+export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void; now: RentedNow } {
   const stats: RentStats = { gpuSeconds: 0, costUsd: 0, peakNodes: 0, requests: 0, released: 0 };
   const poolNodes = engine.topology.nodes.filter((n) => n.rented && n.pool === policy.pool.name).map((n) => n.index);
   const idle = new Set(poolNodes);      // not rented now
@@ -69,5 +75,5 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
   engine.kernel.schedule(3600, hourly);
   // Bills nodes still rented at the end of the run.
   const finish = (): void => { for (const n of arrivedAt.keys()) bill(n); arrivedAt.clear(); };
-  return { stats, finish };
+  return { stats, finish, now: { rentedNodes: () => arrivedAt.size, isRented: (n) => arrivedAt.has(n) } };
 }
