@@ -15,13 +15,7 @@ export interface RentStats {
  * `rentDecision` (src/sched/rent-policy.ts) says how many nodes to ask for and which to give
  * back; asked-for nodes come up after the pool's lead time. Billing runs from arrival to release.
  */
-/** Rented nodes now (arrived, not given back), for the timeline. */
-export interface RentedNow {
-  readonly rentedNodes: () => number;
-  readonly isRented: (node: number) => boolean;
-}
-
-export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void; now: RentedNow } {
+export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void } {
   const stats: RentStats = { gpuSeconds: 0, costUsd: 0, peakNodes: 0, requests: 0, released: 0 };
   const poolNodes = engine.topology.nodes.filter((n) => n.rented && n.pool === policy.pool.name).map((n) => n.index);
   const idle = new Set(poolNodes);      // not rented now
@@ -38,9 +32,9 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
   const check = (): void => {
     const now = engine.now;
     const d = rentDecision({
-      nowSeconds: now, queue: [...engine.pending.values()].map((j) => ({ queuedSinceSeconds: j.queuedSinceSeconds, nodes: j.spec.nodes })),
+      nowSeconds: now, queue: [...engine.pendingJobs].map((j) => ({ queuedSinceSeconds: j.queuedSinceSeconds, nodes: j.spec.nodes })),
       queueWaitThresholdSeconds: policy.queueWaitThresholdSeconds, inFlightNodes: inFlight, poolAvailableNodes: idle.size,
-      rented: [...arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: engine.free.isFree(node) ? engine.idleSince[node]! : undefined })),
+      rented: [...arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: engine.isFree(node) ? engine.idleSinceSeconds(node) : undefined })),
       idleReleaseSeconds: policy.idleReleaseSeconds, minimumRentalSeconds: minimumSeconds,
     });
     if (d.provisionNodes > 0) {
@@ -52,28 +46,24 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
         inFlight -= batch.length;
         for (const n of batch) {
           arrivedAt.set(n, engine.now);
-          engine.nodeUp[n] = 1;
-          engine.free.release(n);
-          engine.idleSince[n] = engine.now;
+          engine.provisionRented(n);
         }
         stats.peakNodes = Math.max(stats.peakNodes, arrivedAt.size);
-        engine.markDirty();
       });
     }
     for (const n of d.releaseNodes) {
       bill(n);
       arrivedAt.delete(n);
-      engine.free.take(n);
-      engine.nodeUp[n] = 0;
+      engine.releaseRented(n);
       idle.add(n);
       stats.released++;
     }
   };
-  engine.afterCycle.push(check);
+  engine.addAfterCycle(check);
   // Idle nodes must go back even when nothing else happens: check hourly.
   const hourly = (): void => { check(); if (engine.now + 3600 < engine.horizonSeconds) engine.kernel.schedule(3600, hourly); };
   engine.kernel.schedule(3600, hourly);
   // Bills nodes still rented at the end of the run.
   const finish = (): void => { for (const n of arrivedAt.keys()) bill(n); arrivedAt.clear(); };
-  return { stats, finish, now: { rentedNodes: () => arrivedAt.size, isRented: (n) => arrivedAt.has(n) } };
+  return { stats, finish };
 }

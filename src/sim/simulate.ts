@@ -64,7 +64,7 @@ export function simulate(topology: ClusterTopology, workload: Workload, options:
   engine.startFailures();
   // 5. Run, sampled lazily for the timeline (timeline.ts).
   const ownedGpus = owned.length * gpusPerNode;
-  const sampler = new TimelineSampler(engineTimelineSource(engine, ownedGpus, rent?.now), horizonSeconds);
+  const sampler = new TimelineSampler(engineTimelineSource(engine, ownedGpus), horizonSeconds);
   watchKernel(engine.kernel, sampler);
   engine.kernel.run(horizonSeconds, options.onProgress);
   const timeline = sampler.finish();

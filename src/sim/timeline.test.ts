@@ -98,3 +98,17 @@ test('simulate() reports a timeline whose mean allocated GPUs match the utilisat
   const mean = t.gpusAllocated.slice(0, -1).reduce((s, g) => s + g, 0) / (t.tSeconds.length - 1) / 64;
   assert.ok(Math.abs(mean - r.utilization.allocated) < 0.002, `timeline ${mean} vs report ${r.utilization.allocated}`);
 });
+
+test('renting: rented nodes over time add their GPUs to capacity; their GPU-hours and peak match the report', () => {
+  const owned = gridTopology(1, 1, 2);
+  const pool = { name: 'cloud', provider: 'test', nodeType: 'x', maxNodes: 4, pricePerGpuHourUsd: 2, leadTimeHours: 0.5, minimumHours: 1 };
+  const topo = { ...owned, nodes: [...owned.nodes, ...[2, 3, 4, 5].map((index) => ({ ...owned.nodes[0]!, index, name: `c${index}`, leaf: 1, spine: 1, pool: 'cloud', rented: true }))], leafCount: 2, spineCount: 2 };
+  const jobs = Array.from({ length: 6 }, (_, i) => trainJob(`j${i}`, 1, { workSeconds: 4 * 3600, estimatedRuntimeSeconds: 4 * 3600 }));
+  const r = simulate(topo, workloadOf(jobs), testOptions({ days: 2, rent: { pool, queueWaitThresholdSeconds: 3600, idleReleaseSeconds: 3600 } }));
+  const t = r.timeline;
+  assert.equal(Math.max(...t.rentedNodes), r.rented.peakNodes);
+  assert.ok(r.rented.peakNodes > 0);
+  t.rentedNodes.forEach((n, i) => assert.equal(t.gpusCapacity[i], 16 + 8 * n, `sample ${i}`));
+  const gpuHours = t.rentedNodes.slice(0, -1).reduce((a, n) => a + n * 8, 0) * t.intervalSeconds / 3600;
+  assert.ok(Math.abs(gpuHours - r.rented.gpuHours) < 3, `timeline ${gpuHours} GPU-h vs report ${r.rented.gpuHours}`);
+});

@@ -49,27 +49,27 @@ function runSimulator() {
   const topology = gridTopology(1, 1, NODES);
   const jobs = ARRIVALS.map((a) => trainJob(a.id, a.nodes, { submitSeconds: a.at, priority: a.priority, preemptible: a.preemptible, workSeconds: a.workSeconds, estimatedRuntimeSeconds: a.workSeconds }));
   const base = testOptions();
-  const e = new Engine(topology, workloadOf(jobs), testOptions({ policy: POLICY, checkpointMinutes: 10, spareMinGpus: 16, failures: { ...base.failures, repairMedianSeconds: 1e9 } }));
-  e.addSpares([SPARE]);
   const decisions: string[] = [];
   const transitions: string[] = [];
   const cycles: number[] = [];
   const finished: { id: string; at: number }[] = [];
   const checkpoints: { id: string; at: number; seconds: number }[] = [];
-  e.onDecision = (d, t) => decisions.push(fmt(d, t));
-  e.onTransition = (id, to, t, outcome) => {
-    transitions.push(`${t} ${id} ${to}${outcome ? ` (${outcome})` : ''}`);
-    if (to === 'succeeded') finished.push({ id, at: t });
-  };
   // What each running job's last checkpoint is when the scheduler looks (the live jobs report the same).
   const inner: Scheduler = createScheduler(POLICY);
-  (e as { scheduler: Scheduler }).scheduler = {
+  const scheduler: Scheduler = {
     name: inner.name,
     schedule(view, queue, now) {
       cycles.push(now);
       for (const r of view.running) if (r.lastCheckpointSeconds !== undefined && r.lastCheckpointSeconds > r.startSeconds) checkpoints.push({ id: r.id, at: now, seconds: r.lastCheckpointSeconds });
       return inner.schedule(view, queue, now);
     },
+  };
+  const e = new Engine(topology, workloadOf(jobs), testOptions({ policy: POLICY, checkpointMinutes: 10, spareMinGpus: 16, failures: { ...base.failures, repairMedianSeconds: 1e9 } }), { scheduler });
+  e.addSpares([SPARE]);
+  e.onDecision = (d, t) => decisions.push(fmt(d, t));
+  e.onTransition = (id, to, t, outcome) => {
+    transitions.push(`${t} ${id} ${to}${outcome ? ` (${outcome})` : ''}`);
+    if (to === 'succeeded') finished.push({ id, at: t });
   };
   const byId = new Map(jobs.map((j) => [j.id, e.addJob(j)]));
   for (const j of jobs) e.kernel.at(j.submitSeconds, () => e.enqueue(byId.get(j.id)!));
