@@ -11,7 +11,7 @@ import { buildTopology } from '../fleet/topology.ts';
 import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { InputError } from '../lib/errors.ts';
 import type { Executor } from './executor.ts';
-import { SimulatedProvider, type Provider } from './provider.ts';
+import { SimulatedProvider, wallClock, type Provider } from './provider.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import { readSlurmTopology } from './slurm/cluster-topology.ts';
 import { SlurmExecutor } from './slurm/executor.ts';
@@ -58,7 +58,7 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
     const fleet = pool ? { ...f.simFleet, pools: [pool] } : f.simFleet;
     const topology = pool ? buildTopology(fleet, { includePools: true }) : buildTopology(fleet);
     if (topology.nodes.every((n) => n.rented)) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (add rented ones with --rent-pool)' });
-    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], cluster.speed) } : {}) };
+    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], wallClock(cluster.speed)) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

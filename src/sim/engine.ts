@@ -80,6 +80,8 @@ export class Engine implements FailureTarget {
   readonly #preemptionsByReason = new Map<string, number>();
   #spareSwaps = 0;
   #cycles = 0;
+  /** Observer for the driver conformance suite: called as each cycle begins, before the scheduler runs. */
+  onCycle: ((nowSeconds: number) => void) | undefined;
   /** Hooks run after each scheduling cycle (renting). */
   readonly #afterCycle: (() => void)[] = [];
   #cycleEvent = false;
@@ -143,6 +145,9 @@ export class Engine implements FailureTarget {
     }
     return gpus;
   }
+
+  /** The running jobs as the scheduler sees them (read-only; the conformance suite reads checkpoints). */
+  get runningView(): readonly RunningJob[] { return this.#runningList.items; }
 
   /** Everything a time-series sampler reads, at the current simulated time. */
   get counts(): EngineCounts {
@@ -298,6 +303,7 @@ export class Engine implements FailureTarget {
   #cycle(): void {
     this.#cycleEvent = false;
     this.#lastCycleSeconds = this.now;
+    this.onCycle?.(this.now);
     if (this.#pending.size > 0) {
       this.#cycles++;
       const queue: readonly SchedJob[] = this.#queueList.items;
@@ -343,8 +349,7 @@ export class Engine implements FailureTarget {
     for (let i = 0; i < nodeIndices.length; i++) {
       const n = nodeIndices[i]!;
       const g = gpus?.[i];
-      const freeGpus = this.#nodes.freeIndex.freeGpus(n);
-      if (g === undefined ? !this.#nodes.isFree(n) : g.length > freeGpus) throw new Error(`scheduler placed ${j.spec.id} on busy node ${n}`);
+      if (g === undefined ? !this.#nodes.isFree(n) : g.length > this.#nodes.freeIndex.freeGpus(n)) throw new Error(`scheduler placed ${j.spec.id} on busy node ${n}`);
       this.#nodes.attach(n, idx, g);
     }
     this.#dequeue(j);

@@ -27,8 +27,10 @@ export class NodeBook {
   readonly #free: FreeIndex;
   /** 1 when the node is up and provisioned. */
   readonly #up: Uint8Array;
-  /** Jobs holding each node, with the GPUs each holds there (undefined: the whole node). */
-  readonly #holders: { job: number; gpus: readonly number[] | undefined }[][];
+  /** The job holding each node whole, or -1 (the common case, kept in a typed array). */
+  readonly #whole: Int32Array;
+  /** Jobs holding part of a node (shared nodes only), with the GPUs each holds there. */
+  readonly #parts = new Map<number, { job: number; gpus: readonly number[] }[]>();
   /** Since when a free node has been idle (for giving rented nodes back). */
   readonly #idleSince: Float64Array;
   readonly #spares = new Set<number>();
@@ -42,7 +44,7 @@ export class NodeBook {
     this.#topology = topology;
     const n = topology.nodes.length;
     this.#up = new Uint8Array(n);
-    this.#holders = Array.from({ length: n }, () => []);
+    this.#whole = new Int32Array(n).fill(-1);
     this.#idleSince = new Float64Array(n);
     this.#free = FreeIndex.empty(topology);
     for (const node of topology.nodes) if (!node.rented) { this.#up[node.index] = 1; this.#upCount++; this.#free.release(node.index); }
@@ -57,7 +59,10 @@ export class NodeBook {
   /** Since when a wholly free node has been idle. */
   idleSinceSeconds(node: number): number { return this.#idleSince[node]!; }
   /** The jobs holding a node now, in the order they came. */
-  jobsOn(node: number): readonly number[] { return this.#holders[node]!.map((h) => h.job); }
+  jobsOn(node: number): readonly number[] {
+    const w = this.#whole[node]!;
+    return w >= 0 ? [w] : (this.#parts.get(node)?.map((h) => h.job) ?? []);
+  }
   get spares(): ReadonlySet<number> { return this.#spares; }
   get spareTarget(): number { return this.#spareTarget; }
   get counts(): NodeCounts {
@@ -73,31 +78,47 @@ export class NodeBook {
   /** `job` takes `gpus` of `node` (undefined: the whole node). The caller checked they are free. */
   attach(node: number, job: number, gpus: readonly number[] | undefined): void {
     this.#free.takeGpus(node, gpus);
-    this.#holders[node]!.push({ job, gpus });
+    this.#hold(node, job, gpus);
   }
+
+  #hold(node: number, job: number, gpus: readonly number[] | undefined): void {
+    if (gpus === undefined) { this.#whole[node] = job; return; }
+    const parts = this.#parts.get(node);
+    if (parts) parts.push({ job, gpus }); else this.#parts.set(node, [{ job, gpus }]);
+  }
+
+  /** Removes `job` from the holders of `node`: false if it held none; else the GPUs it held (undefined: whole). */
+  #unhold(node: number, job: number): { gpus: readonly number[] | undefined } | false {
+    if (this.#whole[node] === job) { this.#whole[node] = -1; return { gpus: undefined }; }
+    const parts = this.#parts.get(node);
+    const i = parts ? parts.findIndex((h) => h.job === job) : -1;
+    if (i < 0) return false;
+    const { gpus } = parts![i]!;
+    parts!.splice(i, 1);
+    if (parts!.length === 0) this.#parts.delete(node);
+    return { gpus };
+  }
+
+  #held(node: number): boolean { return this.#whole[node]! >= 0 || this.#parts.has(node); }
 
   /** `job` lets go of `node`; its GPUs go back to the free pool if the node is up and no spare. */
   detach(node: number, job: number, nowSeconds: number): void {
-    const held = this.#holders[node]!;
-    const i = held.findIndex((h) => h.job === job);
-    if (i < 0) return;
-    const { gpus } = held[i]!;
-    held.splice(i, 1);
+    const held = this.#unhold(node, job);
+    if (held === false) return;
     if (this.#up[node] === 1 && !this.#spares.has(node)) {
-      this.#free.releaseGpus(node, gpus);
-      if (held.length === 0) this.#idleSince[node] = nowSeconds;
+      this.#free.releaseGpus(node, held.gpus);
+      if (!this.#held(node)) this.#idleSince[node] = nowSeconds;
     }
   }
 
   /** Moves `job` from a lost node to `spare` (same GPU indices); the spare leaves the pool. */
   swapToSpare(job: number, lost: number, spare: number): void {
-    const held = this.#holders[lost]!;
-    const i = held.findIndex((h) => h.job === job);
-    const gpus = i >= 0 ? held.splice(i, 1)[0]!.gpus : undefined;
+    const held = this.#unhold(lost, job);
+    const gpus = held === false ? undefined : held.gpus;
     this.#spares.delete(spare);
     // A spare is out of the free pool; a job using part of it frees the rest.
     if (gpus !== undefined) { this.#free.release(spare); this.#free.takeGpus(spare, gpus); }
-    this.#holders[spare]!.push({ job, gpus });
+    this.#hold(spare, job, gpus);
   }
 
   /** A hardware failure: the node leaves service (a spare leaves the pool until repaired). */
@@ -118,13 +139,13 @@ export class NodeBook {
     this.#up[node] = 1;
     this.#upCount++;
     this.#inRepair--;
-    const held = this.#holders[node]!;
-    if (held.length > 0) {
-      if (held.some((h) => h.gpus !== undefined)) {
+    if (this.#held(node)) {
+      const parts = this.#parts.get(node);
+      if (parts) {
         this.#free.release(node);
-        for (const h of held) this.#free.takeGpus(node, h.gpus);
+        for (const h of parts) this.#free.takeGpus(node, h.gpus);
       }
-      return held.map((h) => h.job);
+      return this.jobsOn(node);
     }
     if (this.#spares.size < this.#spareTarget && !this.#topology.nodes[node]!.rented) this.#spares.add(node);
     else { this.#free.release(node); this.#idleSince[node] = nowSeconds; }
