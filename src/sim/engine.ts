@@ -169,8 +169,8 @@ export class Engine implements FailureTarget {
   /** Registers a job; it arrives when `enqueue`d. */
   addJob(spec: WorkloadJob): JobView {
     if (this.#byId.has(spec.id)) throw new Error(`job ${spec.id} registered twice`);
-    const j = new JobState(spec);
-    this.#byId.set(spec.id, this.#jobs.length);
+    const j = new JobState(spec, this.#jobs.length);
+    this.#byId.set(spec.id, j.index);
     this.#jobs.push(j);
     const gangs = spec.recovery === 'replica' && spec.replicaNodes ? Math.max(1, Math.floor(spec.nodes / spec.replicaNodes)) : 1;
     j.replicas = gangs;
@@ -279,8 +279,7 @@ export class Engine implements FailureTarget {
 
   /** The engine's own state of a job handed out as a view (throws for a job of another engine). */
   #own(job: JobView): JobState {
-    const i = this.#byId.get(job.spec.id);
-    const j = i === undefined ? undefined : this.#jobs[i];
+    const j = this.#jobs[job.index];
     if (j === undefined || j !== job) throw new Error(`job ${job.spec.id} is not registered with this engine`);
     return j;
   }
@@ -344,7 +343,7 @@ export class Engine implements FailureTarget {
   }
 
   #start(j: JobState, nodeIndices: readonly number[], gpuIndices: readonly (readonly number[])[] | undefined): void {
-    const idx = this.#byId.get(j.spec.id)!;
+    const idx = j.index;
     const gpus = this.#partialGpus(nodeIndices, gpuIndices);
     for (let i = 0; i < nodeIndices.length; i++) {
       const n = nodeIndices[i]!;
@@ -441,8 +440,7 @@ export class Engine implements FailureTarget {
     this.kernel.cancel(j.finishEvent);
     j.finishEvent = undefined;
     j.allocatedGpuSeconds += (this.now - j.allocStartSeconds) * j.gpus;
-    const idx = this.#byId.get(j.spec.id)!;
-    for (const n of j.nodes) this.#nodes.detach(n, idx, this.now);
+    for (const n of j.nodes) this.#nodes.detach(n, j.index, this.now);
     j.nodes = [];
     j.gpuIndices = undefined;
     j.status = 'queued';
@@ -463,7 +461,7 @@ export class Engine implements FailureTarget {
     });
     if (rec.action === 'spare-swap') {
       this.#spareSwaps++;
-      this.#nodes.swapToSpare(this.#byId.get(j.spec.id)!, node, rec.spare);
+      this.#nodes.swapToSpare(j.index, node, rec.spare);
       j.nodes[j.nodes.indexOf(node)] = rec.spare;
     }
     if (replica) {

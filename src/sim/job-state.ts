@@ -19,6 +19,8 @@ export type JobStatus = 'future' | 'queued' | 'running' | 'done' | 'cancelled';
 /** A job's life in the simulator: where it runs, what it has saved, what it has cost. */
 export class JobState implements Segment {
   readonly spec: WorkloadJob;
+  /** Its index in the engine's job list (the engine's handle for it). */
+  readonly index: number;
   readonly gpus: number;
   status: JobStatus = 'future';
   nodes: number[] = [];
@@ -50,8 +52,9 @@ export class JobState implements Segment {
   integratedToSeconds = 0;
   runView: RunningJob | undefined;
 
-  constructor(spec: WorkloadJob) {
+  constructor(spec: WorkloadJob, index: number) {
     this.spec = spec;
+    this.index = index;
     this.gpus = spec.nodes * spec.gpusPerNode;
   }
 
