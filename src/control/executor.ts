@@ -94,4 +94,11 @@ export interface Executor {
    * DRAINED or not responding). The scheduler skips nodes for which it returns false.
    */
   nodeUp?(nodeName: string): boolean;
+  /**
+   * Optional: for a node `nodeUp` reports unusable that the executor knows is being repaired
+   * (the sim executor draws repair times from the failure model), when the repair should end,
+   * seconds since the epoch; undefined when it is not in repair or the executor cannot tell
+   * (Slurm: its node states say DOWN, not why). Such a node shows as `repair`, not `down`.
+   */
+  nodeRepairUntil?(nodeName: string): number | undefined;
 }

@@ -56,7 +56,9 @@ test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR
     const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } });
     assert.equal(res.status, 200);
     const text = await res.text();
-    assert.equal(sample(text, 'gigafactory_nodes{state="down"}'), 1);
+    // The sim executor knows the lost node is being repaired: repair, not down.
+    assert.equal(sample(text, 'gigafactory_nodes{state="repair"}'), 1);
+    assert.equal(sample(text, 'gigafactory_nodes{state="down"}'), undefined);
     assert.equal(sample(text, 'gigafactory_nodes{state="rented"}'), 499);
     assert.equal(sample(text, 'gigafactory_gpus{state="in_use"}'), 32);
     assert.equal(sample(text, 'gigafactory_gpus{state="down"}'), 8);

@@ -32,3 +32,24 @@ test('node rows: drained and down from the operator, down from the executor; met
     assert.equal(gpusByState.get('down'), 3 * 8, 'drained, operator-down and executor-down GPUs take no work');
   } finally { await store.close(); rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('node rows: a node the executor reports in repair is `repair` (with when it is back), unless the operator downed it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-noderows-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  try {
+    const base = FLEET_PRESETS['oci-h100']!;
+    const topology = buildTopology({ ...base, halls: [{ name: 'hall-a', nodeType: 'hgx-h100', nodes: 4 }], pools: [] });
+    const [a0, a1, a2, a3] = topology.nodes.map((n) => n.name);
+    await store.setNodeState(a1!, 'down', 'PSU', 100);
+    const down = new Set([a0, a1, a2]);
+    const back = Date.UTC(2026, 11, 6, 12) / 1000;
+    const rows = await listNodeRows(store, topology, (name) => !down.has(name), (name) => (name === a0 || name === a1 ? back : undefined));
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    assert.deepEqual([a0, a1, a2, a3].map((n) => byName.get(n!)!.state), ['repair', 'down', 'down', 'up']);
+    assert.equal(byName.get(a0!)!.reason, 'in repair, back by about 2026-12-06T12:00:00.000Z');
+    assert.equal(byName.get(a1!)!.reason, 'PSU', "the operator's down and reason stand");
+    const { nodesByState, gpusByState } = summarizeNodes(nodeStatuses(rows, new Set()));
+    assert.equal(nodesByState.get('repair'), 1);
+    assert.equal(gpusByState.get('down'), 3 * 8, 'GPUs in repair take no work');
+  } finally { await store.close(); rmSync(dir, { recursive: true, force: true }); }
+});

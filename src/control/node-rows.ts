@@ -1,23 +1,28 @@
 /**
  * Each node's state as the control plane knows it, written once and read by GET /v1/nodes, the
  * metrics and the dashboard: an operator's `down` or the executor's own view (Slurm DOWN, a
- * simulated repair) is `down`; an operator's drain is `draining` while jobs still run there,
- * then `drained`; else `up`. GPUs in use come from the running jobs' GPU holdings (a job on part
+ * a node the executor does not say more of) is `down`; a node the executor reports unusable and
+ * being repaired (the sim executor's failure model draws repair times) is `repair`; an
+ * operator's drain is `draining` while jobs still run there, then `drained`; else `up`. GPUs in use come from the running jobs' GPU holdings (a job on part
  * of a node holds only its GPUs).
  */
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { NodeStatus } from './node-status.ts';
 import type { Store } from './store/types.ts';
 
-export type NodeState = 'up' | 'draining' | 'drained' | 'down';
-export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down'];
+export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair';
+export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair'];
 
 export interface NodeRow {
   readonly index: number; readonly name: string; readonly pool: string; readonly rented: boolean; readonly gpuType: string;
   readonly gpus: number; readonly gpusInUse: number; readonly state: NodeState; readonly reason: string | null; readonly sinceSeconds: number | null;
 }
 
-export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean): Promise<NodeRow[]> {
+/**
+ * `nodeUp`: the executor's view of a node (absent: all usable); `repairUntil`: for an unusable
+ * node the executor knows is in repair, when the repair should end (seconds since the epoch).
+ */
+export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined): Promise<NodeRow[]> {
   const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
   const gpus = await store.listRunningJobGpus();
   const inUse = new Int32Array(topology.nodes.length);
@@ -28,10 +33,12 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
   return topology.nodes.map((n) => {
     const h = held.get(n.name);
     const executorDown = nodeUp !== undefined && !nodeUp(n.name);
-    const state: NodeState = h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    const until = executorDown ? repairUntil?.(n.name) : undefined;
+    const inRepair = until !== undefined && h?.state !== 'down'; // an operator's down is the operator's
+    const state: NodeState = inRepair ? 'repair' : h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
     return {
       index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: Math.min(n.gpus, inUse[n.index]!), state,
-      reason: h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
+      reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
     };
   });
 }

@@ -133,11 +133,14 @@ export class Engine implements FailureTarget {
   /** Scheduling cycles run with a non-empty queue. */
   get cycles(): number { return this.#cycles; }
 
-  /** GPUs of running jobs doing productive work now: past restart and checkpoint load (O(running jobs)). */
-  productiveGpus(): number {
+  /**
+   * GPUs of running jobs doing productive work now (or at `atSeconds`, no earlier than now, with
+   * nothing changing meanwhile): past restart and checkpoint load (O(running jobs)).
+   */
+  productiveGpus(atSeconds = this.now): number {
     let gpus = 0;
     for (const j of this.#running) {
-      if (this.now < j.segStartSeconds) continue;
+      if (atSeconds < j.segStartSeconds) continue;
       gpus += j.spec.recovery === 'replica' && j.replicas > 1 ? (j.gpus * (j.replicas - j.missingReplicas)) / j.replicas : j.gpus;
     }
     return gpus;

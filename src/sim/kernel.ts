@@ -26,6 +26,13 @@ export class Kernel {
   private nowSeconds = 0;
   /** Events run so far. */
   processed = 0;
+  /**
+   * A watcher of time (the timeline sampler): called with the next event's time, before the
+   * clock moves there, whenever that time is at or past `watchSeconds`; it moves `watchSeconds`
+   * on. It must only read the model, never schedule. One comparison per event when unset.
+   */
+  onAdvance: ((toSeconds: number) => void) | undefined;
+  watchSeconds = Infinity;
 
   get now(): number { return this.nowSeconds; }
   get pending(): number { return this.heap.length; }
@@ -64,6 +71,7 @@ export class Kernel {
       if (!top) return false;
       if (top.cancelled) { this.pop(); continue; }
       if (top.timeSeconds > untilSeconds) return false;
+      if (top.timeSeconds >= this.watchSeconds) this.onAdvance?.(top.timeSeconds);
       this.pop();
       this.nowSeconds = top.timeSeconds;
       top.fired = true;
@@ -79,7 +87,10 @@ export class Kernel {
     while (this.step(untilSeconds)) {
       if (onProgress && ++n % progressEvery === 0) onProgress(this.nowSeconds);
     }
-    if (untilSeconds > this.nowSeconds && untilSeconds !== Infinity) this.nowSeconds = untilSeconds;
+    if (untilSeconds > this.nowSeconds && untilSeconds !== Infinity) {
+      if (untilSeconds >= this.watchSeconds) this.onAdvance?.(untilSeconds);
+      this.nowSeconds = untilSeconds;
+    }
   }
 
   private less(a: SimEvent, b: SimEvent): boolean {

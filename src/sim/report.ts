@@ -2,6 +2,7 @@ import { FAILURE_CATEGORIES } from '../catalog/reliability.ts';
 import type { Engine } from './engine.ts';
 import type { RentStats } from './rent.ts';
 import type { ServiceStats } from './services.ts';
+import type { Timeline } from './timeline.ts';
 import { SIZE_CLASSES, sizeClassOf, summarize, type Summary } from './stats.ts';
 import type { RejectedJob, SimOptions, Workload } from './types.ts';
 
@@ -74,6 +75,8 @@ export interface SimReport {
   /** Workload jobs whose submit time falls after the simulated period (not simulated). */
   readonly jobsAfterHorizon: number;
   readonly jobs: readonly JobReport[];
+  /** The fleet sampled over time (at most 2,000 samples; src/sim/timeline.ts). */
+  readonly timeline: Timeline;
 }
 
 export interface ReportInput {
@@ -85,6 +88,7 @@ export interface ReportInput {
   readonly rent: RentStats | undefined;
   readonly spares: SimReport['spares'];
   readonly ownedGpus: number;
+  readonly timeline: Timeline;
 }
 
 export function buildReport(r: ReportInput): SimReport {
@@ -162,6 +166,6 @@ export function buildReport(r: ReportInput): SimReport {
     preemptions: engine.preemptions, preemptionsByReason: Object.fromEntries([...engine.preemptionsByReason].sort()), checkpointMinutes: options.checkpointMinutes,
     training, sizeClasses, spares: r.spares,
     rented: { gpuHours: rentedGpuSeconds / 3600, costUsd: r.rent?.costUsd ?? 0, peakNodes: r.rent?.peakNodes ?? 0 },
-    services, sizing, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs,
+    services, sizing, rejected: r.rejected, jobsAfterHorizon: notArrived, jobs, timeline: r.timeline,
   };
 }

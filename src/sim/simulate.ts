@@ -5,6 +5,8 @@ import { sparesNeeded } from './failures.ts';
 import { buildReport, type SimReport } from './report.ts';
 import { runRenting } from './rent.ts';
 import { runService } from './services.ts';
+import { engineTimelineSource } from './timeline-engine.ts';
+import { TimelineSampler, watchKernel } from './timeline.ts';
 import { withAddedNodes } from './topology-extra.ts';
 import type { RejectedJob, SimOptions, Workload, WorkloadJob } from './types.ts';
 
@@ -60,13 +62,17 @@ export function simulate(topology: ClusterTopology, workload: Workload, options:
   const services = workload.services.map((s) => runService(engine, s));
   const rent = options.rent ? runRenting(engine, options.rent) : undefined;
   engine.startFailures();
-  // 5. Run.
+  // 5. Run, sampled lazily for the timeline (timeline.ts).
+  const ownedGpus = owned.length * gpusPerNode;
+  const sampler = new TimelineSampler(engineTimelineSource(engine, ownedGpus), horizonSeconds);
+  watchKernel(engine.kernel, sampler);
   engine.kernel.run(horizonSeconds, options.onProgress);
+  const timeline = sampler.finish();
   engine.close();
   rent?.finish();
   return buildReport({
     engine, workload, options, rejected, services, rent: rent?.stats,
     spares: { target: spareTarget, carvedFromFleet: carved, addedBeyondFleet: added, swaps: engine.spareSwaps },
-    ownedGpus: owned.length * gpusPerNode,
+    ownedGpus, timeline,
   });
 }

@@ -87,6 +87,7 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
     errors.length = 0; // the refused logins above were answered 401, which chromium logs
     await page.goto(`${cp.url}/fleet`);
 
+    cluster.failNode('oci-h100-00499', 'gpu'); // a node in repair (seed 1 at 100x: for about 13 minutes)
     const bobJob = await submit(bob, { name: 'bob-pretrain', nodes: 300, gpus_per_node: 8, ranks_per_node: 8 });
     const checks: [string, string[], () => Promise<string>][] = [
       ['fleet', ['gpu-chart'], async () => { await submit(admin, { name: 'fleet-probe', nodes: 10, gpus_per_node: 8 }); return 'nodes rented'; }],
@@ -107,6 +108,7 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
         const drawn = await chartContent(page, id);
         assert.ok(drawn > 0, `${name}: chart #${id} is empty`);
       }
+      if (name === 'fleet') assert.match(await page.locator('#fleet-cards').innerText(), /nodes in repair\s+1\b/);
       if (name === 'jobs') assert.ok((await page.locator('main').innerText()).includes(bobJob), 'the admin sees every tenant\'s jobs');
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: false });
     }

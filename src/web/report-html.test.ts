@@ -30,7 +30,7 @@ test('sim --html (two policies, rented pool) and plan train --html draw every ch
     assert.doesNotMatch(readFileSync(join(dir, 'sim.html'), 'utf8'), /<script src=|<link[^>]+href="http/, 'the page loads nothing from elsewhere');
     const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     try {
-      for (const [file, ids] of [['sim.html', ['util', 'interruptions', 'ettr', 'queue', 'rented', 'compare']], ['plan.html', ['days', 'mfu', 'step']]] as const) {
+      for (const [file, ids] of [['sim.html', ['util-time', 'util', 'interruptions-day-0', 'interruptions-day-1', 'interruptions', 'nodes-time', 'ettr', 'jobs-time', 'queue', 'rented-time', 'rented', 'compare']], ['plan.html', ['days', 'mfu', 'step']]] as const) {
         const page = await ctx.newPage();
         const errors: string[] = [];
         page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });

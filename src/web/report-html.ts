@@ -10,20 +10,15 @@ import { InputError } from '../lib/errors.ts';
 import type { StepBreakdown } from '../plan/step-time.ts';
 import type { TrainPlan } from '../plan/train-plan.ts';
 import type { SimReport } from '../sim/report.ts';
+import type { ChartSpec, TimeChartSpec } from './chart-spec.ts';
+import { interruptionsPerDayChart, jobsChart, nodesChart, rentedChart, utilisationChart, type TimelineRun } from './sim-timeline-charts.ts';
+
+export type { ChartSpec, TimeChartSpec };
 
 const require = createRequire(import.meta.url);
 const UPLOT_DIR = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
 
-/** One chart: categories on x (bars) and one or more named series. */
-export interface ChartSpec {
-  readonly id: string;
-  readonly title: string;
-  readonly categories: readonly string[];
-  readonly series: readonly { readonly label: string; readonly values: readonly (number | null)[] }[];
-  readonly unit?: string;
-  /** Stack the series (a breakdown) instead of placing them side by side. */
-  readonly stacked?: boolean;
-}
+type AnyChart = ChartSpec | TimeChartSpec;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** JSON safe inside <script>: no "</script>" can close the element early. */
@@ -33,8 +28,19 @@ const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 // other series null there) or stacked (cumulative sums drawn back to front). y starts at 0.
 const CLIENT = `
 const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#65a30d', '#be185d', '#ca8a04', '#475569', '#14b8a6', '#f472b6', '#7c3aed'];
+function timeChart(c, el) {
+  new uPlot({
+    width: 1100, height: 280, title: c.title,
+    scales: { x: { time: false }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] } },
+    axes: [{ label: 'day' }, { label: c.unit ?? '', size: 70 }],
+    series: [{ label: 'day', value: (u, v) => (v == null ? '' : v.toFixed(2)) }, ...c.series.map((s, k) => ({
+      label: s.label, stroke: COLORS[(s.color ?? k) % COLORS.length], width: 1.5, points: { show: false }, ...(s.dash ? { dash: [6, 4] } : {}),
+    }))],
+  }, [c.xDays, ...c.series.map((s) => s.values)], el);
+}
 for (const c of CHARTS) {
   const el = document.getElementById(c.id);
+  if (c.xDays) { timeChart(c, el); continue; }
   const C = c.categories.length;
   const n = c.stacked ? 1 : c.series.length;
   const xs = [];
@@ -62,7 +68,7 @@ for (const c of CHARTS) {
   }, [xs, ...data], el);
 }`;
 
-export function renderHtml(title: string, intro: string, sections: readonly { heading: string; html?: string; charts?: readonly ChartSpec[] }[]): string {
+export function renderHtml(title: string, intro: string, sections: readonly { heading: string; html?: string; charts?: readonly AnyChart[] }[]): string {
   const charts = sections.flatMap((s) => s.charts ?? []);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>${readFileSync(join(UPLOT_DIR, 'uPlot.min.css'), 'utf8')}
@@ -90,15 +96,32 @@ export function simReportHtml(runs: readonly LabelledSimReport[]): string {
   const sizes = [...new Set(runs.flatMap((r) => r.report.sizeClasses.map((s) => s.name)))];
   const queueP = (r: SimReport, name: string, k: 'p50' | 'p99') => r.sizeClasses.find((s) => s.name === name)?.queueSeconds[k] ?? null;
   const training = first.training.slice(0, 60);
+  // JSON reports written before timelines were recorded have none: their time charts are left out.
+  const timed: TimelineRun[] = runs.map((r) => ({ label: r.label, timeline: (r.report as Partial<SimReport>).timeline }));
+  const hasTimeline = timed.some((r) => r.timeline !== undefined);
+  const noTimeline = hasTimeline ? '' : '<p class="note">This report has no timeline (written by an older <code>gigafactory sim --json</code>): totals only.</p>';
+  const perDay = timed.slice(0, 6).flatMap((r, i) => (r.timeline ? [interruptionsPerDayChart(`interruptions-day-${i}`, r.label, r.timeline)] : []));
   return renderHtml(`Simulation: ${first.workload}`, `${esc(String(first.gpus.toLocaleString('en-US')))} GPUs, ${first.days} days, seed ${first.seed}; ${runs.length > 1 ? `${runs.length} runs compared: ${esc(labels.join(', '))}` : `policy ${esc(first.policy)}`}. Produced by <code>gigafactory sim --html</code>.`, [
     {
       heading: 'Utilisation: allocated and productive',
-      html: '<p class="note">Share of GPU-time over the whole period: allocated to jobs, and kept as useful work (lost work, restarts and checkpoints excluded).</p>',
-      charts: [{ id: 'util', title: 'GPU utilisation', categories: labels, unit: 'fraction', series: [{ label: 'allocated', values: runs.map((r) => r.report.utilization.allocated) }, { label: 'productive', values: runs.map((r) => r.report.utilization.productive) }] }],
+      html: '<p class="note">Share of the fleet\'s GPUs (owned, plus rented ones while rented) held by jobs, and doing useful work. Over time, productive is GPUs computing (not restarting or reloading a checkpoint); in the totals, productive is work kept (work lost to a failure excluded).</p>' + noTimeline,
+      charts: [
+        ...(hasTimeline ? [utilisationChart(timed)] : []),
+        { id: 'util', title: 'GPU utilisation over the whole period', categories: labels, unit: 'fraction', series: [{ label: 'allocated', values: runs.map((r) => r.report.utilization.allocated) }, { label: 'productive', values: runs.map((r) => r.report.utilization.productive) }] },
+      ],
     },
     {
       heading: 'Interruptions per day by category',
-      charts: [{ id: 'interruptions', title: 'Interruptions per day', categories, unit: 'per day', series: runs.map((r) => ({ label: r.label, values: categories.map((c) => r.report.interruptions.perDay[c] ?? 0) })) }],
+      html: runs.length > perDay.length && hasTimeline ? `<p class="note">Day by day for the first ${perDay.length} runs.</p>` : '',
+      charts: [
+        ...perDay,
+        { id: 'interruptions', title: 'Interruptions per day, mean over the period', categories, unit: 'per day', series: runs.map((r) => ({ label: r.label, values: categories.map((c) => r.report.interruptions.perDay[c] ?? 0) })) },
+      ],
+    },
+    {
+      heading: 'Nodes in repair and hot spares',
+      html: hasTimeline ? '' : noTimeline,
+      charts: hasTimeline ? [nodesChart(timed)] : [],
     },
     {
       heading: 'ETTR per training job',
@@ -106,18 +129,25 @@ export function simReportHtml(runs: readonly LabelledSimReport[]): string {
       charts: training.length ? [{ id: 'ettr', title: 'Effective training time ratio', categories: training.map((t) => `${t.id} (${t.gpus.toLocaleString('en-US')} GPUs)`), unit: 'ETTR', series: runs.map((r) => ({ label: r.label, values: training.map((t) => r.report.training.find((x) => x.id === t.id)?.ettr ?? null) })) }] : [],
     },
     {
-      heading: 'Queue wait by job size',
-      charts: sizes.length ? [{ id: 'queue', title: 'Queue wait, p50 and p99', categories: sizes, unit: 'seconds', series: runs.flatMap((r) => [{ label: `${r.label} p50`, values: sizes.map((s) => queueP(r.report, s, 'p50')) }, { label: `${r.label} p99`, values: sizes.map((s) => queueP(r.report, s, 'p99')) }]) }] : [],
+      heading: 'Queue: jobs over time, and wait by job size',
+      charts: [
+        ...(hasTimeline ? [jobsChart(timed)] : []),
+        ...(sizes.length ? [{ id: 'queue', title: 'Queue wait, p50 and p99', categories: sizes, unit: 'seconds', series: runs.flatMap((r) => [{ label: `${r.label} p50`, values: sizes.map((s) => queueP(r.report, s, 'p50')) }, { label: `${r.label} p99`, values: sizes.map((s) => queueP(r.report, s, 'p99')) }]) }] : []),
+      ],
     },
     {
       heading: 'Rented capacity',
-      html: '<p class="note">Peak rented nodes, GPU-hours and cost over the period (the simulator reports totals, not a time series).</p>'
+      html: '<p class="note">Rented nodes over time; peak rented nodes, GPU-hours and cost over the period.</p>'
         + table(['run', 'peak rented nodes', 'rented GPU-hours', 'cost (USD)'], runs.map((r) => [r.label, r.report.rented.peakNodes, r.report.rented.gpuHours, r.report.rented.costUsd])),
-      charts: [{ id: 'rented', title: 'Peak rented nodes', categories: labels, unit: 'nodes', series: [{ label: 'peak rented nodes', values: runs.map((r) => r.report.rented.peakNodes) }] }],
+      charts: [
+        ...(hasTimeline ? [rentedChart(timed)] : []),
+        { id: 'rented', title: 'Peak rented nodes', categories: labels, unit: 'nodes', series: [{ label: 'peak rented nodes', values: runs.map((r) => r.report.rented.peakNodes) }] },
+      ],
     },
     ...(runs.length > 1 ? [{
       heading: 'Policy comparison',
-      html: table(['run', 'allocated', 'productive', 'unexpected interruptions', 'preemptions', 'rented cost (USD)'], runs.map((r) => [r.label, r.report.utilization.allocated, r.report.utilization.productive, r.report.interruptions.unexpected, r.report.preemptions, r.report.rented.costUsd])),
+      html: '<p class="note">Each run\'s utilisation over time is in the first chart; here the totals side by side.</p>'
+        + table(['run', 'allocated', 'productive', 'unexpected interruptions', 'preemptions', 'rented cost (USD)'], runs.map((r) => [r.label, r.report.utilization.allocated, r.report.utilization.productive, r.report.interruptions.unexpected, r.report.preemptions, r.report.rented.costUsd])),
       charts: [{ id: 'compare', title: 'Productive utilisation and preemptions (per 1,000) by run', categories: labels, series: [{ label: 'productive utilisation', values: runs.map((r) => r.report.utilization.productive) }, { label: 'preemptions / 1,000', values: runs.map((r) => r.report.preemptions / 1000) }] }],
     }] : []),
   ]);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeExecutor } from '../../control/fake-executor.ts';
+import { SimCluster, SimExecutor } from '../../control/sim/executor.ts';
 import { adminTokenPath, startControlPlane } from '../../control/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -47,6 +48,27 @@ test('cli: node drain/resume/down and nodes; bad action and unknown node exit 2 
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /gpu-0, gpu-1/);
     assert.equal((await run(['node', 'resume', 'gpu-1'], env)).out, 'gpu-1: up\n');
+  } finally {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cli: nodes --state repair lists a node the sim executor is repairing', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-node-cli-'));
+  // Seed 1 at 100x: the first drawn repair lasts about 13 minutes of wall time.
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
+  const cp = await startControlPlane({
+    dataDir: dir, port: 0, tickMs: 50, executor: new SimExecutor(cluster),
+    topology: { nodes: [0, 1].map((index) => ({ index, name: `gpu-${index}`, gpuType: 'h100' as const, gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false })), leafCount: 1, spineCount: 1 },
+  });
+  try {
+    const env = { GIGAFACTORY_URL: cp.url, GIGAFACTORY_TOKEN: readFileSync(adminTokenPath(dir), 'utf8').trim() };
+    cluster.failNode('gpu-0', 'hbm');
+    const list = await run(['nodes', '--state', 'repair'], env);
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.out, /^NAME\s+STATE\s+GPUS\s+IN_USE\s+POOL\s+REASON\ngpu-0\s+repair\s+8 h100\s+0\s+hall\s+in repair, back by about 20\d\d-/);
+    assert.doesNotMatch(list.out, /gpu-1/);
   } finally {
     await cp.close();
     rmSync(dir, { recursive: true, force: true });

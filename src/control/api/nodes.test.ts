@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from './auth.ts';
 import { FakeExecutor } from '../fake-executor.ts';
+import { SimCluster, SimExecutor } from '../sim/executor.ts';
 import { startControlPlane, type ControlPlane } from '../server.ts';
 import type { NodeJson } from './nodes.ts';
 
@@ -101,6 +102,28 @@ test('live: drain keeps running work and takes no new; down stops it (requeued, 
     cp = await plane(dir);
     nodes = (await caller(cp, 'adm')<{ nodes: NodeJson[] }>('GET', '/v1/nodes?state=down')).body.nodes;
     assert.deepEqual(nodes.map((n) => [n.name, n.reason]), [[aNode, 'PSU']]);
+  } finally {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live (sim executor): a failed node in repair is listed as repair, with when it is back; ?state=repair finds it; an operator down wins', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-nodes-'));
+  // Seed 1 at 100x: the first drawn repair lasts about 13 minutes of wall time.
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 50, executor: new SimExecutor(cluster), topology: { nodes: [0, 1].map(gpuNode), leafCount: 1, spineCount: 1 } });
+  try {
+    await cp.store.addToken(hashToken('adm'), { tenant: 'ops', admin: true }, 0);
+    const call = caller(cp, 'adm');
+    cluster.failNode('gpu-1', 'gpu');
+    const repair = (await call<{ nodes: NodeJson[] }>('GET', '/v1/nodes?state=repair')).body.nodes;
+    assert.deepEqual(repair.map((n) => [n.name, n.state]), [['gpu-1', 'repair']]);
+    assert.match(repair[0]!.reason!, /^in repair, back by about 20\d\d-\d\d-\d\dT/);
+    assert.deepEqual((await call<{ nodes: NodeJson[] }>('GET', '/v1/nodes?state=down')).body.nodes, []);
+    assert.deepEqual((await call<{ nodes: NodeJson[] }>('GET', '/v1/nodes?state=up')).body.nodes.map((n) => n.name), ['gpu-0']);
+    assert.equal((await call('POST', '/v1/nodes/gpu-1/state', { state: 'down', reason: 'RMA' })).status, 200);
+    assert.deepEqual((await call<{ nodes: NodeJson[] }>('GET', '/v1/nodes?state=down')).body.nodes.map((n) => [n.name, n.reason]), [['gpu-1', 'RMA']]);
   } finally {
     await cp.close();
     rmSync(dir, { recursive: true, force: true });

@@ -143,3 +143,24 @@ test('sim executor: GF_SIM_SECONDS and GF_SIM_EXIT are read, and bad values are 
   assert.throws(() => simProgram({ GF_SIM_SECONDS: 'soon' }, 60), /GF_SIM_SECONDS: "soon"/);
   assert.throws(() => simProgram({ GF_SIM_EXIT: 'x:1' }, 60), /GF_SIM_EXIT: "x:1" is not CODE or RANK:CODE/);
 });
+
+test('sim executor: a node in repair says when it comes back; a software failure or a repaired node says nothing', async () => {
+  // Seed 1 at a million times speed: the drawn repair (0.9 simulated days) ends 80 ms later.
+  const c = new SimCluster({ speed: 1e6, failuresPer1000NodeDays: 0, seed: 1 });
+  const ex = new SimExecutor(c);
+  try {
+    c.failNode('n1', 'nccl-timeout');
+    assert.equal(ex.nodeRepairUntil('n1'), undefined, 'a software failure leaves the node up');
+    const t0 = Date.now() / 1000;
+    c.failNode('n0', 'hbm');
+    const until = ex.nodeRepairUntil('n0');
+    assert.equal(ex.nodeUp('n0'), false);
+    assert.ok(until !== undefined && until > t0 && until < t0 + 5, `repair until ${until}, failed at ${t0}`);
+    const deadline = Date.now() + 10_000;
+    while (!ex.nodeUp('n0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(Date.now() / 1000 >= until - 0.002, 'up again once the repair is over, not before');
+    assert.equal(ex.nodeRepairUntil('n0'), undefined);
+  } finally {
+    await ex.close();
+  }
+});

@@ -131,6 +131,11 @@ export class SimCluster implements FailureTarget {
     }
   }
 
+  /** When a node in repair comes back, seconds since the epoch (undefined: not in repair). */
+  repairUntilSeconds(name: string): number | undefined {
+    return this.nodeUp(name) ? undefined : this.downUntilMs.get(name)! / 1000;
+  }
+
   launch(spec: LaunchSpec, owner: SimExecutor): string {
     const program = simProgram(spec.env, this.defaultSeconds);
     const key = keyOf(spec.jobId, spec.attempt);
@@ -230,6 +235,8 @@ export class SimExecutor implements Executor {
   }
 
   nodeUp(name: string): boolean { return this.cluster.nodeUp(name); }
+
+  nodeRepairUntil(name: string): number | undefined { return this.cluster.repairUntilSeconds(name); }
 
   /** Stops delivering events; the simulated attempts go on (another executor may adopt them). */
   async close(): Promise<void> {

@@ -76,10 +76,10 @@ const pages = {
   async fleet() {
     const d = await get('/ui/api/fleet');
     const cards = [['GPUs in use', `${fmt(d.gpusByState.in_use)} / ${fmt(d.gpusByState.in_use + d.gpusByState.idle + d.gpusByState.down)}`],
-      ...Object.entries(d.nodesByState).map(([s, n]) => [`nodes ${s}`, fmt(n)])];
+      ...Object.entries(d.nodesByState).map(([s, n]) => [`nodes ${s === 'repair' ? 'in repair' : s}`, fmt(n)])];
     $('fleet-cards').innerHTML = cards.map(([k, v]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div></div>`).join('');
     lines($('gpu-chart'), [['GPUs in use', (s) => s.gpusInUse], ['GPUs total', (s) => s.gpus], ['GPUs on nodes down', (s) => s.nodesDown * (s.gpus / Math.max(1, d.pools.reduce((a, p) => a + p.nodes, 0)))]], d.series);
-    $('pool-table').innerHTML = table(d.pools, [['pool', (p) => esc(p.name)], ['nodes', (p) => fmt(p.nodes)], ['down', (p) => fmt(p.down)], ['GPUs', (p) => fmt(p.gpus)], ['in use', (p) => `${fmt(p.gpusInUse)} (${pct(p.gpusInUse / Math.max(1, p.gpus))})`]]);
+    $('pool-table').innerHTML = table(d.pools, [['pool', (p) => esc(p.name)], ['nodes', (p) => fmt(p.nodes)], ['down or in repair', (p) => fmt(p.down)], ['GPUs', (p) => fmt(p.gpus)], ['in use', (p) => `${fmt(p.gpusInUse)} (${pct(p.gpusInUse / Math.max(1, p.gpus))})`]]);
   },
   async queue() {
     const d = await get('/ui/api/jobs?state=queued');
