@@ -17,8 +17,8 @@ export interface FailureTarget {
   readonly nodeCount: number;
   /** Whether a node is up now; a node that is down (or not provisioned) does not fail again. */
   isUp(node: number): boolean;
-  /** A hardware failure takes `node` out of service until `bringUp`. */
-  takeDown(node: number): void;
+  /** A hardware failure takes `node` out of service until `bringUp`, `repairSeconds` from now. */
+  takeDown(node: number, repairSeconds: number): void;
   /** The node is back from repair. */
   bringUp(node: number): void;
   /** The jobs on `node` are interrupted by `category` (`nodeLost`: the node went down with it). */
@@ -61,8 +61,9 @@ export class FailureProcess {
     if (!target.isUp(node)) return;
     const hw = isHardware(category);
     if (hw) {
-      target.takeDown(node);
-      target.kernel.schedule(drawRepairSeconds(this.model, this.rng), () => target.bringUp(node));
+      const repairSeconds = drawRepairSeconds(this.model, this.rng);
+      target.takeDown(node, repairSeconds);
+      target.kernel.schedule(repairSeconds, () => target.bringUp(node));
     }
     target.interrupt(node, category, hw);
   }

@@ -57,7 +57,7 @@ test('cli: node drain/resume/down and nodes; bad action and unknown node exit 2 
 test('cli: nodes --state repair lists a node the sim executor is repairing', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-node-cli-'));
   // Seed 1 at 100x: the first drawn repair lasts about 13 minutes of wall time.
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
+  const cluster = new SimCluster({ nodes: ['gpu-0', 'gpu-1'], speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
   const cp = await startControlPlane({
     dataDir: dir, port: 0, tickMs: 50, executor: new SimExecutor(cluster),
     topology: { nodes: [0, 1].map((index) => ({ index, name: `gpu-${index}`, gpuType: 'h100' as const, gpus: 8, leaf: 0, spine: 0, pool: 'hall', rented: false })), leafCount: 1, spineCount: 1 },

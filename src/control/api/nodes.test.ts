@@ -111,7 +111,7 @@ test('live: drain keeps running work and takes no new; down stops it (requeued, 
 test('live (sim executor): a failed node in repair is listed as repair, with when it is back; ?state=repair finds it; an operator down wins', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-nodes-'));
   // Seed 1 at 100x: the first drawn repair lasts about 13 minutes of wall time.
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
+  const cluster = new SimCluster({ nodes: ['gpu-0', 'gpu-1'], speed: 100, failuresPer1000NodeDays: 0, seed: 1 });
   const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 50, executor: new SimExecutor(cluster), topology: { nodes: [0, 1].map(gpuNode), leafCount: 1, spineCount: 1 } });
   try {
     await cp.store.addToken(hashToken('adm'), { tenant: 'ops', admin: true }, 0);

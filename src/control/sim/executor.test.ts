@@ -45,7 +45,7 @@ function simulatorFailures(seed: number, nodeCount: number, failuresPer1000NodeD
 /** A sim cluster that logs what its failure process does to it. */
 class RecordingCluster extends SimCluster {
   readonly strikes: Entry[] = [];
-  override takeDown(n: number): void { this.strikes.push([this.kernel.now, 'down', n]); super.takeDown(n); }
+  override takeDown(n: number, repairSeconds: number): void { this.strikes.push([this.kernel.now, 'down', n]); super.takeDown(n, repairSeconds); }
   override bringUp(n: number): void { this.strikes.push([this.kernel.now, 'up', n]); super.bringUp(n); }
   override interrupt(n: number, c: Parameters<SimCluster['interrupt']>[1], lost: boolean): void { this.strikes.push([this.kernel.now, 'strike', n, c.id]); super.interrupt(n, c, lost); }
   override plannedMaintenance(): void { this.strikes.push([this.kernel.now, 'planned', -1]); super.plannedMaintenance(); }
@@ -146,7 +146,7 @@ test('sim executor: GF_SIM_SECONDS and GF_SIM_EXIT are read, and bad values are 
 
 test('sim executor: a node in repair says when it comes back; a software failure or a repaired node says nothing', async () => {
   // Seed 1 at a million times speed: the drawn repair (0.9 simulated days) ends 80 ms later.
-  const c = new SimCluster({ speed: 1e6, failuresPer1000NodeDays: 0, seed: 1 });
+  const c = new SimCluster({ nodes: ['n0', 'n1'], speed: 1e6, failuresPer1000NodeDays: 0, seed: 1 });
   const ex = new SimExecutor(c);
   try {
     c.failNode('n1', 'nccl-timeout');

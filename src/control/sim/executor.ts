@@ -85,6 +85,8 @@ export class SimCluster implements FailureTarget {
   private readonly nodeIndex = new Map<string, number>();
   /** 1 while a node is in repair. */
   private readonly down: Uint8Array;
+  /** When each node in repair comes back, simulated seconds (the kernel's clock). */
+  private readonly repairEndSeconds: Float64Array;
   private readonly failures: FailureProcess;
   /** Running attempts by node name, so a node failure finds its gangs without a scan. */
   private readonly onNode = new Map<string, Set<SimAttempt>>();
@@ -97,6 +99,7 @@ export class SimCluster implements FailureTarget {
     this.nodeNames.forEach((n, i) => this.nodeIndex.set(n, i));
     this.nodeCount = this.nodeNames.length;
     this.down = new Uint8Array(this.nodeCount);
+    this.repairEndSeconds = new Float64Array(this.nodeCount);
     this.kernel = new RealtimeKernel(o.clock ?? NODE_WALL_CLOCK, { speed: this.speed });
     const model = { ...DEFAULT_FAILURE_MODEL, ...(o.failuresPer1000NodeDays !== undefined ? { failuresPer1000NodeDays: o.failuresPer1000NodeDays } : {}) };
     this.failures = new FailureProcess(this, model, failureRng(o.seed ?? 1));
@@ -111,7 +114,7 @@ export class SimCluster implements FailureTarget {
 
   /** FailureTarget: whether fleet node `node` (an index) is up. */
   isUp(node: number): boolean { return this.down[node] === 0; }
-  takeDown(node: number): void { this.down[node] = 1; }
+  takeDown(node: number, repairSeconds: number): void { this.down[node] = 1; this.repairEndSeconds[node] = this.kernel.now + repairSeconds; }
   bringUp(node: number): void { this.down[node] = 0; }
 
   /**
@@ -133,7 +136,10 @@ export class SimCluster implements FailureTarget {
 
   /** When a node in repair comes back, seconds since the epoch (undefined: not in repair). */
   repairUntilSeconds(name: string): number | undefined {
-    return this.nodeUp(name) ? undefined : this.downUntilMs.get(name)! / 1000;
+    const i = this.nodeIndex.get(name);
+    if (i === undefined || this.down[i] === 0) return undefined;
+    // The wall clock the kernel follows need not count from the epoch; the API speaks epoch seconds.
+    return Date.now() / 1000 + (this.repairEndSeconds[i]! - this.kernel.wallSeconds()) / this.speed;
   }
 
   launch(spec: LaunchSpec, owner: SimExecutor): string {
