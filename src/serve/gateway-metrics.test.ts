@@ -43,3 +43,15 @@ test('gateway /metrics with API keys: a key is needed, a tenant sees only its ow
     assert.equal(sample(all, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="beta",code="200"}'), 1);
   } finally { await s.close(); }
 });
+
+test('gateway /metrics: time to first token is the first streamed bytes, not the end of the stream', async () => {
+  const s = await startStack([{ words: 6, chunkDelayMs: 40 }]);
+  try {
+    assert.equal((await sseData(await post(s.base, chatBody({ stream: true })))).at(-1), '[DONE]');
+    const text = await (await fetch(`${s.base}/metrics`)).text();
+    const ttft = sample(text, 'gigafactory_gateway_ttft_seconds_sum{model="tiny-chat",tenant="anonymous"}')!;
+    const total = sample(text, 'gigafactory_gateway_request_seconds_sum{model="tiny-chat",tenant="anonymous"}')!;
+    assert.ok(total >= 0.2, `the stream took ${total} s`);
+    assert.ok(ttft < total / 2, `ttft ${ttft} s vs request ${total} s`);
+  } finally { await s.close(); }
+});

@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics of the chat gateway, served at its GET /metrics: requests by model, tenant
  * and HTTP code, tokens by kind (prompt, completion), request and time-to-first-token latency,
- * and replicas by state. `track(res)` is called once per chat request and observes the
- * response itself (first write, finish), so the gateway's routing code stays as it is.
+ * and replicas by state. `track(res)` is called once per chat request and observes its
+ * finish; the proxy calls `firstByte()` when a streamed answer's first bytes go out.
  * Labels come only from served model names and known tenants, never from raw request text.
  */
 import { filterMetricsForTenant } from '../control/api/metrics-filter.ts';
@@ -15,6 +15,8 @@ export interface TrackedRequest {
   model: string;
   tenant: string;
   tokens(promptTokens: number, completionTokens: number): void;
+  /** The first bytes of a successful answer went to the client (time to first token). */
+  firstByte(): void;
 }
 
 const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -43,29 +45,28 @@ export class GatewayMetrics {
 
   /** Starts observing one chat request's response. */
   track(res: ServerResponse): TrackedRequest {
-    const t0 = this.nowMs();
-    const labels: TrackedRequest = {
-      model: 'unknown', tenant: 'unknown',
-      tokens: (prompt, completion) => {
-        this.tokensTotal.inc({ model: labels.model, tenant: labels.tenant, kind: 'prompt' }, prompt);
-        this.tokensTotal.inc({ model: labels.model, tenant: labels.tenant, kind: 'completion' }, completion);
-      },
-    };
-    let firstByte = false;
-    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
-    res.write = ((...args: unknown[]) => {
-      if (!firstByte && res.statusCode < 400) { firstByte = true; this.ttftSeconds.observe({ model: labels.model, tenant: labels.tenant }, (this.nowMs() - t0) / 1000); }
-      return write(...args);
-    }) as typeof res.write;
-    res.once('close', () => {
-      const seconds = (this.nowMs() - t0) / 1000;
-      // A non-streamed answer is written once, by end(): its first byte is its end.
-      if (!firstByte && res.statusCode < 400) this.ttftSeconds.observe({ model: labels.model, tenant: labels.tenant }, seconds);
-      this.requestSeconds.observe({ model: labels.model, tenant: labels.tenant }, seconds);
-      this.requests.inc({ model: labels.model, tenant: labels.tenant, code: String(res.writableFinished ? res.statusCode : 499) });
-    });
-    return labels;
+    const t = new Tracked(this, this.nowMs());
+    res.once('close', () => t.closed(res));
+    return t;
   }
+
+  /** @internal (Tracked) */
+  observeTtft(model: string, tenant: string, seconds: number): void { this.ttftSeconds.observe({ model, tenant }, seconds); }
+
+  /** @internal (Tracked) */
+  observeEnd(model: string, tenant: string, seconds: number, code: string): void {
+    this.requestSeconds.observe({ model, tenant }, seconds);
+    this.requests.inc({ model, tenant, code });
+  }
+
+  /** @internal (Tracked) */
+  countTokens(model: string, tenant: string, prompt: number, completion: number): void {
+    this.tokensTotal.inc({ model, tenant, kind: 'prompt' }, prompt);
+    this.tokensTotal.inc({ model, tenant, kind: 'completion' }, completion);
+  }
+
+  /** @internal */
+  now(): number { return this.nowMs(); }
 
   /** GET /metrics */
   /** Serves the exposition; with `tenant`, only that tenant's series (and the families they belong to). */
@@ -74,5 +75,29 @@ export class GatewayMetrics {
     const body = tenant === undefined ? all : filterMetricsForTenant(all, tenant);
     res.writeHead(200, { 'content-type': this.registry.contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
+  }
+}
+
+/** One chat request's labels and timing (one object per request, rather than a patched res.write). */
+class Tracked implements TrackedRequest {
+  model = 'unknown';
+  tenant = 'unknown';
+  private first = false;
+
+  constructor(private readonly m: GatewayMetrics, private readonly t0: number) {}
+
+  tokens(prompt: number, completion: number): void { this.m.countTokens(this.model, this.tenant, prompt, completion); }
+
+  firstByte(): void {
+    if (this.first) return;
+    this.first = true;
+    this.m.observeTtft(this.model, this.tenant, (this.m.now() - this.t0) / 1000);
+  }
+
+  closed(res: ServerResponse): void {
+    const seconds = (this.m.now() - this.t0) / 1000;
+    // A non-streamed answer is written once, by end(): its first byte is its end.
+    if (!this.first && res.statusCode < 400) this.m.observeTtft(this.model, this.tenant, seconds);
+    this.m.observeEnd(this.model, this.tenant, seconds, String(res.writableFinished ? res.statusCode : 499));
   }
 }

@@ -52,12 +52,15 @@ export class Gateway {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
+  /** Whether API keys were given (decides how a request's tenant is found). */
+  private readonly keyed: boolean;
 
   constructor(options: GatewayOptions = {}) {
     this.o = {
       routing: 'least-tokens', defaultMaxTokens: 256, maxBodyBytes: 1 << 20, requireApiKey: false, healthCheckIntervalMs: 2000,
       healthPath: '/v1/models', firstByteTimeoutMs: 60_000, maxAttempts: 3, nowMs: () => Date.now(), ...options,
     };
+    this.keyed = Object.keys(options.apiKeys ?? {}).length > 0;
     this.pool = new ReplicaPool(options.replicas ?? []);
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
@@ -132,7 +135,7 @@ export class Gateway {
    * Prometheus); a gateway without keys is open, and so are its metrics.
    */
   private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (Object.keys(this.o.apiKeys ?? {}).length === 0) { await this.metrics.serve(res); return; }
+    if (!this.keyed) { await this.metrics.serve(res); return; }
     const tenant = this.tenantOf(req);
     if (tenant === 'anonymous') {
       throw new GatewayError(401, 'invalid_request_error', 'missing API key; this gateway has API keys, so /metrics needs one (Authorization: Bearer <key>; a key of tenant admin sees every tenant)', { code: 'invalid_api_key' });
@@ -144,7 +147,7 @@ export class Gateway {
     const auth = req.headers.authorization;
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     const keys = this.o.apiKeys ?? {};
-    const keyed = Object.keys(keys).length > 0;
+    const keyed = this.keyed;
     const mapped = key !== undefined && Object.hasOwn(keys, key) ? keys[key] : undefined;
     if (mapped !== undefined) return mapped;
     if (this.o.requireApiKey || (keyed && key !== undefined)) {
@@ -177,6 +180,7 @@ export class Gateway {
     }
     const tried = new Set<string>();
     const failures: string[] = [];
+    const proxyOptions = { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) };
     this.meter.requestStarted(chat.model);
     try {
       for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
@@ -186,7 +190,7 @@ export class Gateway {
         replica.outstandingTokens += reserved;
         replica.inflight++;
         const startedMs = performance.now();
-        const r = await forward(replica, chat, raw, res, { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) })
+        const r = await forward(replica, chat, raw, res, proxyOptions)
           .finally(() => { replica.outstandingTokens -= reserved; replica.inflight--; });
         this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { CHARS_PER_TOKEN, type ChatRequest } from './request.ts';
-import { SseParser, type SseEvent } from './sse.ts';
+import { SseScanner } from './sse.ts';
 import type { Replica } from './pool.ts';
 
 /** How one attempt on one replica ended. */
@@ -18,7 +18,25 @@ export interface ProxyOptions {
   /** Time allowed from sending the request to the upstream's response headers. */
   readonly firstByteTimeoutMs: number;
   readonly upstreamApiKey?: string;
+  /** Called once when the first bytes of a successful streamed answer go to the client. */
+  readonly onFirstByte?: () => void;
 }
+
+/** Where a replica's chat endpoint is, parsed once per replica URL (not per request). */
+const targets = new Map<string, { hostname: string; port?: number; path: string; protocol: string }>();
+function targetOf(url: string) {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(`${url}/v1/chat/completions`);
+    t = { hostname: u.hostname.replace(/^\[|\]$/g, ''), ...(u.port !== '' ? { port: Number(u.port) } : {}), path: u.pathname + u.search, protocol: u.protocol };
+    if (targets.size > 10_000) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
+}
+
+// Headers and body go out as separate writes: without TCP_NODELAY, Nagle + delayed ACK stall each request ~40 ms.
+const noDelay = (s: import('node:net').Socket) => { s.setNoDelay(true); };
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
@@ -41,9 +59,8 @@ export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: 
     };
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': body.length, accept: chat.stream ? 'text/event-stream' : 'application/json' };
     if (opts.upstreamApiKey) headers.authorization = `Bearer ${opts.upstreamApiKey}`;
-    const up = http.request(`${replica.url}/v1/chat/completions`, { method: 'POST', agent: opts.agent, headers });
-    // Headers and body go out as separate writes: without TCP_NODELAY, Nagle + delayed ACK stall each request ~40 ms.
-    up.once('socket', (s) => s.setNoDelay(true));
+    const up = http.request({ ...targetOf(replica.url), method: 'POST', agent: opts.agent, headers });
+    up.once('socket', noDelay);
     const onClientClose = () => {
       if (res.writableFinished) return;
       up.destroy();
@@ -65,41 +82,31 @@ export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: 
         return;
       }
       if (status >= 400 || !chat.stream) { relayWhole(ur, status, res, finish); return; }
-      const parser = new SseParser();
-      let held: SseEvent[] = [];
+      // Held back (verbatim) until an event with text, [DONE] or an error: until then another
+      // replica may still be tried. Past it, bytes pass straight through; the scanner only counts.
+      const scanner = new SseScanner();
+      let held: string[] = [];
       let ended = false;
       ur.setEncoding('utf8');
       const flush = () => {
-        if (!sentToClient) { res.writeHead(200, SSE_HEADERS); sentToClient = true; }
-        res.write(held.map((e) => e.raw).join(''));
+        if (!sentToClient) { res.writeHead(200, SSE_HEADERS); sentToClient = true; opts.onFirstByte?.(); }
+        const data = held.length === 1 ? held[0]! : held.join('');
         held = [];
+        if (data.length > 0) res.write(data);
       };
-      let promptTokens: number | undefined;
-      let usageCompletion: number | undefined;
       ur.on('data', (chunk: string) => {
-        const events = parser.push(chunk);
-        for (const ev of events) {
-          if (ev.content) completionTokens++;
-          if (ev.usage) { promptTokens = ev.usage.prompt_tokens; usageCompletion = ev.usage.completion_tokens; }
-        }
-        // Past the first token, bytes pass straight through (the parser only counts).
+        const boundary = scanner.push(chunk);
+        completionTokens = scanner.contentEvents;
         if (sentToClient) { res.write(chunk); return; }
-        for (let i = 0; i < events.length; i++) {
-          const ev = events[i]!;
-          held.push(ev);
-          if (ev.content || ev.done || ev.error) {
-            // One write for the held events and the rest of this chunk.
-            held.push({ raw: events.slice(i + 1).map((e) => e.raw).join('') + parser.rest(), done: false, content: '', error: false });
-            flush();
-            return;
-          }
-        }
+        held.push(chunk);
+        if (boundary) flush();
       });
       ur.on('end', () => {
         ended = true;
-        if (!sentToClient) { held.push({ raw: parser.rest(), done: false, content: '', error: false }); flush(); }
+        if (!sentToClient) flush();
         res.end();
-        finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens: usageCompletion ?? completionTokens });
+        const usage = scanner.usage;
+        finish({ kind: 'done', ...(usage?.prompt_tokens !== undefined ? { promptTokens: usage.prompt_tokens } : {}), completionTokens: usage?.completion_tokens ?? completionTokens });
       });
       ur.on('close', () => {
         if (ended || settled) return;

@@ -1,58 +1,53 @@
 /**
- * Incremental parser for an upstream's server-sent events. Keeps each event's raw text so
- * the gateway forwards bytes unchanged, and notes what it needs: text content, usage, [DONE].
+ * Incremental scanner of an upstream's server-sent events. The gateway forwards the bytes
+ * unchanged; this only notes what it needs: events carrying text (the first-token boundary,
+ * token counts), usage, [DONE], errors. It keeps no copy of events it has closed, only the
+ * unfinished tail, and builds no object per event (it runs on every chunk of every stream).
  */
-export interface SseEvent {
-  /** The event block, ending with the blank line, ready to forward. */
-  readonly raw: string;
-  readonly done: boolean;
-  /** Non-empty when the event carries text (choices[].delta.content); not the text itself. */
-  readonly content: string;
-  readonly usage?: { prompt_tokens?: number; completion_tokens?: number };
-  readonly error: boolean;
-}
+export interface SseUsage { prompt_tokens?: number; completion_tokens?: number }
 
-export class SseParser {
-  private buffer = '';
+export class SseScanner {
+  private tail = '';
+  /** Events with text (choices[].delta.content non-empty) seen so far. */
+  contentEvents = 0;
+  /** The last usage an event reported. */
+  usage: SseUsage | undefined;
 
-  /** Feeds a chunk; returns the complete events it closed. */
-  push(chunk: string): SseEvent[] {
-    this.buffer += chunk.includes('\r') ? chunk.replace(/\r\n?/g, '\n') : chunk;
-    const out: SseEvent[] = [];
+  /**
+   * Feeds a chunk; true when it closed an event that carries text, is [DONE] or is an error:
+   * the point from which a stream has reached the client for good.
+   */
+  push(chunk: string): boolean {
+    let text = this.tail.length > 0 ? this.tail + chunk : chunk;
+    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    let boundary = false;
+    let start = 0;
     let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      if (block.trim().length === 0) continue;
-      out.push(parseBlock(block));
+    while ((end = text.indexOf('\n\n', start)) >= 0) {
+      if (end > start && this.event(text.slice(start, end))) boundary = true;
+      start = end + 2;
     }
-    return out;
+    this.tail = start === 0 ? text : text.slice(start);
+    return boundary;
   }
 
-  /** Text after the last complete event (an upstream that ended mid-event). */
-  rest(): string {
-    return this.buffer;
+  /** Classifies one event block with string scans; JSON.parse only for the rare usage events. */
+  private event(block: string): boolean {
+    const dataAt = block.indexOf('data:');
+    if (dataAt < 0) return false;
+    const data = block.slice(dataAt + (block.charCodeAt(dataAt + 5) === 32 ? 6 : 5)).trim();
+    if (data === '[DONE]') return true;
+    const content = CONTENT.test(data);
+    if (content) this.contentEvents++;
+    if (USAGE.test(data)) {
+      try {
+        const j = JSON.parse(data) as { usage?: SseUsage };
+        if (j.usage) this.usage = j.usage;
+      } catch { /* not JSON: forwarded as is, not counted */ }
+    }
+    return content || data.startsWith('{"error"') || data.startsWith('{ "error"');
   }
 }
 
 const CONTENT = /"content"\s*:\s*"(?!")/;
 const USAGE = /"usage"\s*:\s*\{/;
-
-/** Classifies one event with string scans; JSON.parse only for the rare usage/error events. */
-function parseBlock(block: string): SseEvent {
-  const raw = `${block}\n\n`;
-  const dataAt = block.indexOf('data:');
-  if (dataAt < 0) return { raw, done: false, content: '', error: false };
-  const data = block.slice(dataAt + (block.charAt(dataAt + 5) === ' ' ? 6 : 5)).trim();
-  if (data === '[DONE]') return { raw, done: true, content: '', error: false };
-  // Text presence is what the gateway needs per event (the first-token boundary, token counts).
-  const content = CONTENT.test(data) ? 'x' : '';
-  const error = data.startsWith('{"error"') || data.startsWith('{ "error"');
-  if (!USAGE.test(data)) return { raw, done: false, content, error };
-  try {
-    const j = JSON.parse(data) as { usage?: SseEvent['usage'] };
-    return j.usage ? { raw, done: false, content, usage: j.usage, error } : { raw, done: false, content, error };
-  } catch {
-    return { raw, done: false, content, error };
-  }
-}
