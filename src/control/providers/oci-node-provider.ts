@@ -171,7 +171,7 @@ export class OciNodeProvider implements Provider {
         try {
           await this.oci.terminate(inst.ocid);
           await this.rentals?.remove(node);
-          this.free.push(node);
+          this.giveBack(node);
         } catch (t) {
           // Kept in the store: a release or the next start terminates it.
           this.log(`oracle: terminating ${inst.ocid} (${node}) failed: ${(t as Error).message}`);
@@ -179,6 +179,13 @@ export class OciNodeProvider implements Provider {
       });
     this.pending.add(wait);
     void wait.finally(() => this.pending.delete(wait));
+  }
+
+  /** Back to the free list, which stays in node order (the lowest is rented first). */
+  private giveBack(node: string): void {
+    if (this.free.includes(node)) return;
+    this.free.push(node);
+    this.free.sort();
   }
 
   private joined(node: string): void {
@@ -191,7 +198,7 @@ export class OciNodeProvider implements Provider {
       const ocids = await this.oci.release(n);
       await this.rentals?.remove(n);
       this.log(`oracle: released ${n}${ocids.length > 0 ? ` (terminated ${ocids.join(', ')})` : ''}`);
-      if (!this.free.includes(n)) this.free.push(n);
+      this.giveBack(n);
     }
   }
 
