@@ -122,3 +122,19 @@ test('a restarted plane re-adopts from the store: RUNNING joins at once, an inte
     await second.p.close();
   } finally { await s.close(); }
 });
+
+test('OCI unreachable at restart: the rentals stay in the store, their nodes are not launched again, a retry is planned', async () => {
+  const s = await setup({ provisionSeconds: 0 });
+  try {
+    const first = await s.make();
+    assert.deepEqual(await first.p.provision('oci', 1), ['oci-00000']);
+    await first.p.settled();
+    await s.standin.close(); // Oracle unreachable from here on
+    const second = await s.make();
+    assert.deepEqual((await s.rentals.list()).map((r) => [r.node, r.state]), [['oci-00000', 'running']]);
+    assert.ok(s.lines.some((l) => /could not re-adopt oci-00000: OCI GetInstance .* failed: .*; kept in the store, tried again at/.test(l)), s.lines.join('\n'));
+    assert.deepEqual(await second.p.provision('oci', 2), [], 'waits out the backoff: nothing launched, oci-00000 least of all');
+    assert.deepEqual(second.joined, []);
+    await second.p.close();
+  } finally { await s.close(); }
+});

@@ -50,6 +50,8 @@ export class OciNodeProvider implements Provider {
   private readonly marginSeconds: number;
   private problem: string | undefined;
   private readonly closing = new AbortController();
+  /** Re-adoptions that failed (OCI unreachable at start), waiting for their retry. */
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(topology: ClusterTopology, private readonly pool: PoolSpec, private readonly oci: OciProvider, o: OciNodeProviderOptions = {}) {
     for (const n of topology.nodes) {
@@ -88,17 +90,23 @@ export class OciNodeProvider implements Provider {
       }
     } catch (e) {
       if (!(e instanceof OciProvisionError)) throw e;
-      // OCI unreachable now: keep the record (and the node out of the free list); the next start tries again.
-      this.free.splice(this.free.indexOf(row.node), 1);
-      this.log(`oracle: could not re-adopt ${row.node}: ${e.message}; kept in the store`);
+      // OCI unreachable now: keep the record (and the node out of the free list) and try again after the backoff.
+      if (this.free.includes(row.node)) this.free.splice(this.free.indexOf(row.node), 1);
+      const retryAt = this.backoff.failed(this.nowSeconds);
+      this.log(`oracle: could not re-adopt ${row.node}: ${e.message}; kept in the store, tried again at ${new Date(retryAt * 1000).toISOString()}`);
+      if (this.closing.signal.aborted) return;
+      const t = setTimeout(() => { this.retries.delete(t); void this.readopt(row).catch((x: unknown) => this.log(`oracle: re-adopting ${row.node}: ${(x as Error).message}`)); }, (retryAt - this.nowSeconds) * 1000);
+      t.unref();
+      this.retries.add(t);
       return;
     }
     if (inst === undefined || inst.state === 'TERMINATED' || inst.state === 'TERMINATING') {
       await this.rentals!.remove(row.node);
+      this.giveBack(row.node);
       this.log(`oracle: ${row.node}'s instance ${row.instanceId ?? '(never launched)'} is gone; forgotten`);
       return;
     }
-    this.free.splice(this.free.indexOf(row.node), 1);
+    if (this.free.includes(row.node)) this.free.splice(this.free.indexOf(row.node), 1);
     const launchedSeconds = Date.parse(inst.launchedAt) / 1000;
     await this.record(row.node, inst, launchedSeconds);
     this.log(`oracle: re-adopted ${row.node} (instance ${inst.ocid}, ${inst.state})`);
@@ -148,6 +156,7 @@ export class OciNodeProvider implements Provider {
       granted.push(node);
       this.free.splice(this.free.indexOf(node), 1);
       await this.record(node, inst, Date.parse(inst.launchedAt) / 1000);
+      this.log(`oracle: launched ${node} (instance ${inst.ocid}, ${this.pool.name}); joins once RUNNING`);
       this.watch(node, inst, this.timeoutSeconds);
     }
     return granted;
@@ -161,6 +170,7 @@ export class OciNodeProvider implements Provider {
         if (this.closing.signal.aborted) return;
         await this.record(node, up, Date.parse(inst.launchedAt) / 1000);
         this.provisioning.delete(node);
+        this.log(`oracle: ${node} is RUNNING (instance ${inst.ocid}); it joins the fleet`);
         this.joined(node);
       })
       .catch(async (e: unknown) => {
@@ -223,6 +233,8 @@ export class OciNodeProvider implements Provider {
   /** Stops polling; launched instances keep running (billed until released) and the next plane re-adopts them. */
   async close(): Promise<void> {
     this.closing.abort(new Error('the control plane is closing'));
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     await this.settled();
   }
 }
