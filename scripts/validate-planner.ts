@@ -1,7 +1,8 @@
 // `npm run validate:planner`: evaluates every row of shared/data/training-runs.csv with that row's
 // hardware, model, batch, layout and software stack (the preset of the framework the row names) (keys a row leaves blank are chosen by the planner's search),
 // and compares predicted with measured tokens/s per GPU. Prints a table, the median and maximum
-// absolute error; `--json` prints the same as JSON. Exit 1 when the targets (median <= 10%, max <= 25%) are missed.
+// absolute error; `--json` prints the same as JSON. `--published`: instead, the published runs that are not in
+// shared data (src/plan/validation/published-runs.ts), each with its source, under its framework's stack. Exit 1 when the targets (median <= 10%, max <= 25%) are missed.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { homogeneousHardware } from '../src/plan/fleet-hardware.ts';
@@ -12,9 +13,31 @@ import { parseCsv } from '../src/plan/validation/csv.ts';
 import { validationCases } from '../src/plan/validation/rows.ts';
 import { isUserError } from '../src/lib/errors.ts';
 import { stackPreset } from '../src/plan/stack.ts';
+import { comparePublished, PUBLISHED_RUNS, summarizePublished } from '../src/plan/validation/published-runs.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+if (args.includes('--published')) {
+  // `--published`: the runs of src/plan/validation/published-runs.ts (not in shared data), each under its own stack.
+  const cs = PUBLISHED_RUNS.map(comparePublished);
+  const sum = summarizePublished(cs);
+  const pass = sum.refused === 0 && sum.medianAbsErrorPct <= 10 && sum.maxAbsErrorPct <= 25;
+  if (json) {
+    process.stdout.write(JSON.stringify({ runs: cs.map((c) => ({ id: c.run.id, source: c.run.source, url: c.run.url, where: c.run.where, model: c.run.model.name, gpu: c.run.gpu, gpus: c.run.gpus, seq: c.run.seq, globalBatchSeqs: c.run.globalBatchSeqs, framework: c.run.framework, stack: c.stack, layout: c.layout, measured: c.measuredTokensPerSecondPerGpu, predicted: c.predictedTokensPerSecondPerGpu, errorPct: c.errorPct, overMemory: c.overMemory, ...(c.refused ? { refused: c.refused } : {}), ...(c.run.hardwareNote ? { hardwareNote: c.run.hardwareNote } : {}), ...(c.run.excluded ? { excluded: c.run.excluded } : {}) })), ...sum, pass }, null, 2) + '\n');
+  } else {
+    const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
+    const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+    console.log(`${pad('id', 4)} ${pad('framework', 30)} ${pad('stack', 19)} ${pad('model', 15)} ${pad('gpu', 4)} ${lpad('gpus', 5)} ${lpad('meas tok/s/gpu', 14)} ${lpad('pred', 8)} ${lpad('error', 7)}  layout`);
+    for (const c of cs) {
+      const err = Number.isNaN(c.errorPct) ? 'refused' : `${c.errorPct >= 0 ? '+' : ''}${c.errorPct.toFixed(1)}%`;
+      console.log(`${pad(c.run.id, 4)} ${pad(c.run.framework, 30)} ${pad(c.stack, 19)} ${pad(c.run.model.name, 15)} ${pad(c.run.gpu, 4)} ${lpad(String(c.run.gpus), 5)} ${lpad(c.measuredTokensPerSecondPerGpu.toFixed(1), 14)} ${lpad(Number.isNaN(c.predictedTokensPerSecondPerGpu) ? '-' : c.predictedTokensPerSecondPerGpu.toFixed(1), 8)} ${lpad(err, 7)}  ${c.refused ?? c.layout}${c.overMemory ? ' [memory model: over the limit; the run fit]' : ''}${c.run.excluded ? ` [excluded: ${c.run.excluded}]` : ''}`);
+    }
+    console.log(`\n${sum.rows} published runs (${sum.counted} counted, ${sum.rows - sum.counted} excluded with a reason); sources and hardware notes: src/plan/validation/published-runs.ts`);
+    console.log(`refused: ${sum.refused} (target 0); median absolute error ${sum.medianAbsErrorPct.toFixed(1)}% (target <= 10%), max ${sum.maxAbsErrorPct.toFixed(1)}% (target <= 25%) over the counted rows: ${pass ? 'PASS' : 'FAIL'}`);
+    console.log(`(all ${sum.rows} rows, excluded ones included: median ${sum.medianAbsErrorPctAll.toFixed(1)}%, max ${sum.maxAbsErrorPctAll.toFixed(1)}%)`);
+  }
+  process.exit(pass ? 0 : 1);
+}
 const fileArg = args.find((a) => !a.startsWith('--'));
 const file = resolve(fileArg ?? process.env.GIGAFACTORY_TRAINING_RUNS ?? '../shared/data/training-runs.csv');
 const { cases, skipped } = validationCases(parseCsv(readFileSync(file, 'utf8')));

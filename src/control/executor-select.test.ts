@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { InputError } from '../lib/errors.ts';
 import { executorFromFlags } from './executor-select.ts';
+import { SimExecutor } from './sim/executor.ts';
 import { SlurmUnavailableError } from './slurm/slurm-cli.ts';
 
 test('the local executor needs nothing from Slurm', async () => {
@@ -24,6 +25,7 @@ test('--executor sim simulates the nodes of a fleet; missing fleet and bad numbe
   assert.ok(sim);
   assert.equal(sim.executor.name, 'sim');
   assert.equal(sim.topology.nodes.length, 2048);
+  assert.equal((sim.executor as SimExecutor).cluster.nodeCount, 2048, 'the failure process strikes the fleet\'s nodes');
   await sim.executor.close();
   await assert.rejects(executorFromFlags({ executor: 'sim' }), (e: unknown) => e instanceof InputError && /--sim-fleet/.test(e.message));
   await assert.rejects(executorFromFlags({ executor: 'sim', simFleet: FLEET_PRESETS['h100-16k']!, simSpeed: '0' }), (e: unknown) => e instanceof InputError && /--sim-speed.*"?0"?.*> 0/.test(e.message));

@@ -5,7 +5,8 @@
  *   (--nodelist); with `slurm` it only decides what starts when (priorities, quotas,
  *   preemption) and Slurm's select plugin picks the nodes. The cluster is read from Slurm.
  * - sim: the simulator's executor over the nodes of a fleet (`--sim-fleet`), `--sim-speed`
- *   times faster than wall time, failing nodes at `--sim-failure-rate` (sim/executor.ts).
+ *   times faster than wall time, on a real-time event kernel whose failure process (the
+ *   simulator's) fails nodes at `--sim-failure-rate` (sim/executor.ts).
  * - `--rent-pool`: sim rents from a simulated provider; local from the pool's real provider
  *   (Oracle Cloud, ./providers/rent-provider.ts), its rented nodes' ranks running on this
  *   machine; slurm refuses it (Slurm's own power saving drives cloud nodes: `slurm config --cloud`).
@@ -19,7 +20,7 @@ import { detectHost } from './host.ts';
 import { LocalExecutor } from './local/executor.ts';
 import { rentProviderFor, type RentProviderOptions } from './providers/rent-provider.ts';
 import { withRentedPool } from './rented-topology.ts';
-import { SimulatedProvider, type Provider } from './provider.ts';
+import { SimulatedProvider, wallClock, type Provider } from './provider.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import { readSlurmTopology } from './slurm/cluster-topology.ts';
 import { SlurmExecutor } from './slurm/executor.ts';
@@ -72,12 +73,12 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
     if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
     const speed = numberFlag(f.simSpeed, '--sim-speed', false);
     const rate = numberFlag(f.simFailureRate, '--sim-failure-rate', true);
-    const cluster = new SimCluster({ ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
     const pool = f.rentPool;
     const fleet = pool ? { ...f.simFleet, pools: [pool] } : f.simFleet;
     const topology = pool ? buildTopology(fleet, { includePools: true }) : buildTopology(fleet);
     if (topology.nodes.every((n) => n.rented)) throw new InputError({ field: '--sim-fleet', value: f.simFleet.name, expected: 'a fleet with owned nodes (add rented ones with --rent-pool)' });
-    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], cluster.speed) } : {}) };
+    const cluster = new SimCluster({ nodes: topology.nodes.map((n) => n.name), ...(speed !== undefined ? { speed } : {}), ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}) });
+    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], wallClock(cluster.speed)) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

@@ -36,8 +36,8 @@ test('ETTR: gaps between attempts and lost work count against the job; one clean
 
 test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR and rented pools, promtool-clean', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-metrics-'));
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0 });
   const topology = buildTopology(FLEET_PRESETS['oci-h100']!, { includePools: true });
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, nodes: topology.nodes.map((n) => n.name) });
   const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, executor: new SimExecutor(cluster), topology });
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(cp.url + path, { method, headers: { authorization: `Bearer ${cp.newAdminToken!}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });

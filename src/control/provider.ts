@@ -33,19 +33,36 @@ export interface Provider {
   status?(): ProviderStatus;
 }
 
+/** The cluster's time, for a simulated provider: runs `fn` after `seconds` of it; `cancel` undoes that. */
+export interface ProviderClock {
+  after(seconds: number, fn: () => void): { cancel(): void };
+}
+
+/** Wall time, `speed` times faster (the `--executor sim` cluster's speed-up). */
+export function wallClock(speed = 1): ProviderClock {
+  return {
+    after(seconds, fn) {
+      const t = setTimeout(fn, (seconds * 1000) / speed);
+      t.unref();
+      return { cancel: () => clearTimeout(t) };
+    },
+  };
+}
+
 /**
  * A FAKE provider, named so: no cloud is called. The pool's nodes are those of the topology
  * (built with the pool included); a request is granted from the ones not rented now, and they
- * join after the pool's lead time divided by `speed` (the simulated cluster's speed-up).
+ * join after the pool's lead time on `clock` (wall time for `--executor sim`, a virtual clock in
+ * the driver conformance suite): it never reads the time itself.
  */
 export class SimulatedProvider implements Provider {
   readonly name = 'simulated';
   private readonly free = new Map<string, string[]>();
   private readonly listeners: ((pool: string, nodes: readonly string[]) => void)[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<{ cancel(): void }>();
   private readonly poolOf = new Map<string, string>();
 
-  constructor(topology: ClusterTopology, private readonly pools: readonly PoolSpec[], private readonly speed = 1) {
+  constructor(topology: ClusterTopology, private readonly pools: readonly PoolSpec[], private readonly clock: ProviderClock) {
     for (const p of pools) this.free.set(p.name, []);
     for (const n of topology.nodes) {
       if (!n.rented) continue;
@@ -60,8 +77,7 @@ export class SimulatedProvider implements Provider {
     if (!spec || !free) throw new Error(`no rented pool "${pool}"; known: ${this.pools.map((p) => p.name).join(', ') || 'none'}`);
     const granted = free.splice(0, Math.max(0, count));
     if (granted.length > 0) {
-      const t = setTimeout(() => { this.timers.delete(t); for (const l of this.listeners) l(pool, granted); }, (spec.leadTimeHours * 3600 * 1000) / this.speed);
-      t.unref();
+      const t = this.clock.after(spec.leadTimeHours * 3600, () => { this.timers.delete(t); for (const l of this.listeners) l(pool, granted); });
       this.timers.add(t);
     }
     return granted;
@@ -77,7 +93,7 @@ export class SimulatedProvider implements Provider {
   onJoin(listener: (pool: string, nodes: readonly string[]) => void): void { this.listeners.push(listener); }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.cancel();
     this.timers.clear();
   }
 }

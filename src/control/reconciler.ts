@@ -92,6 +92,8 @@ export class Reconciler {
   private readonly inFlight = new Map<string, InFlight>();
   /** Last checkpoint each running job reported, seconds (GF_CHECKPOINT_DONE_FILE's mtime). */
   private readonly checkpoints = new Map<string, number>();
+  /** When each requeued job (by id) re-entered the queue, for the rent policy: its attempt then, and the time. */
+  private readonly requeuedAt = new Map<string, { attempt: number; seconds: number }>();
   /** Hot spare nodes now held aside (up, free, out of ordinary placement). */
   private readonly spares = new Set<number>();
   /** Lost nodes (under a gang, or spares) not yet back up. */
@@ -270,17 +272,18 @@ export class Reconciler {
       const held = new Set<number>();
       for (const j of running) for (const n of j.nodeIndices) held.add(n);
       for (const f of this.inFlight.values()) for (const n of f.nodeIndices) held.add(n);
-      const waiting = queued.filter((q) => !started.has(q.id)).map((q) => ({ queuedSinceSeconds: q.submitSeconds, nodes: q.spec.nodes }));
-      const r = this.o.renting.decide(waiting, held);
-      if (r.provision > 0) this.o.onDecision?.({ kind: 'provision', pool: this.o.renting.o.pool.name, nodes: r.provision, reason: 'queue waited past the threshold' }, now);
-      if (r.release.length > 0) this.o.onDecision?.({ kind: 'release', pool: this.o.renting.o.pool.name, nodeIndices: r.release }, now);
+      const waiting: { queuedSinceSeconds: number; nodes: number }[] = [];
+      for (const q of queued) if (!started.has(q.id)) waiting.push({ queuedSinceSeconds: await this.queuedSince(q), nodes: q.spec.nodes });
+      if (this.requeuedAt.size > queued.length) { const ids = new Set(queued.map((q) => q.id)); for (const id of this.requeuedAt.keys()) if (!ids.has(id)) this.requeuedAt.delete(id); }
+      for (const d of this.o.renting.decide(waiting, held)) this.o.onDecision?.(d, now);
     }
   }
 
   /**
-   * The scheduler's decisions for this cycle. Owned nodes are placed before rented ones: a
-   * first pass sees only owned nodes; the jobs it leaves waiting get a second pass over the
-   * rented nodes too (starts only: preemption is decided once, in the first pass).
+   * The scheduler's decisions for this cycle: one pass over every node in service, rented ones
+   * that have joined included, as the simulator does (placement itself puts owned nodes before
+   * rented ones, cheaper pools first). Rented nodes still joining make waiting jobs say
+   * WaitingForRentedNodes.
    */
   private schedule(queued: readonly JobRecord[], running: readonly JobRecord[], starting: readonly JobRecord[], now: number): Decision[] {
     const { scheduler, topology } = this.o;
@@ -292,9 +295,10 @@ export class Reconciler {
         get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
       };
     };
-    const renting = this.o.renting;
-    const base = {
+    const provisioning = this.o.renting?.provisioning ?? 0;
+    const view = {
       topology, quotas: this.o.quotas ?? [], spareNodes: [...this.spares], shareNodes: true,
+      nodeUp: (i: number) => this.nodeUp(i), ...(provisioning > 0 ? { provisioningNodes: provisioning } : {}),
       running: [
         // A job being stopped (cancel, preemption) is assumed gone: a start placed on its nodes
         // waits for the stop (startAttempt), as the simulator frees them at once.
@@ -306,22 +310,26 @@ export class Reconciler {
     const t0 = performance.now();
     const queue = queued.map(toSched);
     // With why each job left queued waits, when the scheduler explains (the API shows it).
-    const firstView = { ...base, nodeUp: (i: number) => this.nodeUp(i) && !renting?.isRented(i) };
-    const explained = scheduler.scheduleExplained?.(firstView, queue, now);
-    const decisions = explained?.decisions ?? scheduler.schedule(firstView, queue, now);
+    const explained = scheduler.scheduleExplained?.(view, queue, now);
+    const decisions = explained?.decisions ?? scheduler.schedule(view, queue, now);
     if (explained) this.o.pending?.replace(explained.pending);
-    if (renting && renting.arrived > 0) {
-      const starts = decisions.filter((d): d is Extract<Decision, { kind: 'start' }> => d.kind === 'start');
-      const done = new Set(starts.map((d) => d.jobId));
-      const rest = queue.filter((q) => !done.has(q.id));
-      if (rest.length > 0) {
-        const first = new Map(queue.map((q) => [q.id, q]));
-        const view = { ...base, nodeUp: (i: number) => this.nodeUp(i), running: [...base.running, ...starts.map((d) => ({ ...first.get(d.jobId)!, nodeIndices: d.nodeIndices, startSeconds: now, preemptible: false, ...(d.gpuIndices ? { gpuIndices: d.gpuIndices } : {}) }))] };
-        decisions.push(...scheduler.schedule(view, rest, now).filter((d) => d.kind === 'start'));
-      }
-    }
     this.lastCycleMs = performance.now() - t0;
     return decisions;
+  }
+
+  /**
+   * When a queued job last entered the queue, as the simulator counts its wait: its submit, or
+   * the end of its last attempt (a requeue). Read from the store once per attempt, so a restart
+   * of the plane keeps it.
+   */
+  private async queuedSince(j: JobRecord): Promise<number> {
+    if (j.attempt === 0) return j.submitSeconds;
+    const known = this.requeuedAt.get(j.id);
+    if (known?.attempt === j.attempt) return known.seconds;
+    const last = (await this.o.store.listAttempts(j.id)).find((a) => a.attempt === j.attempt);
+    const seconds = last?.endSeconds ?? j.submitSeconds;
+    this.requeuedAt.set(j.id, { attempt: j.attempt, seconds });
+    return seconds;
   }
 
   private nodeUp(i: number): boolean {

@@ -11,7 +11,7 @@ import { FLEET_PRESETS } from '../fleet/presets.ts';
 import { buildTopology } from '../fleet/topology.ts';
 import type { FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { parseJobSpec } from './job-spec.ts';
-import { SimulatedProvider } from './provider.ts';
+import { SimulatedProvider, wallClock } from './provider.ts';
 import { startControlPlane } from './server.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import type { PoolRow } from './renting.ts';
@@ -24,7 +24,7 @@ test('up --executor sim --rent-pool: a job bigger than the owned nodes runs on r
   const fleet: FleetSpec = { ...FLEET_PRESETS['h100-16k']!, halls: [{ name: 'hall', nodeType: 'hgx-h100', nodes: 4 }], pools: [pool] };
   const topology = buildTopology(fleet, { includePools: true });
   const cluster = new SimCluster({ speed: 3600, failuresPer1000NodeDays: 0 }); // the 30-minute lead time is 0.5 s
-  const provider = new SimulatedProvider(topology, [pool], cluster.speed);
+  const provider = new SimulatedProvider(topology, [pool], wallClock(cluster.speed));
   const cp = await startControlPlane({
     dataDir: dir, port: 0, tickMs: 50, executor: new SimExecutor(cluster), topology, provider,
     rent: { pool, queueWaitThresholdSeconds: 0, idleReleaseSeconds: 0 },

@@ -2,10 +2,12 @@
  * Renting in the live plane: the lifecycle's rent policy (src/sched/rent-policy.ts, the one
  * `gigafactory sim --rent-pool` runs) over the reconciler's queue, carried out by a Provider.
  * A rented node is usable only between its join and its release; billing runs over that time.
- * The queue wait of a job is counted from its submit (a requeued job has waited since then).
+ * The queue wait of a job counts from when it last entered the queue (its submit, or the end of
+ * its last attempt), as in the simulator.
  */
 import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
-import { rentDecision } from '../sched/lifecycle/index.ts';
+import { rentDecisions } from '../sched/lifecycle/index.ts';
+import type { Decision } from '../sched/types.ts';
 import type { Provider } from './provider.ts';
 
 export interface RentingOptions {
@@ -63,37 +65,42 @@ export class LiveRenting {
   /** Rented nodes up now. */
   get arrived(): number { return this.arrivedAt.size; }
 
+  /** Rented nodes asked for and not joined yet (queued jobs wait for them: WaitingForRentedNodes). */
+  get provisioning(): number { return this.inFlight; }
+
   /**
    * After a cycle: marks which rented nodes are idle, then asks the policy what to provision
    * and what to give back, and has the provider do it (off the decision loop).
    */
-  decide(queue: readonly { queuedSinceSeconds: number; nodes: number }[], held: ReadonlySet<number>): { provision: number; release: number[] } {
+  decide(queue: readonly { queuedSinceSeconds: number; nodes: number }[], held: ReadonlySet<number>): Decision[] {
     const now = this.now();
     for (const i of this.arrivedAt.keys()) {
       if (held.has(i)) this.idleSince.delete(i);
       else if (!this.idleSince.has(i)) this.idleSince.set(i, now);
     }
-    const d = rentDecision({
+    const ds = rentDecisions(this.o.pool.name, {
       nowSeconds: now, queue, queueWaitThresholdSeconds: this.o.queueWaitThresholdSeconds, inFlightNodes: this.inFlight,
       poolAvailableNodes: this.byName.size - this.arrivedAt.size - this.inFlight,
       rented: [...this.arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: this.idleSince.get(node) })),
       idleReleaseSeconds: this.o.idleReleaseSeconds, minimumRentalSeconds: this.o.pool.minimumHours * 3600,
     });
-    if (d.provisionNodes > 0) {
-      this.inFlight += d.provisionNodes;
-      this.requests++;
-      void this.o.provider.provision(this.o.pool.name, d.provisionNodes).then((got) => { this.inFlight -= d.provisionNodes - got.length; }, () => { this.inFlight -= d.provisionNodes; });
-    }
-    if (d.releaseNodes.length > 0) {
-      for (const i of d.releaseNodes) {
-        this.closedGpuSeconds += (now - this.arrivedAt.get(i)!) * (this.topology.nodes[i]?.gpus ?? 0);
-        this.arrivedAt.delete(i);
-        this.idleSince.delete(i);
-        this.released++;
+    for (const d of ds) {
+      if (d.kind === 'provision') {
+        const asked = d.nodes;
+        this.inFlight += asked;
+        this.requests++;
+        void this.o.provider.provision(this.o.pool.name, asked).then((got) => { this.inFlight -= asked - got.length; }, () => { this.inFlight -= asked; });
+      } else if (d.kind === 'release') {
+        for (const i of d.nodeIndices) {
+          this.closedGpuSeconds += (now - this.arrivedAt.get(i)!) * (this.topology.nodes[i]?.gpus ?? 0);
+          this.arrivedAt.delete(i);
+          this.idleSince.delete(i);
+          this.released++;
+        }
+        void this.o.provider.release(d.nodeIndices.map((i) => this.topology.nodes[i]!.name)).catch(() => undefined);
       }
-      void this.o.provider.release(d.releaseNodes.map((i) => this.topology.nodes[i]!.name)).catch(() => undefined);
     }
-    return { provision: d.provisionNodes, release: [...d.releaseNodes] };
+    return ds;
   }
 
   /** The rented pool's row: GPU-hours billed so far (released nodes plus those rented now). */

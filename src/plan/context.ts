@@ -2,8 +2,10 @@ import type { ModelArch } from '../catalog/model-arch.ts';
 import { gemmDevice, gemmEfficiency, HBM_FRACTION, type GemmDevice } from './gemm.ts';
 import type { ClusterHardware } from './hardware.ts';
 import { modelShape, type ModelShape } from './shape.ts';
-import type { PlanMode } from './production.ts';
 import { DEFAULT_STACK_NAME, stackPreset, type Fusion, type OptimizerImpl, type Stack } from './stack.ts';
+
+/** Benchmark: the published steady-state measurements; production: plus the costs a long run pays (production.ts). */
+export type PlanMode = 'benchmark' | 'production';
 
 export type Precision = 'bf16' | 'fp8';
 

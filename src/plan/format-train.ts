@@ -1,4 +1,5 @@
 import type { TrainLayoutReport, TrainPlan } from './train-plan.ts';
+import { hsdpShard } from './layout.ts';
 
 /** Text rendering of a training plan (the CLI prints this; `--json` prints the object instead). */
 const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -17,7 +18,7 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
   const l = r.layout;
   return [
     `layout       ${l.text}`,
-    `             TP ${l.tp}${l.sp ? ' + sequence parallel' : ''}, PP ${l.pp}${l.vpp > 1 ? ` x ${l.vpp} virtual stages` : ''}, DP ${l.dp} (${ZERO[l.zero]}), CP ${l.cp}, EP ${l.ep}; ${RECOMPUTE[l.recompute]}`,
+    `             TP ${l.tp}${l.sp ? ' + sequence parallel' : ''}, PP ${l.pp}${l.vpp > 1 ? ` x ${l.vpp} virtual stages` : ''}, DP ${l.dp} (${ZERO[l.zero]}${hsdpShard(l) !== undefined ? `; HSDP: within groups of ${l.shard} ranks, replicated ${(l.dp * l.cp) / l.shard!} times` : ''}), CP ${l.cp}, EP ${l.ep}; ${RECOMPUTE[l.recompute]}`,
     `             ${l.microbatches} micro-batches of ${l.mbs} x ${l.globalBatchTokens / l.globalBatchSeqs} tokens per step; global batch ${n0(l.globalBatchSeqs)} sequences = ${big(l.globalBatchTokens)} tokens; ${n0(r.gpusUsed)} GPUs${r.gpusIdle > 0 ? ` (${n0(r.gpusIdle)} idle)` : ''}`,
     `throughput   ${n0(r.tokensPerSecondPerGpu)} tokens/s/GPU, ${big(r.tokensPerSecond)} tokens/s; step ${s2(r.stepSeconds)} s; ${n0(r.tflopsPerGpu)} TFLOP/s/GPU, MFU ${pct(r.mfu)}`,
     `memory/GPU   weights ${gb(m.weights)} + gradients ${gb(m.gradients)} + optimizer ${gb(m.optimizer)} + activations ${gb(m.activations)} + comm buffers ${gb(m.commBuffers)} = ${gb(m.total)} GB of ${gb(m.limit)} GB usable`,

@@ -33,12 +33,19 @@ export interface Layout {
    * attention tp and ep lies inside dp x cp.
    */
   readonly etp?: number;
+  /**
+   * HSDP (FSDP hybrid sharding; ZeRO-3 only): parameters, gradients and optimizer states are sharded within
+   * groups of `shard` consecutive data-parallel ranks and replicated across the (dp x cp) / shard groups.
+   * All-gathers and reduce-scatters stay inside a group; gradients are all-reduced across the replicas once
+   * per step. Undefined (or dp x cp): plain FSDP, sharded over all data-parallel ranks.
+   */
+  readonly shard?: number;
 }
 
 /** Any subset of a layout: keys left out are chosen by the search. */
 export type PartialLayout = { -readonly [K in keyof Layout]?: Layout[K] };
 
-const INT_KEYS = ['tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'mbs', 'etp'] as const;
+const INT_KEYS = ['tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'mbs', 'etp', 'shard'] as const;
 const KNOWN = [...INT_KEYS, 'zero', 'sp', 'recompute', 'tpoverlap', 'reshard'];
 const EXAMPLE = 'tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective';
 
@@ -85,7 +92,7 @@ export function parseLayout(text: string, field = '--layout'): PartialLayout {
 
 /** `tp=8,pp=16,vpp=4,...`, the same syntax `--layout` reads. */
 export function formatLayout(l: Layout): string {
-  return `tp=${l.tp},pp=${l.pp},vpp=${l.vpp},dp=${l.dp},cp=${l.cp},ep=${l.ep},mbs=${l.mbs},zero=${l.zero},sp=${l.sp ? 'on' : 'off'},recompute=${l.recompute}${l.zero === 3 && l.reshardAfterForward === false ? ',reshard=off' : ''}${l.etp !== undefined ? `,etp=${l.etp}` : ''}`;
+  return `tp=${l.tp},pp=${l.pp},vpp=${l.vpp},dp=${l.dp},cp=${l.cp},ep=${l.ep},mbs=${l.mbs},zero=${l.zero},sp=${l.sp ? 'on' : 'off'},recompute=${l.recompute}${l.zero === 3 && l.reshardAfterForward === false ? ',reshard=off' : ''}${l.etp !== undefined ? `,etp=${l.etp}` : ''}${hsdpShard(l) !== undefined ? `,shard=${l.shard}` : ''}`;
 }
 
 /** The experts' tensor-parallel size: etp when folded, else the attention tp. */
@@ -93,6 +100,12 @@ export const expertTp = (l: Pick<Layout, 'tp' | 'etp'>): number => l.etp ?? l.tp
 /** Ranks that hold the same experts (expert data parallel): folded, tp x cp x dp / (etp x ep); else dp x cp / ep. */
 export const expertDataParallel = (l: Pick<Layout, 'tp' | 'cp' | 'dp' | 'ep' | 'etp'>): number =>
   Math.max(1, l.etp !== undefined ? (l.tp * l.cp * l.dp) / (l.etp * l.ep) : (l.dp * l.cp) / l.ep);
+
+/** The HSDP shard group size when the layout is hybrid-sharded (ZeRO-3, shard < dp x cp); undefined for plain FSDP or no ZeRO-3. */
+export const hsdpShard = (l: Pick<Layout, 'zero' | 'dp' | 'cp' | 'shard'>): number | undefined =>
+  (l.zero === 3 && l.shard !== undefined && l.shard < l.dp * l.cp ? l.shard : undefined);
+/** Ranks one dense parameter is sharded over: the HSDP group, else all dp x cp ranks. */
+export const denseShardRanks = (l: Pick<Layout, 'zero' | 'dp' | 'cp' | 'shard'>): number => hsdpShard(l) ?? l.dp * l.cp;
 
 export const layoutGpus = (l: Layout): number => l.tp * l.pp * l.cp * l.dp;
 

@@ -1,4 +1,4 @@
-import { expertDataParallel, expertTp, layersOnStage, type Layout } from './layout.ts';
+import { denseShardRanks, expertDataParallel, expertTp, hsdpShard, layersOnStage, type Layout } from './layout.ts';
 import type { ModelShape } from './shape.ts';
 
 /** Per-GPU memory of the most loaded pipeline stage, bytes. */
@@ -66,8 +66,9 @@ export function stateBytesPerGpu(s: ModelShape, l: Layout, gradBytes: number = B
 /** `gradBytes`: 2 for a BF16 main-gradient buffer, 4 when gradients are accumulated and reduced in FP32 (context.ts gradReduceFp32). */
 function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { weights: number; gradients: number; optimizer: number } {
   const p = stageParams(s, l);
-  const denseShard = l.dp * l.cp;
-  const expertShard = expertDataParallel(l);
+  // HSDP shards within its group only (layout.ts hsdpShard); experts over their own data-parallel ranks, at most the group.
+  const denseShard = denseShardRanks(l);
+  const expertShard = Math.min(expertDataParallel(l), hsdpShard(l) ?? Number.POSITIVE_INFINITY);
   const sharded = (bytes: number, on: boolean): number => (on ? bytes * (p.dense / denseShard + p.expert / expertShard) : bytes * (p.dense + p.expert));
   // Under pipeline parallelism ZeRO-2 accumulates the micro-batches' gradients unsharded and reduce-scatters
   // them after the last (FSDP2 set_requires_gradient_sync on the last backward only); reshard=off keeps the

@@ -1,5 +1,5 @@
 import { allReduce } from './collectives.ts';
-import type { PlanContext } from './context.ts';
+import type { PlanContext, PlanMode } from './context.ts';
 import { KERNEL_LAUNCH_SECONDS } from './gemm.ts';
 import type { StackName } from './stack.ts';
 
@@ -8,7 +8,7 @@ import type { StackName } from './stack.ts';
  * default mode is `benchmark`: the published measurements the planner is validated on are benchmark
  * runs (steady-state steps, no checkpoints), so that is the mode whose accuracy is known.
  */
-export type PlanMode = 'benchmark' | 'production';
+export type { PlanMode };
 export const PLAN_MODES: readonly PlanMode[] = ['benchmark', 'production'];
 
 /** Step-time jitter of one GPU under sustained load: standard deviation / mean over 300 steps (shared/data/profiles/h200/jitter.json: 2.8 ms of 357.5 ms). */

@@ -6,6 +6,7 @@ import { MODELS } from '../catalog/models.ts';
 import { planContext } from './context.ts';
 import { homogeneousHardware } from './fleet-hardware.ts';
 import { bestLayouts } from './search.ts';
+import { comparePublished, measuredTokensPerSecondPerGpu, PUBLISHED_RUNS } from './validation/published-runs.ts';
 
 /**
  * Llama 3 405B pre-training on H100 (Dubey et al., "The Llama 3 Herd of Models", 2024, Table 4:
@@ -28,4 +29,27 @@ test('Llama 3 405B on 8k-16k H100 (Meta, Table 4): TFLOP/s per GPU within 25% an
   });
   // Doubling dp at a fixed batch halves the micro-batches (a larger bubble share); 128k context with cp 16 costs more again.
   assert.ok(predicted[0]! > predicted[1]! && predicted[1]! > predicted[2]!, predicted.map((p) => p.toFixed(0)).join(' > '));
+});
+
+test('every published run outside shared data (validation/published-runs.ts) is plannable under its own stack: none refused', () => {
+  assert.ok(PUBLISHED_RUNS.length >= 20, `${PUBLISHED_RUNS.length} runs`);
+  const stacks = new Set(PUBLISHED_RUNS.map((r) => r.stack.split(',')[0]));
+  for (const s of ['fsdp', 'fsdp-compile', 'deepspeed', 'megatron']) assert.ok(stacks.has(s), `a run under ${s}`);
+  for (const r of PUBLISHED_RUNS) {
+    const c = comparePublished(r);
+    assert.equal(c.refused, undefined, `${r.id} ${r.model.name} refused: ${c.refused}`);
+    assert.ok(c.predictedTokensPerSecondPerGpu > 0, r.id);
+    // The planned layout is the run's own: every key the run states comes back unchanged.
+    for (const [k, v] of Object.entries(r.layout)) if (k !== 'tpOverlap') assert.match(c.layout, new RegExp(`(^|,)${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}(,|$)`), `${r.id}: ${k}=${String(v)} in ${c.layout}`);
+  }
+});
+
+test('every published run states its source, where in it, the figure as printed and a whole layout of its GPUs', () => {
+  for (const r of PUBLISHED_RUNS) {
+    assert.match(r.url, /^https:\/\//, r.id);
+    assert.ok(r.source.length > 10 && r.where.length > 10, r.id);
+    const l = r.layout;
+    assert.equal((l.tp ?? 0) * (l.pp ?? 0) * (l.cp ?? 0) * (l.dp ?? 0), r.gpus, `${r.id}: tp x pp x cp x dp`);
+    assert.ok(measuredTokensPerSecondPerGpu(r) > 0, r.id);
+  }
 });

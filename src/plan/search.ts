@@ -146,9 +146,15 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
           if (vpp > 1 && m % pp !== 0) { reject('interleaving needs micro-batches to be a multiple of pp', { pp, vpp, mbs }); continue; }
           for (const zero of zeros) {
             if (pp > 1 && zero >= 2 && !ZERO_WITH_PP.includes(ctx.stack.name)) { reject(`ZeRO-2/3 with pipeline parallelism needs a stack that runs it (${ZERO_WITH_PP.join(', ')}); ${ctx.stack.name} does not`, { pp, zero }); continue; }
+            if (f.shard !== undefined && (zero !== 3 || (dp * cp) % f.shard !== 0)) { reject('shard= (HSDP) needs zero=3 and must divide dp x cp (the ranks it shards over)', { dp, cp, zero, shard: f.shard }); continue; }
             const reshards = zero === 3 && pp > 1 ? pick<boolean>(f.reshardAfterForward, [true, false]) : [f.reshardAfterForward ?? true];
-            for (const reshard of reshards) {
-              const rs = reshard ? {} : { reshardAfterForward: false };
+            // HSDP candidates: plain FSDP, and sharding within the data-parallel ranks of one node (replicated across nodes).
+            const nodeShard = Math.max(1, Math.floor(ctx.hw.gpusPerNode / tp));
+            const shards: readonly (number | undefined)[] = zero !== 3 ? [undefined]
+              : f.shard !== undefined ? [f.shard]
+                : nodeShard >= 2 && nodeShard < dp * cp && (dp * cp) % nodeShard === 0 ? [undefined, nodeShard] : [undefined];
+            for (const reshard of reshards) for (const shard of shards) {
+              const rs = { ...(reshard ? {} : { reshardAfterForward: false }), ...(shard !== undefined && shard < dp * cp ? { shard } : {}) };
               // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
               const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
               if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {

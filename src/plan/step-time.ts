@@ -2,7 +2,7 @@ import { allReduce, reduceScatter, reduceScatterPipelined, sendRecv } from './co
 import type { PlanContext } from './context.ts';
 import { linearTrainSeconds } from './gemm.ts';
 import { COMM_SMS, layerCost } from './layer-cost.ts';
-import { expertDataParallel, expertTp, layersOnStage, type Layout } from './layout.ts';
+import { denseShardRanks, expertDataParallel, expertTp, hsdpShard, layersOnStage, type Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
 import type { ProductionCosts } from './production.ts';
@@ -94,8 +94,11 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
 
   // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
   const p = stageParams(s, l);
-  const denseGroup = { size: l.dp * l.cp, stride: l.tp };
-  const expertGroup = { size: expertDataParallel(l), stride: expertTp(l) * l.ep };
+  // HSDP: gathers and reduce-scatters inside the shard group (consecutive dp ranks), an all-reduce across the replicas.
+  const hsdp = hsdpShard(l);
+  const denseGroup = { size: denseShardRanks(l), stride: l.tp };
+  const replicaGroup = { size: hsdp !== undefined ? (l.dp * l.cp) / hsdp : 1, stride: l.tp * (hsdp ?? 1) };
+  const expertGroup = { size: Math.min(expertDataParallel(l), hsdp ?? Number.POSITIVE_INFINITY), stride: expertTp(l) * l.ep };
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
   // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
@@ -135,11 +138,17 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
       // for the backward, and gradients reduce-scattered. Each pass can only hide behind the compute of its
       // own phase: the forward gathers behind the forward, the backward gathers and reduce-scatters behind
       // the backward (with its recompute). With one micro-batch per step nothing else is there to overlap.
+      // HSDP adds, in the last micro-batch's backward, the all-reduce of each layer's gradient shard across the
+      // replicas (FSDP2 all-reduces only when gradients are synchronised), issued after that layer's
+      // reduce-scatter on the same stream.
       const forwardComm = paramAg;
       const backwardComm = (l.reshardAfterForward === false ? 0 : paramAg) + gradRs;
-      dpTotal = m * (forwardComm + backwardComm);
-      dpExposed = m * (Math.max(forwardComm / pieces, forwardComm - forwardPerMicrobatch) + Math.max(backwardComm / pieces, backwardComm - backwardWindow));
-      dpAlgorithm = `FSDP all-gather x${l.reshardAfterForward === false ? 1 : 2} + reduce-scatter per layer ${algorithm}`;
+      const replicaAr = replicaGroup.size > 1 ? pieces * allReduce(hw, replicaGroup, (p.dense * ctx.gradBytes) / (denseGroup.size * pieces)).seconds : 0;
+      const exposed = (forward: number, backward: number): number => Math.max(forward / pieces, forward - forwardPerMicrobatch) + Math.max(backward / pieces, backward - backwardWindow);
+      dpTotal = m * (forwardComm + backwardComm) + replicaAr;
+      dpExposed = (m - 1) * exposed(forwardComm, backwardComm) + exposed(forwardComm, backwardComm + replicaAr);
+      dpAlgorithm = `FSDP all-gather x${l.reshardAfterForward === false ? 1 : 2} + reduce-scatter per layer ${algorithm}`
+        + (replicaAr > 0 ? `; HSDP shard ${hsdp}, all-reduce across ${replicaGroup.size} replicas ${allReduce(hw, replicaGroup, (p.dense * ctx.gradBytes) / (denseGroup.size * pieces)).algorithm}` : '');
     }
     if (!ctx.dpOverlap) dpExposed = dpTotal;
   }
@@ -147,7 +156,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   // Optimizer: Adam over the local shard, memory bound; plus zeroing the main-gradient buffer before each
   // step's first backward (Megatron-Core zero_grad_buffer: the whole local buffer, sharded only by ZeRO-2/3),
   // gradBytes written per local parameter.
-  const shard = l.zero >= 1 ? { d: l.dp * l.cp, e: expertDataParallel(l) } : { d: 1, e: 1 };
+  const shard = l.zero >= 1 ? { d: denseShardRanks(l), e: expertGroup.size } : { d: 1, e: 1 };
   const gradShard = l.zero >= 2 ? shard : { d: 1, e: 1 };
   const localParams = p.dense / shard.d + p.expert / shard.e;
   const zeroGradSeconds = ((p.dense / gradShard.d + p.expert / gradShard.e) * ctx.gradBytes) / ctx.hbmBytesPerSecond;

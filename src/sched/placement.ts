@@ -89,7 +89,8 @@ function tightestShared(free: FreeIndex, c: number, req: GangRequest): number[] 
 
 /** Gang placement over the nodes of class `c` that can hold the job. */
 function placeIn(free: FreeIndex, c: number, req: GangRequest): number[] | null {
-  if (!sharesOn(req)) {
+  // A job asking all of a node's GPUs takes wholly free nodes, shared or not: the cheap path.
+  if (!sharesOn(req) || req.gpusPerNode >= free.classes[c]!.gpus) {
     return gang(free, free.classLeafFree(c), free.classSpineFree(c), req.nodes, (l, out, want) => takeWholeFree(free, l, out, want, c));
   }
   const leafCap = free.classLeafFree(c).slice();

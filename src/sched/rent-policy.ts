@@ -1,3 +1,5 @@
+import type { Decision } from './types.ts';
+
 /**
  * When to rent and when to give back: a pure policy over a few numbers, shared by the simulator
  * and (through `provision`/`release` decisions) the live control plane.
@@ -37,4 +39,19 @@ export function rentDecision(input: RentInput): RentDecision {
     && input.nowSeconds - r.idleSinceSeconds >= input.idleReleaseSeconds
     && input.nowSeconds - r.arrivedAtSeconds >= input.minimumRentalSeconds).map((r) => r.node);
   return { provisionNodes: 0, releaseNodes };
+}
+
+/** Why the policy rents (the `provision` decision's reason, the same in both drivers). */
+export const RENT_REASON = 'queue waited past the threshold';
+
+/**
+ * The policy's answer as scheduler decisions for `pool` (what both drivers log and carry out):
+ * a `provision` of the nodes to ask for, a `release` of the nodes to give back, or none.
+ */
+export function rentDecisions(pool: string, input: RentInput): Decision[] {
+  const d = rentDecision(input);
+  const out: Decision[] = [];
+  if (d.provisionNodes > 0) out.push({ kind: 'provision', pool, nodes: d.provisionNodes, reason: RENT_REASON });
+  if (d.releaseNodes.length > 0) out.push({ kind: 'release', pool, nodeIndices: d.releaseNodes });
+  return out;
 }

@@ -18,7 +18,9 @@ import {
   decideTick, parseReplicaJobName, releaseId, replicaJobName,
   type Canary, type CanaryThresholds, type DeploymentDoc, type DeploymentSpec, type ReleaseFigures, type ReplicaView,
 } from './deployment.ts';
-import { ReleaseStore } from './releases.ts';
+import { answersFromEndpoint } from './eval-endpoint.ts';
+import { scoreSuites, type EvalSuite } from './eval-suites.ts';
+import { GateBook } from './gate-book.ts';
 
 /** What one gateway reports about one deployment (POST /v1/deployments/NAME/load). */
 export interface LoadReport {
@@ -50,6 +52,13 @@ export interface ReplicaStatus extends ReplicaView {
 
 export interface UnhealthyReport { readonly jobId: string; readonly seconds: number; readonly reason: string; readonly logTail: string }
 
+/** A canary's eval on its replicas: in flight, done (suite -> pass rate), or failed to run (retried after a pause). */
+type CanaryEval = { state: 'running' } | { state: 'done'; scores: Record<string, number> } | { state: 'error'; seconds: number };
+/** Wait before asking the canary replicas again after an eval could not run. */
+const EVAL_RETRY_SECONDS = 5;
+/** Longest answer a canary eval asks for (the gate's default max_answer_chars). */
+const EVAL_MAX_TOKENS = 120;
+
 const DEFAULT_THRESHOLDS: CanaryThresholds = { maxErrorRate: 0.01, maxP99Ms: 5000, minRequests: 20, holdSeconds: 60 };
 
 /** Rank 0's node address: this machine for local nodes, else the node's host name. */
@@ -69,6 +78,28 @@ function tail(file: string, bytes = 2000): string {
   } catch { return '(no log)'; }
 }
 
+const canaryEvalKey = (name: string, c: Canary) => `${name}\u0000${c.id}\u0000${c.startedSeconds}`;
+
+/**
+ * The suites a canary is evaluated on: those named in its thresholds, found in `suites` (given
+ * with the promotion, else the checkpoint's gate). An unknown suite is an input error.
+ */
+function canaryEvalSuites(minScores: Readonly<Record<string, number>> | undefined, suites: readonly EvalSuite[] | undefined, given: boolean): EvalSuite[] | undefined {
+  const names = Object.keys(minScores ?? {});
+  if (names.length === 0) return undefined;
+  const known = suites ?? [];
+  const from = given ? 'the eval suites given with the promotion (eval_suites)' : 'the checkpoint\'s release gate';
+  for (const n of names) {
+    if (!known.some((s) => s.name === n)) {
+      throw new InputError({
+        field: 'canary_eval', value: n,
+        expected: known.length > 0 ? `a suite of ${from}: ${known.map((s) => s.name).join(', ')}` : `a suite of ${from}, which declares none; give the suites with --canary-suites GATE.yaml (eval_suites)`,
+      });
+    }
+  }
+  return known.filter((s) => names.includes(s.name));
+}
+
 export class DeploymentController {
   private readonly o: ControllerOptions;
   private readonly now: () => number;
@@ -76,12 +107,17 @@ export class DeploymentController {
   private readonly draining = new Map<string, number>();
   private readonly unhealthy = new Map<string, UnhealthyReport[]>();
   private readonly lastView = new Map<string, ReplicaStatus[]>();
+  /** Canary evals by deployment, release and start (a canary promoted again is evaluated again). */
+  private readonly canaryEvals = new Map<string, CanaryEval>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy: Promise<void> | undefined;
+  /** Release-gate results (in the store); a promotion takes a checkpoint that passed its gate. */
+  readonly gates: GateBook;
 
   constructor(o: ControllerOptions) {
     this.o = o;
     this.now = o.nowSeconds ?? (() => Date.now() / 1000);
+    this.gates = new GateBook(o.store.deployments, o.dataDir, o.log);
   }
 
   start(): void {
@@ -164,22 +200,26 @@ export class DeploymentController {
    * served yet) it becomes the stable release and replaces the old one replica by replica;
    * with one it first takes `sharePercent` of the traffic on its own replicas.
    */
-  async promote(name: string, checkpoint: string | undefined, canary?: { sharePercent: number; thresholds?: Partial<CanaryThresholds> }): Promise<DeploymentDoc> {
+  async promote(name: string, checkpoint: string | undefined, canary?: { sharePercent: number; thresholds?: Partial<CanaryThresholds>; evalSuites?: readonly EvalSuite[] }): Promise<DeploymentDoc> {
     const row = await this.get(name);
     const doc = row.doc as unknown as DeploymentDoc;
+    let gateSuites: readonly EvalSuite[] | undefined;
     if (checkpoint !== undefined) {
-      const gates = new ReleaseStore(this.o.dataDir).history(doc.spec.model);
-      if (!gates.some((g) => g.passed && g.checkpoint === checkpoint)) {
+      const gates = await this.gates.history(doc.spec.model, row.tenant);
+      const gate = gates.findLast((g) => g.passed && g.checkpoint === checkpoint);
+      if (!gate) {
         throw new UnknownNameError(`release of ${doc.spec.model} (a checkpoint that passed its gate)`, checkpoint, gates.filter((g) => g.passed).map((g) => g.checkpoint).slice(-5));
       }
+      gateSuites = gate.suites;
     }
+    const evalSuites = canary ? canaryEvalSuites(canary.thresholds?.minEvalScores, canary.evalSuites ?? gateSuites, canary.evalSuites !== undefined) : undefined;
     if (doc.canary) throw new ImpossibleError(`deployment ${name} already has a canary (${doc.canary.id}) in progress`, 'wait for it to pass or roll back (gigafactory serve releases)');
     const id = releaseId(checkpoint);
     const now = this.now();
     const release = { id, ...(checkpoint !== undefined ? { checkpoint } : {}), promotedSeconds: now };
     let next: DeploymentDoc;
     if (canary && doc.stable && doc.stable.id !== id) {
-      const c: Canary = { ...release, sharePercent: canary.sharePercent, startedSeconds: now, thresholds: { ...DEFAULT_THRESHOLDS, ...canary.thresholds } };
+      const c: Canary = { ...release, sharePercent: canary.sharePercent, startedSeconds: now, thresholds: { ...DEFAULT_THRESHOLDS, ...canary.thresholds }, ...(evalSuites ? { evalSuites } : {}) };
       next = { ...doc, canary: c };
       await this.event(name, 'canary-started', { release: id, checkpoint: checkpoint ?? null, share_percent: c.sharePercent, thresholds: c.thresholds, previous: doc.stable.id });
     } else {
@@ -259,7 +299,8 @@ export class DeploymentController {
       };
     }));
     const load = this.load(row.name);
-    const d = decideTick({ doc, replicas: views, outputTokensPerSecond: load.outputTokensPerSecond, requestsInFlight: load.requestsInFlight, figures: load.figures, nowSeconds: now });
+    const canaryEvalScores = doc.canary ? this.canaryEval(row.name, spec, doc.canary, views, now) : undefined;
+    const d = decideTick({ doc, replicas: views, outputTokensPerSecond: load.outputTokensPerSecond, requestsInFlight: load.requestsInFlight, figures: load.figures, nowSeconds: now, ...(canaryEvalScores ? { canaryEvalScores } : {}) });
     let changed = false;
     for (const s of d.submit) {
       const checkpoint = s.release === doc.canary?.id ? doc.canary.checkpoint : doc.stable?.checkpoint;
@@ -289,7 +330,8 @@ export class DeploymentController {
     if (d.canary && doc.canary) {
       const round = (f: ReleaseFigures) => ({ requests: f.requests, errors: f.errors, p99_ms: Math.round(f.p99Ms) });
       const stableFigures = load.figures[doc.stable?.id ?? ''];
-      const figures = { ...round(d.canary.figures), stable: stableFigures ? round(stableFigures) : null };
+      const figures = { ...round(d.canary.figures), stable: stableFigures ? round(stableFigures) : null, ...(canaryEvalScores ? { evals: canaryEvalScores } : {}) };
+      this.canaryEvals.delete(canaryEvalKey(row.name, doc.canary));
       let next: DeploymentDoc;
       if (d.canary.verdict === 'pass') {
         next = { spec, stable: { id: doc.canary.id, ...(doc.canary.checkpoint !== undefined ? { checkpoint: doc.canary.checkpoint } : {}), promotedSeconds: now } };
@@ -301,6 +343,40 @@ export class DeploymentController {
       await this.o.store.deployments.put(row.name, row.tenant, next as unknown as Record<string, unknown>, now);
     }
     if (changed) this.o.onChange?.();
+  }
+
+  /**
+   * The canary's eval scores once known. The first time a canary replica is ready, its suites
+   * are asked of it (greedy answers, as the gate asks) in the background and scored; the
+   * result is a release step (`canary-evaluated`). An eval that could not run is retried.
+   */
+  private canaryEval(name: string, spec: DeploymentSpec, c: Canary, views: readonly ReplicaStatus[], now: number): Record<string, number> | undefined {
+    const wanted = c.thresholds.minEvalScores ?? {};
+    if (Object.keys(wanted).length === 0 || !c.evalSuites) return undefined;
+    const key = canaryEvalKey(name, c);
+    const e = this.canaryEvals.get(key);
+    if (e?.state === 'done') return e.scores;
+    if (e?.state === 'running' || (e?.state === 'error' && now - e.seconds < EVAL_RETRY_SECONDS)) return undefined;
+    const replica = views.find((v) => v.release === c.id && v.ready && !v.draining && v.url !== undefined);
+    if (!replica) return undefined;
+    const suites = c.evalSuites;
+    this.canaryEvals.set(key, { state: 'running' });
+    const prompts = [...new Set(suites.flatMap((s) => s.items.map((i) => i.prompt)))];
+    void answersFromEndpoint({ url: replica.url!, model: spec.model, maxTokens: EVAL_MAX_TOKENS, timeoutMs: 30_000 }, prompts)
+      .then(async (answers) => {
+        const results = scoreSuites(suites, answers);
+        const scores = Object.fromEntries(results.map((r) => [r.name, r.passRate]));
+        await this.event(name, 'canary-evaluated', {
+          release: c.id, replica: replica.jobId, evals: scores, min_evals: wanted,
+          failed: results.flatMap((r) => r.items.filter((i) => !i.pass).map((i) => ({ suite: r.name, prompt: i.prompt, answer: i.answer, why: i.why ?? null }))).slice(0, 20),
+        });
+        if (this.canaryEvals.has(key)) this.canaryEvals.set(key, { state: 'done', scores });
+      })
+      .catch((err: unknown) => {
+        this.o.log?.(`deployment ${name}: canary ${c.id} eval on ${replica.url} could not run (${(err as Error).message.split('\n')[0]}); retrying in ${EVAL_RETRY_SECONDS} s`);
+        if (this.canaryEvals.has(key)) this.canaryEvals.set(key, { state: 'error', seconds: this.now() });
+      });
+    return undefined;
   }
 
   list(): Promise<DeploymentRow[]> {

@@ -13,7 +13,6 @@ import { releaseId } from './deployment.ts';
 import { DeploymentFollower } from './deployment-follower.ts';
 import { Gateway } from './gateway.ts';
 import { ReleaseFiguresWindow } from './release-figures.ts';
-import { ReleaseStore } from './releases.ts';
 import { chatBody, post } from './test-helpers.ts';
 
 const FAKE_REPLICA = join(import.meta.dirname, 'fake-replica-main.ts');
@@ -84,15 +83,14 @@ test('a deployment is owned by the control plane: it scales on gateway reports, 
 
 test('a canary that fails its latency threshold is rolled back automatically; one that passes takes all traffic', { timeout: 120_000 }, async () => {
   await withPlane(async (_cp, control, dataDir) => {
-    const store = new ReleaseStore(dataDir);
-    const ckpt = (name: string, delayMs: number) => {
+    const ckpt = async (name: string, delayMs: number) => {
       const dir = join(dataDir, 'ckpts', name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ delay_ms: delayMs }));
-      store.record({ model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {} });
+      await control.call('POST', '/v1/gates', { model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {} });
       return dir;
     };
-    const [good, slow, better] = [ckpt('good', 0), ckpt('slow', 400), ckpt('better', 0)];
+    const [good, slow, better] = [await ckpt('good', 0), await ckpt('slow', 400), await ckpt('better', 0)];
     await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
     // Bad input: an unknown release, a share outside 1-99%.
     await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: join(dataDir, 'never-gated') }), /404.*unknown release/);
@@ -125,6 +123,57 @@ test('a canary that fails its latency threshold is rolled back automatically; on
   });
 });
 
+test('a canary held to eval scores: one stating false claims is rolled back, an honest one passes; bad eval thresholds are refused', { timeout: 120_000 }, async () => {
+  await withPlane(async (_cp, control, dataDir) => {
+    const facts = { name: 'facts', kind: 'factuality' as const, min_pass_rate: 0.5, items: [{ prompt: 'what is the sun?', must_contain: ['star'], must_not_contain: ['planet'] }, { prompt: 'what is three plus three?', must_contain: ['six'], must_not_contain: ['seven'] }] };
+    const ckpt = async (name: string, answers: Record<string, string>) => {
+      const dir = join(dataDir, 'ckpts', name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'fake-replica.json'), JSON.stringify({ answers }));
+      await control.call('POST', '/v1/gates', { model: 'tiny-chat', checkpoint: dir, time: new Date().toISOString(), passed: true, decision: { passed: true, checks: [] }, scores: {}, suites: [facts] });
+      return dir;
+    };
+    const honest = { 'what is the sun?': 'the sun is a star.', 'what is three plus three?': 'three plus three is six.' };
+    const [good, liar, better] = [await ckpt('good', honest), await ckpt('liar', { 'what is the sun?': 'the sun is a planet.', 'what is three plus three?': 'it is seven.' }), await ckpt('better', honest)];
+    await control.call('POST', '/v1/deployments', deployment({ max_replicas: 1 }));
+    await control.call('POST', '/v1/deployments/chat/releases', { checkpoint: good });
+    const steps = async () => (await control.call<{ events: { step: string; reason?: string; evals?: Record<string, number> }[] }>('GET', '/v1/deployments/chat/releases')).events;
+    const view = async () => (await control.call<View>('GET', '/v1/deployments/chat')).deployment;
+    // Bad input: an unknown suite, a bad threshold, eval thresholds without a canary. Nothing changes.
+    const canary = { checkpoint: liar, canary_percent: 50, hold_seconds: 5, min_requests: 1, max_p99_ms: 5000 };
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['nope>=0.5'] }), /canary_eval: got "nope"; expected a suite of the checkpoint's release gate: facts/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=2'] }), /canary_eval\.0: got "facts>=2"; expected SUITE>=SCORE/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: { facts: 1.5 } }), /canary_eval\.facts/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { checkpoint: liar, canary_eval: ['facts>=0.8'] }), /canary_eval: .*expected canary_percent as well/);
+    await assert.rejects(control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=0.8'], eval_suites: [{ ...facts, name: 'other' }] }), /canary_eval: got "facts"; expected a suite of the eval suites given with the promotion \(eval_suites\): other/);
+    assert.equal((await view()).canary, null);
+    assert.deepEqual((await steps()).map((e) => e.step), ['created', 'promoted'], 'a refused promotion stores nothing');
+    const gw = await startGateway(control, 'chat');
+    try {
+      await until('stable serving', async () => (await post(gw.base, chatBody())).status === 200);
+      let loading = true;
+      const clients = Array.from({ length: 2 }, async () => { while (loading) { try { await (await post(gw.base, chatBody())).text(); } catch { /* retried */ } } });
+      await control.call('POST', '/v1/deployments/chat/releases', { ...canary, canary_eval: ['facts>=0.8'] });
+      await until('lying canary rolled back', async () => (await view()).canary === null, 60_000);
+      const s1 = await steps();
+      assert.deepEqual(s1.map((e) => e.step), ['created', 'promoted', 'canary-started', 'canary-evaluated', 'rolled-back']);
+      assert.deepEqual(s1[3]!.evals, { facts: 0 });
+      assert.match(s1[4]!.reason!, /eval facts 0\.00 < 0\.8/);
+      assert.deepEqual(s1[4]!.evals, { facts: 0 }, 'the rollback step carries the eval figures');
+      assert.equal((await view()).stable!.id, releaseId(good));
+      await until('liar replicas gone', async () => (await view()).replicas.every((r) => r.release === releaseId(good)));
+      await control.call('POST', '/v1/deployments/chat/releases', { ...canary, checkpoint: better, canary_eval: { facts: 0.8 } });
+      await until('honest canary passed', async () => (await view()).stable!.id === releaseId(better), 60_000);
+      const s2 = await steps();
+      assert.deepEqual(s2.slice(-3).map((e) => e.step), ['canary-started', 'canary-evaluated', 'canary-passed']);
+      assert.match(s2.at(-1)!.reason!, /eval facts 1\.00 >= 0\.8/);
+      assert.deepEqual(s2.at(-1)!.evals, { facts: 1 });
+      loading = false;
+      await Promise.all(clients);
+    } finally { await gw.close(); }
+  });
+});
+
 test('a replica that never becomes healthy is reported with its log tail and replaced', { timeout: 60_000 }, async () => {
   await withPlane(async (_cp, control) => {
     await control.call('POST', '/v1/deployments', deployment({ replica_command: ['/bin/sh', '-c', 'echo "loading weights from /models/x: out of memory"; exec sleep 60'], startup_timeout_seconds: 1 }));
@@ -147,5 +196,13 @@ test('deployment input errors: larger than the fleet, unknown deployment', { tim
     await assert.rejects(control.call('GET', '/v1/deployments/nope'), /404.*unknown deployment "nope"/);
     await assert.rejects(control.call('POST', '/v1/deployments', deployment({ workdir: '/no/such/dir' })), /workdir.*\/no\/such\/dir/);
     assert.deepEqual((await control.call<{ deployments: unknown[] }>('GET', '/v1/deployments')).deployments, [], 'nothing stored by a refused deployment');
+    // Gate results: a malformed one is refused naming the field; nothing is stored.
+    const gate = { model: 'tiny-chat', checkpoint: '/c', time: '2026-12-01T00:00:00Z', passed: true, decision: { passed: true, checks: [] }, scores: {} };
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, passed: false }), /passed: got false; expected passed must equal decision\.passed/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, time: 'yesterday' }), /time: got "yesterday"; expected an ISO 8601 time/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, model: '../etc' }), /model: got "\.\.\/etc"/);
+    await assert.rejects(control.call('POST', '/v1/gates', { ...gate, colour: 'red' }), /colour/);
+    await assert.rejects(control.call('GET', '/v1/gates/bad%20name'), /400|a model id/);
+    assert.deepEqual(await control.call('GET', '/v1/gates/tiny-chat'), { model: 'tiny-chat', served: null, gates: [] });
   });
 });

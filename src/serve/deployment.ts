@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InputError } from '../lib/errors.ts';
 import { desiredReplicas } from '../sched/autoscale.ts';
+import type { EvalSuite } from './eval-suites.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'a name of 1-48 letters, digits, "_" or "-"');
 const word = z.string().min(1).max(4096);
@@ -58,12 +59,16 @@ export interface CanaryThresholds {
   readonly minRequests: number;
   /** Time the canary must meet its thresholds before it takes all traffic. */
   readonly holdSeconds: number;
+  /** Eval suites the canary replicas must score at least this on (pass rate 0-1), by suite name. */
+  readonly minEvalScores?: Readonly<Record<string, number>>;
 }
 
 export interface Canary extends Release {
   readonly sharePercent: number;
   readonly startedSeconds: number;
   readonly thresholds: CanaryThresholds;
+  /** The suites named in thresholds.minEvalScores (from the checkpoint's gate, or given). */
+  readonly evalSuites?: readonly EvalSuite[];
 }
 
 /** The stored document of a deployment (control/store/deployment-table.ts keeps it). */
@@ -91,6 +96,19 @@ export function parseCanaryPercent(text: string | number, field = 'canary'): num
   const n = m ? Number(m[1]) : Number.NaN;
   if (!(n >= 1 && n <= 99)) throw new InputError({ field, value: text, expected: 'a traffic share from 1% to 99% (e.g. 10%)' });
   return n;
+}
+
+/**
+ * `SUITE>=SCORE` (a canary eval threshold, e.g. `facts>=0.8`) -> [suite, score]; the score is
+ * the suite's pass rate from 0 to 1 (or a percentage, `facts>=80%`).
+ */
+export function parseCanaryEval(text: string, field = '--canary-eval'): [string, number] {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]{0,63})\s*>=\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  const score = m ? Number(m[2]) / (m[3] ? 100 : 1) : Number.NaN;
+  if (!m || !(score >= 0 && score <= 1)) {
+    throw new InputError({ field, value: text, expected: 'SUITE>=SCORE, a suite of the gate and its lowest pass rate from 0 to 1 (e.g. facts>=0.8)' });
+  }
+  return [m[1]!, score];
 }
 
 export const releaseId = (checkpoint: string | undefined): string => (checkpoint === undefined ? 'weights' : createHash('sha256').update(checkpoint).digest('hex').slice(0, 8));
@@ -124,6 +142,8 @@ export interface TickInput {
   readonly outputTokensPerSecond: number;
   readonly requestsInFlight: number;
   readonly figures: Readonly<Record<string, ReleaseFigures>>;
+  /** The canary's eval scores (suite -> pass rate) once its replicas were evaluated. */
+  readonly canaryEvalScores?: Readonly<Record<string, number>>;
   readonly nowSeconds: number;
 }
 
@@ -142,15 +162,28 @@ export interface TickDecision {
 /** How long a canary short of traffic may wait before it is rolled back, in hold periods. */
 const CANARY_PATIENCE_HOLDS = 3;
 
-function judgeCanary(c: Canary, f: ReleaseFigures | undefined, nowSeconds: number): TickDecision['canary'] {
+function judgeCanary(c: Canary, f: ReleaseFigures | undefined, evals: Readonly<Record<string, number>> | undefined, nowSeconds: number): TickDecision['canary'] {
   const figures = f ?? { requests: 0, errors: 0, p99Ms: 0 };
   const t = c.thresholds;
   const age = nowSeconds - c.startedSeconds;
+  const wantedEvals = Object.entries(t.minEvalScores ?? {});
+  // An eval score below its minimum fails the canary as soon as it is known.
+  for (const [suite, min] of wantedEvals) {
+    const score = evals?.[suite];
+    if (score !== undefined && score < min) return { verdict: 'fail', reason: `eval ${suite} ${score.toFixed(2)} < ${min}`, figures };
+  }
+  const evaluated = wantedEvals.every(([suite]) => evals?.[suite] !== undefined);
+  if (!evaluated && age >= CANARY_PATIENCE_HOLDS * t.holdSeconds) {
+    return { verdict: 'fail', reason: `eval suites not scored on the canary replicas in ${age.toFixed(0)} s (${wantedEvals.filter(([s]) => evals?.[s] === undefined).map(([s]) => s).join(', ')})`, figures };
+  }
   if (figures.requests >= t.minRequests) {
     const errorRate = figures.errors / figures.requests;
     if (errorRate > t.maxErrorRate) return { verdict: 'fail', reason: `error rate ${(100 * errorRate).toFixed(1)}% > ${(100 * t.maxErrorRate).toFixed(1)}%`, figures };
     if (figures.p99Ms > t.maxP99Ms) return { verdict: 'fail', reason: `latency p99 ${figures.p99Ms.toFixed(0)} ms > ${t.maxP99Ms} ms`, figures };
-    if (age >= t.holdSeconds) return { verdict: 'pass', reason: `met its thresholds for ${t.holdSeconds} s (${figures.requests} requests, p99 ${figures.p99Ms.toFixed(0)} ms)`, figures };
+    if (age >= t.holdSeconds && evaluated) {
+      const scored = wantedEvals.map(([suite, min]) => `, eval ${suite} ${evals![suite]!.toFixed(2)} >= ${min}`).join('');
+      return { verdict: 'pass', reason: `met its thresholds for ${t.holdSeconds} s (${figures.requests} requests, p99 ${figures.p99Ms.toFixed(0)} ms${scored})`, figures };
+    }
     return undefined;
   }
   if (age >= CANARY_PATIENCE_HOLDS * t.holdSeconds) return { verdict: 'fail', reason: `only ${figures.requests} request(s) in ${age.toFixed(0)} s (needs ${t.minRequests} to judge)`, figures };
@@ -198,6 +231,6 @@ export function decideTick(i: TickInput): TickDecision {
   for (const r of healthyLive) {
     if (wanted[r.release] === undefined && (readyOfWanted || r.state === 'queued')) drain.push(r.jobId);
   }
-  const verdict = canary ? judgeCanary(canary, i.figures[canary.id], i.nowSeconds) : undefined;
+  const verdict = canary ? judgeCanary(canary, i.figures[canary.id], i.canaryEvalScores, i.nowSeconds) : undefined;
   return { desired, wanted, submit, drain, unhealthy, ...(verdict ? { canary: verdict } : {}) };
 }

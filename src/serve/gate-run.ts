@@ -12,7 +12,7 @@ import { ImpossibleError } from '../lib/errors.ts';
 import { decideGate, withSuiteScores, type EvalScores, type GateSpec } from './gate.ts';
 import { answersFromEndpoint } from './eval-endpoint.ts';
 import { suitePrompts } from './eval-suites.ts';
-import type { GateRecord, ReleaseStore } from './releases.ts';
+import type { GateRecord } from './releases.ts';
 
 export const TINY_CHAT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/tiny-chat');
 /** Debian's python3 (python3-torch); a pyenv shim on PATH may lack torch. */
@@ -22,7 +22,8 @@ export const DEFAULT_EVAL_COMMAND = [DEFAULT_PYTHON, join(TINY_CHAT_DIR, 'server
 export interface GateRunOptions {
   readonly spec: GateSpec;
   readonly checkpoint: string;
-  readonly store: ReleaseStore;
+  /** Keeps the result (the control plane's store: POST /v1/gates); runs before anything is deleted. */
+  readonly record: (rec: GateRecord) => Promise<void>;
   /** Where the eval spec and scores files go. */
   readonly workDir: string;
   readonly evalCommand?: readonly string[];
@@ -97,8 +98,9 @@ export async function runGate(o: GateRunOptions): Promise<GateRecord> {
   }
   scores = withSuiteScores(o.spec, scores);
   const decision = decideGate(o.spec, scores);
-  const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}) };
-  o.store.record(rec);
-  if (!decision.passed) rmSync(checkpoint, { recursive: true, force: true });
+  const rec: GateRecord = { model: o.spec.model, checkpoint: decision.passed ? checkpoint : source, source, time: new Date().toISOString(), passed: decision.passed, decision, scores, ...(evalJobId ? { evalJobId } : {}), ...(o.spec.suites.length > 0 ? { suites: o.spec.suites } : {}) };
+  try { await o.record(rec); } finally {
+    if (!decision.passed) rmSync(checkpoint, { recursive: true, force: true });
+  }
   return rec;
 }

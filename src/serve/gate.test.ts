@@ -8,7 +8,13 @@ import { startControlPlane } from '../control/server.ts';
 import { InputError } from '../lib/errors.ts';
 import { decideGate, loadGateSpec } from './gate.ts';
 import { runGate } from './gate-run.ts';
-import { ReleaseStore } from './releases.ts';
+import { servedOf, type GateRecord } from './releases.ts';
+
+/** Where a gate run's results go in these tests (the control plane's store in use: ./gate-book.ts). */
+function memoryBook() {
+  const gates: GateRecord[] = [];
+  return { gates, record: async (r: GateRecord) => { gates.push(r); }, served: (model: string) => servedOf(model, gates) };
+}
 
 test('decideGate: every declared threshold must hold; a missing score fails', () => {
   const spec = { thresholds: { max_held_out_loss: 1.5, min_prompt_pass_rate: 1 } };
@@ -46,9 +52,9 @@ test('a passing gate promotes the checkpoint; a failing one leaves the served mo
     writeFileSync(join(dir, 'held.txt'), 'User: hi\nBot: hello\n');
     writeFileSync(join(dir, 'gate.yaml'), 'model: m\nheld_out: held.txt\nthresholds: {max_held_out_loss: 1.5, min_prompt_pass_rate: 1}\n');
     const spec = loadGateSpec(join(dir, 'gate.yaml'));
-    const store = new ReleaseStore(join(dir, 'data'));
+    const store = memoryBook();
     for (const c of ['good', 'bad']) writeFileSync(join(dir, c), 'checkpoint');
-    const good = await runGate({ spec, checkpoint: join(dir, 'good'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1.2) });
+    const good = await runGate({ spec, checkpoint: join(dir, 'good'), record: store.record, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1.2) });
     assert.equal(good.passed, true);
     const served = store.served('m')!;
     assert.equal(served.gate.source, join(dir, 'good'));
@@ -56,10 +62,10 @@ test('a passing gate promotes the checkpoint; a failing one leaves the served mo
     writeFileSync(join(dir, 'good'), 'overwritten by later training');
     const { readFileSync } = await import('node:fs');
     assert.equal(readFileSync(served.checkpoint, 'utf8'), 'checkpoint');
-    const bad = await runGate({ spec, checkpoint: join(dir, 'bad'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(2.5) });
+    const bad = await runGate({ spec, checkpoint: join(dir, 'bad'), record: store.record, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(2.5) });
     assert.equal(bad.passed, false);
     assert.equal(store.served('m')?.checkpoint, served.checkpoint, 'served model unchanged');
-    assert.deepEqual(store.history('m').map((h) => [h.passed, h.scores.held_out_loss]), [[true, 1.2], [false, 2.5]]);
+    assert.deepEqual(store.gates.map((h) => [h.passed, h.scores.held_out_loss]), [[true, 1.2], [false, 2.5]]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
@@ -75,9 +81,9 @@ test('the evaluation runs as an eval job of the control plane', { timeout: 60_00
   try {
     writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');
     writeFileSync(join(dir, 'ckpt'), 'checkpoint');
-    const store = new ReleaseStore(join(dir, 'data'));
+    const store = memoryBook();
     const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
-    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
+    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), record: store.record, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
     assert.equal(rec.passed, true);
     assert.match(rec.evalJobId ?? '', /^job-/);
     const detail = await control.call<{ job: { state: string } }>('GET', `/v1/jobs/${rec.evalJobId}`);
@@ -103,8 +109,8 @@ test('a gate with eval suites, answered by an OpenAI endpoint: a model that spre
     ].join('\n'));
     writeFileSync(join(dir, 'ckpt'), 'checkpoint');
     const spec = loadGateSpec(join(dir, 'gate.yaml'));
-    const store = new ReleaseStore(join(dir, 'data'));
-    const run = () => runGate({ spec, checkpoint: join(dir, 'ckpt'), store, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), endpoint: { url: fake.url } });
+    const store = memoryBook();
+    const run = () => runGate({ spec, checkpoint: join(dir, 'ckpt'), record: store.record, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), endpoint: { url: fake.url } });
     const bad = await run();
     assert.equal(bad.passed, false);
     assert.equal(store.served('m'), undefined, 'nothing promoted');

@@ -1,10 +1,11 @@
 /**
- * Release records of served models, in the data dir: `serving/<model>/gates.jsonl` (every gate
- * result, appended) and `serving/<model>/served.json` (the promoted checkpoint, replaced
- * atomically and only by a passing gate). A failed gate leaves served.json as it was.
+ * Release-gate records of served models. They live in the control plane's store
+ * (./gate-book.ts); this file holds their shape, and reads the data-dir files older versions
+ * wrote (`serving/<model>/gates.jsonl`, every result appended) so the plane can import them once.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EvalSuite } from './eval-suites.ts';
 import type { EvalScores, GateDecision } from './gate.ts';
 
 export interface GateRecord {
@@ -19,8 +20,11 @@ export interface GateRecord {
   readonly scores: EvalScores;
   /** The control-plane eval job that produced the scores, when run through one. */
   readonly evalJobId?: string;
+  /** The gate's eval suites as declared (a canary of this checkpoint may be held to them again). */
+  readonly suites?: readonly EvalSuite[];
 }
 
+/** The served (promoted) checkpoint of a model: that of its last passing gate. */
 export interface ServedModel {
   readonly model: string;
   readonly checkpoint: string;
@@ -28,36 +32,36 @@ export interface ServedModel {
   readonly gate: GateRecord;
 }
 
-export class ReleaseStore {
-  constructor(readonly dataDir: string) {}
+export const servedOf = (model: string, history: readonly GateRecord[]): ServedModel | undefined => {
+  const last = history.findLast((g) => g.passed);
+  return last ? { model, checkpoint: last.checkpoint, promotedAt: last.time, gate: last } : undefined;
+};
 
-  private dir(model: string): string {
-    return join(this.dataDir, 'serving', model);
+/** What an older version left in `<dataDir>/serving`: each model's gate results, oldest first. */
+export function readLegacyGateFiles(dataDir: string): Map<string, GateRecord[]> {
+  const out = new Map<string, GateRecord[]>();
+  const root = join(dataDir, 'serving');
+  let models: string[];
+  try { models = readdirSync(root); } catch { return out; }
+  for (const model of models) {
+    const f = join(root, model, 'gates.jsonl');
+    if (!existsSync(f)) continue;
+    // A torn last line from a crash, or a line that is not a record, is skipped.
+    const records = readFileSync(f, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        const r = JSON.parse(l) as GateRecord;
+        return r && typeof r === 'object' && typeof r.checkpoint === 'string' && typeof r.passed === 'boolean' && typeof r.time === 'string' ? [{ ...r, model }] : [];
+      } catch { return []; }
+    });
+    out.set(model, records);
   }
+  return out;
+}
 
-  /** Appends the gate result; promotes the checkpoint only when it passed. Returns the served model after. */
-  record(rec: GateRecord): ServedModel | undefined {
-    const dir = this.dir(rec.model);
-    mkdirSync(dir, { recursive: true });
-    appendFileSync(join(dir, 'gates.jsonl'), JSON.stringify(rec) + '\n');
-    if (rec.passed) {
-      const served: ServedModel = { model: rec.model, checkpoint: rec.checkpoint, promotedAt: rec.time, gate: rec };
-      const tmp = join(dir, 'served.json.tmp');
-      writeFileSync(tmp, JSON.stringify(served, null, 1) + '\n');
-      renameSync(tmp, join(dir, 'served.json'));
-    }
-    return this.served(rec.model);
-  }
-
-  served(model: string): ServedModel | undefined {
-    const f = join(this.dir(model), 'served.json');
-    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ServedModel) : undefined;
-  }
-
-  /** Gate results, oldest first (a torn last line from a crash is skipped). */
-  history(model: string): GateRecord[] {
-    const f = join(this.dir(model), 'gates.jsonl');
-    if (!existsSync(f)) return [];
-    return readFileSync(f, 'utf8').split('\n').filter(Boolean).flatMap((l) => { try { return [JSON.parse(l) as GateRecord]; } catch { return []; } });
+/** After an import: the old files stay, renamed, so they are read once and nothing is lost. */
+export function markLegacyGateFilesImported(dataDir: string, model: string): void {
+  for (const f of ['gates.jsonl', 'served.json']) {
+    const p = join(dataDir, 'serving', model, f);
+    if (existsSync(p)) renameSync(p, `${p}.imported`);
   }
 }

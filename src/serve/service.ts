@@ -30,7 +30,7 @@ export interface ServeServiceOptions {
   readonly replicaCommand: readonly string[];
   readonly workdir: string;
   /** The promoted checkpoint now (read each tick, so a promotion rolls out); undefined: none yet. */
-  readonly checkpoint: () => string | undefined;
+  readonly checkpoint: () => string | undefined | Promise<string | undefined>;
   readonly portBase?: number;
   readonly host?: string;
   readonly drainTimeoutMs?: number;
@@ -118,7 +118,7 @@ export class ServeService {
     const slots = (o.slotsPerReplica ?? 1) * Math.max(1, running.length);
     const queueDepth = Math.max(0, load.requestsInFlight - slots);
     // 3. Size.
-    const checkpoint = o.checkpoint();
+    const checkpoint = await o.checkpoint();
     if (checkpoint === undefined) { o.log?.(`serve ${o.model}: no promoted checkpoint yet (pass a release gate first)`); return; }
     const release = releaseTag(checkpoint);
     const live = jobs.filter((j) => !this.draining.has(j.id));

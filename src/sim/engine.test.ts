@@ -30,7 +30,7 @@ test('failure on a node kills the whole gang; it restarts from its last checkpoi
   assert.equal(a.savedSeconds, 600);
   assert.equal(a.restarts, 1);
   // No spare, node lost: the gang is requeued and starts again on the 7 remaining nodes.
-  assert.equal(e.nodeUp[node], 0);
+  assert.equal(e.isUp(node), false);
   e.kernel.run(1100);
   assert.equal(a.status, 'running');
   assert.ok(!a.nodes.includes(node), 'the failed node is not reused before repair');
@@ -48,7 +48,7 @@ test('software failure restarts in place; node stays up; spares swap in for big 
   const nodes = [...a.nodes];
   e.failNode(nodes[1]!, softwareBug);
   assert.deepEqual(a.nodes, nodes, 'same nodes');
-  assert.equal(e.nodeUp[nodes[1]!], 1);
+  assert.equal(e.isUp(nodes[1]!), true);
   e.failNode(nodes[2]!, gpuFault);
   assert.equal(a.status, 'running', 'spare swapped in, no requeue');
   assert.ok(a.nodes.includes(7) && !a.nodes.includes(nodes[2]!));
@@ -93,4 +93,24 @@ test('renting: a long queue wait rents pool nodes; idle ones go back; cost is bi
   assert.ok(r.rented.gpuHours > 0 && r.rented.gpuHours < 4 * 8 * 48, 'released before the end');
   assert.equal(r.rented.costUsd, r.rented.gpuHours * 2);
   assert.ok(r.jobs.every((j) => j.completionSeconds !== null), 'all jobs finish');
+});
+
+test('counts: what a sampler reads at any time (jobs, nodes up/in repair/spare, GPUs allocated and productive, interruptions)', () => {
+  const { e, states } = setup([1, 2, 4], [trainJob('a', 6, { workSeconds: Infinity }), trainJob('b', 2, { submitSeconds: 50 })], { spareMinGpus: 8 });
+  e.addSpares([7]);
+  e.kernel.run(100);
+  const a = states[0]!;
+  assert.deepEqual(e.counts.nodes, { total: 8, up: 8, inRepair: 0, spare: 1, rentedHeld: 0 });
+  assert.equal(e.counts.runningJobs, 1);
+  assert.equal(e.counts.pendingJobs, 1, 'b waits: 6 of 7 usable nodes are taken');
+  assert.equal(e.counts.allocatedGpus, 48);
+  assert.equal(e.counts.productiveGpus, 48);
+  e.failNode(a.nodes[0]!, gpuFault);
+  const c = e.counts;
+  assert.equal(c.nowSeconds, 100);
+  assert.deepEqual(c.nodes, { total: 8, up: 7, inRepair: 1, spare: 0, rentedHeld: 0 });
+  assert.equal(c.allocatedGpus, 48, 'the gang holds the spare now');
+  assert.equal(c.productiveGpus, 0, 'restarting: no productive GPU until the checkpoint is loaded');
+  assert.equal(c.unexpectedInterruptions, 1);
+  assert.equal(e.interruptionsByCategory.get('gpu'), 1);
 });

@@ -1,5 +1,5 @@
 import { FAILURE_CATEGORIES, RELIABILITY_DEFAULTS, restartSeconds, type FailureCategory } from '../catalog/reliability.ts';
-import type { Rng } from '../lib/rng.ts';
+import { Rng } from '../lib/rng.ts';
 
 /**
  * The failure and recovery model (reliability.md sec. 3): unexpected failures arrive as a
@@ -38,6 +38,9 @@ export const DEFAULT_FAILURE_MODEL: FailureModel = {
   repairMedianSeconds: RELIABILITY_DEFAULTS.repairMedianSeconds,
   repairLogSigma: RELIABILITY_DEFAULTS.repairLogSigma,
 };
+
+/** The random stream failures are drawn from in a run with `seed` (`gigafactory sim` and `up --executor sim` alike). */
+export const failureRng = (seed: number): Rng => new Rng(seed * 2 + 1);
 
 /** Failures per node per second. */
 export const nodeFailureRatePerSecond = (m: FailureModel): number => m.failuresPer1000NodeDays / 1000 / 86_400;

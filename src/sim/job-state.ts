@@ -3,14 +3,29 @@ import type { SimEvent } from './kernel.ts';
 import { workAt, type Segment } from './progress.ts';
 import type { WorkloadJob } from './types.ts';
 
+/**
+ * A job as code outside the engine sees it: every field read-only (the engine alone changes a
+ * job's state). The object is the engine's own, so it reads the current state.
+ */
+export type JobView = {
+  readonly [K in Exclude<keyof JobState, 'makeRunView' | 'finishEvent' | 'runView' | 'nodes' | 'gpuIndices'>]: JobState[K];
+} & {
+  readonly nodes: readonly number[];
+  readonly gpuIndices: readonly (readonly number[])[] | undefined;
+};
+
 export type JobStatus = 'future' | 'queued' | 'running' | 'done' | 'cancelled';
 
 /** A job's life in the simulator: where it runs, what it has saved, what it has cost. */
 export class JobState implements Segment {
   readonly spec: WorkloadJob;
+  /** Its index in the engine's job list (the engine's handle for it). */
+  readonly index: number;
   readonly gpus: number;
   status: JobStatus = 'future';
   nodes: number[] = [];
+  /** GPU indices held on each of `nodes` (undefined: whole nodes). */
+  gpuIndices: number[][] | undefined;
   /** Checkpoint interval (Infinity: never saves) and blocking save time. */
   intervalSeconds = Infinity;
   saveSeconds = 0;
@@ -35,12 +50,11 @@ export class JobState implements Segment {
   missingReplicas = 0;
   /** Replica recovery: time productive work was last integrated. */
   integratedToSeconds = 0;
-  /** For inference replicas: the service they belong to. */
-  service: string | undefined;
   runView: RunningJob | undefined;
 
-  constructor(spec: WorkloadJob) {
+  constructor(spec: WorkloadJob, index: number) {
     this.spec = spec;
+    this.index = index;
     this.gpus = spec.nodes * spec.gpusPerNode;
   }
 
@@ -51,6 +65,7 @@ export class JobState implements Segment {
     this.runView = {
       id: s.id, tenant: s.tenant, priority: s.priority, kind: s.kind, nodes: s.nodes, gpusPerNode: s.gpusPerNode,
       submitSeconds: s.submitSeconds, preemptible: s.preemptible, nodeIndices: this.nodes, startSeconds: this.allocStartSeconds,
+      ...(this.gpuIndices !== undefined ? { gpuIndices: this.gpuIndices } : {}),
       ...(s.estimatedRuntimeSeconds !== undefined ? { estimatedRuntimeSeconds: s.estimatedRuntimeSeconds } : {}),
       get lastCheckpointSeconds(): number { return workAt(self, now()).lastCheckpointSeconds; },
     };

@@ -21,11 +21,14 @@ test('kernel: cancelled events never fire; a fired event fires once', () => {
   const e = k.schedule(1, () => n++);
   const c = k.schedule(2, () => { n += 100; });
   k.cancel(c);
+  assert.equal(k.peekSeconds(), 1);
   k.run(5);
   k.cancel(e);
   k.run(10);
   assert.equal(n, 1);
   assert.equal(k.processed, 1);
+  k.cancel(k.schedule(1, () => undefined));
+  assert.equal(k.peekSeconds(), Infinity, 'a cancelled event is not next');
 });
 
 test('kernel: events scheduled from events; until bound respected; past is refused', () => {

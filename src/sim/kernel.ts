@@ -47,6 +47,16 @@ export class Kernel {
   /** Cancels a pending event; cancelling a fired or cancelled event does nothing. */
   cancel(e: SimEvent | undefined): void { if (e && !e.fired) e.cancelled = true; }
 
+  /** Time of the next live event (cancelled ones at the top are dropped), or Infinity when none is left. */
+  peekSeconds(): number {
+    for (;;) {
+      const top = this.heap[0];
+      if (!top) return Infinity;
+      if (!top.cancelled) return top.timeSeconds;
+      this.pop();
+    }
+  }
+
   /** Runs the next live event; false when none is left or the next is after `untilSeconds`. */
   step(untilSeconds = Infinity): boolean {
     for (;;) {

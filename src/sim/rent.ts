@@ -1,4 +1,4 @@
-import { rentDecision } from '../sched/rent-policy.ts';
+import { rentDecisions } from '../sched/rent-policy.ts';
 import type { Engine } from './engine.ts';
 import type { RentPolicy } from './types.ts';
 
@@ -10,10 +10,15 @@ export interface RentStats {
   released: number;
 }
 
+/** Renting is checked after each scheduling cycle and also this often (idle nodes go back when nothing else happens). */
+export const RENT_CHECK_SECONDS = 3600;
+
 /**
- * Renting in the simulator, as a hook after each scheduling cycle and hourly: the pure
- * `rentDecision` (src/sched/rent-policy.ts) says how many nodes to ask for and which to give
- * back; asked-for nodes come up after the pool's lead time. Billing runs from arrival to release.
+ * Renting in the simulator, as a hook after each scheduling cycle and every RENT_CHECK_SECONDS:
+ * the pure `rentDecisions` (src/sched/rent-policy.ts, the one the live plane runs too) says how
+ * many nodes to ask for and which to give back, as `provision`/`release` decisions (logged via
+ * `engine.onDecision`); asked-for nodes come up after the pool's lead time. Billing runs from
+ * arrival to release. A job's queue wait counts from when it last entered the queue.
  */
 export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentStats; finish: () => void } {
   const stats: RentStats = { gpuSeconds: 0, costUsd: 0, peakNodes: 0, requests: 0, released: 0 };
@@ -31,14 +36,21 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
   };
   const check = (): void => {
     const now = engine.now;
-    const d = rentDecision({
-      nowSeconds: now, queue: [...engine.pending.values()].map((j) => ({ queuedSinceSeconds: j.queuedSinceSeconds, nodes: j.spec.nodes })),
+    const ds = rentDecisions(policy.pool.name, {
+      nowSeconds: now, queue: [...engine.pendingJobs].map((j) => ({ queuedSinceSeconds: j.queuedSinceSeconds, nodes: j.spec.nodes })),
       queueWaitThresholdSeconds: policy.queueWaitThresholdSeconds, inFlightNodes: inFlight, poolAvailableNodes: idle.size,
-      rented: [...arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: engine.free.isFree(node) ? engine.idleSince[node]! : undefined })),
+      rented: [...arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: engine.isFree(node) ? engine.idleSinceSeconds(node) : undefined })),
       idleReleaseSeconds: policy.idleReleaseSeconds, minimumRentalSeconds: minimumSeconds,
     });
-    if (d.provisionNodes > 0) {
-      const batch = [...idle].slice(0, d.provisionNodes);
+    let provisionNodes = 0;
+    let releaseNodes: readonly number[] = [];
+    for (const d of ds) {
+      engine.onDecision?.(d, now);
+      if (d.kind === 'provision') provisionNodes = d.nodes;
+      else if (d.kind === 'release') releaseNodes = d.nodeIndices;
+    }
+    if (provisionNodes > 0) {
+      const batch = [...idle].slice(0, provisionNodes);
       for (const n of batch) idle.delete(n);
       inFlight += batch.length;
       stats.requests++;
@@ -46,27 +58,23 @@ export function runRenting(engine: Engine, policy: RentPolicy): { stats: RentSta
         inFlight -= batch.length;
         for (const n of batch) {
           arrivedAt.set(n, engine.now);
-          engine.nodeUp[n] = 1;
-          engine.free.release(n);
-          engine.idleSince[n] = engine.now;
+          engine.provisionRented(n);
         }
         stats.peakNodes = Math.max(stats.peakNodes, arrivedAt.size);
-        engine.markDirty();
       });
     }
-    for (const n of d.releaseNodes) {
+    for (const n of releaseNodes) {
       bill(n);
       arrivedAt.delete(n);
-      engine.free.take(n);
-      engine.nodeUp[n] = 0;
+      engine.releaseRented(n);
       idle.add(n);
       stats.released++;
     }
   };
-  engine.afterCycle.push(check);
+  engine.addAfterCycle(check);
   // Idle nodes must go back even when nothing else happens: check hourly.
-  const hourly = (): void => { check(); if (engine.now + 3600 < engine.horizonSeconds) engine.kernel.schedule(3600, hourly); };
-  engine.kernel.schedule(3600, hourly);
+  const hourly = (): void => { check(); if (engine.now + RENT_CHECK_SECONDS < engine.horizonSeconds) engine.kernel.schedule(RENT_CHECK_SECONDS, hourly); };
+  engine.kernel.schedule(RENT_CHECK_SECONDS, hourly);
   // Bills nodes still rented at the end of the run.
   const finish = (): void => { for (const n of arrivedAt.keys()) bill(n); arrivedAt.clear(); };
   return { stats, finish };

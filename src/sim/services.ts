@@ -1,6 +1,6 @@
 import { desiredReplicas } from '../sched/autoscale.ts';
 import type { Engine } from './engine.ts';
-import type { JobState } from './job-state.ts';
+import type { JobView } from './job-state.ts';
 import type { ServiceSpec } from './types.ts';
 
 /** Seconds between two autoscaling decisions. */
@@ -29,7 +29,7 @@ export interface ServiceStats {
  */
 export function runService(engine: Engine, s: ServiceSpec): ServiceStats {
   const stats: ServiceStats = { id: s.id, replicaSecondsServing: 0, demandTokens: 0, servedTokens: 0, peakReplicas: 0, replicaJobs: 0 };
-  const replicas: JobState[] = [];
+  const replicas: JobView[] = [];
   const tick = (): void => {
     const now = engine.now;
     const serving = replicas.filter((r) => r.status === 'running' && r.segStartSeconds <= now).length;
@@ -48,7 +48,6 @@ export function runService(engine: Engine, s: ServiceSpec): ServiceStats {
         id: `${s.id}/r${stats.replicaJobs++}`, tenant: s.tenant, priority: s.priority, kind: 'serve', nodes: s.nodesPerReplica, gpusPerNode: s.gpusPerNode,
         submitSeconds: now, workSeconds: Infinity, preemptible: false, checkpoints: false, recovery: 'gang',
       });
-      j.service = s.id;
       replicas.push(j);
       engine.enqueue(j);
     }
@@ -56,8 +55,7 @@ export function runService(engine: Engine, s: ServiceSpec): ServiceStats {
       // Cancel queued replicas first, then the newest running ones.
       const order = [...replicas].sort((a, b) => (a.status === 'queued' ? 0 : 1) - (b.status === 'queued' ? 0 : 1) || b.spec.submitSeconds - a.spec.submitSeconds);
       for (const r of order.slice(0, current - want)) {
-        if (r.status === 'queued') { engine.dequeue(r); r.status = 'cancelled'; r.endSeconds = now; }
-        else if (r.status === 'running') { engine.stop(r, 'clean'); r.status = 'done'; r.endSeconds = now; }
+        engine.retire(r);
         replicas.splice(replicas.indexOf(r), 1);
       }
     }

@@ -53,8 +53,8 @@ async function chartContent(page: Page, id: string): Promise<number> {
 
 test('dashboard in chromium: every page after login, live jobs, charts, no console errors, tenants apart', { skip: SKIP, timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-dash-'));
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0 });
   const topology = buildTopology(FLEET_PRESETS['oci-h100']!, { includePools: true });
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, nodes: topology.nodes.map((n) => n.name) });
   let cp: DashboardPlane | undefined;
   let browser: { ctx: BrowserContext; profile: string } | undefined;
   try {

@@ -41,7 +41,7 @@ export function register(plan: Command): void {
     .option('--precision <p>', 'bf16 or fp8', 'bf16')
     .option('--seq <n>', 'sequence length (default: the model context)')
     .option('--global-batch <tokens>', 'global batch in tokens, e.g. 16M (to whole sequences), used exactly: layouts whose dp x mbs does not divide it are not planned (default: DeepSeek LLM batch law from the compute budget)')
-    .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched)')
+    .option('--layout <spec>', 'evaluate this layout, e.g. tp=8,pp=16,vpp=4,dp=64,cp=1,ep=1,mbs=1,zero=1,sp=on,recompute=selective (missing keys are searched); also reshard=off, etp=N (MoE folding) and shard=N (HSDP: ZeRO-3 sharded within groups of N ranks, replicated across them)')
     .option('--stack <name[,key=value...]>', `software stack: ${STACK_NAMES.join(', ')} (default ${DEFAULT_STACK_NAME}); keys ${STACK_KEYS.join(', ')}, e.g. fsdp,attention=fa2`)
     .option('--mode <m>', 'benchmark (default: what published benchmark runs measure, the validated mode) or production (adds stragglers, data loading, logging and checkpoint stalls, each sourced)', 'benchmark')
     .option('--top <n>', 'layouts to report: the best and the runners-up', '5')

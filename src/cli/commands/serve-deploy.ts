@@ -7,12 +7,13 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
+import { ControlClient, findServer } from '../../control/client.ts';
 import { InputError } from '../../lib/errors.ts';
 import { servingModel, servingModelIds } from '../../plan/serve/models.ts';
-import { parseCanaryPercent, parseDeploymentSpec, type DeploymentSpec } from '../../serve/deployment.ts';
+import { parseCanaryEval, parseCanaryPercent, parseDeploymentSpec, type DeploymentSpec } from '../../serve/deployment.ts';
+import { loadGateSpec } from '../../serve/gate.ts';
 import { DEFAULT_PYTHON, TINY_CHAT_DIR } from '../../serve/gate-run.ts';
-import { ReleaseStore } from '../../serve/releases.ts';
+import { servedCheckpoint } from '../../serve/gate-client.ts';
 
 const words = (s: string) => (s.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"|"$/g, ''));
 const TINY_CHAT_REPLICA = `${DEFAULT_PYTHON} server.py {checkpoint} --port {port} --model {model}`;
@@ -131,13 +132,22 @@ export function registerDeploy(serve: Command, dataDirHelp: string): void {
     .option('--max-error-rate <fraction>', 'with --canary: highest error rate', '0.01')
     .option('--max-p99-ms <ms>', 'with --canary: highest latency p99 (request to last byte)', '5000')
     .option('--min-requests <n>', 'with --canary: requests it must serve before it can pass', '20')
+    .option('--canary-eval <threshold>', 'with --canary: lowest pass rate of an eval suite, asked of the canary replicas (e.g. facts>=0.8; repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--canary-suites <gate.yaml>', 'with --canary-eval: take the suites from this gate file (default: the checkpoint\'s gate)')
     .option('--data-dir <dir>', dataDirHelp)
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ checkpoint?: string; canary?: string; hold: string; maxErrorRate: string; maxP99Ms: string; minRequests: string; dataDir?: string }>();
+      const o = cmd.optsWithGlobals<{ checkpoint?: string; canary?: string; hold: string; maxErrorRate: string; maxP99Ms: string; minRequests: string; canaryEval: string[]; canarySuites?: string; dataDir?: string }>();
       const share = o.canary === undefined ? undefined : parseCanaryPercent(o.canary, '--canary');
+      const evals = Object.fromEntries(o.canaryEval.map((t) => parseCanaryEval(t, '--canary-eval')));
+      if (share === undefined && (o.canaryEval.length > 0 || o.canarySuites !== undefined)) {
+        throw new InputError({ field: o.canaryEval.length > 0 ? '--canary-eval' : '--canary-suites', value: o.canaryEval[0] ?? o.canarySuites, expected: 'with --canary as well: eval thresholds judge a canary (--canary 10% --canary-eval facts>=0.8)' });
+      }
+      if (o.canarySuites !== undefined && o.canaryEval.length === 0) throw new InputError({ field: '--canary-suites', value: o.canarySuites, expected: 'with --canary-eval SUITE>=SCORE naming the suites to hold the canary to' });
+      const suites = o.canarySuites === undefined ? undefined : loadGateSpec(o.canarySuites).suites;
+      if (suites !== undefined && suites.length === 0) throw new InputError({ field: '--canary-suites', value: o.canarySuites, expected: 'a gate YAML file that declares suites: (examples/tiny-chat/gate.yaml)' });
       const control = new ControlClient(findServer(o.dataDir));
       const { deployment } = await control.call<{ deployment: DeploymentJson }>('GET', `/v1/deployments/${encodeURIComponent(name)}`);
-      const checkpoint = o.checkpoint !== undefined ? resolve(o.checkpoint) : new ReleaseStore(resolveDataDir(o.dataDir)).served(deployment.model)?.checkpoint;
+      const checkpoint = o.checkpoint !== undefined ? resolve(o.checkpoint) : await servedCheckpoint(control, deployment.model);
       if (checkpoint === undefined && deployment.spec.replica_command.some((w) => w.includes('{checkpoint}'))) {
         throw new InputError({ field: '--checkpoint', expected: `a checkpoint that passed its gate; none of ${deployment.model} has (run gigafactory serve gate first)` });
       }
@@ -145,6 +155,8 @@ export function registerDeploy(serve: Command, dataDirHelp: string): void {
       const body = {
         ...(checkpoint !== undefined ? { checkpoint } : {}),
         ...(share !== undefined ? { canary_percent: share, hold_seconds: num('--hold', o.hold), max_error_rate: Number(o.maxErrorRate), max_p99_ms: num('--max-p99-ms', o.maxP99Ms), min_requests: Math.ceil(num('--min-requests', o.minRequests)) } : {}),
+        ...(Object.keys(evals).length > 0 ? { canary_eval: evals } : {}),
+        ...(suites !== undefined ? { eval_suites: suites } : {}),
       };
       const r = await control.call<{ stable: { id: string } | null; canary: { id: string; sharePercent: number } | null }>('POST', `/v1/deployments/${encodeURIComponent(name)}/releases`, body);
       process.stdout.write(r.canary ? `canary ${r.canary.id} of ${name} takes ${r.canary.sharePercent}% of the traffic; watch it with gigafactory serve releases --deployment ${name}\n` : `release ${r.stable?.id} of ${name} promoted; replicas roll over to it\n`);

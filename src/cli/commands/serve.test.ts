@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReplicaArg } from './serve.ts';
@@ -17,12 +17,18 @@ test('serve: bad flags exit 2 naming the flag, no stack trace', () => {
   }
 });
 
-test('serve releases on a fresh data dir: nothing promoted, empty history', () => {
+test('serve releases / serve gate without a control plane: gate results live in its store, so a clear error (before any evaluation)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-releases-'));
   try {
-    const r = run('serve', 'releases', 'tiny-chat', '--data-dir', dir, '--json');
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { served: null, gates: [] });
+    writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');
+    writeFileSync(join(dir, 'ckpt'), 'x');
+    for (const args of [['serve', 'releases', 'tiny-chat', '--json'], ['serve', 'gate', join(dir, 'gate.yaml'), '--checkpoint', join(dir, 'ckpt'), '--local']]) {
+      const r = run(...args, '--data-dir', join(dir, 'data'));
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /no control plane found.*\n.*gigafactory up/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+    assert.ok(!existsSync(join(dir, 'data', 'serving')), 'nothing evaluated or copied');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
@@ -57,17 +63,30 @@ test('serve deploy / promote / releases / status against a running control plane
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /created deployment chat: tiny-chat, 0 GPU\(s\) x 1 node\(s\) per replica, 0-1 replicas/);
     assert.match(ok.stdout, /replicas start once a release is promoted/);
-    const [canary, unknownRelease, steps] = await Promise.all([
+    const [canary, unknownRelease, steps, badEval, evalNoCanary, noSuites] = await Promise.all([
       cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '150%'),
       cli('serve', 'promote', 'chat', '--checkpoint', join(dir, 'never-gated')),
       cli('serve', 'releases', '--deployment', 'chat'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '10%', '--canary-eval', 'facts=0.8'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary-eval', 'facts>=0.8'),
+      cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '10%', '--canary-eval', 'facts>=0.8', '--canary-suites', join(dir, 'plan.json')),
     ]);
+    assert.equal(badEval.status, 2);
+    assert.match(badEval.stderr, /--canary-eval: got "facts=0\.8"; expected SUITE>=SCORE/);
+    assert.equal(evalNoCanary.status, 2);
+    assert.match(evalNoCanary.stderr, /--canary-eval: .*with --canary as well/);
+    assert.equal(noSuites.status, 2);
+    assert.match(noSuites.stderr, /plan\.json/);
+    assert.doesNotMatch(badEval.stderr + evalNoCanary.stderr + noSuites.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(canary.status, 2);
     assert.match(canary.stderr, /--canary.*150%.*1% to 99%/);
     assert.equal(unknownRelease.status, 2);
     assert.match(unknownRelease.stderr, /unknown release of tiny-chat/);
     assert.equal(steps.status, 0, steps.stderr);
     assert.match(steps.stdout, /deployment chat: rollout steps\n.*created/);
+    const none = await cli('serve', 'releases', 'tiny-chat', '--json');
+    assert.equal(none.status, 0, none.stderr);
+    assert.deepEqual(JSON.parse(none.stdout), { served: null, gates: [] }, 'from the plane\'s store');
   } finally {
     await cp.close();
     rmSync(dir, { recursive: true, force: true });

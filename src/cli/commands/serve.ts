@@ -11,7 +11,8 @@ import { ReleaseFiguresWindow } from '../../serve/release-figures.ts';
 import { registerDeploy } from './serve-deploy.ts';
 import type { TenantLimits } from '../../serve/rate-limit.ts';
 import { formatGateRecord, formatRolloutSteps, formatServed } from '../../serve/release-report.ts';
-import { ReleaseStore } from '../../serve/releases.ts';
+import { gateHistory, recordGate, servedCheckpoint } from '../../serve/gate-client.ts';
+import type { ServedModel } from '../../serve/releases.ts';
 import { ServeService, listServeJobs } from '../../serve/service.ts';
 
 interface ServeOptions {
@@ -94,13 +95,13 @@ export function register(program: Command): void {
       if (o.service) {
         const min = num('--min-replicas', o.minReplicas, 0, true);
         const max = num('--max-replicas', o.maxReplicas, Math.max(1, min), true);
-        const releases = new ReleaseStore(resolveDataDir(o.dataDir));
-        if (!releases.served(o.model)) process.stderr.write(`warning: no promoted checkpoint for ${o.model} yet; replicas start after \`gigafactory serve gate\` passes\n`);
+        const control = new ControlClient(findServer(o.dataDir));
+        if (await servedCheckpoint(control, o.model) === undefined) process.stderr.write(`warning: no promoted checkpoint for ${o.model} yet; replicas start after \`gigafactory serve gate\` passes\n`);
         service = new ServeService({
-          control: new ControlClient(findServer(o.dataDir)), gateway: gw, model: o.model, minReplicas: min, maxReplicas: max,
+          control, gateway: gw, model: o.model, minReplicas: min, maxReplicas: max,
           capacityTokensPerSecondPerReplica: num('--replica-capacity-tps', o.replicaCapacityTps, 0.001),
           replicaCommand: o.replicaCommand ? words(o.replicaCommand) : DEFAULT_REPLICA_COMMAND, workdir: TINY_CHAT_DIR,
-          checkpoint: () => releases.served(o.model)?.checkpoint, log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+          checkpoint: () => servedCheckpoint(control, o.model), log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
         });
       }
       await gw.checkHealth();
@@ -132,14 +133,16 @@ export function register(program: Command): void {
       const spec = loadGateSpec(file);
       if (o.endpoint !== undefined && !/^http:\/\/[^/\s]+\/?$/.test(o.endpoint)) throw new InputError({ field: '--endpoint', value: o.endpoint, expected: 'http://HOST:PORT of an OpenAI-compatible server' });
       const dataDir = resolveDataDir(o.dataDir);
-      const store = new ReleaseStore(dataDir);
+      // The result goes to the control plane's store: find it before evaluating anything.
+      const control = new ControlClient(findServer(o.dataDir));
+      let served: ServedModel | undefined;
       const rec = await runGate({
-        spec, checkpoint: resolve(o.checkpoint), store, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
+        spec, checkpoint: resolve(o.checkpoint), record: async (r) => { served = await recordGate(control, r); }, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
         ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
-        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control: new ControlClient(findServer(o.dataDir)) }),
+        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control }),
         log: (l) => process.stderr.write(`${l}\n`),
       });
-      process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, store.served(spec.model))}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);
+      process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, served)}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);
       if (!rec.passed) process.exitCode = 1;
     });
 
@@ -156,11 +159,9 @@ export function register(program: Command): void {
         process.stdout.write(o.json ? `${JSON.stringify(r.events, null, 2)}\n` : `${formatRolloutSteps(o.deployment, r.events)}\n`);
         return;
       }
-      const store = new ReleaseStore(resolveDataDir(o.dataDir));
-      const served = store.served(model);
-      const history = store.history(model);
-      if (o.json) { process.stdout.write(JSON.stringify({ served: served ?? null, gates: history }, null, 2) + '\n'); return; }
-      process.stdout.write(`${formatServed(model, served)}\n${history.length === 0 ? 'no gate results yet\n' : `${history.map(formatGateRecord).join('\n')}\n`}`);
+      const { served, gates: history } = await gateHistory(new ControlClient(findServer(o.dataDir)), model);
+      if (o.json) { process.stdout.write(JSON.stringify({ served, gates: history }, null, 2) + '\n'); return; }
+      process.stdout.write(`${formatServed(model, served ?? undefined)}\n${history.length === 0 ? 'no gate results yet\n' : `${history.map(formatGateRecord).join('\n')}\n`}`);
     });
 
   serve.command('stop')

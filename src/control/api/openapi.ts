@@ -23,9 +23,11 @@ const DEPLOYMENT_PATHS = {
   },
   '/v1/deployments/{name}/load': { post: { summary: 'A gateway\'s load report: gateway, output_tokens_per_second, requests_in_flight, releases {id: {requests, errors, p99_ms}}', parameters: [nameParam], responses: { 200: { description: 'Recorded' }, ...errors } } },
   '/v1/deployments/{name}/releases': {
-    post: { summary: 'Promote a checkpoint that passed its gate (checkpoint), optionally as a canary (canary_percent 1-99, hold_seconds, max_error_rate, max_p99_ms, min_requests)', parameters: [nameParam], responses: { 201: { description: 'Promoted or canary started' }, 422: { description: 'A canary is in progress' }, ...errors } },
+    post: { summary: 'Promote a checkpoint that passed its gate (checkpoint), optionally as a canary (canary_percent 1-99, hold_seconds, max_error_rate, max_p99_ms, min_requests, canary_eval ["SUITE>=SCORE"] or {SUITE: SCORE}, eval_suites: the suites if not the checkpoint gate\'s)', parameters: [nameParam], responses: { 201: { description: 'Promoted or canary started' }, 422: { description: 'A canary is in progress' }, ...errors } },
     get: { summary: 'Rollout steps with their figures, oldest first', parameters: [nameParam], responses: { 200: { description: 'Steps' }, ...errors } },
   },
+  '/v1/gates': { post: { summary: 'Record a release-gate result (model, checkpoint, source, time, passed, decision, scores, evalJobId, suites), as `serve gate` does; a passing one becomes the model\'s served checkpoint', responses: { 201: { description: 'Recorded; the served model after' }, ...errors } } },
+  '/v1/gates/{model}': { get: { summary: 'A model\'s served checkpoint and its gate results, oldest first (yours; an admin sees all)', parameters: [{ name: 'model', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'Served model and gate results' }, ...errors } } },
 };
 
 export const OPENAPI = {

@@ -14,8 +14,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('up --executor sim: a 512-node job on simulated nodes survives a lost node and finishes on healthy ones', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-simcp-'));
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0 });
-  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, executor: new SimExecutor(cluster), topology: buildTopology(FLEET_PRESETS['h100-16k']!) });
+  const topology = buildTopology(FLEET_PRESETS['h100-16k']!);
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, nodes: topology.nodes.map((n) => n.name) });
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, executor: new SimExecutor(cluster), topology });
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(cp.url + path, { method, headers: { authorization: `Bearer ${cp.newAdminToken!}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
     return await res.json() as { job: { id: string; state: string; attempt: number; restarts: number }; attempts: { outcome: string | null; reason: string | null }[] };
@@ -46,8 +47,9 @@ test('up --executor sim: a 512-node job on simulated nodes survives a lost node 
 
 test('up --executor sim --spares 4: a 512-node gang that loses a node restarts at once on a spare, the other 511 kept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-simcp-'));
-  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0 });
-  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, spares: 4, executor: new SimExecutor(cluster), topology: buildTopology(FLEET_PRESETS['h100-16k']!) });
+  const topology = buildTopology(FLEET_PRESETS['h100-16k']!);
+  const cluster = new SimCluster({ speed: 100, failuresPer1000NodeDays: 0, nodes: topology.nodes.map((n) => n.name) });
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 100, spares: 4, executor: new SimExecutor(cluster), topology });
   try {
     const { job } = await cp.store.submitJob({ tenant: 't', submitSeconds: Date.now() / 1000, spec: (await import('../job-spec.ts')).parseJobSpec({ name: 'pretrain', nodes: 512, gpus_per_node: 8, command: ['train'], max_restarts: 0, env: { GF_SIM_SECONDS: 'inf' } }) });
     cp.reconciler.kick();

@@ -1,14 +1,17 @@
 /**
  * SimExecutor: the simulator's executor. It starts no process: each attempt is a simulated gang
- * on simulated nodes of a fleet, run in wall time sped up `speed` times, so the real control
- * plane (API, store, reconciler, scheduler) can drive a 12,500-node fleet on one machine:
- * `gigafactory up --executor sim --sim-fleet colossus-100k`. What is simulated comes from the
- * simulator (src/sim/failures.ts): failures strike the nodes of running attempts as a Poisson
- * process per node at the catalog rate (Llama 3: 3.79 per 1,000 node-days; idle nodes do not
- * fail here, unlike in `gigafactory sim`), their category drawn from the Llama 3 mix;
+ * on simulated nodes of a fleet, so the real control plane (API, store, reconciler, scheduler)
+ * can drive a 12,500-node fleet on one machine:
+ * `gigafactory up --executor sim --sim-fleet colossus-100k`. The cluster runs on a real-time
+ * subclass of the simulator's event kernel (src/sim/realtime-kernel.ts, as SimPy's
+ * RealtimeEnvironment), `speed` simulated seconds per wall second, and hosts the simulator's own
+ * failure process (src/sim/failure-process.ts: the same model and seeded draws as
+ * `gigafactory sim`): failures strike the fleet's nodes as a Poisson process per node at the
+ * catalog rate (Llama 3: 3.79 per 1,000 node-days), their category drawn from the Llama 3 mix;
  * a hardware failure takes the node out for a lognormal repair (`nodeUp` is false meanwhile, so
- * the scheduler skips it), and the attempt ends `failed` with `nodeLost`, as NODE_FAIL does on
- * Slurm. What a rank "runs" is read from the job's environment:
+ * the scheduler skips it) and the attempts on it end `failed` with `nodeLost`, as NODE_FAIL
+ * does on Slurm; a software one ends them `failed` and leaves the node up. Planned maintenance
+ * is not simulated here. What a rank "runs" is read from the job's environment:
  *   GF_SIM_SECONDS  simulated seconds the ranks run (default `defaultSeconds`; `inf`: until stopped)
  *   GF_SIM_EXIT     exit code at the end: `CODE` for every rank, or `RANK:CODE` for one rank
  * The first 8 ranks' logs (`<logDir>/rank-R.log`) get a line at start and at end, so
@@ -17,18 +20,26 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAILURE_CATEGORIES, type FailureCategory, type FailureCategoryId } from '../../catalog/reliability.ts';
-import { Rng } from '../../lib/rng.ts';
-import { DEFAULT_FAILURE_MODEL, drawCategory, drawRepairSeconds, isHardware, nodeFailureRatePerSecond, type FailureModel } from '../../sim/failures.ts';
+import { FailureProcess, type FailureTarget } from '../../sim/failure-process.ts';
+import { DEFAULT_FAILURE_MODEL, failureRng } from '../../sim/failures.ts';
+import type { SimEvent } from '../../sim/kernel.ts';
+import { RealtimeKernel, type WallClock } from '../../sim/realtime-kernel.ts';
 import type { Executor, ExecutorEvent, LaunchSpec } from '../executor.ts';
+import { NODE_WALL_CLOCK } from './node-wall-clock.ts';
 
 export interface SimClusterOptions {
   /** Simulated seconds per wall second (default 1). */
   readonly speed?: number;
   /** Unexpected failures per 1,000 node-days (default: the simulator's catalog rate; 0 switches failures off). */
   readonly failuresPer1000NodeDays?: number;
+  /** Seed of the failure draws, as `gigafactory sim --seed` (default 1). */
   readonly seed?: number;
   /** Simulated seconds an attempt runs when its job sets no GF_SIM_SECONDS. */
   readonly defaultSeconds?: number;
+  /** The fleet's node names in topology order: the nodes that fail (none given: no failures). */
+  readonly nodes?: readonly string[];
+  /** The wall clock the cluster follows (default: Node's; tests pass a fake one). */
+  readonly clock?: WallClock;
 }
 
 interface SimAttempt {
@@ -36,12 +47,12 @@ interface SimAttempt {
   readonly spec: LaunchSpec;
   /** The nodes it runs on: the scheduler's choice, else simulated ones of its own. */
   readonly nodes: readonly string[];
-  timer?: NodeJS.Timeout;
+  /** Its end (exit) on the kernel; none when it runs until stopped. */
+  end?: SimEvent;
   /** The executor that launched or adopted it: the one its events go to. */
   owner?: SimExecutor;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Ranks that get a log file: a 100,000-rank simulated gang would otherwise write 100,000 files per event. */
 const LOGGED_RANKS = 8;
 const keyOf = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
@@ -59,39 +70,65 @@ export function simProgram(env: Readonly<Record<string, string>>, defaultSeconds
 }
 
 /**
- * The simulated cluster: attempts and node health. It outlives any one executor, as real
- * processes outlive a control plane, so a second executor can re-adopt a running attempt.
+ * The simulated cluster: attempts and node health, on a real-time kernel. It outlives any one
+ * executor, as real processes outlive a control plane, so a second executor can re-adopt a
+ * running attempt. It is the failure process's target: the process decides when, where and
+ * what fails and how long a repair takes; the cluster ends the attempts on a failed node.
  */
-export class SimCluster {
+export class SimCluster implements FailureTarget {
   readonly speed: number;
   readonly defaultSeconds: number;
-  private readonly model: FailureModel;
-  private readonly rng: Rng;
+  readonly kernel: RealtimeKernel;
+  readonly nodeCount: number;
   readonly attempts = new Map<string, SimAttempt>();
+  private readonly nodeNames: readonly string[];
+  private readonly nodeIndex = new Map<string, number>();
+  /** 1 while a node is in repair. */
+  private readonly down: Uint8Array;
+  private readonly failures: FailureProcess;
   /** Running attempts by node name, so a node failure finds its gangs without a scan. */
   private readonly onNode = new Map<string, Set<SimAttempt>>();
-  /** Wall time (ms) until which a node is in repair. */
-  private readonly downUntilMs = new Map<string, number>();
 
   constructor(o: SimClusterOptions = {}) {
     this.speed = o.speed ?? 1;
     if (!(this.speed > 0)) throw new Error(`speed must be positive, got ${this.speed}`);
     this.defaultSeconds = o.defaultSeconds ?? 3600;
-    this.model = { ...DEFAULT_FAILURE_MODEL, ...(o.failuresPer1000NodeDays !== undefined ? { failuresPer1000NodeDays: o.failuresPer1000NodeDays } : {}) };
-    this.rng = new Rng(o.seed ?? 1);
+    this.nodeNames = o.nodes ?? [];
+    this.nodeNames.forEach((n, i) => this.nodeIndex.set(n, i));
+    this.nodeCount = this.nodeNames.length;
+    this.down = new Uint8Array(this.nodeCount);
+    this.kernel = new RealtimeKernel(o.clock ?? NODE_WALL_CLOCK, { speed: this.speed });
+    const model = { ...DEFAULT_FAILURE_MODEL, ...(o.failuresPer1000NodeDays !== undefined ? { failuresPer1000NodeDays: o.failuresPer1000NodeDays } : {}) };
+    this.failures = new FailureProcess(this, model, failureRng(o.seed ?? 1));
+    this.kernel.start();
+    this.failures.start();
   }
 
   nodeUp(name: string): boolean {
-    const until = this.downUntilMs.get(name);
-    if (until === undefined) return true;
-    if (Date.now() >= until) { this.downUntilMs.delete(name); return true; }
-    return false;
+    const i = this.nodeIndex.get(name);
+    return i === undefined || this.down[i] === 0;
+  }
+
+  /** FailureTarget: whether fleet node `node` (an index) is up. */
+  isUp(node: number): boolean { return this.down[node] === 0; }
+  takeDown(node: number): void { this.down[node] = 1; }
+  bringUp(node: number): void { this.down[node] = 0; }
+
+  /** FailureTarget: every attempt on the node ends `failed` (with the node lost when it went down). */
+  interrupt(node: number, category: FailureCategory, nodeLost: boolean): void {
+    const name = this.nodeNames[node]!;
+    for (const a of [...(this.onNode.get(name) ?? [])]) {
+      this.end(a, nodeLost
+        ? { type: 'failed', reason: `node ${name} lost: ${category.name} (simulated)`, nodeLost: name }
+        : { type: 'failed', reason: `${category.name} on node ${name} (simulated)` });
+    }
   }
 
   launch(spec: LaunchSpec, owner: SimExecutor): string {
     const program = simProgram(spec.env, this.defaultSeconds);
     const key = keyOf(spec.jobId, spec.attempt);
     if (this.attempts.has(key)) throw new Error(`${key} is already running`);
+    this.kernel.sync();
     const nodes = spec.nodeNames.length > 0 ? spec.nodeNames : Array.from({ length: spec.nodes }, (_, i) => `sim-${i}`);
     const down = nodes.find((n) => !this.nodeUp(n));
     if (down !== undefined) throw new Error(`node ${down} is down (in repair)`);
@@ -100,38 +137,26 @@ export class SimCluster {
     for (const n of nodes) { let set = this.onNode.get(n); if (!set) this.onNode.set(n, (set = new Set())); set.add(a); }
     const ranks = spec.nodes * spec.ranksPerNode;
     this.log(spec, ranks, (r) => `rank ${r}/${ranks} simulated on ${nodes[Math.floor(r / spec.ranksPerNode)] ?? nodes[0]}: ${Number.isFinite(program.seconds) ? `${program.seconds} s` : 'until stopped'} at ${this.speed}x`);
-    // The first failure among the attempt's nodes: exponential at nodes x the per-node rate.
-    const rate = nodes.length * nodeFailureRatePerSecond(this.model);
-    const failAt = rate > 0 ? this.rng.exponential(1 / rate) : Infinity;
-    const endAt = Math.min(program.seconds, failAt);
-    if (Number.isFinite(endAt)) {
-      const dueWallMs = Date.now() + (endAt / this.speed) * 1000;
-      const fire = () => {
-        // Node timers hold at most 2^31-1 ms (24.8 days): re-arm until the simulated end is due.
-        if (Date.now() < dueWallMs) { a.timer = setTimeout(fire, Math.min(MAX_TIMER_MS, dueWallMs - Date.now())); return; }
-        if (failAt < program.seconds) this.failNode(nodes[this.rng.int(0, nodes.length - 1)]!, drawCategory(this.rng));
-        else this.end(a, program.exitCode === 0 ? { type: 'exited', exitCode: 0, reason: `all ${ranks} ranks exited 0` }
-          : { type: 'exited', exitCode: program.exitCode, reason: `rank ${program.rank ?? 0} exited with code ${program.exitCode}` });
-      };
-      a.timer = setTimeout(fire, Math.min(MAX_TIMER_MS, dueWallMs - Date.now()));
+    if (Number.isFinite(program.seconds)) {
+      a.end = this.kernel.schedule(program.seconds, () => this.end(a, program.exitCode === 0
+        ? { type: 'exited', exitCode: 0, reason: `all ${ranks} ranks exited 0` }
+        : { type: 'exited', exitCode: program.exitCode, reason: `rank ${program.rank ?? 0} exited with code ${program.exitCode}` }));
     }
     return JSON.stringify({ sim: key });
   }
 
   /**
-   * A node fails now (`category` from the failure catalog, e.g. `gpu`, `nccl-timeout`): every attempt on
-   * it ends `failed` with the node lost; a hardware failure keeps the node down for a drawn repair time.
+   * A node of the fleet fails now (`category` from the failure catalog, e.g. `gpu`, `nccl-timeout`),
+   * through the failure process: a hardware failure keeps it down for a drawn repair time; the
+   * attempts on it end `failed`. A node already down does not fail again.
    */
   failNode(name: string, category: FailureCategory | FailureCategoryId = 'gpu'): void {
     const c = typeof category === 'string' ? FAILURE_CATEGORIES.find((x) => x.id === category) : category;
     if (c === undefined) throw new Error(`unknown failure category "${String(category)}"; known: ${FAILURE_CATEGORIES.map((x) => x.id).join(', ')}`);
-    if (isHardware(c)) this.downUntilMs.set(name, Date.now() + (drawRepairSeconds(this.model, this.rng) / this.speed) * 1000);
-    for (const a of [...(this.onNode.get(name) ?? [])]) {
-      // A software failure (a bug, an NCCL timeout) kills the gang but leaves the node usable.
-      this.end(a, isHardware(c)
-        ? { type: 'failed', reason: `node ${name} lost: ${c.name} (simulated)`, nodeLost: name }
-        : { type: 'failed', reason: `${c.name} on node ${name} (simulated)` });
-    }
+    const node = this.nodeIndex.get(name);
+    if (node === undefined) throw new Error(`unknown node "${name}": the simulated fleet has ${this.nodeCount} nodes${this.nodeCount > 0 ? ` (${this.nodeNames.slice(0, 3).join(', ')}${this.nodeCount > 3 ? ', ...' : ''})` : ''}`);
+    this.kernel.sync();
+    this.failures.strike(node, c);
   }
 
   stop(jobId: string, attempt: number): void {
@@ -149,7 +174,7 @@ export class SimCluster {
   }
 
   private forget(a: SimAttempt): void {
-    clearTimeout(a.timer);
+    this.kernel.cancel(a.end);
     this.attempts.delete(a.key);
     for (const n of a.nodes) {
       const set = this.onNode.get(n);

@@ -241,4 +241,22 @@ export function runStoreContract(o: StoreContractOptions): void {
       assert.equal((await s2.deployments.releaseEvents('grok')).length, 1, 'history outlives the deployment');
     } finally { await s2.close(); }
   });
+
+  withStore('gate results: per model, in order, passed and failed, kept across reopen', async (s, reopen) => {
+    assert.deepEqual(await s.deployments.gateResults('tiny-chat'), []);
+    await s.deployments.addGateResult({ model: 'tiny-chat', tenant: 't1', seconds: 10, passed: true, checkpoint: '/c/a', doc: { scores: { held_out_loss: 1.2 } } });
+    await s.deployments.addGateResult({ model: 'tiny-chat', tenant: '', seconds: 11, passed: false, checkpoint: '/c/b', doc: { scores: {} } });
+    await s.deployments.addGateResult({ model: 'grok-1', tenant: 't2', seconds: 12, passed: true, checkpoint: '/g', doc: {} });
+    const chat = await s.deployments.gateResults('tiny-chat');
+    assert.deepEqual(chat.map((g) => [g.tenant, g.seconds, g.passed, g.checkpoint]), [['t1', 10, true, '/c/a'], ['', 11, false, '/c/b']]);
+    assert.deepEqual(chat[0]!.doc, { scores: { held_out_loss: 1.2 } });
+    assert.deepEqual((await s.deployments.gateResults('tiny-chat', 1)).map((g) => g.checkpoint), ['/c/b'], 'the last `limit`');
+    if (!reopen) return;
+    await s.close();
+    const s2 = await reopen();
+    try {
+      assert.deepEqual((await s2.deployments.gateResults('tiny-chat')).map((g) => g.passed), [true, false]);
+      assert.equal((await s2.deployments.gateResults('grok-1')).length, 1);
+    } finally { await s2.close(); }
+  });
 }

@@ -1,11 +1,13 @@
 /** DeploymentTable on the SQLite store's database (./deployment-table.ts). */
 import type Database from 'better-sqlite3';
-import type { DeploymentRow, DeploymentTable, ReleaseEventRow } from './deployment-table.ts';
+import type { DeploymentRow, DeploymentTable, GateResultRow, ReleaseEventRow } from './deployment-table.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deployments (name TEXT PRIMARY KEY, tenant TEXT NOT NULL, doc TEXT NOT NULL, created_seconds REAL NOT NULL, updated_seconds REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS release_events (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment TEXT NOT NULL, seconds REAL NOT NULL, step TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS release_events_deployment ON release_events (deployment, id);
+CREATE TABLE IF NOT EXISTS gate_results (id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, tenant TEXT NOT NULL, seconds REAL NOT NULL, passed INTEGER NOT NULL, checkpoint TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS gate_results_model ON gate_results (model, id);
 `;
 
 interface Row { name: string; tenant: string; doc: string; created_seconds: number; updated_seconds: number }
@@ -25,6 +27,8 @@ export class SqliteDeploymentTable implements DeploymentTable {
       remove: p(`DELETE FROM deployments WHERE name = ?`),
       addEvent: p(`INSERT INTO release_events (deployment, seconds, step, doc) VALUES (?, ?, ?, ?)`),
       events: p(`SELECT * FROM (SELECT * FROM release_events WHERE deployment = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
+      addGate: p(`INSERT INTO gate_results (model, tenant, seconds, passed, checkpoint, doc) VALUES (?, ?, ?, ?, ?, ?)`),
+      gates: p(`SELECT * FROM (SELECT * FROM gate_results WHERE model = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
     };
   }
 
@@ -53,5 +57,14 @@ export class SqliteDeploymentTable implements DeploymentTable {
   async releaseEvents(deployment: string, limit = 1000): Promise<ReleaseEventRow[]> {
     return (this.s.events.all(deployment, limit) as { deployment: string; seconds: number; step: string; doc: string }[])
       .map((r) => ({ deployment: r.deployment, seconds: r.seconds, step: r.step, doc: JSON.parse(r.doc) as Record<string, unknown> }));
+  }
+
+  async addGateResult(g: GateResultRow): Promise<void> {
+    this.s.addGate.run(g.model, g.tenant, g.seconds, g.passed ? 1 : 0, g.checkpoint, JSON.stringify(g.doc));
+  }
+
+  async gateResults(model: string, limit = 10_000): Promise<GateResultRow[]> {
+    return (this.s.gates.all(model, limit) as { model: string; tenant: string; seconds: number; passed: number; checkpoint: string; doc: string }[])
+      .map((r) => ({ model: r.model, tenant: r.tenant, seconds: r.seconds, passed: r.passed === 1, checkpoint: r.checkpoint, doc: JSON.parse(r.doc) as Record<string, unknown> }));
   }
 }

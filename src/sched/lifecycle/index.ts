@@ -7,5 +7,5 @@ export { transition, isTerminal, TERMINAL_STATES, type JobState, type LifecycleJ
 export { countsAsRestart, outcomeOfExit, ATTEMPT_OUTCOMES, type AttemptOutcome } from './restarts.ts';
 export { chooseRecovery, type RecoveryAction, type RecoveryInput, type RecoveryMode } from './recovery.ts';
 export { TenantUsage } from './usage.ts';
-export { rentDecision, type RentDecision, type RentInput } from '../rent-policy.ts';
+export { rentDecision, rentDecisions, RENT_REASON, type RentDecision, type RentInput } from '../rent-policy.ts';
 export { nearestSpare } from '../spares.ts';

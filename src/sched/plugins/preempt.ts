@@ -4,15 +4,25 @@ import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
 
 /**
+ * The work a victim loses if stopped now, weighted by its size: seconds since its last
+ * checkpoint (or since its start, when it has none) x the GPUs it holds. A small job that has
+ * not checkpointed for a while can lose less than a big one that checkpointed a minute ago.
+ */
+export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => lostWorkSeconds(j, nowSeconds) * gpusOf(j);
+
+/**
  * Chooses victims among `candidates` so that `job` fits, losing the least work: candidates are
- * taken in order of work since their last checkpoint (least first), until enough nodes would be
- * free; then a placement is computed on that hypothetical free set and only the victims whose
- * nodes the placement uses are kept. Null when even all candidates are not enough.
+ * taken in order of lost GPU-seconds (`lostGpuSeconds`, least first; ties, such as jobs without
+ * GPUs: fewer lost seconds, then lower priority, then the later start, then id), until enough
+ * nodes would be free; then a placement is computed on that hypothetical free set and only the
+ * victims whose nodes the placement uses are kept.
+ * Null when even all candidates are not enough.
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
   const now = state.nowSeconds;
   const lost = new Map(candidates.map((c) => [c, lostWorkSeconds(c, now)]));
-  candidates.sort((a, b) => lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
+  const weighted = new Map(candidates.map((c) => [c, lostGpuSeconds(c, now)]));
+  candidates.sort((a, b) => weighted.get(a)! - weighted.get(b)! || lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
   let avail = state.free.totalFree;
   const chosen: RunningJob[] = [];
   for (const c of candidates) {
