@@ -7,11 +7,19 @@
  * - sim: the simulator's executor over the nodes of a fleet (`--sim-fleet`), `--sim-speed`
  *   times faster than wall time, on a real-time event kernel whose failure process (the
  *   simulator's) fails nodes at `--sim-failure-rate`, drawn from `--sim-seed` (sim/executor.ts).
+ * - `--rent-pool`: sim rents from a simulated provider; local from the pool's real provider
+ *   (Oracle Cloud, ./providers/rent-provider.ts), its rented nodes' ranks running on this
+ *   machine; slurm refuses it (Slurm's own power saving drives cloud nodes: `slurm config --cloud`).
  */
 import { buildTopology } from '../fleet/topology.ts';
 import type { ClusterTopology, FleetSpec, PoolSpec } from '../fleet/types.ts';
 import { InputError } from '../lib/errors.ts';
 import type { Executor } from './executor.ts';
+import { localTopology } from './cluster.ts';
+import { detectHost } from './host.ts';
+import { LocalExecutor } from './local/executor.ts';
+import { rentProviderFor, type RentProviderOptions } from './providers/rent-provider.ts';
+import { withRentedPool } from './rented-topology.ts';
 import { SimulatedProvider, wallClock, type Provider } from './provider.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import { readSlurmTopology } from './slurm/cluster-topology.ts';
@@ -34,6 +42,10 @@ export interface ExecutorFlags {
   readonly simSeed?: string;
   /** `--rent-pool`, resolved: its nodes join the topology, down until rented (needs a provider). */
   readonly rentPool?: PoolSpec;
+  /** With --executor local and --rent-pool: this machine's local nodes (`--local-nodes`). */
+  readonly localNodes?: number;
+  /** `--oci-config FILE`, `--oci-profile NAME` (and test knobs) for a pool with provider: oracle. */
+  readonly rent?: RentProviderOptions;
 }
 
 /** A numeric flag, or undefined when not given. */
@@ -48,10 +60,17 @@ function numberFlag(v: string | undefined, flag: string, allowZero: boolean): nu
 export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec; provider?: Provider } | undefined> {
   const name = f.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
-  if (f.rentPool !== undefined && name !== 'sim') {
-    throw new InputError({ field: '--rent-pool', value: f.rentPool.name, expected: `a provider to rent from: today only --executor sim has one (simulated, with --sim-fleet); --executor ${name} has none yet (Oracle Cloud and Slurm cloud-node providers are a separate step)` });
+  if (f.rentPool !== undefined && name === 'slurm') {
+    throw new InputError({ field: '--rent-pool', value: f.rentPool.name, expected: `no --rent-pool with --executor slurm: Slurm's own power saving rents cloud nodes there. Write the pool as Slurm cloud nodes with \`gigafactory slurm config FLEET --cloud\` (its ResumeProgram launches them), then run up --executor slurm without --rent-pool` });
   }
-  if (name === 'local') return undefined;
+  if (name === 'local') {
+    if (f.rentPool === undefined) return undefined;
+    // This machine's nodes, then the pool's; a rented node's ranks run here too (docs/readme/renting.md).
+    const host = detectHost();
+    const topology = withRentedPool(localTopology(host, f.localNodes ?? 1), f.rentPool);
+    const provider = await rentProviderFor(topology, f.rentPool, f.rent ?? {});
+    return { executor: new LocalExecutor({ gpuCount: host.gpus.length }), topology, provider };
+  }
   if (name === 'sim') {
     if (f.simFleet === undefined) throw new InputError({ field: '--sim-fleet', value: '(missing)', expected: 'a fleet preset or YAML file whose nodes to simulate, e.g. --sim-fleet colossus-100k' });
     const speed = numberFlag(f.simSpeed, '--sim-speed', false);

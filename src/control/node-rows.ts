@@ -8,6 +8,7 @@
  */
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { NodeStatus } from './node-status.ts';
+import type { RentalRow } from './store/rental-table.ts';
 import type { Store } from './store/types.ts';
 
 export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair';
@@ -16,6 +17,8 @@ export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', '
 export interface NodeRow {
   readonly index: number; readonly name: string; readonly pool: string; readonly rented: boolean; readonly gpuType: string;
   readonly gpus: number; readonly gpusInUse: number; readonly state: NodeState; readonly reason: string | null; readonly sinceSeconds: number | null;
+  /** A rented node's instance (OCI OCID, launch time, hourly price) while the plane rents it; null otherwise. */
+  readonly rental?: RentalRow | null;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface NodeRow {
  */
 export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined): Promise<NodeRow[]> {
   const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
+  const rentals = new Map((await store.rentals.list()).map((r) => [r.node, r]));
   const gpus = await store.listRunningJobGpus();
   const inUse = new Int32Array(topology.nodes.length);
   for (const j of await store.listJobs({ states: ['running'], order: 'id' })) {
@@ -39,6 +43,7 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
     return {
       index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: Math.min(n.gpus, inUse[n.index]!), state,
       reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
+      rental: rentals.get(n.name) ?? null,
     };
   });
 }

@@ -6,6 +6,14 @@
  * implement this same interface; `SimulatedProvider` is the one for `--executor sim`.
  */
 import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
+import type { RentalTable } from './store/rental-table.ts';
+
+/** What a provider is doing, for the queue's reasons: nodes on the way, and its last refusal. */
+export interface ProviderStatus {
+  readonly provisioningNodes: number;
+  /** The provider's last refusal (e.g. OCI's out-of-capacity message) and when it tries again. */
+  readonly problem?: string;
+}
 
 export interface Provider {
   readonly name: string;
@@ -16,6 +24,13 @@ export interface Provider {
   /** Called when asked-for nodes are up and usable. */
   onJoin(listener: (pool: string, nodes: readonly string[]) => void): void;
   close(): Promise<void>;
+  /**
+   * Optional (real providers): once the store is open and before any provision, records its
+   * rentals there and re-adopts the ones a previous plane left (joins for those already up).
+   */
+  attach?(o: { readonly rentals: RentalTable; readonly log: (line: string) => void }): Promise<void>;
+  /** Optional: nodes on the way and the last refusal (queued jobs' WaitingForRentedNodes reason). */
+  status?(): ProviderStatus;
 }
 
 /** The cluster's time, for a simulated provider: runs `fn` after `seconds` of it; `cancel` undoes that. */

@@ -35,6 +35,7 @@ import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
 import type { Provider } from './provider.ts';
 import { LiveRenting, poolRows } from './renting.ts';
+import { rentReason } from './rent-reason.ts';
 import { openStore } from './store/open.ts';
 import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
@@ -116,7 +117,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
 
 async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const scheduler = createScheduler(o.policy ?? 'default'); // an unknown policy fails before anything is opened
-  if (o.rent && !o.provider) throw new InputError({ field: '--rent-pool', value: o.rent.pool.name, expected: 'a provider to rent from (today: --executor sim, which has a simulated one)' });
+  if (o.rent && !o.provider) throw new InputError({ field: '--rent-pool', value: o.rent.pool.name, expected: 'a provider to rent from (--executor sim has a simulated one; --executor local rents a pool with provider: oracle from Oracle Cloud)' });
   const dataDir = resolve(o.dataDir);
   const tenancy = new Tenancy({ dataDir, ...pick(o, 'singleUser', 'adminUser', 'canSwitchUsers'), ...(o.runAs ? { userMap: o.runAs } : {}) });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -149,6 +150,10 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
     try { tenancy.checkReachable(); } catch (e) { await store.close(); release(); throw e; }
     executor.attachPlane({ planeId, tenancy });
   }
+  // A real provider records its rentals in the store and re-adopts those a previous plane left.
+  if (o.rent && o.provider?.attach) {
+    try { await o.provider.attach({ rentals: store.rentals, log }); } catch (e) { await store.close(); release(); throw e; }
+  }
   const mode = tenancy.modeLine();
   if (mode) log(mode);
   // Nodes and pools as GET /v1/nodes and /v1/pools show them (read on scrape, once the reconciler exists).
@@ -160,7 +165,8 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
     nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil), spares()),
     pools: () => poolRows(topology, renting).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
-  const pending = new PendingBoard();
+  const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;
+  const pending = new PendingBoard(status ? (r) => rentReason(r, status()) : undefined);
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
   const renting = o.rent && o.provider ? new LiveRenting(topology, {

@@ -148,9 +148,11 @@ export function register(program: Command): void {
     .option('--run-as <tenant=user>', 'run a tenant\'s jobs as this existing Unix user instead of gf-<tenant> (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--spares <n|auto>', 'hot spare nodes kept free: a gang that loses a node restarts on one at once (auto: 99th percentile of nodes in repair)', '0')
     .option('--spare-min-gpus <g>', 'only gangs of at least G GPUs get a spare', '0')
-    .option('--rent-pool <name>', 'rent from this pool (e.g. oci-h100) when the queue waits too long, as sim --rent-pool (needs a provider: --executor sim has a simulated one)')
+    .option('--rent-pool <name>', 'rent from this pool when the queue waits too long, as sim --rent-pool: a pool of --sim-fleet, or a fleet preset or file with one. --executor sim rents from a simulated provider; --executor local from Oracle Cloud for a pool with provider: oracle (docs/readme/renting.md)')
     .option('--rent-wait-minutes <n>', 'queue wait that triggers renting', String(DEFAULT_SIM.queueWaitThresholdSeconds / 60))
-    .action(async (o: { rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; simSeed?: string; spares: string; spareMinGpus: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
+    .option('--oci-config <file>', 'with --rent-pool of an oracle pool: the OCI config file (default: the pool\'s oci_config_file, else ~/.oci/config)')
+    .option('--oci-profile <name>', 'with --rent-pool of an oracle pool: the profile in the OCI config file (default: the pool\'s oci_profile, else DEFAULT)')
+    .action(async (o: { ociConfig?: string; ociProfile?: string; rentPool?: string; rentWaitMinutes: string; dataDir?: string; port: string; localNodes: string; policy: string; quota: string[]; store?: string; executor: string; slurmConf?: string; slurmPlacement: string; slurmPartition?: string; simFleet?: string; simSpeed?: string; simFailureRate?: string; simSeed?: string; spares: string; spareMinGpus: string; allowPath: string[]; singleUser?: boolean; adminUser?: string; runAs: string[]; metricsPublic?: boolean }) => {
       const port = intFlag(o.port, '--port', 0, 65535);
       const localNodes = intFlag(o.localNodes, '--local-nodes', 1, 64);
       const dataDir = resolveDataDir(o.dataDir);
@@ -160,8 +162,12 @@ export function register(program: Command): void {
       const rentPool = o.rentPool === undefined ? undefined : resolveRentPool(simFleet ?? NO_FLEET, o.rentPool);
       const rentWait = Number(o.rentWaitMinutes);
       if (!(rentWait >= 0)) throw new InputError({ field: '--rent-wait-minutes', value: o.rentWaitMinutes, expected: 'minutes >= 0' });
-      const { rentPool: _name, ...flags } = o;
-      const chosen = await executorFromFlags({ ...flags, simFleet, ...(rentPool ? { rentPool } : {}) });
+      const { rentPool: _name, localNodes: _n, ociConfig, ociProfile, ...flags } = o;
+      if (rentPool === undefined && (ociConfig !== undefined || ociProfile !== undefined)) {
+        throw new InputError({ field: ociConfig !== undefined ? '--oci-config' : '--oci-profile', value: ociConfig ?? ociProfile, expected: 'only with --rent-pool POOL of a pool with provider: oracle' });
+      }
+      const rentFlags = { ...(ociConfig !== undefined ? { configFile: resolve(ociConfig) } : {}), ...(ociProfile !== undefined ? { profile: ociProfile } : {}) };
+      const chosen = await executorFromFlags({ ...flags, simFleet, localNodes, rent: rentFlags, ...(rentPool ? { rentPool } : {}) });
       const rent = rentPool ? { rent: { pool: rentPool, queueWaitThresholdSeconds: rentWait * 60 } } : {};
       const quotas = o.quota.map(parseQuota);
       const tenancy = tenancyFlags(o);
@@ -171,6 +177,10 @@ export function register(program: Command): void {
       const cluster = nodes.length <= 8 ? nodes.map(nodeText).join(', ')
         : `${nodes.length.toLocaleString('en-US')} nodes, ${nodes.reduce((a, n) => a + n.gpus, 0).toLocaleString('en-US')} GPUs: ${nodes.slice(0, 2).map(nodeText).join(', ')}, ..., ${nodeText(nodes[nodes.length - 1]!)}`;
       process.stdout.write(`gigafactory control plane on ${cp.url}\n  data dir: ${cp.dataDir}\n  cluster:  ${cluster}${chosen?.executor.name === 'sim' ? ' (simulated: no process runs)' : ''}\n`);
+      if (rentPool && chosen?.provider) {
+        const here = chosen.executor.name === 'local' ? '; a rented node\'s ranks run on this machine (the local executor)' : '';
+        process.stdout.write(`  renting:  pool ${rentPool.name} (${chosen.provider.name}), up to ${rentPool.maxNodes} node(s) at $${rentPool.pricePerGpuHourUsd}/GPU-hour${here}\n`);
+      }
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
       process.stdout.write(`  dashboard (one-time login URL, also in ${dashboardUrlPath(cp.dataDir)}):\n  ${cp.dashboardUrl}\n`);

@@ -21,8 +21,13 @@ export function register(program: Command): void {
       const { nodes } = await new ControlClient(findServer(o.dataDir)).call<{ nodes: NodeJson[] }>('GET', `/v1/nodes${o.state ? `?state=${encodeURIComponent(o.state)}` : ''}`);
       if (o.json) { process.stdout.write(JSON.stringify(nodes, null, 2) + '\n'); return; }
       if (nodes.length === 0) { process.stdout.write('no nodes\n'); return; }
-      process.stdout.write(pad([['NAME', 'STATE', 'GPUS', 'IN_USE', 'POOL', 'REASON'],
-        ...nodes.map((n) => [n.name, n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, n.reason ?? ''])]));
+      // Rented instances (up --rent-pool) get their own columns, only when there are any.
+      const rented = nodes.some((n) => n.rental);
+      const rentCols = (n: NodeJson): string[] => (!rented ? [] : n.rental
+        ? [n.rental.instance ?? `(${n.rental.state})`, n.rental.launched_at.slice(0, 19).replace('T', ' '), n.rental.price_per_hour_usd.toFixed(2)]
+        : ['', '', '']);
+      process.stdout.write(pad([['NAME', 'STATE', 'GPUS', 'IN_USE', 'POOL', ...(rented ? ['INSTANCE', 'LAUNCHED', '$/HOUR'] : []), 'REASON'],
+        ...nodes.map((n) => [n.name, n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, ...rentCols(n), n.reason ?? ''])]));
     });
 
   program.command('node')

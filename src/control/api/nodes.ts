@@ -8,6 +8,7 @@
 import type { Hono } from 'hono';
 import type { ClusterTopology } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
+import type { RentalRow } from '../store/rental-table.ts';
 import type { Store } from '../store/types.ts';
 import { listNodeRows, NODE_STATES, type NodeState } from '../node-rows.ts';
 import { HttpError } from './errors.ts';
@@ -32,7 +33,18 @@ export interface NodeRoutesOptions {
 export interface NodeJson {
   index: number; name: string; pool: string; rented: boolean; gpu_type: string; gpus: number; gpusInUse: number;
   state: NodeState; reason: string | null; since: string | null;
+  /** A rented node's instance while the plane rents it (null otherwise): ./openapi.ts documents it. */
+  rental: RentalJson | null;
 }
+
+/** One rented instance, as GET /v1/nodes shows it. */
+export interface RentalJson {
+  provider: string; instance: string | null; state: string; launched_at: string; price_per_hour_usd: number;
+}
+
+const rentalJson = (r: RentalRow | null | undefined): RentalJson | null => (r ? {
+  provider: r.provider, instance: r.instanceId, state: r.state, launched_at: new Date(r.launchedSeconds * 1000).toISOString(), price_per_hour_usd: r.pricePerHourUsd,
+} : null);
 
 /** The error for a node name the cluster lacks: a few names and how to list them all. */
 export function unknownNode(name: string, topology: ClusterTopology): InputError {
@@ -53,7 +65,7 @@ export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
     if (filter !== undefined && !(NODE_STATES as readonly string[]).includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${NODE_STATES.join(', ')}` });
     const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp, o.nodeRepairUntil)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
       index: r.index, name: r.name, pool: r.pool, rented: r.rented, gpu_type: r.gpuType, gpus: r.gpus, gpusInUse: r.gpusInUse, state: r.state,
-      reason: r.reason, since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null,
+      reason: r.reason, since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null, rental: rentalJson(r.rental),
     }));
     return c.json({ nodes });
   });

@@ -74,6 +74,25 @@ export const OPENAPI = {
           plan: { type: ['object', 'null'], description: 'A planned job\'s plan: layout, gpus, nodes, stepSeconds, tokensPerSecondPerGpu, mfu, days, costs, checkpointIntervalSeconds (src/control/job-plan.ts)' },
         },
       },
+      Node: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' }, pool: { type: 'string' }, rented: { type: 'boolean' }, gpu_type: { type: 'string' }, gpus: { type: 'integer' }, gpusInUse: { type: 'integer' },
+          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down'] }, reason: { type: ['string', 'null'] }, since: { type: ['string', 'null'], format: 'date-time' },
+          rental: { oneOf: [ref('Rental'), { type: 'null' }] },
+        },
+      },
+      Rental: {
+        type: 'object',
+        description: 'A rented node while the plane rents it (up --rent-pool; null otherwise). Kept in the store, so a restarted plane re-adopts the instance instead of launching another.',
+        properties: {
+          provider: { type: 'string', description: 'the pool\'s provider, e.g. oracle' },
+          instance: { type: ['string', 'null'], description: 'the provider\'s instance id (an OCI OCID); null while LaunchInstance is in flight' },
+          state: { type: 'string', enum: ['launching', 'provisioning', 'running'] },
+          launched_at: { type: 'string', format: 'date-time' },
+          price_per_hour_usd: { type: 'number', description: 'the pool\'s price per GPU-hour x the node\'s GPUs' },
+        },
+      },
       Error: {
         type: 'object',
         properties: { error: { type: 'object', properties: { status: { type: 'integer' }, message: { type: 'string' }, issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, value: {}, expected: { type: 'string' } } } } } } },
@@ -108,7 +127,7 @@ export const OPENAPI = {
       },
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
-    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down), reason, gpus, gpusInUse, pool; ?state= filters', responses: { 200: { description: 'Nodes' }, ...errors } } },
+    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down), reason, gpus, gpusInUse, pool, rental; ?state= filters', responses: { 200: json({ type: 'object', properties: { nodes: { type: 'array', items: ref('Node') } } }, 'Nodes'), ...errors } } },
     '/v1/nodes/{name}/state': { post: { summary: 'Drain, resume or down a node (admin): {"state": "drain|resume|down", "reason": "..."}', responses: { 200: { description: 'The new state' }, ...errors } } },
     '/v1/pools': { get: { summary: 'Capacity pools: owned halls and the rented pool ({pools:[{name, kind, nodes, provisionedNodes, pricePerGpuHourUsd, rentedGpuHours, costUsd}]})', responses: { 200: { description: 'Pools' }, ...errors } } },
     ...DEPLOYMENT_PATHS,

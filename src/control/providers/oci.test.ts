@@ -2,8 +2,7 @@
 // (./oci-standin.ts; not Oracle Cloud): launch, wait, terminate, and how failures look.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -12,28 +11,17 @@ import type { PoolSpec } from '../../fleet/types.ts';
 import { InputError } from '../../lib/errors.ts';
 import { ociAuthentication, ociPoolConfig, OciProvider, OciProvisionError } from './oci.ts';
 import { startOciStandin } from './oci-standin.ts';
+import { OCI_POOL_FIELDS, ociKeyPair, writeOciConfig, writeOciFleet } from './oci-test-kit.ts';
 
-function keyPair(): { privatePem: string; publicPem: string; fingerprint: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const der = publicKey.export({ type: 'spki', format: 'der' });
-  const fingerprint = createHash('md5').update(der).digest('hex').match(/../g)!.join(':');
-  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), fingerprint };
-}
-
-/** An OCI config file in OCI's own format, with its key file, in a temporary directory. */
-function ociConfig(dir: string, keys: { privatePem: string; fingerprint: string }): string {
-  writeFileSync(join(dir, 'key.pem'), keys.privatePem, { mode: 0o600 });
-  const file = join(dir, 'config');
-  writeFileSync(file, ['[DEFAULT]', 'user=ocid1.user.oc1..standin', `fingerprint=${keys.fingerprint}`, 'tenancy=ocid1.tenancy.oc1..standin', 'region=us-ashburn-1', `key_file=${join(dir, 'key.pem')}`, ''].join('\n'));
-  return file;
-}
+const keyPair = ociKeyPair;
+const ociConfig = writeOciConfig;
 
 function pool(config: Record<string, string>): PoolSpec {
   return { name: 'oci-ashburn', provider: 'oracle', nodeType: 'oci-bm-gpu-h100-8', maxNodes: 4, pricePerGpuHourUsd: 10, leadTimeHours: 0, minimumHours: 1, providerConfig: config };
 }
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-const BASE = { compartment_id: 'ocid1.compartment.oc1..gf', availability_domain: 'Uocm:US-ASHBURN-AD-1', shape: 'BM.GPU.H100.8', subnet_id: 'ocid1.subnet.oc1..gf', image_id: 'ocid1.image.oc1..gf' };
+const BASE = OCI_POOL_FIELDS;
 const noSleep = async (): Promise<void> => undefined;
 
 async function setup(o: { provisionSeconds?: number; capacity?: number; signWith?: { privatePem: string; fingerprint: string } } = {}) {
@@ -118,12 +106,7 @@ test('slurm resume/suspend (Slurm\'s power programs) launch and terminate OCI in
   const standin = await startOciStandin({ publicKeyPem: keys.publicPem, capacity: 1 });
   try {
     const config = ociConfig(dir, keys);
-    const fleet = join(dir, 'fleet.yaml');
-    writeFileSync(fleet, [
-      'name: oci-burst', 'halls:', '  - name: hall-a', '    node_type: hgx-h100', '    nodes: 1', 'pools:', '  - name: oci', '    provider: oracle',
-      '    node_type: oci-bm-gpu-h100-8', '    max_nodes: 2', '    price_per_gpu_hour_usd: 10', '    lead_time_hours: 0.5',
-      ...Object.entries({ ...BASE, oci_config_file: config, oci_endpoint: standin.url }).map(([k, v]) => `    ${k}: ${v}`), '',
-    ].join('\n'));
+    const fleet = writeOciFleet(dir, { ...BASE, oci_config_file: config, oci_endpoint: standin.url });
     const gf = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
       execFile(join(ROOT, 'gigafactory'), args, { timeout: 60_000 }, (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
     });

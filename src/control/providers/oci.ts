@@ -28,10 +28,19 @@ export interface OciPoolConfig {
   readonly configFile: string;
   readonly profile: string;
   readonly endpoint?: string;
+  /** Where the config file and profile came from, for errors (default: the pool's fields). */
+  readonly configFileField?: string;
+  readonly profileField?: string;
+}
+
+/** `up --oci-config FILE --oci-profile NAME`: they win over the pool's oci_config_file / oci_profile. */
+export interface OciAuthFlags {
+  readonly configFile?: string;
+  readonly profile?: string;
 }
 
 /** The pool's OCI parameters; a missing one is an error naming the fleet field. */
-export function ociPoolConfig(pool: PoolSpec, home: string = homedir()): OciPoolConfig {
+export function ociPoolConfig(pool: PoolSpec, home: string = homedir(), flags: OciAuthFlags = {}): OciPoolConfig {
   const c = pool.providerConfig ?? {};
   const missing = (['compartment_id', 'availability_domain', 'shape'] as const).filter((k) => c[k] === undefined);
   if (missing.length > 0) {
@@ -44,8 +53,10 @@ export function ociPoolConfig(pool: PoolSpec, home: string = homedir()): OciPool
     ...(c['subnet_id'] !== undefined ? { subnetId: c['subnet_id'] } : {}),
     ...(c['image_id'] !== undefined ? { imageId: c['image_id'] } : {}),
     auth: c['oci_auth'] === 'instance_principal' ? 'instance_principal' : 'config',
-    configFile: c['oci_config_file'] ?? join(home, '.oci', 'config'),
-    profile: c['oci_profile'] ?? 'DEFAULT',
+    configFile: flags.configFile ?? c['oci_config_file'] ?? join(home, '.oci', 'config'),
+    profile: flags.profile ?? c['oci_profile'] ?? 'DEFAULT',
+    ...(flags.configFile !== undefined ? { configFileField: '--oci-config' } : {}),
+    ...(flags.profile !== undefined ? { profileField: '--oci-profile' } : {}),
     ...(c['oci_endpoint'] !== undefined ? { endpoint: c['oci_endpoint'] } : {}),
   };
 }
@@ -53,13 +64,13 @@ export function ociPoolConfig(pool: PoolSpec, home: string = homedir()): OciPool
 /** Credentials as OCI's tools find them; an unreadable file or missing profile names the file. */
 export async function ociAuthentication(cfg: OciPoolConfig): Promise<common.AuthenticationDetailsProvider> {
   if (cfg.auth === 'instance_principal') return new common.InstancePrincipalsAuthenticationDetailsProviderBuilder().build();
-  const field = `pools[${cfg.pool}].oci_config_file`;
+  const field = cfg.configFileField ?? `pools[${cfg.pool}].oci_config_file`;
   try { accessSync(cfg.configFile, constants.R_OK); } catch (e) {
-    throw new InputError({ field, value: cfg.configFile, expected: `a readable OCI config file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'}); create one with \`oci setup config\`, or set oci_auth: instance_principal` });
+    throw new InputError({ field, value: cfg.configFile, expected: `a readable OCI config file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'}); create one with \`oci setup config\`, point --oci-config (or the pool's oci_config_file) at yours, or set oci_auth: instance_principal` });
   }
   const profiles = [...readFileSync(cfg.configFile, 'utf8').matchAll(/^\s*\[([^\]]+)\]\s*$/gm)].map((m) => m[1]!);
   if (!profiles.includes(cfg.profile)) {
-    throw new InputError({ field: `pools[${cfg.pool}].oci_profile`, value: cfg.profile, expected: `a profile of ${cfg.configFile}: ${profiles.join(', ') || 'it has none'}` });
+    throw new InputError({ field: cfg.profileField ?? `pools[${cfg.pool}].oci_profile`, value: cfg.profile, expected: `a profile of ${cfg.configFile}: ${profiles.join(', ') || 'it has none'} (pick one with --oci-profile NAME, or add [${cfg.profile}] with \`oci setup config\`)` });
   }
   try {
     return new common.ConfigFileAuthenticationDetailsProvider(cfg.configFile, cfg.profile);
@@ -114,7 +125,7 @@ export class OciProvider {
     this.client = new core.ComputeClient({ authenticationDetailsProvider: o.authentication }, { retryConfiguration: common.NoRetryConfigurationDetails });
     if (cfg.endpoint !== undefined) this.client.endpoint = cfg.endpoint;
     this.pollMs = (o.pollSeconds ?? 10) * 1000;
-    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref()));
     this.now = o.nowMs ?? (() => Date.now());
   }
 
@@ -135,10 +146,14 @@ export class OciProvider {
     }
   }
 
-  /** GetInstance until RUNNING; past `timeoutSeconds` (the pool's lead time plus boot) it fails. */
-  async waitRunning(instance: OciInstance, timeoutSeconds: number): Promise<OciInstance> {
+  /**
+   * GetInstance until RUNNING; past `timeoutSeconds` (the pool's lead time plus boot) it fails.
+   * Once `signal` aborts it stops polling and rejects with the signal's reason.
+   */
+  async waitRunning(instance: OciInstance, timeoutSeconds: number, signal?: AbortSignal): Promise<OciInstance> {
     const deadline = this.now() + timeoutSeconds * 1000;
     for (;;) {
+      signal?.throwIfAborted();
       let state: string;
       try {
         state = (await this.client.getInstance({ instanceId: instance.ocid })).instance.lifecycleState;
@@ -150,7 +165,8 @@ export class OciProvider {
       if (this.now() >= deadline) {
         throw new OciProvisionError(instance.node, `instance ${instance.ocid} (${instance.node}) still ${state} after ${timeoutSeconds} s (the pool's lead time plus boot); it is being terminated`);
       }
-      await this.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.now())));
+      const nap = this.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.now())));
+      await (signal === undefined ? nap : Promise.race([nap, new Promise((r) => signal.addEventListener('abort', r, { once: true }))]));
     }
   }
 
@@ -165,20 +181,38 @@ export class OciProvider {
     }
   }
 
-  async terminate(ocid: string): Promise<void> {
-    await this.client.terminateInstance({ instanceId: ocid });
+  /** GetInstance; undefined when OCI no longer knows it (404). */
+  async instance(node: string, ocid: string): Promise<OciInstance | undefined> {
+    try {
+      const i = (await this.client.getInstance({ instanceId: ocid })).instance;
+      return { node, ocid: i.id, launchedAt: new Date(i.timeCreated).toISOString(), state: i.lifecycleState };
+    } catch (e) {
+      if (isOciError(e) && e.statusCode === 404) return undefined;
+      throw new OciProvisionError(node, `OCI GetInstance ${ocid} (${node}) failed: ${describe(e).message}`, describe(e).code);
+    }
   }
 
-  /** Terminates every live instance named after `node`; returns their OCIDs. */
-  async release(node: string): Promise<string[]> {
+  /** The live (not terminating) instances named after `node`, oldest first. */
+  async liveInstances(node: string): Promise<OciInstance[]> {
     let items: core.models.Instance[];
     try {
       items = (await this.client.listInstances({ compartmentId: this.cfg.compartmentId, displayName: node })).items;
     } catch (e) {
       throw new OciProvisionError(node, `OCI ListInstances for ${node} failed: ${describe(e).message}`, describe(e).code);
     }
-    const live = items.filter((i) => i.lifecycleState !== 'TERMINATED' && i.lifecycleState !== 'TERMINATING');
-    for (const i of live) await this.terminate(i.id);
-    return live.map((i) => i.id);
+    return items.filter((i) => i.lifecycleState !== 'TERMINATED' && i.lifecycleState !== 'TERMINATING')
+      .map((i) => ({ node, ocid: i.id, launchedAt: new Date(i.timeCreated).toISOString(), state: i.lifecycleState }))
+      .sort((a, b) => a.launchedAt.localeCompare(b.launchedAt));
+  }
+
+  async terminate(ocid: string): Promise<void> {
+    await this.client.terminateInstance({ instanceId: ocid });
+  }
+
+  /** Terminates every live instance named after `node`; returns their OCIDs. */
+  async release(node: string): Promise<string[]> {
+    const live = await this.liveInstances(node);
+    for (const i of live) await this.terminate(i.ocid);
+    return live.map((i) => i.ocid);
   }
 }

@@ -47,4 +47,21 @@ export function runNodeStoreContract(o: StoreContractOptions): void {
     assert.deepEqual([...await s.listRunningJobGpus()], [[a.id, [[5, 6]]]]);
     await assert.rejects(s.setJobGpus('nonsense', 1, []), /no job "nonsense"/);
   });
+
+  withStore('rentals: the intent, then the instance; replaced by node; removed once given back; durable', async (s, reopen) => {
+    assert.deepEqual(await s.rentals.list(), []);
+    const intent = { node: 'oci-00001', pool: 'oci', provider: 'oracle', instanceId: null, state: 'launching' as const, launchedSeconds: 100.5, pricePerHourUsd: 80 };
+    await s.rentals.put(intent);
+    await s.rentals.put({ ...intent, node: 'oci-00000' });
+    await s.rentals.put({ ...intent, instanceId: 'ocid1.instance.oc1..a', state: 'running' });
+    const want = [{ ...intent, node: 'oci-00000' }, { ...intent, instanceId: 'ocid1.instance.oc1..a', state: 'running' }];
+    assert.deepEqual(await s.rentals.list(), want);
+    if (reopen) {
+      const again = await reopen();
+      try { assert.deepEqual(await again.rentals.list(), want); } finally { await again.close(); }
+    }
+    assert.equal(await s.rentals.remove('oci-00000'), true);
+    assert.equal(await s.rentals.remove('oci-00000'), false);
+    assert.deepEqual((await s.rentals.list()).map((r) => r.node), ['oci-00001']);
+  });
 }

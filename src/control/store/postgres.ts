@@ -21,6 +21,7 @@ import {
 } from './types.ts';
 import { jobSeq } from './sqlite.ts';
 import { PgDeploymentTable, deploymentSchemaSql } from './deployment-postgres.ts';
+import { PgRentalTable, rentalSchemaSql } from './rental-postgres.ts';
 import { unavailable } from './pg-errors.ts';
 import { adminSchemaSql, PgAdmin } from './pg-admin.ts';
 import { takeControlPlaneLock } from './pg-lock.ts';
@@ -123,12 +124,14 @@ export class PostgresStore implements Store {
   private relocking: Promise<void> | undefined;
   private onError: ((err: Error) => void) | undefined;
   readonly deployments: PgDeploymentTable;
+  readonly rentals: PgRentalTable;
   private readonly admin: PgAdmin;
 
   private constructor(private readonly pool: pg.Pool, readonly target: PostgresTarget) {
     const s = `"${target.schema}"`;
     this.t = { jobs: `${s}.jobs`, attempts: `${s}.attempts`, events: `${s}.events`, tokens: `${s}.tokens` };
     this.deployments = new PgDeploymentTable((text, values) => this.q(text, values), () => this.writable(), target.schema);
+    this.rentals = new PgRentalTable((text, values) => this.q(text, values), () => this.writable(), target.schema);
     this.admin = new PgAdmin(s, (text, values) => this.q(text, values));
   }
 
@@ -148,6 +151,7 @@ export class PostgresStore implements Store {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gigafactory:${target.schema}`]);
         await c.query(schemaSql(`"${target.schema}"`));
         await c.query(deploymentSchemaSql(`"${target.schema}"`));
+        await c.query(rentalSchemaSql(`"${target.schema}"`));
         await c.query(adminSchemaSql(`"${target.schema}"`));
       });
       store.onError = options.onError;

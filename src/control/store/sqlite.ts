@@ -13,6 +13,7 @@ import {
   type AuditInput, type AuditRecord, type TokenInfo,
 } from './types.ts';
 import { SqliteDeploymentTable } from './deployment-sqlite.ts';
+import { SqliteRentalTable } from './rental-sqlite.ts';
 import { SqliteAdmin } from './sqlite-admin.ts';
 
 const SCHEMA = `
@@ -96,6 +97,7 @@ export class SqliteStore implements Store {
   private readonly admin: SqliteAdmin;
   private readonly s;
   readonly deployments: SqliteDeploymentTable;
+  readonly rentals: SqliteRentalTable;
   /**
    * Queued and running jobs, mirrored in memory in id order (a Map keeps insertion order, and a
    * job leaves only when terminal, never to return). The reconciler reads them every cycle;
@@ -111,6 +113,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.deployments = new SqliteDeploymentTable(this.db);
+    this.rentals = new SqliteRentalTable(this.db);
     this.admin = new SqliteAdmin(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {

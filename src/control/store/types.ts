@@ -8,6 +8,7 @@
 import { transition, type AttemptOutcome, type JobState, type LifecycleEvent, type Transition } from '../../sched/lifecycle/index.ts';
 import type { JobSpec } from '../job-spec.ts';
 import type { DeploymentTable } from './deployment-table.ts';
+import type { RentalTable } from './rental-table.ts';
 
 export { TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
 
@@ -148,6 +149,8 @@ export interface Store {
   countAdminTokens(): Promise<number>;
   /** Serve deployments and their release history (./deployment-table.ts). */
   readonly deployments: DeploymentTable;
+  /** Rented instances (the OCI OCID, launch time and price of each rented node; ./rental-table.ts). */
+  readonly rentals: RentalTable;
   /** Operator node states (nodes in service are absent). */
   listNodeStates(): Promise<NodeStateRecord[]>;
   /** Sets a node's state (drain, down) or clears it (resume). */
