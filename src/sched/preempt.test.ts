@@ -139,3 +139,9 @@ test('reclaim: never its own tenant\'s jobs, never a job that is not preemptible
   assert.deepEqual(ids(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(topo, mixed, { quotas: QUOTAS })))), ['a-small']);
   assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(gridTopology(1, 1, 3), mixed, { quotas: QUOTAS }))), null, 'a-small alone frees too little');
 });
+
+test('reclaim: when nobody borrows, not even a job without GPUs (it borrows nothing) is taken', () => {
+  const topo = gridTopology(1, 1, 2);
+  const rs = [run('a-cpu', [0, 1], 990, { tenant: 'a', gpusPerNode: 0 })];
+  assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(topo, rs, { quotas: QUOTAS }))), null);
+});
