@@ -139,3 +139,30 @@ test('reclaim: never its own tenant\'s jobs, never a job that is not preemptible
   assert.deepEqual(ids(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(topo, mixed, { quotas: QUOTAS })))), ['a-small']);
   assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(gridTopology(1, 1, 3), mixed, { quotas: QUOTAS }))), null, 'a-small alone frees too little');
 });
+
+test('reclaim: when nobody borrows, not even a job without GPUs (it borrows nothing) is taken', () => {
+  const topo = gridTopology(1, 1, 2);
+  const rs = [run('a-cpu', [0, 1], 990, { tenant: 'a', gpusPerNode: 0 })];
+  assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(topo, rs, { quotas: QUOTAS }))), null);
+});
+
+test('victims: a victim whose nodes the placement uses only in part is still stopped', () => {
+  const rs = [run('wide', [0, 1], 990)];
+  assert.deepEqual(ids(chooseVictims(job('new', 1, { priority: 9 }), cycleState(view(gridTopology(1, 1, 2), rs)), [...rs])), ['wide']);
+});
+
+test('priority preemption: no candidates is no preemption (null), even when the job would fit', () => {
+  assert.equal(priorityPreempt.victims(job('hi', 1, { priority: 5 }), cycleState(view(gridTopology(1, 1, 2), []))), null);
+});
+
+test('reclaim: never a job started in this same cycle', () => {
+  const st = cycleState(view(gridTopology(1, 1, 2), [], { quotas: QUOTAS }), { a: 32 });
+  st.startedThisCycle.push(run('a-new', [0, 1], undefined, { tenant: 'a', startSeconds: NOW }));
+  assert.equal(quotaReclaim.victims(job('b1', 1, { tenant: 'b' }), st), null);
+});
+
+test('reclaim: never a job of the reclaiming tenant, even one without GPUs that borrows nothing', () => {
+  // c (no quota entry: guarantee 0) borrows, so reclaim is possible; b's own CPU job is not a candidate.
+  const rs = [run('b-cpu', [0, 1], 990, { tenant: 'b', gpusPerNode: 0 }), run('c1', [2], 990, { tenant: 'c', preemptible: false })];
+  assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(gridTopology(1, 1, 3), rs, { quotas: QUOTAS }))), null);
+});
