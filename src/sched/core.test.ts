@@ -88,3 +88,12 @@ test('schedule() without explanations stops at the blocked head in strict order:
   const v = view(topo, [running(job('r', 10), range(0, 10), 0)]);
   assert.deepEqual(createScheduler('fifo').schedule(v, [job('head', 8), job('small', 1, { submitSeconds: 1 })], 0), []);
 });
+
+test('tenant usage: running GPUs are summed once (or taken from the driver\'s map alone), and each start adds to them', () => {
+  const quotas: TenantQuota[] = [{ tenant: 'a', guaranteedGpus: 16, borrowLimitGpus: 0, weight: 1 }];
+  const run = [running(job('r', 1), [0], 0)]; // a uses 8 of 16
+  const q = [job('a1', 1, { submitSeconds: 1 }), job('a2', 1, { submitSeconds: 2 })];
+  assert.deepEqual(started(createScheduler('fair-share').schedule(view(topo, run, { quotas }), q, 0)), ['a1'], '8 + 8 = 16; a2 would make 24');
+  const withMap: ClusterView = { ...view(topo, run, { quotas }), usageGpusByTenant: new Map([['a', 8]]) };
+  assert.deepEqual(started(createScheduler('fair-share').schedule(withMap, q, 0)), ['a1'], 'the driver\'s 8 are not added to the running jobs\' 8');
+});
