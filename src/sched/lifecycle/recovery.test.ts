@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chooseRecovery, type RecoveryInput } from './recovery.ts';
-import { outcomeOfExit, countsAsRestart, ATTEMPT_OUTCOMES } from './restarts.ts';
+import { outcomeOfExit, countsAsRestart, ATTEMPT_OUTCOMES, type AttemptOutcome } from './restarts.ts';
 import { TenantUsage } from './usage.ts';
 
 const input = (o: Partial<RecoveryInput> = {}): RecoveryInput => ({ nodeLost: true, gpus: 64, spareMinGpus: 16, mode: 'gang', nearestSpare: () => 7, ...o });
@@ -28,6 +28,13 @@ test('executor reports map to outcomes: a lost node is not the job\'s failure', 
   assert.equal(outcomeOfExit({ type: 'failed' }), 'failed');
   assert.equal(outcomeOfExit({ type: 'failed', nodeLost: 'n1' }), 'node-lost');
   assert.deepEqual(ATTEMPT_OUTCOMES.filter(countsAsRestart), ['failed']);
+});
+
+test('ATTEMPT_OUTCOMES lists every outcome once, so a check over it covers every way an attempt ends', () => {
+  // A Record over the type: adding an outcome to AttemptOutcome fails the type check here until it is listed.
+  const counts: Record<AttemptOutcome, boolean> = { succeeded: false, failed: true, 'node-lost': false, preempted: false, cancelled: false, lost: false };
+  assert.deepEqual([...ATTEMPT_OUTCOMES].sort(), Object.keys(counts).sort());
+  for (const o of ATTEMPT_OUTCOMES) assert.equal(countsAsRestart(o), counts[o], o);
 });
 
 test('tenant usage adds, removes to zero, and refuses to go negative', () => {

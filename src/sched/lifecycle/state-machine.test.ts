@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { transition, type LifecycleJob } from './state-machine.ts';
+import { transition, isTerminal, TERMINAL_STATES, type JobState, type LifecycleJob } from './state-machine.ts';
 import type { AttemptOutcome } from './restarts.ts';
 
 const job = (o: Partial<LifecycleJob> = {}): LifecycleJob => ({ state: 'queued', attempt: 0, restarts: 0, maxRestarts: 1, cancelRequested: false, ...o });
@@ -68,4 +68,32 @@ test('the event message names the attempt, the outcome, the reason and the count
   const t = transition(running({ attempt: 3, restarts: 1, maxRestarts: 4 }), { type: 'end', attempt: 3, outcome: 'failed', reason: 'exit 7' });
   assert.ok(t.kind === 'changed');
   assert.equal(t.message, 'attempt 3 failed: exit 7; requeued (restart 2/4)');
+});
+
+test('succeeded, failed and cancelled are terminal; queued and running are not', () => {
+  const terminal: Record<JobState, boolean> = { queued: false, running: false, succeeded: true, failed: true, cancelled: true };
+  for (const [state, want] of Object.entries(terminal) as [JobState, boolean][]) assert.equal(isTerminal(state), want, state);
+  assert.deepEqual([...TERMINAL_STATES].sort(), ['cancelled', 'failed', 'succeeded']);
+});
+
+test('a cancel records why: a queued job "cancelled while queued", a running one "stopping every rank"', () => {
+  const q = transition(job(), { type: 'cancel' });
+  assert.ok(q.kind === 'changed');
+  assert.equal(q.message, 'cancelled while queued');
+  const r = transition(running(), { type: 'cancel' });
+  assert.ok(r.kind === 'changed');
+  assert.equal(r.message, 'stopping every rank');
+});
+
+test('a requeue is logged as "requeued"; an end that finishes the job names its final state, not a restart count', () => {
+  const requeued = transition(running(), end('node-lost'));
+  assert.ok(requeued.kind === 'changed');
+  assert.equal(requeued.eventType, 'requeued');
+  assert.equal(requeued.message, 'attempt 1 node-lost: why; requeued (not counted, restarts 0/1)');
+  for (const [outcome, job0, state] of [['succeeded', running(), 'succeeded'], ['failed', running({ restarts: 1 }), 'failed'], ['cancelled', running(), 'cancelled']] as const) {
+    const t = transition(job0, end(outcome));
+    assert.ok(t.kind === 'changed', outcome);
+    assert.equal(t.eventType, state, outcome);
+    assert.equal(t.message, `attempt 1 ${outcome}: why; ${state}`, outcome);
+  }
 });
