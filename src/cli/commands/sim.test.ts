@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const run = (args: string[]) => spawnSync('./gigafactory', ['sim', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+const run = (args: string[]) => spawnSync('./gigafactory', ['sim', ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 
 test('gigafactory sim: the Llama 3 validation run prints a JSON report with the documented keys', () => {
   const r = run(['--fleet', 'h100-16k', '--workload', 'pretrain:16384', '--days', '54', '--json', '-']);
