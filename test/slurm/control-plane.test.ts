@@ -14,18 +14,10 @@ import { SlurmExecutor } from '../../src/control/slurm/executor.ts';
 import { readSlurmTopology } from '../../src/control/slurm/cluster-topology.ts';
 import type { JobRecord } from '../../src/control/store/types.ts';
 import { slurmMissing, useCluster } from './cluster-hooks.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 if (slurmMissing !== false) {
   test('Slurm control plane', { skip: slurmMissing }, () => undefined);

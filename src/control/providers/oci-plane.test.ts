@@ -17,19 +17,11 @@ import { executorFromFlags } from '../executor-select.ts';
 import { startControlPlane, type ControlPlane } from '../server.ts';
 import { startOciStandin, type OciStandin } from './oci-standin.ts';
 import { OCI_POOL_FIELDS, ociKeyPair, writeOciConfig } from './oci-test-kit.ts';
+import { waitFor } from '../../../test/helpers/wait-for.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface JobJson { id: string; state: string; node_indices: number[]; reason: string | null; reason_code: string | null }
 interface NodeJson { name: string; rented: boolean; rental: { provider: string; instance: string | null; state: string; launched_at: string; price_per_hour_usd: number } | null }
