@@ -73,6 +73,46 @@ test('backfill: a reservation never moves later once the head is past its shadow
   assert.equal(reserve(job('head', 16), cycleState(view(topo, [r1]), 500)).shadowSeconds, 500, 'overdue jobs: expected now');
 });
 
+test('backfill: a head that can never start lets through only what fits the extra nodes (none), however short', () => {
+  const r3 = running(job('r3', 14), range(0, 14), 0); // no estimate: never ends
+  const g = reserve(job('head', 15), cycleState(view(topo, [r3]), 50));
+  assert.equal(g.shadowSeconds, Infinity);
+  assert.equal(g(job('short', 1, { estimatedRuntimeSeconds: 1 })), false, 'no shadow time: "ends before it" never holds');
+});
+
+test('backfill: a running job estimated to run forever never frees its nodes for the reservation', () => {
+  const forever = running(job('forever', 14, { estimatedRuntimeSeconds: Infinity }), range(0, 14), 0);
+  const g = reserve(job('head', 4), cycleState(view(topo, [forever]), 50));
+  assert.equal(g.shadowSeconds, Infinity);
+  assert.equal(g(job('long', 1, { estimatedRuntimeSeconds: 1e6 })), false, 'extra stays 0: its 14 nodes are never counted');
+});
+
+test('backfill: a head that exactly fits the free nodes is reserved now, with no extra nodes', () => {
+  const g = reserve(job('head', 16), cycleState(view(topo), 50));
+  assert.equal(g.shadowSeconds, 50, 'need 0: now');
+  assert.equal(g(job('short', 1, { estimatedRuntimeSeconds: 0 })), true, 'ends by now');
+  assert.equal(g(job('long', 1, { estimatedRuntimeSeconds: 1 })), false, 'extra 0');
+});
+
+test('backfill: a reservation counts only this call\'s running jobs, not those left in its buffers by an earlier call', () => {
+  const big = cycleState(view(topo, [running(job('a', 4, { estimatedRuntimeSeconds: 10 }), range(0, 4), 0), running(job('b', 8, { estimatedRuntimeSeconds: 20 }), range(4, 12), 0)]), 0);
+  assert.equal(reserve(job('head', 16), big).shadowSeconds, 20);
+  // Now one running job: 12 free, head 14 needs 2 -> c's 4 at 50: 16 free, extra exactly 2.
+  const g = reserve(job('head', 14), cycleState(view(topo, [running(job('c', 4, { estimatedRuntimeSeconds: 50 }), range(0, 4), 0)]), 0));
+  assert.equal(g.shadowSeconds, 50);
+  assert.equal(g(job('long2', 2, { estimatedRuntimeSeconds: 1e6 })), true);
+  assert.equal(g(job('long1', 1, { estimatedRuntimeSeconds: 1e6 })), false, 'extra used up: 2, not more from stale entries');
+});
+
+test('backfill: more running jobs than the initial buffers hold (2000) are all counted', () => {
+  const n = 2000;
+  const big = gridTopology(1, 1, n + 1);
+  // Every job runs long except the last one, beyond the first 1024 entries, which ends at 10.
+  const rs = range(0, n).map((i) => running(job(`r${i}`, 1, { estimatedRuntimeSeconds: i === n - 1 ? 10 : 1e6 }), [i], 0));
+  const g = reserve(job('head', 2), cycleState(view(big, rs), 0));
+  assert.equal(g.shadowSeconds, 10, '1 free + the last job\'s node at t=10');
+});
+
 test('victims: least lost work first, then lower priority, then the later start, then id; only victims whose nodes are used', () => {
   const mk = (id: string, nodes: number[], ckpt: number, extra: Partial<RunningJob> = {}) =>
     running(job(id, nodes.length, { priority: extra.priority ?? 0 }), nodes, extra.startSeconds ?? 0, { lastCheckpointSeconds: ckpt, ...extra });
@@ -116,6 +156,16 @@ test('quota: guarantee plus borrow limit; a tenant without an entry borrows with
   assert.equal(borrowedGpus(st, 'a'), 0);
   assert.equal(borrowedGpus(st, 'z'), 40);
   assert.equal(admitQuota(job('any', 100), cycleState(view(topo), 0, { a: 999 })).code, 'success', 'no quotas at all');
+});
+
+test('quota: a tenant with an entry but no usage yet starts from zero; the refusal names tenant, use and limits', () => {
+  const quotas: TenantQuota[] = [{ tenant: 'a', guaranteedGpus: 16, borrowLimitGpus: 8, weight: 1 }];
+  const st = cycleState(view(topo, [], { quotas }), 0, {});
+  assert.equal(admitQuota(job('a-fresh', 3), st).code, 'success', 'no usage: 0 + 24 <= 24');
+  assert.equal(borrowedGpus(st, 'a'), 0, 'no usage: nothing borrowed');
+  assert.equal(borrowedGpus(st, 'nobody'), 0, 'unknown tenant without usage: nothing borrowed');
+  const no = admitQuota(job('a-big', 4), st);
+  assert.deepEqual(no, { code: 'unschedulable', plugin: 'admit/quota', reason: 'tenant a would use 32 GPUs; quota 16 + borrow 8' });
 });
 
 test('cycle: GPUs started earlier in the cycle count against the tenant\'s quota; the driver\'s usage map is trusted', () => {
