@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClusterTopology } from '../fleet/types.ts';
 import { jobEttr } from './ettr.ts';
 import { deriveNodeStatus, summarizeNodes, type NodeStatus } from './node-status.ts';
-import type { AttemptOutcome, JobRecord, JobState, Store } from './store/types.ts';
+import { JOB_STATES, type AttemptOutcome, type JobRecord, type Store } from './store/types.ts';
 
 /** A pool's rented capacity (the shape of GET /v1/pools' rows). */
 export interface PoolStatus {
@@ -33,7 +33,6 @@ export interface ControlMetricsSources {
   readonly pools?: () => Promise<readonly PoolStatus[]> | readonly PoolStatus[];
 }
 
-const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 /**
  * Why an attempt ended, as a small fixed set (a label must not carry free text): read from the

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
+import { isTerminal } from '../../sched/lifecycle/state-machine.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
@@ -33,7 +34,6 @@ interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | 
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
 export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 function intFlag(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
@@ -80,12 +80,12 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
         continue;
       }
       attempt ??= cur.attempt;
-      if (TERMINAL.includes(cur.state)) {
+      if (isTerminal(cur.state)) {
         const last = await c.call<LogChunk>('GET', `/v1/jobs/${id}/logs?rank=${o.rank}&offset=${offset}&attempt=${attempt}`);
         if (last.text) write(last.text);
         return cur.state;
       }
-    } else if (TERMINAL.includes(chunk.state)) return chunk.state;
+    } else if (isTerminal(chunk.state)) return chunk.state;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 300));
   }
 }
@@ -238,7 +238,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(d, null, 2) + '\n'); return; }
       const j = d.job;
       const why = j.reason_code ? ` (${j.reason}${j.estimated_start ? `; expected to start by ${j.estimated_start}` : ''})`
-        : j.reason ? (TERMINAL.includes(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
+        : j.reason ? (isTerminal(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
       process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
       if (d.attempts.length > 0) {
         process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));

@@ -18,7 +18,7 @@ import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { PoolRow } from '../renting.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
-import { JobNotFoundError } from '../store/types.ts';
+import { JOB_STATES, JobNotFoundError } from '../store/types.ts';
 import type { Tenancy } from '../tenancy.ts';
 import { actorOf, registerAdminRoutes, type ApiEnv } from './admin-routes.ts';
 import { recordAudit } from './audit.ts';
@@ -74,7 +74,7 @@ export interface ApiOptions {
 
 type Env = ApiEnv;
 
-const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATES = JOB_STATES;
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
 /** Request body limit: a job spec is a few KB. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;

@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 document served at /openapi.json (kept next to the routes of ./app.ts).
+import { JOB_STATES } from '../store/types.ts';
 import { MAX_COMMAND_WORDS, MAX_GPUS_PER_NODE, MAX_NODES, MAX_RANKS_PER_NODE } from '../job-spec.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -66,7 +67,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           id: { type: 'string' }, tenant: { type: 'string' }, name: { type: 'string' },
-          state: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+          state: { enum: JOB_STATES },
           attempt: { type: 'integer' }, restarts: { type: 'integer' }, exit_code: { type: ['integer', 'null'] },
           reason: { type: ['string', 'null'], description: 'queued: why it waits, "CODE: words" (Slurm REASON); else why it ended or last restarted' },
           reason_code: { type: ['string', 'null'], enum: ['Resources', 'Priority', 'QuotaExceeded', 'NodeDown', 'WaitingForRentedNodes', 'WaitingForSpares', null] },
@@ -112,7 +113,7 @@ export const OPENAPI = {
       },
       get: {
         summary: 'List jobs (newest first)',
-        parameters: [{ name: 'state', in: 'query', schema: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
+        parameters: [{ name: 'state', in: 'query', schema: { enum: JOB_STATES } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
         responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } }, 'Jobs'), ...errors },
       },
     },

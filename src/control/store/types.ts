@@ -10,7 +10,7 @@ import type { JobSpec } from '../job-spec.ts';
 import type { DeploymentTable } from './deployment-table.ts';
 import type { RentalTable } from './rental-table.ts';
 
-export { TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
+export { JOB_STATES, TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
 
 export interface JobRecord {
   /** `job-N`, N from a store sequence (never reused). */
