@@ -122,9 +122,10 @@ export class ControlMetrics {
       async collect() {
         this.reset();
         const now = Date.now() / 1000;
-        for (const j of await store.listJobs({ states: ['running'], order: 'id' })) {
-          if (j.spec.kind !== 'train') continue;
-          const e = jobEttr(await store.listAttempts(j.id), now).ettr;
+        const train = (await store.listJobs({ states: ['running'], order: 'id' })).filter((j) => j.spec.kind === 'train');
+        const attempts = await store.listAttemptsOf(train.map((j) => j.id));
+        for (const j of train) {
+          const e = jobEttr(attempts.get(j.id) ?? [], now).ettr;
           if (e !== undefined) this.set({ job: j.id, tenant: j.tenant }, e);
         }
       },
