@@ -245,7 +245,8 @@ export class Reconciler {
     for (const j of running) {
       if (j.cancelRequested || this.inFlight.has(j.id)) continue;
       const d = j.nodeIndices.map((i) => down.get(this.o.topology.nodes[i]?.name ?? '')).find((n) => n !== undefined);
-      if (d) this.stopAttempt(j, 'preempted', `node ${d.name} set down: ${d.reason}`);
+      // As a failed node (Slurm's NODE_FAIL): requeued without counting, and recovered at once on a hot spare.
+      if (d) this.stopAttempt(j, 'node-lost', `node ${d.name} set down: ${d.reason}`, d.name);
     }
     const queuedAll = await store.listJobs({ states: ['queued'], order: 'id' });
     const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
@@ -365,24 +366,32 @@ export class Reconciler {
   get spareNodes(): number[] { return [...this.spares].sort((a, b) => a - b); }
 
   /** Registers an effect for `jobId`; it leaves the in-flight set when done, and asks for a tick. */
-  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>, gpuIndices?: readonly (readonly number[])[]): void {
+  /** `then`: run on the serial chain once the effect is no longer in flight (before the next cycle). */
+  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>, gpuIndices?: readonly (readonly number[])[], then?: () => Promise<void>): void {
     const done = run()
       .catch((err: unknown) => { this.o.log?.(`${jobId}: ${kind} effect failed: ${(err as Error).message}`); })
-      .finally(() => { this.inFlight.delete(jobId); this.kick(); });
+      .finally(() => { this.inFlight.delete(jobId); if (then) void this.serial(then); this.kick(); });
     this.inFlight.set(jobId, { kind, nodeIndices, done, ...(gpuIndices ? { gpuIndices } : {}) });
   }
 
-  /** Bind a stop: the executor stops the gang, then the end of the attempt is committed. */
-  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string): void {
+  /**
+   * Bind a stop: the executor stops the gang, then the end of the attempt is committed.
+   * `lostNode`: the stop is for a node taken down under the gang; once stopped, the gang gets the
+   * lifecycle's recovery (a hot spare at once), as a failed node's does.
+   */
+  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string, lostNode?: string): void {
+    let recover: (() => Promise<void>) | undefined;
     this.track(j.id, 'stop', j.nodeIndices, async () => {
       await this.o.executor.stop(j.id, j.attempt, reason);
       await this.serial(async () => {
         const next = await this.o.store.endAttempt(j.id, j.attempt, { outcome, reason, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+        const gpus = this.gpus.get(j.id);
         this.gpus.delete(j.id);
         this.o.metrics?.attemptsEnded.inc({ outcome });
         this.o.log?.(`${j.id}: attempt ${j.attempt} ${outcome}; job ${next.state}`);
+        if (lostNode !== undefined && next.state === 'queued') recover = () => this.recover(next, j.nodeIndices, lostNode, gpus);
       });
-    });
+    }, undefined, async () => { await recover?.(); });
   }
 
   /**
