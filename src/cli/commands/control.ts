@@ -21,6 +21,7 @@ import { DEFAULT_SIM } from '../../sim/types.ts';
 import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 import { readInputFile } from '../../control/input-file.ts';
+import { jobsReasonCell } from './jobs-reason.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -225,7 +226,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(jobs, null, 2) + '\n'); return; }
       if (jobs.length === 0) { process.stdout.write('no jobs\n'); return; }
       process.stdout.write(pad([['ID', 'NAME', 'TENANT', 'STATE', 'PRIO', 'NODES', 'RANKS', 'ATTEMPT', 'SUBMITTED', 'REASON'],
-        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason_code ?? j.reason ?? '').slice(0, 60)])]));
+        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), jobsReasonCell(j)])]));
     });
 
   program.command('job')
