@@ -15,7 +15,7 @@ import { dashboardUrlPath } from '../../web/dashboard.ts';
 import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { tenancyFlags } from '../../control/tenancy-flags.ts';
-import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
+import { parseSpareMinGpus, parseSpares, resolveSpares } from '../../control/lifecycle-flags.ts';
 import type { FleetSpec } from '../../fleet/types.ts';
 import { DEFAULT_SIM } from '../../sim/types.ts';
 import { resolveRentPool } from '../rent-pool-arg.ts';
@@ -181,6 +181,10 @@ export function register(program: Command): void {
       if (rentPool && chosen?.provider) {
         const here = chosen.executor.name === 'local' ? '; a rented node\'s ranks run on this machine (the local executor)' : '';
         process.stdout.write(`  renting:  pool ${rentPool.name} (${chosen.provider.name}), up to ${rentPool.maxNodes} node(s) at $${rentPool.pricePerGpuHourUsd}/GPU-hour${here}\n`);
+      }
+      if (lifecycle.spares !== 0) {
+        const n = resolveSpares(lifecycle.spares, nodes.filter((x) => !x.rented).length);
+        process.stdout.write(`  spares:   ${n} node(s) kept free for gangs that lose a node${lifecycle.spares === 'auto' ? ' (auto: 99th percentile of nodes in repair at once, at most a tenth of the cluster)' : ''}; \`gigafactory nodes\` marks them\n`);
       }
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);

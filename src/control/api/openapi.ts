@@ -78,7 +78,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           name: { type: 'string' }, pool: { type: 'string' }, rented: { type: 'boolean' }, gpu_type: { type: 'string' }, gpus: { type: 'integer' }, gpusInUse: { type: 'integer' },
-          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down', 'repair', 'unrented'] }, reason: { type: ['string', 'null'] }, since: { type: ['string', 'null'], format: 'date-time' },
+          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down', 'repair', 'unrented'] }, reason: { type: ['string', 'null'] }, spare: { type: 'boolean', description: 'held aside as a hot spare (up --spares)' }, since: { type: ['string', 'null'], format: 'date-time' },
           rental: { oneOf: [ref('Rental'), { type: 'null' }] },
         },
       },
