@@ -233,3 +233,22 @@ test('reconciler: a fault that leaves the nodes usable restarts the gang in plac
     assert.ok((await r.store.listEvents(id)).some((e) => e.type === 'restart-in-place'));
   } finally { await r.close(); }
 });
+
+test('reconciler: an attempt that finished while no plane watched ends at its exit record\'s time, not at the restart (usage and lost work)', async () => {
+  const r = await rig(1);
+  try {
+    const a = await r.submit('a', { max_restarts: 0 });
+    await r.rec.tick();
+    const started = r.clock.now;
+    // The plane is down for an hour; the job failed 10 minutes after its start.
+    r.clock.now += 3600;
+    const executor = Object.assign(new FakeExecutor(Infinity), {
+      recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
+    });
+    const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true });
+    await again.start();
+    const [att] = await r.store.listAttempts(a);
+    assert.deepEqual([att!.outcome, att!.exitCode, att!.endSeconds, att!.lostSeconds], ['failed', 3, started + 600, 600]);
+    assert.equal((await r.get(a)).endSeconds, started + 600);
+  } finally { await r.close(); }
+});

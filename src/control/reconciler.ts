@@ -190,7 +190,7 @@ export class Reconciler {
   private async recoverOne(j: JobRecord): Promise<void> {
     const r = await this.o.executor.recover!({ jobId: j.id, attempt: j.attempt, ...(j.handle !== undefined ? { handle: j.handle } : {}), logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ranks: j.spec.nodes * j.spec.ranks_per_node });
     if (r.state === 'running') { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); return; }
-    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason }); return; }
+    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason, ...(r.endSeconds !== undefined ? { atSeconds: r.endSeconds } : {}) }); return; }
     await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: r.reason, nowSeconds: this.now(), lostSeconds: r.state === 'never-started' ? 0 : this.lostSeconds(j) });
     this.gpus.delete(j.id);
     this.o.log?.(`${j.id}: attempt ${j.attempt} ${r.state} at the restart (${r.reason}); requeued`);
@@ -209,8 +209,7 @@ export class Reconciler {
     return t !== undefined && t > start ? t : undefined;
   }
 
-  private lostSeconds(j: JobRecord): number {
-    const now = this.now();
+  private lostSeconds(j: JobRecord, now = this.now()): number {
     return Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now));
   }
 
@@ -430,8 +429,10 @@ export class Reconciler {
     const j = await this.o.store.getJob(e.jobId);
     if (!j || j.state !== 'running' || j.attempt !== e.attempt) return;
     const outcome = outcomeOfExit(e);
+    // An attempt that ended while no plane watched ends when its exit record says (within its run), not now.
+    const at = e.type === 'exited' && e.atSeconds !== undefined ? Math.max(j.startSeconds ?? 0, Math.min(e.atSeconds, this.now())) : this.now();
     const next = await this.o.store.endAttempt(j.id, j.attempt, {
-      outcome, reason: e.reason, nowSeconds: this.now(), lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j),
+      outcome, reason: e.reason, nowSeconds: at, lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j, at),
       ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}),
     });
     this.checkpoints.delete(j.id);
