@@ -11,8 +11,9 @@ import type { NodeStatus } from './node-status.ts';
 import type { RentalRow } from './store/rental-table.ts';
 import type { Store } from './store/types.ts';
 
-export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair';
-export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair'];
+/** `unrented`: a node of the plane's rent pool that is not rented now (as Slurm's powered-down cloud node, `idle~`). */
+export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair' | 'unrented';
+export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair', 'unrented'];
 
 export interface NodeRow {
   readonly index: number; readonly name: string; readonly pool: string; readonly rented: boolean; readonly gpuType: string;
@@ -23,9 +24,10 @@ export interface NodeRow {
 
 /**
  * `nodeUp`: the executor's view of a node (absent: all usable); `repairUntil`: for an unusable
- * node the executor knows is in repair, when the repair should end (seconds since the epoch).
+ * node the executor knows is in repair, when the repair should end (seconds since the epoch);
+ * `rentedUp`: whether a node of the rent pool is rented now (absent: a rented node is simply there).
  */
-export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined): Promise<NodeRow[]> {
+export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined, rentedUp?: (index: number) => boolean): Promise<NodeRow[]> {
   const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
   const rentals = new Map((await store.rentals.list()).map((r) => [r.node, r]));
   const gpus = await store.listRunningJobGpus();
@@ -39,11 +41,14 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
     const executorDown = nodeUp !== undefined && !nodeUp(n.name);
     const until = executorDown ? repairUntil?.(n.name) : undefined;
     const inRepair = until !== undefined && h?.state !== 'down'; // an operator's down is the operator's
-    const state: NodeState = inRepair ? 'repair' : h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    const rental = rentals.get(n.name) ?? null;
+    const unrented = n.rented && rentedUp !== undefined && !rentedUp(n.index) && h?.state !== 'down';
+    const state: NodeState = inRepair ? 'repair' : h?.state === 'down' || executorDown ? 'down' : unrented ? 'unrented' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    const unrentedReason = rental ? `being rented: instance ${rental.state}` : `not rented now; the plane rents pool ${n.pool}'s nodes when jobs wait (up --rent-pool)`;
     return {
       index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: Math.min(n.gpus, inUse[n.index]!), state,
-      reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
-      rental: rentals.get(n.name) ?? null,
+      reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : state === 'unrented' ? unrentedReason : null), sinceSeconds: h ? h.sinceSeconds : null,
+      rental,
     };
   });
 }

@@ -8,7 +8,7 @@
 import type { ClusterTopology } from '../fleet/types.ts';
 import type { JobRecord } from './store/types.ts';
 
-export type NodeStateName = 'up' | 'down' | 'draining' | 'spare' | 'rented' | 'repair';
+export type NodeStateName = 'up' | 'down' | 'draining' | 'spare' | 'rented' | 'repair' | 'unrented';
 
 export interface NodeStatus {
   readonly name: string;
@@ -35,6 +35,8 @@ export function summarizeNodes(nodes: readonly NodeStatus[]): { nodesByState: Ma
   for (const n of nodes) {
     nodesByState.set(n.state, (nodesByState.get(n.state) ?? 0) + 1);
     // A drained node's GPUs take no work: they count with the down ones, not as idle capacity.
+    // A rent-pool node not rented now is no capacity at all: neither idle nor down.
+    if (n.state === 'unrented') continue;
     if (n.state === 'down' || n.state === 'repair' || n.state === 'drained') gpusByState.set('down', gpusByState.get('down')! + n.gpus);
     else {
       gpusByState.set('in_use', gpusByState.get('in_use')! + n.gpusInUse);

@@ -144,6 +144,8 @@ function blocked(job: SchedJob, state: CycleState, upNodes: number, estimatedSta
   const { view } = state;
   const what = `${job.nodes} node(s) x ${job.gpusPerNode} GPU(s)${job.gpuType !== undefined ? ` of type ${job.gpuType}` : ''}`;
   if (upNodes < job.nodes) return { code: 'NodeDown', message: `needs ${what}; only ${upNodes} node(s) are in service (others down or drained)`, ...at };
+  const spares = view.spareNodes?.filter((i) => view.nodeUp(i)).length ?? 0;
+  if (upNodes - spares < job.nodes) return { code: 'Resources', message: `needs ${what}; only ${upNodes - spares} node(s) in service outside the ${spares} hot spare(s) (up --spares), which only a gang that loses a node takes`, ...at };
   if ((view.provisioningNodes ?? 0) > 0) return { code: 'WaitingForRentedNodes', message: `needs ${what}; ${view.provisioningNodes} rented node(s) are joining`, ...at };
   return { code: 'Resources', message: `needs ${what}; not enough free now`, ...at };
 }

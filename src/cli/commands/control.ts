@@ -16,12 +16,13 @@ import { dashboardUrlPath } from '../../web/dashboard.ts';
 import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { tenancyFlags } from '../../control/tenancy-flags.ts';
-import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
+import { parseSpareMinGpus, parseSpares, resolveSpares } from '../../control/lifecycle-flags.ts';
 import type { FleetSpec } from '../../fleet/types.ts';
 import { DEFAULT_SIM } from '../../sim/types.ts';
 import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 import { readInputFile } from '../../control/input-file.ts';
+import { jobsReasonCell } from './jobs-reason.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -181,6 +182,10 @@ export function register(program: Command): void {
         const here = chosen.executor.name === 'local' ? '; a rented node\'s ranks run on this machine (the local executor)' : '';
         process.stdout.write(`  renting:  pool ${rentPool.name} (${chosen.provider.name}), up to ${rentPool.maxNodes} node(s) at $${rentPool.pricePerGpuHourUsd}/GPU-hour${here}\n`);
       }
+      if (lifecycle.spares !== 0) {
+        const n = resolveSpares(lifecycle.spares, nodes.filter((x) => !x.rented).length);
+        process.stdout.write(`  spares:   ${n} node(s) kept free for gangs that lose a node${lifecycle.spares === 'auto' ? ' (auto: 99th percentile of nodes in repair at once, at most a tenth of the cluster)' : ''}; \`gigafactory nodes\` marks them\n`);
+      }
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
       process.stdout.write(`  dashboard (one-time login URL, also in ${dashboardUrlPath(cp.dataDir)}):\n  ${cp.dashboardUrl}\n`);
@@ -225,7 +230,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(jobs, null, 2) + '\n'); return; }
       if (jobs.length === 0) { process.stdout.write('no jobs\n'); return; }
       process.stdout.write(pad([['ID', 'NAME', 'TENANT', 'STATE', 'PRIO', 'NODES', 'RANKS', 'ATTEMPT', 'SUBMITTED', 'REASON'],
-        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason_code ?? j.reason ?? '').slice(0, 60)])]));
+        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), jobsReasonCell(j)])]));
     });
 
   program.command('job')

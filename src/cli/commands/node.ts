@@ -13,9 +13,9 @@ const pad = (rows: string[][]) => {
 
 export function register(program: Command): void {
   program.command('nodes')
-    .description('list the cluster\'s nodes: state (up, draining, drained, down, repair), reason, GPUs and GPUs in use')
+    .description('list the cluster\'s nodes: state (up, draining, drained, down, repair, unrented), reason, GPUs and GPUs in use')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--state <state>', 'only nodes in this state (up, draining, drained, down, repair)')
+    .option('--state <state>', 'only nodes in this state (up, draining, drained, down, repair, unrented)')
     .option('--json', 'print JSON')
     .action(async (o: { dataDir?: string; state?: string; json?: boolean }) => {
       const { nodes } = await new ControlClient(findServer(o.dataDir)).call<{ nodes: NodeJson[] }>('GET', `/v1/nodes${o.state ? `?state=${encodeURIComponent(o.state)}` : ''}`);
@@ -27,7 +27,7 @@ export function register(program: Command): void {
         ? [n.rental.instance ?? `(${n.rental.state})`, n.rental.launched_at.slice(0, 19).replace('T', ' '), n.rental.price_per_hour_usd.toFixed(2)]
         : ['', '', '']);
       process.stdout.write(pad([['NAME', 'STATE', 'GPUS', 'IN_USE', 'POOL', ...(rented ? ['INSTANCE', 'LAUNCHED', '$/HOUR'] : []), 'REASON'],
-        ...nodes.map((n) => [n.name, n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, ...rentCols(n), n.reason ?? ''])]));
+        ...nodes.map((n) => [n.name, n.spare && n.state === 'up' ? 'up,spare' : n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, ...rentCols(n), n.reason ?? ''])]));
     });
 
   program.command('node')

@@ -60,6 +60,10 @@ export interface ApiOptions {
   readonly pending?: PendingBoard;
   /** The executor's view of a node (GET /v1/nodes shows a node it reports unusable as down). */
   readonly nodeUp?: (name: string) => boolean;
+  /** Whether a node of the rent pool is rented now (absent: no renting). */
+  readonly rentedUp?: (index: number) => boolean;
+  /** Hot spare nodes held aside now (absent: none). */
+  readonly spares?: () => ReadonlySet<number>;
   /** When a node in repair comes back (the executor's `nodeRepairUntil`; such a node shows as repair). */
   readonly nodeRepairUntil?: (name: string) => number | undefined;
   /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
@@ -216,7 +220,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
   registerDeploymentRoutes(app, o.deployments);
   registerPoolRoutes(app, o);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
-  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}) });
+  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedUp ? { rentedUp: o.rentedUp } : {}), ...(o.spares ? { spares: o.spares } : {}) });
 
   return app;
 }
