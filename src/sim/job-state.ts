@@ -1,6 +1,6 @@
 import type { RunningJob } from '../sched/types.ts';
 import type { SimEvent } from './kernel.ts';
-import { workAt, type Segment } from './progress.ts';
+import { lastCheckpointAt, type Segment } from './progress.ts';
 import type { WorkloadJob } from './types.ts';
 
 /**
@@ -67,7 +67,7 @@ export class JobState implements Segment {
       submitSeconds: s.submitSeconds, preemptible: s.preemptible, nodeIndices: this.nodes, startSeconds: this.allocStartSeconds,
       ...(this.gpuIndices !== undefined ? { gpuIndices: this.gpuIndices } : {}),
       ...(s.estimatedRuntimeSeconds !== undefined ? { estimatedRuntimeSeconds: s.estimatedRuntimeSeconds } : {}),
-      get lastCheckpointSeconds(): number { return workAt(self, now()).lastCheckpointSeconds; },
+      get lastCheckpointSeconds(): number { return lastCheckpointAt(self, now()); },
     };
     return this.runView;
   }
