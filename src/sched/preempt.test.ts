@@ -39,6 +39,14 @@ test('victims: a big job that checkpointed recently can lose more than a small o
   assert.deepEqual(ids(chooseVictims(job('new', 1, { priority: 9 }), st, [rs[0]!, rs[1]!])), ['small']);
 });
 
+test('victims: for several missing nodes, one big fresh job beats small stale ones that lose more per node', () => {
+  // Two nodes needed. big: 2 nodes, 100 s = 1,600 GPU-s (800 per node); s1, s2: 1 node, 150 s =
+  // 1,200 GPU-s each (2,400 together). Least total loss is the big job alone.
+  const rs = [run('big', [0, 1], 900), run('s1', [2], 850), run('s2', [3], 850)];
+  const st = cycleState(view(gridTopology(1, 1, 4), rs));
+  assert.deepEqual(ids(chooseVictims(job('new', 2, { priority: 9 }), st, [...rs])), ['big']);
+});
+
 test('victims: among jobs of one size, the one with the most recent checkpoint is taken', () => {
   const rs = [run('stale', [0, 1], 100), run('fresh', [2, 3], 990)];
   const st = cycleState(view(gridTopology(1, 1, 4), rs));

@@ -11,11 +11,15 @@ import { borrowedGpus, quotaOf } from './quota.ts';
 export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => lostWorkSeconds(j, nowSeconds) * gpusOf(j);
 
 /**
- * Chooses victims among `candidates` so that `job` fits, losing the least work: candidates are
- * taken in order of lost GPU-seconds (`lostGpuSeconds`, least first; ties, such as jobs without
- * GPUs: fewer lost seconds, then lower priority, then the later start, then id), until enough
- * nodes would be free; then a placement is computed on that hypothetical free set and only the
- * victims whose nodes the placement uses are kept.
+ * Chooses victims among `candidates` so that `job` fits, losing the least work. The greedy of
+ * weighted set cover: each step takes the candidate with the fewest lost GPU-seconds
+ * (`lostGpuSeconds`) per node it frees that the job still needs (its nodes, capped at the
+ * remaining need), until enough nodes would be free. Capping matters both ways: for one missing
+ * node the least total loss wins (a small stale job before a big fresh one), while for many
+ * missing nodes one big job that just checkpointed beats the same nodes freed by many small jobs
+ * that each lose more per node. Ties: fewer lost GPU-seconds, fewer lost seconds (jobs without
+ * GPUs), lower priority, later start, id. Then a placement is computed on that hypothetical free
+ * set and only the victims whose nodes the placement uses are kept.
  * Null when even all candidates are not enough.
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: readonly RunningJob[]): RunningJob[] | null {
@@ -25,14 +29,26 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: read
   if (all < job.nodes) return null;
   // Each key once per candidate (`lastCheckpointSeconds` may be a getter), not once per comparison.
   const now = state.nowSeconds;
-  const ranked = candidates.map((c) => { const lost = lostWorkSeconds(c, now); return { c, lost, weighted: lost * gpusOf(c) }; });
+  const ranked = candidates.map((c) => { const lost = lostWorkSeconds(c, now); return { c, lost, weighted: lost * gpusOf(c), nodes: c.nodeIndices.length }; });
   ranked.sort((a, b) => a.weighted - b.weighted || a.lost - b.lost || a.c.priority - b.c.priority || b.c.startSeconds - a.c.startSeconds || (a.c.id < b.c.id ? -1 : 1));
   let avail = state.free.totalFree;
   const chosen: RunningJob[] = [];
-  for (const { c } of ranked) {
-    if (avail >= job.nodes) break;
-    chosen.push(c);
-    avail += c.nodeIndices.length;
+  const taken = new Uint8Array(ranked.length);
+  while (avail < job.nodes) {
+    const need = job.nodes - avail;
+    let best = -1;
+    let bestCost = Infinity;
+    // In ranked order, so an equal cost per node keeps the tie-breaks above.
+    for (let i = 0; i < ranked.length; i++) {
+      if (taken[i]) continue;
+      const r = ranked[i]!;
+      const cost = r.weighted / Math.max(1, Math.min(r.nodes, need));
+      if (cost < bestCost) { best = i; bestCost = cost; }
+    }
+    if (best < 0) break;
+    taken[best] = 1;
+    chosen.push(ranked[best]!.c);
+    avail += ranked[best]!.nodes;
   }
   if (avail < job.nodes) return null;
   const mark = state.free.mark();
