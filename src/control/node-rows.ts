@@ -51,10 +51,12 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
 /**
  * The rows as the metrics and dashboard count them: a usable node held as a hot spare is
  * `spare`, a usable rented one `rented`; the operator's and executor's states as they are.
+ * When the plane rents its pool itself (`rentedNow` given), a node of a rented pool that is
+ * not rented now is `unrented`: not part of the fleet until the plane rents it.
  */
-export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>): NodeStatus[] {
+export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>, rentedNow?: (index: number) => boolean): NodeStatus[] {
   return rows.map((r) => ({
     name: r.name, gpus: r.gpus, gpusInUse: r.gpusInUse, pool: r.pool, ...(r.reason !== null ? { reason: r.reason } : {}),
-    state: r.state !== 'up' ? r.state : spares.has(r.index) ? 'spare' : r.rented ? 'rented' : 'up',
+    state: r.rented && rentedNow !== undefined && !rentedNow(r.index) ? 'unrented' : r.state !== 'up' ? r.state : spares.has(r.index) ? 'spare' : r.rented ? 'rented' : 'up',
   }));
 }

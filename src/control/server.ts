@@ -162,7 +162,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const nodeRepairUntil = (executor as Executor).nodeRepairUntil?.bind(executor);
   const metrics = new ControlMetrics(store, {
     topology, nodeUp: (name) => executorNodeUp?.(name) ?? true,
-    nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil), spares()),
+    nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil), spares(), renting ? (i) => renting.isUp(i) : undefined),
     pools: () => poolRows(topology, renting).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
   const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;

@@ -79,7 +79,7 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     const active = await o.store.listJobs({ states: ['queued', 'running'], order: 'id' });
     const running = active.filter((j) => j.state === 'running');
     return {
-      t: Date.now() / 1000, gpus: nodes.reduce((a, n) => a + n.gpus, 0), gpusInUse: gpusByState.get('in_use') ?? 0,
+      t: Date.now() / 1000, gpus: [...gpusByState.values()].reduce((a, g) => a + g, 0), gpusInUse: gpusByState.get('in_use') ?? 0,
       nodesDown: (nodesByState.get('down') ?? 0) + (nodesByState.get('repair') ?? 0), queued: active.length - running.length, running: running.length,
       replicas: running.filter((j) => j.spec.kind === 'serve').length,
     };
