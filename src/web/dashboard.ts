@@ -113,7 +113,10 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     const code = c.req.query('code');
     if (code === undefined) return loginPage(c);
     const r = codes.redeem(code);
-    if (!r.ok) return loginPage(c, r.reason, 401);
+    if (!r.ok) {
+      if (r.renewed && baseUrl) writeLoginUrl(baseUrl);
+      return loginPage(c, r.reason, 401);
+    }
     if (baseUrl) writeLoginUrl(baseUrl); // the file always holds a code that works
     const token = await dashboardAdminToken();
     if (!token) return loginPage(c, `no admin token in ${adminTokenPath(o.dataDir)}; sign in with a token`, 401);
