@@ -97,10 +97,12 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
       ['pools', ['pools-chart'], async () => 'oci-h100'],
       ['serving', ['replica-chart'], async () => submit(admin, { name: 'tiny-chat-replica', kind: 'serve', nodes: 1, gpus_per_node: 1 })],
     ];
+    const shown = new Map<string, string>(); // page -> what the admin's action made appear there
     for (const [name, charts, act] of checks) {
       await page.goto(`${cp.url}/${name}`);
       await page.waitForSelector('body[data-updated]', { timeout: 10_000 });
       const expected = await act(); // after the page loaded: it must appear without a reload
+      shown.set(name, expected);
       await page.waitForFunction((t) => document.querySelector('main')!.innerText.includes(t), expected, { timeout: 8_000 })
         .catch(() => assert.fail(`${name}: "${expected}" did not appear without a reload`));
       for (const id of charts) {
@@ -146,6 +148,13 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
     await p2.goto(`${cp.url}/tenants`);
     await p2.waitForSelector('body[data-updated]');
     assert.ok(!(await p2.locator('main').innerText()).includes('bob'), 'alice sees bob on the tenants page');
+    // The other pages that list jobs: the admin's queued job and serve replica are not hers either.
+    for (const name of ['queue', 'serving']) {
+      await p2.goto(`${cp.url}/${name}`);
+      await p2.waitForSelector('body[data-updated]');
+      const other = shown.get(name)!;
+      assert.ok(!(await p2.locator('main').innerText()).includes(other), `alice sees the admin's ${other} on the ${name} page`);
+    }
     // Refused logins (401) and bob's job asked for by alice (404) are answered as such; nothing else may fail.
     assert.deepEqual(errors2.filter((e) => !/status of (401|404)/.test(e)), []);
   } finally {
