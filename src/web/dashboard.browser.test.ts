@@ -95,7 +95,12 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
       ['jobs', ['ettr-chart'], async () => submit(admin, { name: 'admin-train', nodes: 2, gpus_per_node: 8 })],
       ['tenants', ['tenant-chart'], async () => { await submit(alice, { name: 'alice-small', nodes: 1, gpus_per_node: 8 }); return 'alice'; }],
       ['pools', ['pools-chart'], async () => 'oci-h100'],
-      ['serving', ['replica-chart'], async () => submit(admin, { name: 'tiny-chat-replica', kind: 'serve', nodes: 1, gpus_per_node: 1 })],
+      ['serving', ['replica-chart', 'serving-load-chart'], async () => {
+        // A deployment whose gateway reports its load: the page shows tokens/s, requests/s, errors and p99.
+        await call(admin, 'POST', '/v1/deployments', { name: 'chat-dep', model: 'tiny-chat', gpus_per_replica: 8, min_replicas: 1, max_replicas: 2, replica_command: ['serve'], port_base: 30_000 });
+        await call(admin, 'POST', '/v1/deployments/chat-dep/load', { gateway: 'gw-1', output_tokens_per_second: 1234.5, requests_in_flight: 3, releases: { weights: { requests: 600, errors: 6, p99_ms: 250 } } });
+        return submit(admin, { name: 'tiny-chat-replica', kind: 'serve', nodes: 1, gpus_per_node: 1 });
+      }],
     ];
     const shown = new Map<string, string>(); // page -> what the admin's action made appear there
     for (const [name, charts, act] of checks) {
@@ -111,6 +116,11 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
         assert.ok(drawn > 0, `${name}: chart #${id} is empty`);
       }
       if (name === 'fleet') assert.match(await page.locator('#fleet-cards').innerText(), /nodes in repair\s+1\b/);
+      if (name === 'serving') {
+        const row = await page.locator('#deployment-table tr', { hasText: 'chat-dep' }).innerText();
+        // tokens/s, requests in flight, requests/s (600 in the last minute), error rate, p99 ms.
+        assert.match(row, /1,234\.5\s+3\s+10\s+1\.0%\s+250\b/, row);
+      }
       if (name === 'jobs') assert.ok((await page.locator('main').innerText()).includes(bobJob), 'the admin sees every tenant\'s jobs');
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: false });
     }
