@@ -121,6 +121,8 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
         // tokens/s, requests in flight, requests/s (600 in the last minute), error rate, p99 ms.
         assert.match(row, /1,234\.5\s+3\s+10\s+1\.0%\s+250\b/, row);
       }
+      // provisionedNodes is what is rented now (joined, not given back), not what is still on its way.
+      if (name === 'pools') assert.match(await page.locator('#pools thead').innerText(), /rented now/);
       if (name === 'jobs') assert.ok((await page.locator('main').innerText()).includes(bobJob), 'the admin sees every tenant\'s jobs');
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: false });
     }

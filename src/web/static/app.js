@@ -109,7 +109,7 @@ const pages = {
   async pools() {
     const [p, f] = await Promise.all([get('/ui/api/pools'), get('/ui/api/fleet')]);
     bars($('pools-chart'), f.pools.map((x) => ({ label: x.name, value: x.nodes, title: `${fmt(x.nodes)} nodes, ${fmt(x.gpusInUse)} of ${fmt(x.gpus)} GPUs in use` })));
-    $('pools').innerHTML = p.available ? table(p.pools ?? [], [['pool', (x) => esc(x.name)], ['kind', (x) => esc(x.kind)], ['nodes', (x) => fmt(x.nodes)], ['provisioning', (x) => fmt(x.provisionedNodes)], ['$/GPU-hour', (x) => fmt(x.pricePerGpuHourUsd)], ['GPU-hours', (x) => fmt(x.rentedGpuHours)], ['cost (USD)', (x) => fmt(x.costUsd)]])
+    $('pools').innerHTML = p.available ? table(p.pools ?? [], [['pool', (x) => esc(x.name)], ['kind', (x) => esc(x.kind)], ['nodes', (x) => fmt(x.nodes)], ['rented now', (x) => fmt(x.provisionedNodes)], ['$/GPU-hour', (x) => fmt(x.pricePerGpuHourUsd)], ['GPU-hours', (x) => fmt(x.rentedGpuHours)], ['cost (USD)', (x) => fmt(x.costUsd)]])
       : `<p class="note">GPU-hours and cost: not available (${esc(p.reason ?? 'no pool data')}). Nodes per pool:</p>`;
   },
   async serving() {
