@@ -11,8 +11,8 @@ import type { NodeStatus } from './node-status.ts';
 import type { RentalRow } from './store/rental-table.ts';
 import type { Store } from './store/types.ts';
 
-export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair';
-export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair'];
+export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair' | 'unrented';
+export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair', 'unrented'];
 
 export interface NodeRow {
   readonly index: number; readonly name: string; readonly pool: string; readonly rented: boolean; readonly gpuType: string;
@@ -23,9 +23,11 @@ export interface NodeRow {
 
 /**
  * `nodeUp`: the executor's view of a node (absent: all usable); `repairUntil`: for an unusable
- * node the executor knows is in repair, when the repair should end (seconds since the epoch).
+ * node the executor knows is in repair, when the repair should end (seconds since the epoch);
+ * `rentedNow`: when the plane rents its pool itself (`up --rent-pool`), whether a node of that
+ * pool is rented now; one that is not is `unrented` (no part of the fleet until rented).
  */
-export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined): Promise<NodeRow[]> {
+export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined, rentedNow?: (index: number) => boolean): Promise<NodeRow[]> {
   const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
   const rentals = new Map((await store.rentals.list()).map((r) => [r.node, r]));
   const gpus = await store.listRunningJobGpus();
@@ -36,6 +38,9 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
   }
   return topology.nodes.map((n) => {
     const h = held.get(n.name);
+    if (n.rented && rentedNow !== undefined && !rentedNow(n.index)) {
+      return { index: n.index, name: n.name, pool: n.pool, rented: true, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: 0, state: 'unrented', reason: 'not rented now: the plane rents this pool when the queue waits', sinceSeconds: null, rental: rentals.get(n.name) ?? null };
+    }
     const executorDown = nodeUp !== undefined && !nodeUp(n.name);
     const until = executorDown ? repairUntil?.(n.name) : undefined;
     const inRepair = until !== undefined && h?.state !== 'down'; // an operator's down is the operator's
@@ -50,13 +55,11 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
 
 /**
  * The rows as the metrics and dashboard count them: a usable node held as a hot spare is
- * `spare`, a usable rented one `rented`; the operator's and executor's states as they are.
- * When the plane rents its pool itself (`rentedNow` given), a node of a rented pool that is
- * not rented now is `unrented`: not part of the fleet until the plane rents it.
+ * `spare`, a usable rented one `rented`; the other states (`unrented` included) as they are.
  */
-export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>, rentedNow?: (index: number) => boolean): NodeStatus[] {
+export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>): NodeStatus[] {
   return rows.map((r) => ({
     name: r.name, gpus: r.gpus, gpusInUse: r.gpusInUse, pool: r.pool, ...(r.reason !== null ? { reason: r.reason } : {}),
-    state: r.rented && rentedNow !== undefined && !rentedNow(r.index) ? 'unrented' : r.state !== 'up' ? r.state : spares.has(r.index) ? 'spare' : r.rented ? 'rented' : 'up',
+    state: r.state !== 'up' ? r.state : spares.has(r.index) ? 'spare' : r.rented ? 'rented' : 'up',
   }));
 }

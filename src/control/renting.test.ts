@@ -41,6 +41,8 @@ test('up --executor sim --rent-pool: a job bigger than the owned nodes runs on r
     assert.equal(sample(m, 'gigafactory_nodes{state="unrented"}'), 8);
     assert.equal(sample(m, 'gigafactory_nodes{state="rented"}'), undefined);
     assert.equal(sample(m, 'gigafactory_gpus{state="idle"}'), 32);
+    const nodeRows = async () => ((await (await fetch(`${cp.url}/v1/nodes`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } })).json()) as { nodes: { pool: string; state: string }[] }).nodes;
+    assert.deepEqual([...new Set((await nodeRows()).filter((n) => n.pool === pool.name).map((n) => n.state))], ['unrented'], 'GET /v1/nodes says so too');
     const small = (await cp.store.submitJob({ tenant: 't', submitSeconds: Date.now() / 1000, spec: parseJobSpec({ name: 'small', nodes: 2, gpus_per_node: 8, command: ['x'], env: { GF_SIM_SECONDS: '3600' } }) })).job;
     cp.reconciler.kick();
     const deadline = Date.now() + 20_000;
@@ -58,6 +60,7 @@ test('up --executor sim --rent-pool: a job bigger than the owned nodes runs on r
     assert.ok(rentedNow >= 4 && rentedNow <= 8, `gigafactory_rented_nodes while rented: ${rentedNow}`);
     assert.equal(sample(m, 'gigafactory_nodes{state="rented"}'), rentedNow);
     assert.equal(sample(m, 'gigafactory_nodes{state="unrented"}') ?? 0, 8 - rentedNow);
+    assert.ok((await nodeRows()).some((n) => n.pool === pool.name && n.state === 'up'), 'a rented node is up in GET /v1/nodes');
     while ((await cp.store.getJob(big.id))?.state !== 'succeeded') { assert.ok(Date.now() < deadline, 'big done'); await sleep(20); }
     let after = (await pools()).find((p) => p.kind === 'rented')!;
     while (after.provisionedNodes > 0) { assert.ok(Date.now() < deadline, 'idle rented nodes released'); await sleep(50); after = (await pools()).find((p) => p.kind === 'rented')!; }

@@ -13,9 +13,9 @@ const pad = (rows: string[][]) => {
 
 export function register(program: Command): void {
   program.command('nodes')
-    .description('list the cluster\'s nodes: state (up, draining, drained, down, repair), reason, GPUs and GPUs in use')
+    .description('list the cluster\'s nodes: state (up, draining, drained, down, repair, unrented), reason, GPUs and GPUs in use')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--state <state>', 'only nodes in this state (up, draining, drained, down, repair)')
+    .option('--state <state>', 'only nodes in this state (up, draining, drained, down, repair, unrented)')
     .option('--json', 'print JSON')
     .action(async (o: { dataDir?: string; state?: string; json?: boolean }) => {
       const { nodes } = await new ControlClient(findServer(o.dataDir)).call<{ nodes: NodeJson[] }>('GET', `/v1/nodes${o.state ? `?state=${encodeURIComponent(o.state)}` : ''}`);

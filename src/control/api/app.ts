@@ -62,6 +62,8 @@ export interface ApiOptions {
   readonly nodeUp?: (name: string) => boolean;
   /** When a node in repair comes back (the executor's `nodeRepairUntil`; such a node shows as repair). */
   readonly nodeRepairUntil?: (name: string) => number | undefined;
+  /** With `up --rent-pool`: whether a node of the rented pool is rented now (else it shows as unrented). */
+  readonly rentedNow?: (index: number) => boolean;
   /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
   readonly metricsPublic?: boolean;
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
@@ -216,7 +218,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
   registerDeploymentRoutes(app, o.deployments);
   registerPoolRoutes(app, o);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
-  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}) });
+  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedNow ? { rentedNow: o.rentedNow } : {}) });
 
   return app;
 }

@@ -27,6 +27,8 @@ export interface NodeRoutesOptions {
   readonly nodeUp?: (name: string) => boolean;
   /** When a node in repair comes back (the executor's `nodeRepairUntil`). */
   readonly nodeRepairUntil?: (name: string) => number | undefined;
+  /** With `up --rent-pool`: whether a node of the rented pool is rented now (else `unrented`). */
+  readonly rentedNow?: (index: number) => boolean;
 }
 
 /** The JSON of one node. */
@@ -63,7 +65,7 @@ export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
   app.get('/v1/nodes', async (c) => {
     const filter = c.req.query('state');
     if (filter !== undefined && !(NODE_STATES as readonly string[]).includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${NODE_STATES.join(', ')}` });
-    const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp, o.nodeRepairUntil)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
+    const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp, o.nodeRepairUntil, o.rentedNow)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
       index: r.index, name: r.name, pool: r.pool, rented: r.rented, gpu_type: r.gpuType, gpus: r.gpus, gpusInUse: r.gpusInUse, state: r.state,
       reason: r.reason, since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null, rental: rentalJson(r.rental),
     }));

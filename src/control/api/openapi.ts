@@ -78,7 +78,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           name: { type: 'string' }, pool: { type: 'string' }, rented: { type: 'boolean' }, gpu_type: { type: 'string' }, gpus: { type: 'integer' }, gpusInUse: { type: 'integer' },
-          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down'] }, reason: { type: ['string', 'null'] }, since: { type: ['string', 'null'], format: 'date-time' },
+          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down', 'repair', 'unrented'] }, reason: { type: ['string', 'null'] }, since: { type: ['string', 'null'], format: 'date-time' },
           rental: { oneOf: [ref('Rental'), { type: 'null' }] },
         },
       },
@@ -127,7 +127,7 @@ export const OPENAPI = {
       },
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
-    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down), reason, gpus, gpusInUse, pool, rental; ?state= filters', responses: { 200: json({ type: 'object', properties: { nodes: { type: 'array', items: ref('Node') } } }, 'Nodes'), ...errors } } },
+    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down, repair, unrented: a node of the pool the plane rents from, not rented now), reason, gpus, gpusInUse, pool, rental; ?state= filters', responses: { 200: json({ type: 'object', properties: { nodes: { type: 'array', items: ref('Node') } } }, 'Nodes'), ...errors } } },
     '/v1/nodes/{name}/state': { post: { summary: 'Drain, resume or down a node (admin): {"state": "drain|resume|down", "reason": "..."}', responses: { 200: { description: 'The new state' }, ...errors } } },
     '/v1/pools': { get: { summary: 'Capacity pools: owned halls and the rented pool ({pools:[{name, kind, nodes, provisionedNodes, pricePerGpuHourUsd, rentedGpuHours, costUsd}]})', responses: { 200: { description: 'Pools' }, ...errors } } },
     ...DEPLOYMENT_PATHS,
