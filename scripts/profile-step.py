@@ -11,6 +11,9 @@ checked piece by piece (`npm run compare:profile -- FILE`):
              per backend available (cuDNN, flash)
   layer      one whole transformer layer, forward + backward, through autograd; elementwise is
              layer - gemm - attention: norms, bias, GELU, residuals, dropout, copies and launch gaps
+  layerKernels  (GPU only) the same layer's kernels under torch.profiler, summed by kind: GEMM,
+             attention, and the rest (element-wise, reductions, copies), with their count; this times
+             the element-wise kernels themselves, without the residual's noise
   head       LM head GEMMs and the cross-entropy over FP32 logits, as Megatron-Core computes it
   optimizer  Adam over FP32 master weights (fused where the PyTorch build has it)
   step       the whole model forward + backward + optimizer step
@@ -79,6 +82,40 @@ def timed(fn, device, warmup, reps):
             fn()
             samples.append(time.perf_counter() - t0)
     return statistics.median(samples)
+
+
+# Substrings of CUDA kernel names, lower-cased: fused attention (cuDNN's generated SDPA kernels, FlashAttention,
+# the memory-efficient CUTLASS fmha) first, then matrix multiplies (cuBLAS/cuBLASLt: xmma, nvjet, *gemm*; CUTLASS).
+ATTENTION_KERNEL_MARKS = ('sdpa', 'fmha', 'flash', 'attention', 'mha')
+GEMM_KERNEL_MARKS = ('gemm', 'xmma', 'nvjet', 'cutlass', 'cublas')
+
+
+def kernel_kind(name):
+    """'attention', 'gemm' or 'other' (element-wise, reductions, copies) for a CUDA kernel name."""
+    n = name.lower()
+    if any(m in n for m in ATTENTION_KERNEL_MARKS):
+        return 'attention'
+    if any(m in n for m in GEMM_KERNEL_MARKS):
+        return 'gemm'
+    return 'other'
+
+
+def kernel_seconds(fn, device):
+    """GPU kernel time of one fn() by kind, and the kernel count, under torch.profiler (CUDA only)."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    fn()
+    sync(device)
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        sync(device)
+    split = {'gemm': 0.0, 'attention': 0.0, 'other': 0.0, 'kernelsPerLayer': 0}
+    for e in prof.events():
+        if e.device_type != DeviceType.CUDA:
+            continue
+        split[kernel_kind(e.name)] += e.time_range.elapsed_us() / 1e6
+        split['kernelsPerLayer'] += 1
+    return split
 
 
 def attention_core(q, k, v, dropout, backend=None):
@@ -183,6 +220,12 @@ def main(argv):
     gy = torch.randn_like(x)
     sec['layer'] = a.layers * timed(lambda: layer(x).backward(gy), device, w, r)
     sec['elementwise'] = max(0.0, sec['layer'] - sec['gemm'] - sec['attention'])
+    if device.type == 'cuda':
+        try:  # the layer's own kernels by kind, times the layer count like the parts above
+            k = kernel_seconds(lambda: layer(x).backward(gy), device)
+            out['layerKernels'] = {kind: (v if kind == 'kernelsPerLayer' else v * a.layers) for kind, v in k.items()}
+        except Exception as e:  # noqa: BLE001 - a profiler problem must not lose the profile
+            out['notes'].append(f'layer kernels (torch.profiler): {str(e).splitlines()[0][:160]}')
     del layer, x, gy
 
     # 4. LM head and loss.

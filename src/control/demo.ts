@@ -17,6 +17,7 @@ import { parseJobSpecYaml } from './job-spec.ts';
 import { checkpointDirOf } from './layout.ts';
 import { startControlPlane } from './server.ts';
 import type { Store } from './store/types.ts';
+import { isTerminal } from '../sched/lifecycle/state-machine.ts';
 
 export const TINY_CHAT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/tiny-chat');
 export const PYTHON = '/usr/bin/python3';
@@ -89,7 +90,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       }
       const cur = (await cp.store.getJob(job.id))!;
       if (cur.attempt > attempt && !chunk.text) { attempt = cur.attempt; offset = 0; write(`demo: attempt ${attempt} starts from the last checkpoint\n`); continue; }
-      if (['succeeded', 'failed', 'cancelled'].includes(cur.state) && !chunk.text && cur.attempt === attempt) break;
+      if (isTerminal(cur.state) && !chunk.text && cur.attempt === attempt) break;
       if (!chunk.text) await new Promise((r) => setTimeout(r, 300));
     }
     const final = (await cp.store.getJob(job.id))!;

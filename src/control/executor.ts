@@ -42,7 +42,8 @@ export interface AttemptRef {
 /**
  * What became of an attempt while no plane watched it:
  * - `running`: re-adopted; its events (exit included) follow as usual;
- * - `finished`: it ended with this exit code (every rank's record read back);
+ * - `finished`: it ended with this exit code (every rank's record read back), at `endSeconds`
+ *   when the executor knows (the exit record's time), not when the new plane looked;
  * - `never-started`: no rank of it ever ran: requeue, counting no restart;
  * - `lost`: it started, but its processes are gone without a whole exit record (reboot, a
  *   half-launched gang, killed with the plane); whatever was left is stopped: requeue,
@@ -50,7 +51,7 @@ export interface AttemptRef {
  */
 export type Recovery =
   | { readonly state: 'running' }
-  | { readonly state: 'finished'; readonly exitCode: number; readonly reason: string }
+  | { readonly state: 'finished'; readonly exitCode: number; readonly reason: string; readonly endSeconds?: number }
   | { readonly state: 'never-started' | 'lost'; readonly reason: string };
 
 /**
@@ -63,7 +64,7 @@ export type Recovery =
 export type ExecutorEvent =
   | { readonly type: 'running'; readonly jobId: string; readonly attempt: number; readonly handle: string }
   | { readonly type: 'heartbeat'; readonly jobId: string; readonly attempt: number }
-  | { readonly type: 'exited'; readonly jobId: string; readonly attempt: number; readonly exitCode: number; readonly reason: string }
+  | { readonly type: 'exited'; readonly jobId: string; readonly attempt: number; readonly exitCode: number; readonly reason: string; readonly atSeconds?: number }
   | { readonly type: 'failed'; readonly jobId: string; readonly attempt: number; readonly reason: string; readonly nodeLost?: string };
 
 export interface Executor {

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClusterTopology } from '../fleet/types.ts';
 import { jobEttr } from './ettr.ts';
 import { deriveNodeStatus, summarizeNodes, type NodeStatus } from './node-status.ts';
-import type { AttemptOutcome, JobRecord, JobState, Store } from './store/types.ts';
+import { JOB_STATES, type AttemptOutcome, type JobRecord, type Store } from './store/types.ts';
 
 /** A pool's rented capacity (the shape of GET /v1/pools' rows). */
 export interface PoolStatus {
@@ -33,7 +33,6 @@ export interface ControlMetricsSources {
   readonly pools?: () => Promise<readonly PoolStatus[]> | readonly PoolStatus[];
 }
 
-const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 /**
  * Why an attempt ended, as a small fixed set (a label must not carry free text): read from the
@@ -123,9 +122,10 @@ export class ControlMetrics {
       async collect() {
         this.reset();
         const now = Date.now() / 1000;
-        for (const j of await store.listJobs({ states: ['running'], order: 'id' })) {
-          if (j.spec.kind !== 'train') continue;
-          const e = jobEttr(await store.listAttempts(j.id), now).ettr;
+        const train = (await store.listJobs({ states: ['running'], order: 'id' })).filter((j) => j.spec.kind === 'train');
+        const attempts = await store.listAttemptsOf(train.map((j) => j.id));
+        for (const j of train) {
+          const e = jobEttr(attempts.get(j.id) ?? [], now).ettr;
           if (e !== undefined) this.set({ job: j.id, tenant: j.tenant }, e);
         }
       },

@@ -53,3 +53,20 @@ test('node rows: a node the executor reports in repair is `repair` (with when it
     assert.equal(gpusByState.get('down'), 3 * 8, 'GPUs in repair take no work');
   } finally { await store.close(); rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('node rows: a node of the rent pool that is not rented now is `unrented` (not up, its GPUs not idle capacity); once joined it is up', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-noderows-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  try {
+    const base = FLEET_PRESETS['oci-h100']!;
+    const topology = buildTopology({ ...base, halls: [{ name: 'hall-a', nodeType: 'hgx-h100', nodes: 1 }], pools: base.pools.map((p) => ({ ...p, maxNodes: 2 })) }, { includePools: true });
+    const [r0, r1] = topology.nodes.filter((n) => n.rented);
+    const joined = new Set([r0!.index]);
+    const rows = await listNodeRows(store, topology, undefined, undefined, (i) => joined.has(i));
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    assert.deepEqual([byName.get(r0!.name)!.state, byName.get(r1!.name)!.state], ['up', 'unrented']);
+    assert.match(byName.get(r1!.name)!.reason ?? '', /not rented now/);
+    const { nodesByState, gpusByState } = summarizeNodes(nodeStatuses(rows, new Set()));
+    assert.deepEqual([nodesByState.get('unrented'), nodesByState.get('rented'), gpusByState.get('idle')], [1, 1, 2 * 8], 'the owned node and the joined rented node are the idle capacity');
+  } finally { await store.close(); rmSync(dir, { recursive: true, force: true }); }
+});

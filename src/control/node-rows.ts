@@ -11,6 +11,7 @@ import type { NodeStatus } from './node-status.ts';
 import type { RentalRow } from './store/rental-table.ts';
 import type { Store } from './store/types.ts';
 
+/** `unrented`: a node of the plane's rent pool that is not rented now (as Slurm's powered-down cloud node, `idle~`). */
 export type NodeState = 'up' | 'draining' | 'drained' | 'down' | 'repair' | 'unrented';
 export const NODE_STATES: readonly NodeState[] = ['up', 'draining', 'drained', 'down', 'repair', 'unrented'];
 
@@ -24,10 +25,9 @@ export interface NodeRow {
 /**
  * `nodeUp`: the executor's view of a node (absent: all usable); `repairUntil`: for an unusable
  * node the executor knows is in repair, when the repair should end (seconds since the epoch);
- * `rentedNow`: when the plane rents its pool itself (`up --rent-pool`), whether a node of that
- * pool is rented now; one that is not is `unrented` (no part of the fleet until rented).
+ * `rentedUp`: whether a node of the rent pool is rented now (absent: a rented node is simply there).
  */
-export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined, rentedNow?: (index: number) => boolean): Promise<NodeRow[]> {
+export async function listNodeRows(store: Store, topology: ClusterTopology, nodeUp?: (name: string) => boolean, repairUntil?: (name: string) => number | undefined, rentedUp?: (index: number) => boolean): Promise<NodeRow[]> {
   const held = new Map((await store.listNodeStates()).map((s) => [s.name, s]));
   const rentals = new Map((await store.rentals.list()).map((r) => [r.node, r]));
   const gpus = await store.listRunningJobGpus();
@@ -38,24 +38,24 @@ export async function listNodeRows(store: Store, topology: ClusterTopology, node
   }
   return topology.nodes.map((n) => {
     const h = held.get(n.name);
-    if (n.rented && rentedNow !== undefined && !rentedNow(n.index)) {
-      return { index: n.index, name: n.name, pool: n.pool, rented: true, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: 0, state: 'unrented', reason: 'not rented now: the plane rents this pool when the queue waits', sinceSeconds: null, rental: rentals.get(n.name) ?? null };
-    }
     const executorDown = nodeUp !== undefined && !nodeUp(n.name);
     const until = executorDown ? repairUntil?.(n.name) : undefined;
     const inRepair = until !== undefined && h?.state !== 'down'; // an operator's down is the operator's
-    const state: NodeState = inRepair ? 'repair' : h?.state === 'down' || executorDown ? 'down' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    const rental = rentals.get(n.name) ?? null;
+    const unrented = n.rented && rentedUp !== undefined && !rentedUp(n.index) && h?.state !== 'down';
+    const state: NodeState = inRepair ? 'repair' : h?.state === 'down' || executorDown ? 'down' : unrented ? 'unrented' : h?.state === 'drain' ? (inUse[n.index]! > 0 ? 'draining' : 'drained') : 'up';
+    const unrentedReason = rental ? `being rented: instance ${rental.state}` : `not rented now; the plane rents pool ${n.pool}'s nodes when jobs wait (up --rent-pool)`;
     return {
       index: n.index, name: n.name, pool: n.pool, rented: n.rented, gpuType: n.gpuType, gpus: n.gpus, gpusInUse: Math.min(n.gpus, inUse[n.index]!), state,
-      reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : null), sinceSeconds: h ? h.sinceSeconds : null,
-      rental: rentals.get(n.name) ?? null,
+      reason: inRepair ? `in repair, back by about ${new Date(until * 1000).toISOString()}` : h?.reason ?? (executorDown ? 'the executor reports it unusable' : state === 'unrented' ? unrentedReason : null), sinceSeconds: h ? h.sinceSeconds : null,
+      rental,
     };
   });
 }
 
 /**
  * The rows as the metrics and dashboard count them: a usable node held as a hot spare is
- * `spare`, a usable rented one `rented`; the other states (`unrented` included) as they are.
+ * `spare`, a usable rented one `rented`; the operator's and executor's states as they are.
  */
 export function nodeStatuses(rows: readonly NodeRow[], spares: ReadonlySet<number>): NodeStatus[] {
   return rows.map((r) => ({

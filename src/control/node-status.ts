@@ -28,17 +28,15 @@ export function deriveNodeStatus(topology: ClusterTopology, running: readonly Pi
   });
 }
 
-/**
- * Nodes and GPUs by state: `gpus` splits into in_use, idle (on usable nodes) and down. An
- * `unrented` node (of a pool the plane rents from, not rented now) has no GPUs in the fleet.
- */
+/** Nodes and GPUs by state: `gpus` splits into in_use, idle (on usable nodes) and down. */
 export function summarizeNodes(nodes: readonly NodeStatus[]): { nodesByState: Map<string, number>; gpusByState: Map<string, number> } {
   const nodesByState = new Map<string, number>();
   const gpusByState = new Map<string, number>([['in_use', 0], ['idle', 0], ['down', 0]]);
   for (const n of nodes) {
     nodesByState.set(n.state, (nodesByState.get(n.state) ?? 0) + 1);
-    if (n.state === 'unrented') continue;
     // A drained node's GPUs take no work: they count with the down ones, not as idle capacity.
+    // A rent-pool node not rented now is no capacity at all: neither idle nor down.
+    if (n.state === 'unrented') continue;
     if (n.state === 'down' || n.state === 'repair' || n.state === 'drained') gpusByState.set('down', gpusByState.get('down')! + n.gpus);
     else {
       gpusByState.set('in_use', gpusByState.get('in_use')! + n.gpusInUse);

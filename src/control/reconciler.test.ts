@@ -177,6 +177,26 @@ test('reconciler: a gang that loses a node restarts at once on the nearest hot s
   } finally { await r.close(); }
 });
 
+test('reconciler: an operator\'s down under a running gang is a lost node: the gang restarts at once on the hot spare, not counted', async () => {
+  const r = await rig(4, 'default', { spares: 1 });
+  try {
+    const id = await r.submit('gang', { nodes: 3, gpus_per_node: 8, max_restarts: 0 });
+    await r.rec.tick();
+    assert.deepEqual((await r.get(id)).nodeIndices, [0, 1, 2]);
+    await r.store.setNodeState('n1', 'down', 'PSU', r.clock.now);
+    await r.rec.tick();
+    const j = await r.get(id);
+    assert.deepEqual([j.state, j.attempt, j.restarts, j.nodeIndices], ['running', 2, 0, [0, 3, 2]], 'the spare n3 replaces n1 at once; the job does not wait behind its own spare');
+    assert.deepEqual((await r.store.listAttempts(id)).map((a) => a.outcome ?? 'running'), ['node-lost', 'running']);
+    assert.equal((await r.store.listAttempts(id))[0]!.reason, 'node n1 set down: PSU');
+    assert.match((await r.store.listEvents(id)).map((e) => `${e.type}: ${e.message}`).join('\n'), /spare-swap: node n1 lost; restarting at once on spare n3/);
+    // Resumed, n1 is the spare again (the pool was one short).
+    await r.store.setNodeState('n1', 'resume', '', r.clock.now);
+    await r.rec.tick();
+    assert.deepEqual(r.rec.spareNodes, [1]);
+  } finally { await r.close(); }
+});
+
 test('reconciler: without a spare (or below spareMinGpus) a lost node requeues the gang', async () => {
   for (const extra of [{ spares: 0 }, { spares: 1, spareMinGpus: 64 }]) {
     const r = await rig(4, 'default', extra);
@@ -211,5 +231,24 @@ test('reconciler: a fault that leaves the nodes usable restarts the gang in plac
     const j = await r.get(id);
     assert.deepEqual([j.state, j.attempt, j.restarts, j.nodeIndices], ['running', 2, 1, first]);
     assert.ok((await r.store.listEvents(id)).some((e) => e.type === 'restart-in-place'));
+  } finally { await r.close(); }
+});
+
+test('reconciler: an attempt that finished while no plane watched ends at its exit record\'s time, not at the restart (usage and lost work)', async () => {
+  const r = await rig(1);
+  try {
+    const a = await r.submit('a', { max_restarts: 0 });
+    await r.rec.tick();
+    const started = r.clock.now;
+    // The plane is down for an hour; the job failed 10 minutes after its start.
+    r.clock.now += 3600;
+    const executor = Object.assign(new FakeExecutor(Infinity), {
+      recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
+    });
+    const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true });
+    await again.start();
+    const [att] = await r.store.listAttempts(a);
+    assert.deepEqual([att!.outcome, att!.exitCode, att!.endSeconds, att!.lostSeconds], ['failed', 3, started + 600, 600]);
+    assert.equal((await r.get(a)).endSeconds, started + 600);
   } finally { await r.close(); }
 });

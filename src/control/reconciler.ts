@@ -190,7 +190,7 @@ export class Reconciler {
   private async recoverOne(j: JobRecord): Promise<void> {
     const r = await this.o.executor.recover!({ jobId: j.id, attempt: j.attempt, ...(j.handle !== undefined ? { handle: j.handle } : {}), logDir: attemptLogDir(this.o.dataDir, j, j.attempt), ranks: j.spec.nodes * j.spec.ranks_per_node });
     if (r.state === 'running') { this.o.log?.(`${j.id}: re-adopted attempt ${j.attempt}`); return; }
-    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason }); return; }
+    if (r.state === 'finished') { await this.onEvent({ type: 'exited', jobId: j.id, attempt: j.attempt, exitCode: r.exitCode, reason: r.reason, ...(r.endSeconds !== undefined ? { atSeconds: r.endSeconds } : {}) }); return; }
     await this.o.store.endAttempt(j.id, j.attempt, { outcome: 'lost', reason: r.reason, nowSeconds: this.now(), lostSeconds: r.state === 'never-started' ? 0 : this.lostSeconds(j) });
     this.gpus.delete(j.id);
     this.o.log?.(`${j.id}: attempt ${j.attempt} ${r.state} at the restart (${r.reason}); requeued`);
@@ -209,8 +209,7 @@ export class Reconciler {
     return t !== undefined && t > start ? t : undefined;
   }
 
-  private lostSeconds(j: JobRecord): number {
-    const now = this.now();
+  private lostSeconds(j: JobRecord, now = this.now()): number {
     return Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now));
   }
 
@@ -245,7 +244,8 @@ export class Reconciler {
     for (const j of running) {
       if (j.cancelRequested || this.inFlight.has(j.id)) continue;
       const d = j.nodeIndices.map((i) => down.get(this.o.topology.nodes[i]?.name ?? '')).find((n) => n !== undefined);
-      if (d) this.stopAttempt(j, 'preempted', `node ${d.name} set down: ${d.reason}`);
+      // As a failed node (Slurm's NODE_FAIL): requeued without counting, and recovered at once on a hot spare.
+      if (d) this.stopAttempt(j, 'node-lost', `node ${d.name} set down: ${d.reason}`, d.name);
     }
     const queuedAll = await store.listJobs({ states: ['queued'], order: 'id' });
     const starting = queuedAll.filter((q) => this.inFlight.get(q.id)?.kind === 'start');
@@ -365,24 +365,32 @@ export class Reconciler {
   get spareNodes(): number[] { return [...this.spares].sort((a, b) => a - b); }
 
   /** Registers an effect for `jobId`; it leaves the in-flight set when done, and asks for a tick. */
-  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>, gpuIndices?: readonly (readonly number[])[]): void {
+  /** `then`: run on the serial chain once the effect is no longer in flight (before the next cycle). */
+  private track(jobId: string, kind: InFlight['kind'], nodeIndices: readonly number[], run: () => Promise<void>, gpuIndices?: readonly (readonly number[])[], then?: () => Promise<void>): void {
     const done = run()
       .catch((err: unknown) => { this.o.log?.(`${jobId}: ${kind} effect failed: ${(err as Error).message}`); })
-      .finally(() => { this.inFlight.delete(jobId); this.kick(); });
+      .finally(() => { this.inFlight.delete(jobId); if (then) void this.serial(then); this.kick(); });
     this.inFlight.set(jobId, { kind, nodeIndices, done, ...(gpuIndices ? { gpuIndices } : {}) });
   }
 
-  /** Bind a stop: the executor stops the gang, then the end of the attempt is committed. */
-  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string): void {
+  /**
+   * Bind a stop: the executor stops the gang, then the end of the attempt is committed.
+   * `lostNode`: the stop is for a node taken down under the gang; once stopped, the gang gets the
+   * lifecycle's recovery (a hot spare at once), as a failed node's does.
+   */
+  private stopAttempt(j: JobRecord, outcome: AttemptOutcome, reason: string, lostNode?: string): void {
+    let recover: (() => Promise<void>) | undefined;
     this.track(j.id, 'stop', j.nodeIndices, async () => {
       await this.o.executor.stop(j.id, j.attempt, reason);
       await this.serial(async () => {
         const next = await this.o.store.endAttempt(j.id, j.attempt, { outcome, reason, nowSeconds: this.now(), lostSeconds: this.lostSeconds(j) });
+        const gpus = this.gpus.get(j.id);
         this.gpus.delete(j.id);
         this.o.metrics?.attemptsEnded.inc({ outcome });
         this.o.log?.(`${j.id}: attempt ${j.attempt} ${outcome}; job ${next.state}`);
+        if (lostNode !== undefined && next.state === 'queued') recover = () => this.recover(next, j.nodeIndices, lostNode, gpus);
       });
-    });
+    }, undefined, async () => { await recover?.(); });
   }
 
   /**
@@ -421,8 +429,10 @@ export class Reconciler {
     const j = await this.o.store.getJob(e.jobId);
     if (!j || j.state !== 'running' || j.attempt !== e.attempt) return;
     const outcome = outcomeOfExit(e);
+    // An attempt that ended while no plane watched ends when its exit record says (within its run), not now.
+    const at = e.type === 'exited' && e.atSeconds !== undefined ? Math.max(j.startSeconds ?? 0, Math.min(e.atSeconds, this.now())) : this.now();
     const next = await this.o.store.endAttempt(j.id, j.attempt, {
-      outcome, reason: e.reason, nowSeconds: this.now(), lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j),
+      outcome, reason: e.reason, nowSeconds: at, lostSeconds: outcome === 'succeeded' ? 0 : this.lostSeconds(j, at),
       ...(e.type === 'exited' ? { exitCode: e.exitCode } : {}),
     });
     this.checkpoints.delete(j.id);

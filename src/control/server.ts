@@ -158,13 +158,13 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   if (mode) log(mode);
   // Nodes and pools as GET /v1/nodes and /v1/pools show them (read on scrape, once the reconciler exists).
   let spares = (): ReadonlySet<number> => new Set();
-  // Nodes of the pool this plane rents from are part of the fleet only while rented.
-  const rentedNow = o.rent && o.provider ? (i: number) => renting?.isUp(i) ?? false : undefined;
+  // A node of the rent pool is there only while rented (`renting` exists once the reconciler's options are built).
+  const rentedUp = o.rent && o.provider ? (i: number): boolean => renting?.isUp(i) ?? true : undefined;
   const executorNodeUp = (executor as Executor).nodeUp?.bind(executor);
   const nodeRepairUntil = (executor as Executor).nodeRepairUntil?.bind(executor);
   const metrics = new ControlMetrics(store, {
     topology, nodeUp: (name) => executorNodeUp?.(name) ?? true,
-    nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedNow), spares()),
+    nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedUp), spares()),
     pools: () => poolRows(topology, renting).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
   const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;
@@ -184,7 +184,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedNow ? { rentedNow } : {}), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedUp ? { rentedUp } : {}), spares: () => spares(), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {

@@ -23,6 +23,11 @@ import type { ModelShape } from './shape.ts';
  * - for models with linear biases (Megatron GPT, the non-gated family), the bias gradients: one read
  *   of each linear's output gradient, streaming at the HBM fraction.
  * The backward takes two thirds of the op time (it moves about twice the forward's bytes).
+ *
+ * Each op costs its microbenchmark's forward + backward time per element. That time includes the harness's
+ * `x.grad += dx` (6 B per element), which in a layer matches the residual-gradient sum after each norm but
+ * not GELU's or dropout's input gradient; the list leaves out the second dQKV copy and the weight-gradient
+ * accumulation. docs/readme/planner.md ("Device check") gives the full op list and why it is not used.
  */
 export function unfusedElementwiseSeconds(ctx: PlanContext, l: Layout, tokens: number, ffnWidth: number, fusedBytesPerToken: number, extraBytesPerToken: number): { forward: number; backward: number } {
   const s: ModelShape = ctx.shape;

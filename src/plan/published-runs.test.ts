@@ -6,7 +6,8 @@ import { MODELS } from '../catalog/models.ts';
 import { planContext } from './context.ts';
 import { homogeneousHardware } from './fleet-hardware.ts';
 import { bestLayouts } from './search.ts';
-import { comparePublished, measuredTokensPerSecondPerGpu, PUBLISHED_RUNS } from './validation/published-runs.ts';
+import { parseStack } from './stack.ts';
+import { comparePublished, measuredTokensPerSecondPerGpu, PUBLISHED_RUNS, publishedRunHardware } from './validation/published-runs.ts';
 
 /**
  * Llama 3 405B pre-training on H100 (Dubey et al., "The Llama 3 Herd of Models", 2024, Table 4:
@@ -39,8 +40,16 @@ test('every published run outside shared data (validation/published-runs.ts) is 
     const c = comparePublished(r);
     assert.equal(c.refused, undefined, `${r.id} ${r.model.name} refused: ${c.refused}`);
     assert.ok(c.predictedTokensPerSecondPerGpu > 0, r.id);
-    // The planned layout is the run's own: every key the run states comes back unchanged.
-    for (const [k, v] of Object.entries(r.layout)) if (k !== 'tpOverlap') assert.match(c.layout, new RegExp(`(^|,)${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}(,|$)`), `${r.id}: ${k}=${String(v)} in ${c.layout}`);
+    // The planned layout is the run's own: every key the run states comes back unchanged. A shard group of all
+    // dp x cp ranks is plain FSDP (FULL_SHARD), which the layout text spells without `shard`.
+    const fullShard = r.layout.shard !== undefined && r.layout.shard === (r.layout.dp ?? 1) * (r.layout.cp ?? 1);
+    // FULL_SHARD (Composer, fms-fsdp) and torchtitan's FSDP2 default shard over every rank: the row says so, or the search may pick HSDP.
+    if (/FULL_SHARD|FSDP2/.test(r.framework)) assert.ok(fullShard, `${r.id} (${r.framework}) states shard = dp x cp`);
+    for (const [k, v] of Object.entries(r.layout)) {
+      if (k === 'tpOverlap') continue;
+      if (k === 'shard' && fullShard) assert.doesNotMatch(c.layout, /(^|,)shard=/, `${r.id}: FULL_SHARD planned as HSDP: ${c.layout}`);
+      else assert.match(c.layout, new RegExp(`(^|,)${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}(,|$)`), `${r.id}: ${k}=${String(v)} in ${c.layout}`);
+    }
   }
 });
 
@@ -52,4 +61,22 @@ test('every published run states its source, where in it, the figure as printed 
     assert.equal((l.tp ?? 0) * (l.pp ?? 0) * (l.cp ?? 0) * (l.dp ?? 0), r.gpus, `${r.id}: tp x pp x cp x dp`);
     assert.ok(measuredTokensPerSecondPerGpu(r) > 0, r.id);
   }
+});
+
+test('fms-fsdp runs plan on the network their source states (400 Gb/s per node, RoCE), not the catalog 8 x 200 Gb/s InfiniBand', () => {
+  const vela = PUBLISHED_RUNS.filter((r) => r.id >= 'P23' && r.id <= 'P26');
+  assert.equal(vela.length, 4);
+  for (const r of vela) {
+    assert.equal(r.network?.gbpsPerNode, 400, r.id);
+    const hw = publishedRunHardware(r);
+    const catalog = homogeneousHardware(r.gpu, r.gpus);
+    const fabric = hw.tiers[1]!;
+    // 400 Gb/s per node over 8 GPUs = 6.25 GB/s per GPU before NCCL efficiency: a quarter of the catalog node's.
+    assert.ok(Math.abs(fabric.busBytesPerSecondPerGpu / catalog.tiers[1]!.busBytesPerSecondPerGpu - 0.25) < 1e-9, `${r.id}: ${fabric.busBytesPerSecondPerGpu}`);
+    assert.equal(hw.tiers[0]!.busBytesPerSecondPerGpu, catalog.tiers[0]!.busBytesPerSecondPerGpu, 'NVLink inside the node is unchanged');
+  }
+  // The HSDP run with one sequence per GPU is the one whose once-per-step gradient all-reduce across nodes no longer hides.
+  const p24 = comparePublished(PUBLISHED_RUNS.find((r) => r.id === 'P24')!);
+  const onCatalog = bestLayouts(planContext({ model: p24.run.model, hardware: homogeneousHardware('a100', 128), precision: 'bf16', seq: 4096, tokens: 1e12, stack: parseStack(p24.run.stack) }), { fixed: p24.run.layout, globalBatchSeqs: p24.run.globalBatchSeqs, top: 1 }).ranked[0]!;
+  assert.ok(p24.predictedTokensPerSecondPerGpu < 0.9 * onCatalog.tokensPerSecondPerGpu, `${p24.predictedTokensPerSecondPerGpu.toFixed(0)} vs ${onCatalog.tokensPerSecondPerGpu.toFixed(0)} on InfiniBand`);
 });

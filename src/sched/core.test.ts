@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freeIndexOf } from './core.ts';
+import { freeIndexOf, PolicyScheduler } from './core.ts';
+import type { CycleState } from './framework.ts';
+import { fifoSort } from './plugins/queue-sort.ts';
 import { createScheduler } from './index.ts';
 import { gridTopology, job, range, running, view } from './test-cluster.ts';
-import type { ClusterView, Decision, TenantQuota } from './types.ts';
+import type { ClusterView, Decision, RunningJob, SchedJob, TenantQuota } from './types.ts';
 
 // The scheduling cycle of core.ts (PolicyScheduler), behaviour by behaviour.
 const topo = gridTopology(2, 2, 4); // 16 nodes, 8 GPUs each
@@ -96,4 +98,20 @@ test('tenant usage: running GPUs are summed once (or taken from the driver\'s ma
   assert.deepEqual(started(createScheduler('fair-share').schedule(view(topo, run, { quotas }), q, 0)), ['a1'], '8 + 8 = 16; a2 would make 24');
   const withMap: ClusterView = { ...view(topo, run, { quotas }), usageGpusByTenant: new Map([['a', 8]]) };
   assert.deepEqual(started(createScheduler('fair-share').schedule(withMap, q, 0)), ['a1'], 'the driver\'s 8 are not added to the running jobs\' 8');
+});
+
+test('a job started in the cycle is seen by later plug-ins as running: every field of the job, its nodes, GPUs and start', () => {
+  const seen: RunningJob[] = [];
+  const policy = {
+    name: 'spy', sort: fifoSort, admit: [], preempt: [], strict: true,
+    backfill: { name: 'spy', reserve: (_h: SchedJob, st: CycleState) => { seen.push(...st.startedThisCycle); return Object.assign(() => false, { shadowSeconds: Infinity }); } },
+  };
+  const a = job('a', 2, { tenant: 't', priority: 4, kind: 'serve', gpusPerNode: 8, submitSeconds: 3, estimatedRuntimeSeconds: 600, preemptible: false, gpuType: 'h100' });
+  new PolicyScheduler(policy).schedule(view(gridTopology(1, 1, 2, 'hall')), [a, job('big', 16, { submitSeconds: 4 })], 50);
+  assert.equal(seen.length, 1, 'big is blocked: the spy sees the cycle');
+  const r = seen[0]!;
+  assert.deepEqual(
+    [r.id, r.tenant, r.priority, r.kind, r.nodes, r.gpusPerNode, r.submitSeconds, r.estimatedRuntimeSeconds, r.preemptible, r.gpuType, r.startSeconds, r.lastCheckpointSeconds],
+    ['a', 't', 4, 'serve', 2, 8, 3, 600, false, 'h100', 50, 50]);
+  assert.deepEqual([...r.nodeIndices].sort(), [0, 1]);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CycleState } from './framework.ts';
-import { gpusOf, lostWorkSeconds, requestOf, runningJobs, SUCCESS } from './framework.ts';
+import { gpusOf, lostWorkSeconds, requestOf, runningJobs, runningWhere, SUCCESS } from './framework.ts';
 import { freeIndexOf } from './core.ts';
 import { gridTopology, job, running, view } from './test-cluster.ts';
 import type { ClusterView } from './types.ts';
@@ -52,4 +52,16 @@ test('runningJobs: the view\'s minus the preempted, plus those started this cycl
   assert.deepEqual(ids(), ['b', 's'], 'preempted: gone');
   st.preemptedThisCycle.add('s');
   assert.deepEqual(ids(), ['b'], 'a job started then preempted in the same cycle: gone');
+});
+
+test('runningWhere: the view\'s jobs that pass, minus the preempted, never those started this cycle; as runningJobs(state, false).filter', () => {
+  const jobs = ['a', 'b', 'c'].map((id, i) => running(job(id, 1, { priority: i }), [i]));
+  const st = stateOf(view(topo, jobs));
+  st.startedThisCycle.push(running(job('s', 1, { priority: 9 }), [3]));
+  const ids = (keep: (r: (typeof jobs)[number]) => boolean): string[] => runningWhere(st, keep).map((r) => r.id);
+  assert.deepEqual(ids(() => true), ['a', 'b', 'c'], 'started this cycle: never');
+  assert.deepEqual(ids((r) => r.priority >= 1), ['b', 'c'], 'only those that pass, in the view\'s order');
+  st.preemptedThisCycle.add('b');
+  assert.deepEqual(ids(() => true), ['a', 'c'], 'preempted: gone');
+  assert.deepEqual(ids((r) => r.priority >= 1), runningJobs(st, false).filter((r) => r.priority >= 1).map((r) => r.id));
 });

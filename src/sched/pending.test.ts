@@ -72,3 +72,13 @@ test('pending: explained decisions equal schedule()\'s in every policy, and ever
     for (const j of q) assert.equal(pending.has(j.id), !started.has(j.id), `${policy}: ${j.id}`);
   }
 });
+
+test('pending: a job that needs the nodes held as hot spares says so: Resources, naming the spares, not "not enough free now"', () => {
+  const v: ClusterView = { ...view(topo, [], { down: range(0, 2) }), spareNodes: [14, 15] };
+  const p = explain('fifo', v, [job('j', 13)]);
+  assert.deepEqual(codes(p), { j: 'Resources' });
+  assert.match(p.get('j')!.message, /only 12 node\(s\) in service outside the 2 hot spare\(s\)/);
+  assert.deepEqual(codes(explain('fifo', v, [job('j', 12)])), {}, '12 in service outside the spares: it starts');
+  const busy: ClusterView = { ...view(topo, [running(job('r', 10), range(0, 10), 0)]), spareNodes: [15] };
+  assert.match(explain('fifo', busy, [job('j', 8)]).get('j')!.message, /not enough free now/, 'spares are not the reason when busy nodes are');
+});

@@ -1,6 +1,6 @@
 import type { RunningJob } from '../sched/types.ts';
 import type { SimEvent } from './kernel.ts';
-import { workAt, type Segment } from './progress.ts';
+import { lastCheckpointAt, type Segment } from './progress.ts';
 import type { WorkloadJob } from './types.ts';
 
 /**
@@ -60,18 +60,46 @@ export class JobState implements Segment {
 
   /** What the scheduler sees while it runs; lastCheckpointSeconds is read at the cycle's time. */
   makeRunView(now: () => number): RunningJob {
-    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    const s = this.spec;
-    this.runView = {
-      id: s.id, tenant: s.tenant, priority: s.priority, kind: s.kind, nodes: s.nodes, gpusPerNode: s.gpusPerNode,
-      submitSeconds: s.submitSeconds, preemptible: s.preemptible, nodeIndices: this.nodes, startSeconds: this.allocStartSeconds,
-      ...(this.gpuIndices !== undefined ? { gpuIndices: this.gpuIndices } : {}),
-      ...(s.estimatedRuntimeSeconds !== undefined ? { estimatedRuntimeSeconds: s.estimatedRuntimeSeconds } : {}),
-      get lastCheckpointSeconds(): number { return workAt(self, now()).lastCheckpointSeconds; },
-    };
+    this.runView = new SimRunningJob(this, now);
     return this.runView;
   }
 
   /** Productive seconds so far, counting unsaved work as done (for reports at the end). */
   get remainingSeconds(): number { return this.spec.workSeconds - this.savedSeconds; }
+}
+
+/**
+ * A running job as the scheduler sees it. A class, so that every view shares one hidden class:
+ * an object literal with its own `get lastCheckpointSeconds` got a hidden class of its own per
+ * job, and the scheduler's loops over running jobs (preemption, backfill) read their fields
+ * megamorphically. Absent optional fields are undefined here (the scheduler never tests `in`).
+ */
+class SimRunningJob implements RunningJob {
+  readonly id: string;
+  readonly tenant: string;
+  readonly priority: number;
+  readonly kind: WorkloadJob['kind'];
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  readonly submitSeconds: number;
+  readonly preemptible: boolean;
+  /** The job's own node list (a spare swap changes it in place). */
+  readonly nodeIndices: readonly number[];
+  readonly startSeconds: number;
+  readonly gpuIndices: readonly (readonly number[])[] | undefined;
+  readonly estimatedRuntimeSeconds: number | undefined;
+  readonly #segment: Segment;
+  readonly #now: () => number;
+
+  constructor(j: JobState, now: () => number) {
+    const s = j.spec;
+    this.id = s.id; this.tenant = s.tenant; this.priority = s.priority; this.kind = s.kind; this.nodes = s.nodes; this.gpusPerNode = s.gpusPerNode;
+    this.submitSeconds = s.submitSeconds; this.preemptible = s.preemptible; this.nodeIndices = j.nodes; this.startSeconds = j.allocStartSeconds;
+    this.gpuIndices = j.gpuIndices;
+    this.estimatedRuntimeSeconds = s.estimatedRuntimeSeconds;
+    this.#segment = j;
+    this.#now = now;
+  }
+
+  get lastCheckpointSeconds(): number { return lastCheckpointAt(this.#segment, this.#now()); }
 }

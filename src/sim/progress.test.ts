@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { wallSecondsFor, workAt } from './progress.ts';
+import { lastCheckpointAt, wallSecondsFor, workAt } from './progress.ts';
 
 const seg = { segStartSeconds: 100, intervalSeconds: 60, saveSeconds: 5 };
 
@@ -25,4 +25,12 @@ test('wallSecondsFor: inverse of workAt at the finish', () => {
     const wall = wallSecondsFor(seg, work);
     assert.ok(Math.abs(workAt(seg, seg.segStartSeconds + wall).doneSeconds - work) < 1e-9, `work ${work}`);
   }
+});
+
+test('lastCheckpointAt: the end of the last completed save (the segment start before one), as workAt says', () => {
+  assert.equal(lastCheckpointAt(seg, 50), 100, 'before the segment: its start');
+  assert.equal(lastCheckpointAt(seg, 164), 100, 'during the first save: not yet');
+  assert.equal(lastCheckpointAt(seg, 165), 165, 'the first save done');
+  assert.equal(lastCheckpointAt({ ...seg, intervalSeconds: Infinity }, 1000), 100, 'no checkpoints: the segment start');
+  for (let t = 0; t < 600; t += 7.5) assert.equal(lastCheckpointAt(seg, t), workAt(seg, t).lastCheckpointSeconds, `t=${t}`);
 });

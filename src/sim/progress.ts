@@ -22,6 +22,15 @@ export function workAt(seg: Segment, tSeconds: number): { savedSeconds: number; 
   return { savedSeconds: c * tau, doneSeconds: c * tau + partial, lastCheckpointSeconds: seg.segStartSeconds + c * cycle };
 }
 
+/** `workAt(seg, t).lastCheckpointSeconds` without building the object (the scheduler reads it per running job). */
+export function lastCheckpointAt(seg: Segment, tSeconds: number): number {
+  const e = tSeconds - seg.segStartSeconds;
+  const tau = seg.intervalSeconds;
+  if (e <= 0 || !Number.isFinite(tau)) return seg.segStartSeconds;
+  const cycle = tau + seg.saveSeconds;
+  return seg.segStartSeconds + Math.floor(e / cycle) * cycle;
+}
+
 /** Wall time to compute `workSeconds` more from the segment start, saving along the way (no save at the end). */
 export function wallSecondsFor(seg: Segment, workSeconds: number): number {
   if (workSeconds <= 0) return 0;

@@ -39,8 +39,8 @@ export class LoginCodes {
   current(): string { return this.code; }
 
   /**
-   * Accepts the current code once; otherwise says why not. Both a used code and an expired
-   * one leave a new code (`renewed`), which the caller writes where the user finds it.
+   * Accepts the current code once (a new one replaces it); otherwise says why not. An expired
+   * code is replaced too (`renewed`): the caller writes the new one where the user finds it.
    */
   redeem(code: string): { ok: true } | { ok: false; reason: string; renewed?: true } {
     const a = Buffer.from(code);

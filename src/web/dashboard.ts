@@ -202,9 +202,10 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     // ETTR for running training jobs (their attempts are a few rows each).
     const now = Date.now() / 1000;
     const ettr: Record<string, number> = {};
-    for (const j of jobs.filter((x) => x.state === 'running' && (x.spec.kind ?? 'train') === 'train').slice(0, 100)) {
-      const e = jobEttr(await o.store.listAttempts(j.id), now).ettr;
-      if (e !== undefined) ettr[j.id] = e;
+    const train = jobs.filter((x) => x.state === 'running' && (x.spec.kind ?? 'train') === 'train').slice(0, 100);
+    for (const [id, attempts] of await o.store.listAttemptsOf(train.map((j) => j.id))) {
+      const e = jobEttr(attempts, now).ettr;
+      if (e !== undefined) ettr[id] = e;
     }
     return c.json({ jobs, ettr, series: sampler.samples() });
   });

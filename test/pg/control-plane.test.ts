@@ -12,9 +12,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findPostgresBin, startTempPostgres } from '../../src/control/store/pg-temp.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** p, or 'timeout' after ms (the timer does not keep the test process alive). */
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
 
@@ -27,16 +27,6 @@ function gigafactory(args: string[], env: Record<string, string> = {}): Proc {
   child.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
   return { child, out: () => text, exited };
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** The URL `up` prints once it listens; throws with its output if it exits first. */

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../lib/errors.ts';
+import { isTerminal } from '../../sched/lifecycle/state-machine.ts';
 import { ControlClient, findServer, resolveDataDir } from '../../control/client.ts';
 import { parseQuota } from '../../control/cluster.ts';
 import { runDemo } from '../../control/demo.ts';
@@ -15,12 +16,13 @@ import { dashboardUrlPath } from '../../web/dashboard.ts';
 import { startDashboardPlane } from '../../web/start.ts';
 import { executorFromFlags } from '../../control/executor-select.ts';
 import { tenancyFlags } from '../../control/tenancy-flags.ts';
-import { parseSpareMinGpus, parseSpares } from '../../control/lifecycle-flags.ts';
+import { parseSpareMinGpus, parseSpares, resolveSpares } from '../../control/lifecycle-flags.ts';
 import type { FleetSpec } from '../../fleet/types.ts';
 import { DEFAULT_SIM } from '../../sim/types.ts';
 import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 import { readInputFile } from '../../control/input-file.ts';
+import { jobsReasonCell } from './jobs-reason.ts';
 
 interface JobJson {
   id: string; tenant: string; name: string; state: string; priority: number; nodes: number; ranks_per_node: number;
@@ -33,7 +35,6 @@ interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | 
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
 export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 function intFlag(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
@@ -80,12 +81,12 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
         continue;
       }
       attempt ??= cur.attempt;
-      if (TERMINAL.includes(cur.state)) {
+      if (isTerminal(cur.state)) {
         const last = await c.call<LogChunk>('GET', `/v1/jobs/${id}/logs?rank=${o.rank}&offset=${offset}&attempt=${attempt}`);
         if (last.text) write(last.text);
         return cur.state;
       }
-    } else if (TERMINAL.includes(chunk.state)) return chunk.state;
+    } else if (isTerminal(chunk.state)) return chunk.state;
     await new Promise((r) => setTimeout(r, o.pollMs ?? 300));
   }
 }
@@ -181,6 +182,10 @@ export function register(program: Command): void {
         const here = chosen.executor.name === 'local' ? '; a rented node\'s ranks run on this machine (the local executor)' : '';
         process.stdout.write(`  renting:  pool ${rentPool.name} (${chosen.provider.name}), up to ${rentPool.maxNodes} node(s) at $${rentPool.pricePerGpuHourUsd}/GPU-hour${here}\n`);
       }
+      if (lifecycle.spares !== 0) {
+        const n = resolveSpares(lifecycle.spares, nodes.filter((x) => !x.rented).length);
+        process.stdout.write(`  spares:   ${n} node(s) kept free for gangs that lose a node${lifecycle.spares === 'auto' ? ' (auto: 99th percentile of nodes in repair at once, at most a tenth of the cluster)' : ''}; \`gigafactory nodes\` marks them\n`);
+      }
       if (cp.newAdminToken) process.stdout.write(`  admin token (also in ${adminTokenPath(cp.dataDir)}, mode 0600):\n  ${cp.newAdminToken}\n`);
       else process.stdout.write(`  admin token: ${adminTokenPath(cp.dataDir)}\n`);
       process.stdout.write(`  dashboard (one-time login URL, also in ${dashboardUrlPath(cp.dataDir)}):\n  ${cp.dashboardUrl}\n`);
@@ -225,7 +230,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(jobs, null, 2) + '\n'); return; }
       if (jobs.length === 0) { process.stdout.write('no jobs\n'); return; }
       process.stdout.write(pad([['ID', 'NAME', 'TENANT', 'STATE', 'PRIO', 'NODES', 'RANKS', 'ATTEMPT', 'SUBMITTED', 'REASON'],
-        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), (j.reason_code ?? j.reason ?? '').slice(0, 60)])]));
+        ...jobs.map((j) => [j.id, j.name, j.tenant, j.state, String(j.priority), String(j.nodes), String(j.nodes * j.ranks_per_node), String(j.attempt), j.submit_time.slice(0, 19).replace('T', ' '), jobsReasonCell(j)])]));
     });
 
   program.command('job')
@@ -238,7 +243,7 @@ export function register(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(d, null, 2) + '\n'); return; }
       const j = d.job;
       const why = j.reason_code ? ` (${j.reason}${j.estimated_start ? `; expected to start by ${j.estimated_start}` : ''})`
-        : j.reason ? (TERMINAL.includes(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
+        : j.reason ? (isTerminal(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
       process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
       if (d.attempts.length > 0) {
         process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));

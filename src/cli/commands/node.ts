@@ -27,7 +27,7 @@ export function register(program: Command): void {
         ? [n.rental.instance ?? `(${n.rental.state})`, n.rental.launched_at.slice(0, 19).replace('T', ' '), n.rental.price_per_hour_usd.toFixed(2)]
         : ['', '', '']);
       process.stdout.write(pad([['NAME', 'STATE', 'GPUS', 'IN_USE', 'POOL', ...(rented ? ['INSTANCE', 'LAUNCHED', '$/HOUR'] : []), 'REASON'],
-        ...nodes.map((n) => [n.name, n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, ...rentCols(n), n.reason ?? ''])]));
+        ...nodes.map((n) => [n.name, n.spare && n.state === 'up' ? 'up,spare' : n.state, n.gpus > 0 ? `${n.gpus} ${n.gpu_type}` : 'cpu', String(n.gpusInUse), n.pool, ...rentCols(n), n.reason ?? ''])]));
     });
 
   program.command('node')

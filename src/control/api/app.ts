@@ -18,7 +18,7 @@ import type { ControlMetrics } from '../metrics.ts';
 import { attemptLogDir, rankLogFile } from '../layout.ts';
 import type { PoolRow } from '../renting.ts';
 import type { JobRecord, JobState, Store } from '../store/types.ts';
-import { JobNotFoundError } from '../store/types.ts';
+import { JOB_STATES, JobNotFoundError } from '../store/types.ts';
 import type { Tenancy } from '../tenancy.ts';
 import { actorOf, registerAdminRoutes, type ApiEnv } from './admin-routes.ts';
 import { recordAudit } from './audit.ts';
@@ -60,10 +60,12 @@ export interface ApiOptions {
   readonly pending?: PendingBoard;
   /** The executor's view of a node (GET /v1/nodes shows a node it reports unusable as down). */
   readonly nodeUp?: (name: string) => boolean;
+  /** Whether a node of the rent pool is rented now (absent: no renting). */
+  readonly rentedUp?: (index: number) => boolean;
+  /** Hot spare nodes held aside now (absent: none). */
+  readonly spares?: () => ReadonlySet<number>;
   /** When a node in repair comes back (the executor's `nodeRepairUntil`; such a node shows as repair). */
   readonly nodeRepairUntil?: (name: string) => number | undefined;
-  /** With `up --rent-pool`: whether a node of the rented pool is rented now (else it shows as unrented). */
-  readonly rentedNow?: (index: number) => boolean;
   /** GET /metrics without a token, every series (`up --metrics-public`); default: a token, own series only. */
   readonly metricsPublic?: boolean;
   /** Measures running jobs' progress against their plan (GET /v1/jobs/{id} `actual`). */
@@ -76,7 +78,7 @@ export interface ApiOptions {
 
 type Env = ApiEnv;
 
-const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATES = JOB_STATES;
 const MAX_LOG_CHUNK_BYTES = 1 << 20;
 /** Request body limit: a job spec is a few KB. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -218,7 +220,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
   registerDeploymentRoutes(app, o.deployments);
   registerPoolRoutes(app, o);
   registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
-  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedNow ? { rentedNow: o.rentedNow } : {}) });
+  registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedUp ? { rentedUp: o.rentedUp } : {}), ...(o.spares ? { spares: o.spares } : {}) });
 
   return app;
 }

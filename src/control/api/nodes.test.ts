@@ -147,3 +147,18 @@ test('local executor: each rank sees only the GPUs the scheduler assigned its no
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('live: GET /v1/nodes marks the hot spares (up --spares N), so an operator sees which nodes are kept free', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-nodes-'));
+  const cp = await startControlPlane({ dataDir: dir, port: 0, tickMs: 50, executor: new FakeExecutor(60_000), spares: 1, topology: { nodes: [0, 1, 2].map(gpuNode), leafCount: 1, spineCount: 1 } });
+  try {
+    await cp.store.addToken(hashToken('adm'), { tenant: 'ops', admin: true }, 0);
+    const call = caller(cp, 'adm');
+    const spares = async () => (await call<{ nodes: NodeJson[] }>('GET', '/v1/nodes')).body.nodes.map((n) => [n.name, n.state, n.spare]);
+    await until('the spare kept', async () => (await spares()).some(([, , s]) => s === true));
+    assert.deepEqual(await spares(), [['gpu-0', 'up', false], ['gpu-1', 'up', false], ['gpu-2', 'up', true]], 'the highest-numbered free node is the spare');
+  } finally {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -27,14 +27,18 @@ export interface NodeRoutesOptions {
   readonly nodeUp?: (name: string) => boolean;
   /** When a node in repair comes back (the executor's `nodeRepairUntil`). */
   readonly nodeRepairUntil?: (name: string) => number | undefined;
-  /** With `up --rent-pool`: whether a node of the rented pool is rented now (else `unrented`). */
-  readonly rentedNow?: (index: number) => boolean;
+  /** Whether a node of the rent pool is rented now: one that is not is listed `unrented`. */
+  readonly rentedUp?: (index: number) => boolean;
+  /** Hot spare nodes held aside now (`up --spares`), by index. */
+  readonly spares?: () => ReadonlySet<number>;
 }
 
 /** The JSON of one node. */
 export interface NodeJson {
   index: number; name: string; pool: string; rented: boolean; gpu_type: string; gpus: number; gpusInUse: number;
   state: NodeState; reason: string | null; since: string | null;
+  /** Held aside as a hot spare (`up --spares N|auto`): kept free for a gang that loses a node. */
+  spare: boolean;
   /** A rented node's instance while the plane rents it (null otherwise): ./openapi.ts documents it. */
   rental: RentalJson | null;
 }
@@ -65,9 +69,10 @@ export function registerNodeRoutes(app: Hono<Env>, o: NodeRoutesOptions): void {
   app.get('/v1/nodes', async (c) => {
     const filter = c.req.query('state');
     if (filter !== undefined && !(NODE_STATES as readonly string[]).includes(filter)) throw new InputError({ field: 'state', value: filter, expected: `one of ${NODE_STATES.join(', ')}` });
-    const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp, o.nodeRepairUntil, o.rentedNow)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
+    const spares = o.spares?.() ?? new Set<number>();
+    const nodes: NodeJson[] = (await listNodeRows(o.store, o.topology, o.nodeUp, o.nodeRepairUntil, o.rentedUp)).filter((r) => filter === undefined || r.state === filter).map((r) => ({
       index: r.index, name: r.name, pool: r.pool, rented: r.rented, gpu_type: r.gpuType, gpus: r.gpus, gpusInUse: r.gpusInUse, state: r.state,
-      reason: r.reason, since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null, rental: rentalJson(r.rental),
+      reason: r.reason, spare: spares.has(r.index), since: r.sinceSeconds !== null ? new Date(r.sinceSeconds * 1000).toISOString() : null, rental: rentalJson(r.rental),
     }));
     return c.json({ nodes });
   });

@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 document served at /openapi.json (kept next to the routes of ./app.ts).
+import { JOB_STATES } from '../store/types.ts';
 import { MAX_COMMAND_WORDS, MAX_GPUS_PER_NODE, MAX_NODES, MAX_RANKS_PER_NODE } from '../job-spec.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -66,7 +67,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           id: { type: 'string' }, tenant: { type: 'string' }, name: { type: 'string' },
-          state: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+          state: { enum: JOB_STATES },
           attempt: { type: 'integer' }, restarts: { type: 'integer' }, exit_code: { type: ['integer', 'null'] },
           reason: { type: ['string', 'null'], description: 'queued: why it waits, "CODE: words" (Slurm REASON); else why it ended or last restarted' },
           reason_code: { type: ['string', 'null'], enum: ['Resources', 'Priority', 'QuotaExceeded', 'NodeDown', 'WaitingForRentedNodes', 'WaitingForSpares', null] },
@@ -78,7 +79,7 @@ export const OPENAPI = {
         type: 'object',
         properties: {
           name: { type: 'string' }, pool: { type: 'string' }, rented: { type: 'boolean' }, gpu_type: { type: 'string' }, gpus: { type: 'integer' }, gpusInUse: { type: 'integer' },
-          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down', 'repair', 'unrented'] }, reason: { type: ['string', 'null'] }, since: { type: ['string', 'null'], format: 'date-time' },
+          state: { type: 'string', enum: ['up', 'draining', 'drained', 'down', 'repair', 'unrented'] }, reason: { type: ['string', 'null'] }, spare: { type: 'boolean', description: 'held aside as a hot spare (up --spares)' }, since: { type: ['string', 'null'], format: 'date-time' },
           rental: { oneOf: [ref('Rental'), { type: 'null' }] },
         },
       },
@@ -112,7 +113,7 @@ export const OPENAPI = {
       },
       get: {
         summary: 'List jobs (newest first)',
-        parameters: [{ name: 'state', in: 'query', schema: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
+        parameters: [{ name: 'state', in: 'query', schema: { enum: JOB_STATES } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
         responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } }, 'Jobs'), ...errors },
       },
     },
@@ -127,7 +128,7 @@ export const OPENAPI = {
       },
     },
     '/v1/tokens': { post: { summary: 'Create a tenant token (admin only); the token is shown once', requestBody: { content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: { type: 'string' }, admin: { type: 'boolean' } } } } } }, responses: { 201: { description: 'The token' }, 403: { description: 'Not an admin' }, ...errors } } },
-    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down, repair, unrented: a node of the pool the plane rents from, not rented now), reason, gpus, gpusInUse, pool, rental; ?state= filters', responses: { 200: json({ type: 'object', properties: { nodes: { type: 'array', items: ref('Node') } } }, 'Nodes'), ...errors } } },
+    '/v1/nodes': { get: { summary: 'Nodes of this cluster: state (up, draining, drained, down, repair, unrented), reason, gpus, gpusInUse, pool, rental; ?state= filters', responses: { 200: json({ type: 'object', properties: { nodes: { type: 'array', items: ref('Node') } } }, 'Nodes'), ...errors } } },
     '/v1/nodes/{name}/state': { post: { summary: 'Drain, resume or down a node (admin): {"state": "drain|resume|down", "reason": "..."}', responses: { 200: { description: 'The new state' }, ...errors } } },
     '/v1/pools': { get: { summary: 'Capacity pools: owned halls and the rented pool ({pools:[{name, kind, nodes, provisionedNodes, pricePerGpuHourUsd, rentedGpuHours, costUsd}]})', responses: { 200: { description: 'Pools' }, ...errors } } },
     ...DEPLOYMENT_PATHS,

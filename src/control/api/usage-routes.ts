@@ -33,7 +33,7 @@ export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; adm
     const tenant = admin ? asked : c.get('tenant');
     const since = parseSince(c.req.query('since'), 'since');
     const jobs = await o.store.listJobs({ ...(tenant !== undefined ? { tenant } : {}), order: 'id' });
-    const attempts = new Map(await Promise.all(jobs.map(async (j) => [j.id, await o.store.listAttempts(j.id)] as const)));
+    const attempts = await o.store.listAttemptsOf(jobs.map((j) => j.id));
     const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}) });
     return c.json({ usage: report });
   });

@@ -197,21 +197,23 @@ export class LocalExecutor implements Executor {
     try { hb = (JSON.parse(ref.handle ?? '{}') as Handle).heartbeatTimeoutSeconds; } catch { /* no handle */ }
     const ranks: RankState[] = [];
     let bad: { rank: number; code: number; ms: number } | undefined;
+    let lastExitMs = 0;
     const missing: number[] = [];
     for (let rank = 0; rank < ref.ranks; rank++) {
       const exit = readRankExit(ref.logDir, rank);
       const pgid = groups.get(rank);
       const alive = pgid !== undefined && isGroupAlive(pgid);
       if (exit !== undefined && exit.code !== 0 && (bad === undefined || exit.mtimeMs < bad.ms)) bad = { rank, code: exit.code, ms: exit.mtimeMs };
+      if (exit !== undefined) lastExitMs = Math.max(lastExitMs, exit.mtimeMs);
       if (exit === undefined && !alive) missing.push(rank);
       ranks.push({ rank, pid: pgid ?? 0, ...(exit !== undefined ? { exitCode: exit.code } : {}) });
     }
     const survivors = ranks.filter((r) => r.exitCode === undefined && r.pid > 0).map((r) => r.pid);
     if (bad !== undefined) {
       await this.killGroups(survivors);
-      return { state: 'finished', exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
+      return { state: 'finished', exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}`, endSeconds: bad.ms / 1000 };
     }
-    if (ranks.every((r) => r.exitCode === 0)) return { state: 'finished', exitCode: 0, reason: `all ${ref.ranks} ranks exited 0` };
+    if (ranks.every((r) => r.exitCode === 0)) return { state: 'finished', exitCode: 0, reason: `all ${ref.ranks} ranks exited 0`, endSeconds: lastExitMs / 1000 };
     if (missing.length === 0) {
       this.track(ref.jobId, ref.attempt, ref.logDir, ranks, hb);
       return { state: 'running' };

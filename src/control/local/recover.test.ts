@@ -41,8 +41,10 @@ test('recover: a gang that finished while no plane watched is finished with its 
     await until('exit records', () => [ok, bad].every((s) => existsSync(rankExitFile(s.logDir, 0)) && existsSync(rankExitFile(s.logDir, 1))));
     const second = new LocalExecutor({ planeId: 'p1' });
     try {
-      assert.deepEqual(await second.recover(ref(ok)), { state: 'finished', exitCode: 0, reason: 'all 2 ranks exited 0' });
-      assert.deepEqual(await second.recover(ref(bad)), { state: 'finished', exitCode: 3, reason: 'rank 1 exited with code 3' });
+      const mtime = (s: LaunchSpec, rank: number) => readRankExit(s.logDir, rank)!.mtimeMs / 1000;
+      // It ended when its exit records say, not when this plane looked: the last rank's for a success, the failed rank's for a failure.
+      assert.deepEqual(await second.recover(ref(ok)), { state: 'finished', exitCode: 0, reason: 'all 2 ranks exited 0', endSeconds: Math.max(mtime(ok, 0), mtime(ok, 1)) });
+      assert.deepEqual(await second.recover(ref(bad)), { state: 'finished', exitCode: 3, reason: 'rank 1 exited with code 3', endSeconds: mtime(bad, 1) });
     } finally { await second.close(); }
   });
 });

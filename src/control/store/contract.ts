@@ -85,6 +85,13 @@ export function runStoreContract(o: StoreContractOptions): void {
     assert.deepEqual(attempts.map((a) => [a.attempt, a.outcome, a.reason]), [[1, 'failed', 'rank 1 died'], [2, 'failed', 'again']]);
     assert.equal(attempts[0]?.lostSeconds, 5);
     assert.equal(attempts[0]?.handle, 'h1');
+    // The bulk read gives the same rows, keyed by job; an id without attempts maps to [].
+    const { job: other } = await s.submitJob({ tenant: 't', spec: spec(), submitSeconds: 50 });
+    const bulk = await s.listAttemptsOf([other.id, job.id, 'job-999999']);
+    assert.deepEqual([...bulk.keys()], [other.id, job.id, 'job-999999']);
+    assert.deepEqual(bulk.get(job.id), attempts);
+    assert.deepEqual(bulk.get(other.id), []);
+    assert.deepEqual(await s.listAttemptsOf([]), new Map());
   });
 
   withStore('preemption requeues without counting a restart; success is terminal', async (s) => {

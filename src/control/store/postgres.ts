@@ -19,7 +19,7 @@ import {
   type ListJobsQuery, type NodeAdminState, type NodeStateRecord, type Store, type SubmitInput, type TokenRecord,
   type AuditInput, type AuditRecord, type TokenInfo,
 } from './types.ts';
-import { jobSeq } from './sqlite.ts';
+import { groupAttempts, jobSeq, jobSeqs } from './sqlite.ts';
 import { PgDeploymentTable, deploymentSchemaSql } from './deployment-postgres.ts';
 import { PgRentalTable, rentalSchemaSql } from './rental-postgres.ts';
 import { unavailable } from './pg-errors.ts';
@@ -328,6 +328,12 @@ export class PostgresStore implements Store {
     const seq = jobSeq(jobId);
     if (seq === undefined) return [];
     return (await this.q<AttemptRow>(`SELECT * FROM ${this.t.attempts} WHERE job_seq = $1 ORDER BY attempt`, [seq])).rows.map(toAttempt);
+  }
+
+  async listAttemptsOf(jobIds: readonly string[]): Promise<Map<string, AttemptRecord[]>> {
+    const seqs = jobSeqs(jobIds);
+    const rows = seqs.length === 0 ? [] : (await this.q<AttemptRow>(`SELECT * FROM ${this.t.attempts} WHERE job_seq = ANY($1::bigint[]) ORDER BY job_seq, attempt`, [seqs])).rows;
+    return groupAttempts(jobIds, rows.map(toAttempt));
   }
 
   async addEvent(e: EventRecord): Promise<void> {

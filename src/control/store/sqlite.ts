@@ -86,6 +86,16 @@ export function jobSeq(id: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The sequence numbers of the well-formed ids (an unknown id simply has no attempts). */
+export const jobSeqs = (ids: readonly string[]): number[] => ids.flatMap((id) => { const s = jobSeq(id); return s === undefined ? [] : [s]; });
+
+/** Attempts keyed by job, every asked id present; rows arrive in (job, attempt) order. */
+export function groupAttempts(ids: readonly string[], rows: readonly AttemptRecord[]): Map<string, AttemptRecord[]> {
+  const byJob = new Map<string, AttemptRecord[]>(ids.map((id) => [id, []]));
+  for (const a of rows) byJob.get(a.jobId)?.push(a);
+  return byJob;
+}
+
 export interface SqliteStoreOptions {
   /** 'full': fsync per commit (default); 'normal': WAL without fsync per commit. */
   readonly synchronous?: 'full' | 'normal';
@@ -129,6 +139,7 @@ export class SqliteStore implements Store {
       endJob: p(`UPDATE jobs SET state = ?, restarts = ?, node_indices = '[]', end_seconds = ?, exit_code = ?, reason = ? WHERE seq = ?`),
       cancel: p(`UPDATE jobs SET state = ?, cancel_requested = ?, end_seconds = ?, reason = COALESCE(?, reason) WHERE seq = ?`),
       attempts: p(`SELECT * FROM attempts WHERE job_seq = ? ORDER BY attempt`),
+      attemptsOf: p(`SELECT * FROM attempts WHERE job_seq IN (SELECT value FROM json_each(?)) ORDER BY job_seq, attempt`),
       addEvent: p(`INSERT INTO events (job_seq, seconds, type, message) VALUES (?, ?, ?, ?)`),
       events: p(`SELECT * FROM (SELECT * FROM events WHERE job_seq = ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
     };
@@ -271,6 +282,11 @@ export class SqliteStore implements Store {
   async listAttempts(jobId: string): Promise<AttemptRecord[]> {
     const seq = jobSeq(jobId);
     return seq === undefined ? [] : (this.s.attempts.all(seq) as AttemptRow[]).map(toAttempt);
+  }
+
+  async listAttemptsOf(jobIds: readonly string[]): Promise<Map<string, AttemptRecord[]>> {
+    const seqs = jobSeqs(jobIds);
+    return groupAttempts(jobIds, seqs.length === 0 ? [] : (this.s.attemptsOf.all(JSON.stringify(seqs)) as AttemptRow[]).map(toAttempt));
   }
 
   async addEvent(e: EventRecord): Promise<void> {

@@ -10,7 +10,7 @@ import type { JobSpec } from '../job-spec.ts';
 import type { DeploymentTable } from './deployment-table.ts';
 import type { RentalTable } from './rental-table.ts';
 
-export { TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
+export { JOB_STATES, TERMINAL_STATES, type AttemptOutcome, type JobState } from '../../sched/lifecycle/index.ts';
 
 export interface JobRecord {
   /** `job-N`, N from a store sequence (never reused). */
@@ -141,6 +141,8 @@ export interface Store {
   /** queued -> cancelled at once; running -> cancelRequested (the reconciler stops it). */
   requestCancel(jobId: string, nowSeconds: number): Promise<JobRecord>;
   listAttempts(jobId: string): Promise<AttemptRecord[]>;
+  /** The attempts of many jobs in one query (usage, ETTR): every asked id is a key, in attempt order. */
+  listAttemptsOf(jobIds: readonly string[]): Promise<Map<string, AttemptRecord[]>>;
   addEvent(event: EventRecord): Promise<void>;
   listEvents(jobId: string, limit?: number): Promise<EventRecord[]>;
   /** Stores a token by its hash (never the token itself). */

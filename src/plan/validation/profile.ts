@@ -25,6 +25,8 @@ export const StepProfileSchema = z.object({
   torch: z.string(),
   seconds: z.object({ gemm: Seconds, attention: Seconds, layer: Seconds, elementwise: Seconds, head: Seconds, step: Seconds, optimizer: Seconds }),
   attentionBackends: z.record(Seconds).default({}),
+  /** The layer's own kernels (torch.profiler, GPU only), summed by kind and times the layer count; absent in older profiles. */
+  layerKernels: z.object({ gemm: Seconds, attention: Seconds, other: Seconds, kernelsPerLayer: z.number().int().nonnegative() }).optional(),
   notes: z.array(z.string()).default([]),
 });
 export type StepProfile = z.infer<typeof StepProfileSchema>;
@@ -76,6 +78,10 @@ export function compareProfile(p: StepProfile, stack: Stack = stackPreset(DEFAUL
       ...part('attention cuDNN vs cuDNN model', p.attentionBackends.cudnn_attention, stepTime(planContext({ ...req, attention: 'flash' }), layout, c.mbs).attentionSeconds),
       ...part('attention flash vs FlashAttention-2 model', p.attentionBackends.flash_attention, stepTime(ctxFa2, layout, c.mbs).attentionSeconds),
       ...part('elementwise (layer - gemm - attention)', s.elementwise, b.elementwiseSeconds),
+      // Kernel times inside the layer, where the profile has them: element-wise without the residual's noise.
+      ...part('elementwise kernels in the layer (profiler)', p.layerKernels?.other, b.elementwiseSeconds),
+      ...part('gemm kernels in the layer (profiler)', p.layerKernels?.gemm, b.gemmSeconds),
+      ...part('attention kernels in the layer (profiler)', p.layerKernels?.attention, b.attentionSeconds),
       ...part('layer total x layers', s.layer, b.gemmSeconds + b.attentionSeconds + b.elementwiseSeconds),
       ...part('head + loss (+ embedding)', s.head, b.headSeconds),
       ...part('optimizer', s.optimizer, b.optimizerSeconds),

@@ -7,9 +7,13 @@
 import type { ModelArch } from '../../catalog/model-arch.ts';
 import { MODELS } from '../../catalog/models.ts';
 import type { GpuSpec } from '../../catalog/gpus.ts';
+import { SWITCHES } from '../../catalog/network.ts';
+import { NODE_TYPES } from '../../catalog/nodes.ts';
+import { homogeneousFleet } from '../../fleet/presets.ts';
 import type { Precision } from '../context.ts';
 import { planContext } from '../context.ts';
-import { homogeneousHardware } from '../fleet-hardware.ts';
+import { fleetHardware, homogeneousHardware } from '../fleet-hardware.ts';
+import type { ClusterHardware } from '../hardware.ts';
 import { formatLayout, type PartialLayout } from '../layout.ts';
 import { bestLayouts } from '../search.ts';
 import { modelFlopsPerToken, modelShape } from '../shape.ts';
@@ -41,6 +45,12 @@ export interface PublishedRun {
   readonly dpOverlap?: boolean;
   /** How the source's hardware differs from the catalog GPU it is planned on (first-principles reason for an error). */
   readonly hardwareNote?: string;
+  /**
+   * The cluster network, where the source states one other than the catalog node's (8 x 200 Gb/s InfiniBand on
+   * A100, 8 x 400 Gb/s on H100): compute bandwidth per node in Gb/s, all NICs together, whether it is Ethernet
+   * (costed with the catalog's Ethernet switch latency), and where the figure is printed.
+   */
+  readonly network?: { readonly gbpsPerNode: number; readonly ethernet: boolean; readonly source: string };
   /**
    * Printed but not counted towards the targets, with the reason: the run's GPU is not one the catalog has
    * (a different memory, bandwidth or power limit), so the comparison measures the catalog gap, not the model.
@@ -84,13 +94,24 @@ const TITAN_URL = 'https://github.com/pytorch/torchtitan/blob/main/docs/performa
 const FMS = 'IBM foundation-model-stack/fms-fsdp README.md (also PyTorch blog "Maximizing training throughput using PyTorch FSDP", 2024)';
 const FMS_URL = 'https://github.com/foundation-model-stack/fms-fsdp';
 const GRAND_TETON = 'Grand Teton H100: 96 GB HBM2e at 2.4 TB/s and a 500 W power limit (the source says so), against the catalog H100 SXM5 at 3.35 TB/s and 700 W: lower clocks and 28% less HBM bandwidth, so the planner should come out optimistic';
-const VELA = 'IBM Vela: A100 80GB nodes on Ethernet (not the catalog 8 x 200 Gb/s InfiniBand rails); HSDP keeps the per-layer traffic inside the node';
+const VELA = 'IBM Vela: A100 80GB nodes on a RoCE Ethernet network of 400 Gb/s per node (planned with that network, not the catalog 8 x 200 Gb/s InfiniBand rails); HSDP keeps the per-layer traffic inside the node';
+/**
+ * The fms-fsdp README's own table header (from commit 5e522b4, 2024-03-13, on): "A100 80G 128 GPUs with 400Gbps", for the
+ * same 128 A100 and "the exact same scripts and configurations" as the February table these rows quote. Vela is a
+ * virtualized RoCE (RDMA over Converged Ethernet) cluster (IBM Research, "Vela: A Virtualized LLM Training System with
+ * GPU Direct and RoCE").
+ */
+const VELA_NETWORK = {
+  gbpsPerNode: 400, ethernet: true,
+  source: 'fms-fsdp README.md table header "A100 80G 128 GPUs with 400Gbps" (2024-03-13 on); IBM Research, "Vela: A Virtualized LLM Training System with GPU Direct and RoCE"',
+} as const;
 
 /** One LLM Foundry row: Composer FSDP FULL_SHARD over all GPUs, micro-batch and gradient accumulation as printed. */
 const foundry = (id: string, size: string, layers: number, hidden: number, heads: number, gpu: 'h100' | 'a100', row: { seq: number; gpus: number; mbs: number; gbs: number; ac: boolean; tps: number }, printed: string): PublishedRun => ({
   id, source: FOUNDRY, url: FOUNDRY_URL, where: `${gpu === 'h100' ? 'H100 80GB BF16' : 'A100 80GB with 1600 Gbps node-node interconnect (RoCE)'} table: ${printed}`,
   model: mpt(size, layers, hidden, heads, row.seq), gpu, gpus: row.gpus, seq: row.seq, globalBatchSeqs: row.gbs,
-  layout: { tp: 1, pp: 1, cp: 1, dp: row.gpus, zero: 3, mbs: row.mbs, recompute: row.ac ? 'full' : 'none' },
+  // FULL_SHARD: sharded over every data-parallel rank (shard = dp; not HSDP).
+  layout: { tp: 1, pp: 1, cp: 1, dp: row.gpus, zero: 3, shard: row.gpus, mbs: row.mbs, recompute: row.ac ? 'full' : 'none' },
   // submit_benchmarks.py runs every row with --attn_impl triton (its default): llm-foundry's flash_attn_triton.py, Tri Dao's
   // Triton port of FlashAttention (v1, before FlashAttention-2's work partitioning), so the kernel generation is fa1.
   stack: 'fsdp,attention=fa1', framework: 'Composer / LLM Foundry (FSDP FULL_SHARD)', precision: 'bf16',
@@ -119,55 +140,55 @@ export const PUBLISHED_RUNS: readonly PublishedRun[] = [
   // torchtitan, FSDP2 on 64 A100 80GB: local batch = the micro-batch, one per step (global = local x 64). SDPA: FlashAttention-2 on A100.
   {
     id: 'P17', source: TITAN_A100, url: TITAN_URL, where: 'Llama 3 performance numbers: 8B | batch 1 | selective op | 2973 WPS | 58.2% MFU',
-    model: MODELS['llama3-8b']!, gpu: 'a100', gpus: 64, seq: 8192, globalBatchSeqs: 64, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, mbs: 1, recompute: 'selective' },
+    model: MODELS['llama3-8b']!, gpu: 'a100', gpus: 64, seq: 8192, globalBatchSeqs: 64, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, shard: 64, mbs: 1, recompute: 'selective' },
     stack: 'fsdp,attention=fa2', framework: 'torchtitan (FSDP2, eager)', precision: 'bf16', published: { tokensPerSecondPerGpu: 2973 },
   },
   {
     id: 'P18', source: TITAN_A100, url: TITAN_URL, where: 'Llama 3 performance numbers: 70B | batch 1 | full | 331 WPS | 51.7% MFU',
-    model: MODELS['llama3-70b']!, gpu: 'a100', gpus: 64, seq: 8192, globalBatchSeqs: 64, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, mbs: 1, recompute: 'full' },
+    model: MODELS['llama3-70b']!, gpu: 'a100', gpus: 64, seq: 8192, globalBatchSeqs: 64, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, shard: 64, mbs: 1, recompute: 'full' },
     stack: 'fsdp,attention=fa2', framework: 'torchtitan (FSDP2, eager)', precision: 'bf16', published: { tokensPerSecondPerGpu: 331 },
   },
   {
     id: 'P19', source: TITAN_A100, url: TITAN_URL, where: 'Llama 2 performance numbers: 13B | batch 2 | no | 2162 WPS | 61.1% MFU',
-    model: llama2('13b'), gpu: 'a100', gpus: 64, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, mbs: 2, recompute: 'none' },
+    model: llama2('13b'), gpu: 'a100', gpus: 64, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, shard: 64, mbs: 2, recompute: 'none' },
     stack: 'fsdp,attention=fa2', framework: 'torchtitan (FSDP2, eager)', precision: 'bf16', published: { tokensPerSecondPerGpu: 2162 },
   },
   {
     id: 'P20', source: TITAN_A100, url: TITAN_URL, where: 'Llama 2 performance numbers: 70B | batch 2 | full | 353 WPS | 50.5% MFU',
-    model: llama2('70b'), gpu: 'a100', gpus: 64, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, mbs: 2, recompute: 'full' },
+    model: llama2('70b'), gpu: 'a100', gpus: 64, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 64, zero: 3, shard: 64, mbs: 2, recompute: 'full' },
     stack: 'fsdp,attention=fa2', framework: 'torchtitan (FSDP2, eager)', precision: 'bf16', published: { tokensPerSecondPerGpu: 353 },
   },
   // torchtitan on Grand Teton H100 (docs/performance.md, current): Table 1, Llama 3.1 8B, 8 GPUs, local batch 2, global 16, selective AC.
   {
     id: 'P21', source: 'torchtitan docs/performance.md (Llama 3.1 on Grand Teton H100)', url: TITAN_URL, where: 'Table 1 1D Parallelism (FSDP), 8 GPUs, local batch 2: FSDP | 5,762 TPS/GPU | 82.4 GiB',
-    model: MODELS['llama3-8b']!, gpu: 'h100', gpus: 8, seq: 8192, globalBatchSeqs: 16, layout: { tp: 1, pp: 1, cp: 1, dp: 8, zero: 3, mbs: 2, recompute: 'selective' },
+    model: MODELS['llama3-8b']!, gpu: 'h100', gpus: 8, seq: 8192, globalBatchSeqs: 16, layout: { tp: 1, pp: 1, cp: 1, dp: 8, zero: 3, shard: 8, mbs: 2, recompute: 'selective' },
     stack: 'fsdp', framework: 'torchtitan (FSDP2, eager)', precision: 'bf16', published: { tokensPerSecondPerGpu: 5762 }, hardwareNote: GRAND_TETON, excluded: 'GPU not in the catalog (H100 96 GB HBM2e, 500 W)',
   },
   {
     id: 'P22', source: 'torchtitan docs/performance.md (Llama 3.1 on Grand Teton H100)', url: TITAN_URL, where: 'Table 1 1D Parallelism (FSDP), 8 GPUs, local batch 2: FSDP + torch.compile | 6,667 TPS/GPU | 77.0 GiB',
-    model: MODELS['llama3-8b']!, gpu: 'h100', gpus: 8, seq: 8192, globalBatchSeqs: 16, layout: { tp: 1, pp: 1, cp: 1, dp: 8, zero: 3, mbs: 2, recompute: 'selective' },
+    model: MODELS['llama3-8b']!, gpu: 'h100', gpus: 8, seq: 8192, globalBatchSeqs: 16, layout: { tp: 1, pp: 1, cp: 1, dp: 8, zero: 3, shard: 8, mbs: 2, recompute: 'selective' },
     stack: 'fsdp-compile', framework: 'torchtitan (FSDP2 + torch.compile)', precision: 'bf16', published: { tokensPerSecondPerGpu: 6667 }, hardwareNote: GRAND_TETON, excluded: 'GPU not in the catalog (H100 96 GB HBM2e, 500 W)',
   },
   // IBM fms-fsdp on 128 A100 (Llama 2 architectures, 4k context; "SDPA implementation of Flash attention v2"). HSDP = FSDP HYBRID_SHARD: shard within a node of 8.
   {
     id: 'P23', source: FMS, url: FMS_URL, where: 'README table: 7b | 128 * A100 | HSDP | AC False | batch 2 | 3760 token/gpu/sec',
     model: llama2('7b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 256, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 8, mbs: 2, recompute: 'none' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 3760 }, hardwareNote: VELA,
+    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 3760 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P24', source: FMS, url: FMS_URL, where: 'README table: 13b | 128 * A100 | HSDP | AC False | batch 1 | 1700 token/gpu/sec',
     model: llama2('13b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 8, mbs: 1, recompute: 'none' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 1700 }, hardwareNote: VELA,
+    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 1700 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P25', source: FMS, url: FMS_URL, where: 'README table: 34b | 128 * A100 | FSDP | AC True | batch 8 | 772 token/gpu/sec',
-    model: llama2('34b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 1024, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, mbs: 8, recompute: 'full' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 772 }, hardwareNote: VELA,
+    model: llama2('34b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 1024, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 128, mbs: 8, recompute: 'full' },
+    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 772 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P26', source: FMS, url: FMS_URL, where: 'README table: 70b | 128 * A100 | FSDP | AC True | batch 6 | 380 token/gpu/sec',
-    model: llama2('70b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 768, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, mbs: 6, recompute: 'full' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 380 }, hardwareNote: VELA,
+    model: llama2('70b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 768, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 128, mbs: 6, recompute: 'full' },
+    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 380 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   // BLOOM 176B, Megatron-DeepSpeed on Jean Zay: TP 4, PP 12, DP 8, MBS 2, GBS 2048, bf16 (DeepSpeed's BF16 optimizer, "its own zero stage 1
   // equivalent"), --checkpoint-activations, Megatron's fused softmax (unfused attention), gradients reduced after the backward.
@@ -219,11 +240,26 @@ export function measuredTokensPerSecondPerGpu(r: PublishedRun): number {
   return (p.tflopsPerGpu * 1e12) / modelFlopsPerToken(modelShape(m), r.seq);
 }
 
+/**
+ * The run's cluster: the catalog node of its GPU on non-blocking Quantum-2 InfiniBand, or, where the run states its
+ * network, that bandwidth per node spread over the node's compute NICs (the model costs bandwidth per GPU).
+ */
+export function publishedRunHardware(r: PublishedRun): ClusterHardware {
+  if (r.network === undefined) return homogeneousHardware(r.gpu, r.gpus);
+  const fleet = homogeneousFleet(r.gpu, r.gpus);
+  const nics = NODE_TYPES[fleet.halls[0]!.nodeType]!.nicsPerNode;
+  const ethernet = SWITCHES.sn5600!;
+  return fleetHardware({
+    ...fleet, name: `${fleet.name}-${r.network.gbpsPerNode}gbps`,
+    network: { ...fleet.network, nicGbps: r.network.gbpsPerNode / nics, ...(r.network.ethernet ? { switchType: ethernet.id, hopLatencyMicroseconds: ethernet.hopLatencyMicroseconds.value } : {}) },
+  }, r.gpus);
+}
+
 /** Plans one published run with its own GPUs, layout, batch and stack, and compares with what it measured. */
 export function comparePublished(r: PublishedRun): PublishedComparison {
   const stack = parseStack(r.stack);
   const ctx = planContext({
-    model: r.model, hardware: homogeneousHardware(r.gpu, r.gpus), precision: r.precision, seq: r.seq, tokens: 1e12, stack,
+    model: r.model, hardware: publishedRunHardware(r), precision: r.precision, seq: r.seq, tokens: 1e12, stack,
     ...(r.attention ? { attention: r.attention } : {}), ...(r.dpOverlap === false ? { dpOverlap: false } : {}),
   });
   const measured = measuredTokensPerSecondPerGpu(r);

@@ -18,8 +18,11 @@
 import { countsAsRestart, type AttemptOutcome } from './restarts.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** Every state, in lifecycle order (API enums, metrics series, query validation). */
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-export const isTerminal = (s: JobState): boolean => TERMINAL_STATES.includes(s);
+/** Takes any string so clients can test a state read from the API. */
+export const isTerminal = (s: string): boolean => (TERMINAL_STATES as readonly string[]).includes(s);
 
 /** What the state machine reads of a job. */
 export interface LifecycleJob {

@@ -1,5 +1,5 @@
 import { placeJob } from '../placement.ts';
-import { gpusOf, lostWorkSeconds, requestOf, runningJobs, type CycleState, type PreemptPlugin } from '../framework.ts';
+import { gpusOf, lostWorkSeconds, requestOf, runningWhere, type CycleState, type PreemptPlugin } from '../framework.ts';
 import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
 
@@ -18,14 +18,18 @@ export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => los
  * victims whose nodes the placement uses are kept.
  * Null when even all candidates are not enough.
  */
-export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
+export function chooseVictims(job: SchedJob, state: CycleState, candidates: readonly RunningJob[]): RunningJob[] | null {
+  // Not enough even with every candidate: no need to rank them.
+  let all = state.free.totalFree;
+  for (const c of candidates) all += c.nodeIndices.length;
+  if (all < job.nodes) return null;
+  // Each key once per candidate (`lastCheckpointSeconds` may be a getter), not once per comparison.
   const now = state.nowSeconds;
-  const lost = new Map(candidates.map((c) => [c, lostWorkSeconds(c, now)]));
-  const weighted = new Map(candidates.map((c) => [c, lostGpuSeconds(c, now)]));
-  candidates.sort((a, b) => weighted.get(a)! - weighted.get(b)! || lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
+  const ranked = candidates.map((c) => { const lost = lostWorkSeconds(c, now); return { c, lost, weighted: lost * gpusOf(c) }; });
+  ranked.sort((a, b) => a.weighted - b.weighted || a.lost - b.lost || a.c.priority - b.c.priority || b.c.startSeconds - a.c.startSeconds || (a.c.id < b.c.id ? -1 : 1));
   let avail = state.free.totalFree;
   const chosen: RunningJob[] = [];
-  for (const c of candidates) {
+  for (const { c } of ranked) {
     if (avail >= job.nodes) break;
     chosen.push(c);
     avail += c.nodeIndices.length;
@@ -44,7 +48,7 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
 export const priorityPreempt = {
   name: 'preempt/priority',
   victims(job, state) {
-    const c = runningJobs(state, false).filter((r) => r.preemptible && r.priority < job.priority);
+    const c = runningWhere(state, (r) => r.preemptible && r.priority < job.priority);
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
@@ -64,7 +68,10 @@ export const quotaReclaim = {
     for (const t of state.usageGpus.keys()) if (t !== job.tenant && borrowedGpus(state, t) > 0) anyBorrowing = true;
     if (!anyBorrowing) return null;
     // Only jobs that fit inside what their tenant borrowed: reclaim never cuts into a guarantee.
-    const c = runningJobs(state, false).filter((r) => r.tenant !== job.tenant && r.preemptible && borrowedGpus(state, r.tenant) >= gpusOf(r));
+    // Borrowed GPUs per tenant once per call, not once per running job.
+    const borrowed = new Map<string, number>();
+    const borrowedBy = (t: string): number => { let b = borrowed.get(t); if (b === undefined) { b = borrowedGpus(state, t); borrowed.set(t, b); } return b; };
+    const c = runningWhere(state, (r) => r.tenant !== job.tenant && r.preemptible && borrowedBy(r.tenant) >= gpusOf(r));
     return c.length === 0 ? null : chooseVictims(job, state, c);
   },
 } satisfies PreemptPlugin;
