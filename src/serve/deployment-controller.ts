@@ -5,7 +5,7 @@
  * rank 0's node), add up the load the gateways reported, decide (pure `decideTick`), then
  * submit, drain and cancel jobs and record release steps in the store.
  */
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import { ImpossibleError, InputError, UnknownNameError } from '../lib/errors.ts';
@@ -394,10 +394,15 @@ export class DeploymentController {
 
   /** Deletes a deployment and stops its replicas. */
   async remove(name: string): Promise<number> {
-    await this.get(name);
+    const row = await this.get(name);
     const jobs = (await this.o.store.listJobs({ states: ['queued', 'running'] })).filter((j) => parseReplicaJobName(j.spec.name)?.deployment === name);
     await this.o.store.deployments.remove(name);
     for (const j of jobs) await this.o.store.requestCancel(j.id, this.now());
+    // Its replicas' endpoint files go too (a later deployment of that name starts afresh).
+    const area = tenantDir(this.o.dataDir, row.tenant);
+    let files: string[] = [];
+    try { files = readdirSync(area); } catch { /* no area: no replica ever ran */ }
+    for (const f of files) if (f.startsWith(`deploy.${name}.slot-`) && f.endsWith('.endpoint')) rmSync(join(area, f), { force: true });
     await this.event(name, 'deleted', { replicas_stopped: jobs.length });
     this.o.onChange?.();
     return jobs.length;

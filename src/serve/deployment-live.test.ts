@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../control/client.ts';
@@ -191,13 +191,17 @@ test('a replica that never becomes healthy is reported with its log tail and rep
 const NOT_ROOT = typeof process.getuid !== 'function' || process.getuid() !== 0 ? 'needs root: the plane switches to the tenant\'s Unix user' : false;
 
 test('on a plane run as root, a replica runs as the tenant\'s user and still reports its endpoint', { skip: NOT_ROOT, timeout: 60_000 }, async () => {
-  await withPlane(async (_cp, control) => {
+  await withPlane(async (_cp, control, dataDir) => {
     // No {checkpoint}; it advertises "localhost" through $GF_ENDPOINT_FILE, which it must be able to write.
     const command = [...deployment().replica_command.filter((w) => w !== '--checkpoint' && w !== '{checkpoint}'), '--advertise', 'localhost'];
     await control.call('POST', '/v1/deployments', deployment({ min_replicas: 1, max_replicas: 1, replica_command: command }));
     interface Replicas { deployment: { replicas: { url: string; ready: boolean; state: string }[] } }
     await until('a ready replica', async () => (await control.call<Replicas>('GET', '/v1/deployments/chat')).deployment.replicas.some((r) => r.ready));
     assert.match((await control.call<Replicas>('GET', '/v1/deployments/chat')).deployment.replicas[0]!.url, /^http:\/\/localhost:\d+$/);
+    const endpointFiles = () => readdirSync(join(dataDir, 'tenants', 'admin')).filter((f) => f.startsWith('deploy.chat.'));
+    assert.equal(endpointFiles().length, 1, 'the replica wrote its endpoint file in the tenant\'s area');
+    await control.call('DELETE', '/v1/deployments/chat');
+    assert.deepEqual(endpointFiles(), [], 'undeploy removes it');
   }, { switchUsers: true });
 });
 
