@@ -66,8 +66,10 @@ try {
     queue: await pageLoad('/queue', ['/ui/api/jobs?state=queued']),
     tenants: await pageLoad('/tenants', ['/ui/api/tenants']),
   };
-  const metricsText = await get('/metrics');
-  out.metrics = { scrapeSeconds: await timed(() => fetch(`${cp.url}/metrics`).then((r) => r.text()), 5), bytes: metricsText.length, series: metricsText.split('\n').filter((l) => l && !l.startsWith('#')).length };
+  // /metrics takes a token (the admin's sees every series), as Prometheus' bearer_token sends it.
+  const scrape = async () => { const r = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } }); if (r.status !== 200) throw new Error(`/metrics: ${r.status}`); return r.text(); };
+  const metricsText = await scrape();
+  out.metrics = { scrapeSeconds: await timed(scrape, 5), bytes: metricsText.length, series: metricsText.split('\n').filter((l) => l && !l.startsWith('#')).length };
 } finally {
   for (const j of await cp.store.listJobs({ states: ['running', 'queued'] })) await cp.store.requestCancel(j.id, Date.now() / 1000);
   cp.reconciler.kick();

@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'gigafactory.mjs');
@@ -26,4 +27,25 @@ test('the bundle and the TypeScript sources give the same CLI', () => {
   assert.equal(bundled.status, 0, bundled.stderr);
   assert.equal(bundled.stdout, viaTsx.stdout);
   assert.equal(run({ GIGAFACTORY_TSX: '1' }).stdout.trim(), VERSION);
+});
+
+test('the bundle loads no OCI SDK to print its version (the OCI SDK alone cost 0.5 s a call)', () => {
+  assert.equal(run().status, 0); // builds the bundle if it is stale
+  const dir = mkdtempSync(join(tmpdir(), 'gf-launcher-'));
+  try {
+    const hook = join(dir, 'loaded.mjs');
+    // Prints, at exit, every CommonJS package the process loaded (ESM imports of CJS land in require.cache too).
+    writeFileSync(hook, [
+      "import { createRequire } from 'node:module';",
+      'const cache = createRequire(import.meta.url).cache;',
+      "process.on('exit', () => { process.stderr.write(JSON.stringify([...new Set(Object.keys(cache).map((k) => /node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(k)?.[1]).filter(Boolean))])); });",
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BUNDLE, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), VERSION);
+    const loaded = JSON.parse(r.stderr) as string[];
+    assert.deepEqual(loaded.filter((p) => p.startsWith('oci-')), [], `loaded at start: ${loaded.join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -131,8 +131,8 @@ export class ControlMetrics {
       },
     });
     new Gauge({
-      name: 'gigafactory_rented_nodes', help: 'Rented nodes in each rented pool', labelNames: ['pool'], registers,
-      async collect() { this.reset(); for (const p of await poolRows(sources)) if (p.kind === 'rented') this.set({ pool: p.name }, p.nodes); },
+      name: 'gigafactory_rented_nodes', help: 'Nodes rented now in each rented pool (joined, not yet given back)', labelNames: ['pool'], registers,
+      async collect() { this.reset(); for (const p of await poolRows(sources)) if (p.kind === 'rented') this.set({ pool: p.name }, p.provisionedNodes ?? p.nodes); },
     });
     // A total the lifecycle accumulates; exposed as a counter whose value is read at scrape.
     new Counter({

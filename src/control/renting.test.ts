@@ -15,6 +15,7 @@ import { SimulatedProvider, wallClock } from './provider.ts';
 import { startControlPlane } from './server.ts';
 import { SimCluster, SimExecutor } from './sim/executor.ts';
 import type { PoolRow } from './renting.ts';
+import { sample } from './prom-check.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,12 +31,19 @@ test('up --executor sim --rent-pool: a job bigger than the owned nodes runs on r
     rent: { pool, queueWaitThresholdSeconds: 0, idleReleaseSeconds: 0 },
   });
   const pools = async () => ((await (await fetch(`${cp.url}/v1/pools`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } })).json()) as { pools: PoolRow[] }).pools;
+  const metrics = async () => (await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } })).text();
   const nodeStates = async () => ((await (await fetch(`${cp.url}/v1/nodes`, { headers: { authorization: `Bearer ${cp.newAdminToken!}` } })).json()) as { nodes: { rented: boolean; state: string }[] }).nodes
     .filter((n) => n.rented).map((n) => n.state);
   try {
     const before = await pools();
     assert.deepEqual(before.map((p) => [p.name, p.kind, p.nodes, p.provisionedNodes]), [['hall', 'owned', 4, 4], [pool.name, 'rented', 8, 0]]);
     assert.deepEqual(await nodeStates(), Array(8).fill('unrented'), 'GET /v1/nodes: the pool\'s nodes are not up before they are rented');
+    // Nothing rented yet: the pool's nodes are not part of the fleet, in nodes, GPUs or rented nodes.
+    let m = await metrics();
+    assert.equal(sample(m, `gigafactory_rented_nodes{pool="${pool.name}"}`), 0);
+    assert.equal(sample(m, 'gigafactory_nodes{state="unrented"}'), 8);
+    assert.equal(sample(m, 'gigafactory_nodes{state="rented"}'), undefined);
+    assert.equal(sample(m, 'gigafactory_gpus{state="idle"}'), 32);
     const small = (await cp.store.submitJob({ tenant: 't', submitSeconds: Date.now() / 1000, spec: parseJobSpec({ name: 'small', nodes: 2, gpus_per_node: 8, command: ['x'], env: { GF_SIM_SECONDS: '3600' } }) })).job;
     cp.reconciler.kick();
     const deadline = Date.now() + 20_000;
@@ -49,6 +57,11 @@ test('up --executor sim --rent-pool: a job bigger than the owned nodes runs on r
     const during = (await pools()).find((p) => p.kind === 'rented')!;
     assert.ok(during.provisionedNodes >= 4, `rented nodes joined: ${during.provisionedNodes}`);
     assert.equal((await nodeStates()).filter((st) => st === 'up').length, during.provisionedNodes, 'a joined rented node is up');
+    m = await metrics();
+    const rentedNow = sample(m, `gigafactory_rented_nodes{pool="${pool.name}"}`)!;
+    assert.ok(rentedNow >= 4 && rentedNow <= 8, `gigafactory_rented_nodes while rented: ${rentedNow}`);
+    assert.equal(sample(m, 'gigafactory_nodes{state="rented"}'), rentedNow);
+    assert.equal(sample(m, 'gigafactory_nodes{state="unrented"}') ?? 0, 8 - rentedNow);
     while ((await cp.store.getJob(big.id))?.state !== 'succeeded') { assert.ok(Date.now() < deadline, 'big done'); await sleep(20); }
     let after = (await pools()).find((p) => p.kind === 'rented')!;
     while (after.provisionedNodes > 0) { assert.ok(Date.now() < deadline, 'idle rented nodes released'); await sleep(50); after = (await pools()).find((p) => p.kind === 'rented')!; }

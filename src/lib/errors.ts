@@ -50,7 +50,7 @@ export class UnknownNameError extends Error {
   readonly value: string;
   readonly known: readonly string[];
   constructor(kind: string, value: string, known: readonly string[]) {
-    super(`unknown ${kind} "${value}"; known: ${known.join(', ')}`);
+    super(`unknown ${kind} "${value}"; known: ${known.length > 0 ? known.join(', ') : 'none'}`);
     this.name = 'UnknownNameError';
     this.kind = kind;
     this.value = value;

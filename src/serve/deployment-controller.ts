@@ -5,13 +5,13 @@
  * rank 0's node), add up the load the gateways reported, decide (pure `decideTick`), then
  * submit, drain and cancel jobs and record release steps in the store.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { ClusterTopology } from '../fleet/types.ts';
 import { ImpossibleError, InputError, UnknownNameError } from '../lib/errors.ts';
 import { checkAdmissible } from '../control/cluster.ts';
 import { parseJobSpec, type JobSpec } from '../control/job-spec.ts';
-import { attemptLogDir } from '../control/layout.ts';
+import { attemptLogDir, tenantDir } from '../control/layout.ts';
 import type { DeploymentRow, ReleaseEventRow } from '../control/store/deployment-table.ts';
 import type { JobRecord, Store } from '../control/store/types.ts';
 import {
@@ -137,28 +137,34 @@ export class DeploymentController {
   }
 
   /** The replica job spec for one slot of a release (validated like any submitted job). */
-  private replicaJob(name: string, spec: DeploymentSpec, slot: number, release: string, checkpoint: string | undefined): JobSpec {
+  private replicaJob(name: string, tenant: string, spec: DeploymentSpec, slot: number, release: string, checkpoint: string | undefined): JobSpec {
     const port = spec.port_base + slot;
     const fill = (w: string) => w.replace(/\{port\}/g, String(port)).replace(/\{model\}/g, spec.model).replace(/\{release\}/g, release).replace(/\{checkpoint\}/g, checkpoint ?? '');
     return parseJobSpec({
       name: replicaJobName(name, slot, release), kind: 'serve', priority: spec.priority, preemptible: false,
       nodes: spec.nodes_per_replica, ranks_per_node: spec.ranks_per_node, gpus_per_node: spec.gpus_per_replica / spec.nodes_per_replica,
       command: spec.replica_command.map(fill), ...(spec.workdir ? { workdir: spec.workdir } : {}), max_restarts: 3,
-      env: { PYTHONUNBUFFERED: '1', ...spec.env, GF_PORT: String(port), GF_DEPLOYMENT: name, GF_RELEASE: release, GF_ENDPOINT_FILE: this.endpointFile(name, slot, release) },
+      env: { PYTHONUNBUFFERED: '1', ...spec.env, GF_PORT: String(port), GF_DEPLOYMENT: name, GF_RELEASE: release, GF_ENDPOINT_FILE: this.endpointFile(tenant, name, slot, release) },
     });
   }
 
-  /** Where rank 0 may write its endpoint (http://HOST:PORT) when its node's name is not an address. */
-  private endpointFile(name: string, slot: number, release: string): string {
-    return join(this.o.dataDir, 'deployments', name, `slot-${slot}.${release}.endpoint`);
+  /**
+   * Where rank 0 may write its endpoint (http://HOST:PORT) when its node's name is not an
+   * address: in the tenant's area, which the replica's Unix user owns (a plane run as root
+   * runs it as the tenant's user, who may not write anywhere else in the data dir).
+   */
+  private endpointFile(tenant: string, name: string, slot: number, release: string): string {
+    return join(tenantDir(this.o.dataDir, tenant), `deploy.${name}.slot-${slot}.${release}.endpoint`);
   }
 
   /** The replica's endpoint: what it wrote to GF_ENDPOINT_FILE during this attempt, else rank 0's node and its port. */
   private endpointOf(name: string, spec: DeploymentSpec, job: JobRecord, slot: number, release: string): string | undefined {
     if (job.state !== 'running') return undefined;
-    const file = this.endpointFile(name, slot, release);
+    const file = this.endpointFile(job.tenant, name, slot, release);
     try {
-      if (statSync(file).mtimeMs / 1000 >= (job.startSeconds ?? 0) - 1) {
+      // The tenant's user owns the folder: a link it planted there is not followed.
+      const st = lstatSync(file);
+      if (st.isFile() && st.mtimeMs / 1000 >= (job.startSeconds ?? 0) - 1) {
         const url = readFileSync(file, 'utf8').trim();
         if (/^https?:\/\/[^\s/]+$/.test(url)) return url;
       }
@@ -173,7 +179,7 @@ export class DeploymentController {
     if (spec.workdir !== undefined && !(isAbsolute(spec.workdir) && existsSync(spec.workdir))) {
       throw new InputError({ field: 'workdir', value: spec.workdir, expected: 'an absolute path to an existing directory on the control plane\'s machine' });
     }
-    const one = this.replicaJob(spec.name, spec, 0, 'weights', '/checkpoint');
+    const one = this.replicaJob(spec.name, tenant, spec, 0, 'weights', '/checkpoint');
     checkAdmissible(one, this.o.topology);
     const nodes = this.o.topology.nodes.length;
     const gpus = this.o.topology.nodes.reduce((s, n) => s + n.gpus, 0);
@@ -181,7 +187,6 @@ export class DeploymentController {
       if (count * spec.nodes_per_replica > nodes) throw new ImpossibleError(`${field}: ${count} replicas x ${spec.nodes_per_replica} node(s) is larger than the fleet (${nodes} node(s))`, `lower ${field}, or add nodes`);
       if (count * spec.gpus_per_replica > gpus) throw new ImpossibleError(`${field}: ${count} replicas x ${spec.gpus_per_replica} GPU(s) is larger than the fleet (${gpus} GPU(s))`, `lower ${field} or gpus_per_replica`);
     }
-    mkdirSync(join(this.o.dataDir, 'deployments', spec.name), { recursive: true });
     const old = await this.o.store.deployments.get(spec.name);
     const doc: DeploymentDoc = { ...(old ? (old.doc as unknown as DeploymentDoc) : {}), spec };
     const row = await this.o.store.deployments.put(spec.name, tenant, doc as unknown as Record<string, unknown>, this.now());
@@ -304,7 +309,7 @@ export class DeploymentController {
     let changed = false;
     for (const s of d.submit) {
       const checkpoint = s.release === doc.canary?.id ? doc.canary.checkpoint : doc.stable?.checkpoint;
-      const { job } = await this.o.store.submitJob({ tenant: row.tenant, spec: this.replicaJob(row.name, spec, s.slot, s.release, checkpoint), submitSeconds: now });
+      const { job } = await this.o.store.submitJob({ tenant: row.tenant, spec: this.replicaJob(row.name, row.tenant, spec, s.slot, s.release, checkpoint), submitSeconds: now });
       this.o.log?.(`deployment ${row.name}: replica ${job.id} (slot ${s.slot}, release ${s.release}) submitted; desired ${d.desired}, load ${load.outputTokensPerSecond.toFixed(1)} tok/s from ${load.gateways} gateway(s)`);
       changed = true;
     }
@@ -389,10 +394,15 @@ export class DeploymentController {
 
   /** Deletes a deployment and stops its replicas. */
   async remove(name: string): Promise<number> {
-    await this.get(name);
+    const row = await this.get(name);
     const jobs = (await this.o.store.listJobs({ states: ['queued', 'running'] })).filter((j) => parseReplicaJobName(j.spec.name)?.deployment === name);
     await this.o.store.deployments.remove(name);
     for (const j of jobs) await this.o.store.requestCancel(j.id, this.now());
+    // Its replicas' endpoint files go too (a later deployment of that name starts afresh).
+    const area = tenantDir(this.o.dataDir, row.tenant);
+    let files: string[] = [];
+    try { files = readdirSync(area); } catch { /* no area: no replica ever ran */ }
+    for (const f of files) if (f.startsWith(`deploy.${name}.slot-`) && f.endsWith('.endpoint')) rmSync(join(area, f), { force: true });
     await this.event(name, 'deleted', { replicas_stopped: jobs.length });
     this.o.onChange?.();
     return jobs.length;

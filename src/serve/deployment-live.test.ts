@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../control/client.ts';
@@ -35,10 +35,11 @@ async function startGateway(control: ControlClient, name: string) {
   return { gw, base: `http://127.0.0.1:${port}`, close: async () => { follower.stop(); await gw.close(); } };
 }
 
-async function withPlane(fn: (cp: ControlPlane, control: ControlClient, dataDir: string) => Promise<void>) {
+async function withPlane(fn: (cp: ControlPlane, control: ControlClient, dataDir: string) => Promise<void>, o: { switchUsers?: boolean } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gf-deploy-'));
-  // Replicas run as this process's user: what is under test is the deployment, not tenancy.
-  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, deploymentTickMs: 200, canSwitchUsers: false, singleUser: true });
+  // Replicas run as this process's user (what is under test is the deployment, not tenancy),
+  // unless asked to run as the tenant's Unix user, as a plane run as root does.
+  const cp = await startControlPlane({ dataDir, port: 0, localNodes: 4, tickMs: 100, deploymentTickMs: 200, ...(o.switchUsers ? {} : { canSwitchUsers: false, singleUser: true }) });
   const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
   try { await fn(cp, control, dataDir); } finally {
     try { await control.call('DELETE', '/v1/deployments/chat'); } catch { /* deleted by the test */ }
@@ -185,6 +186,23 @@ test('a replica that never becomes healthy is reported with its log tail and rep
     const { events } = await control.call<{ events: { type: string; message: string }[] }>('GET', `/v1/jobs/${u!.jobId}`);
     assert.ok(events.some((e) => e.type === 'unhealthy' && /out of memory/.test(e.message)), 'the job\'s events say so too');
   });
+});
+
+const NOT_ROOT = typeof process.getuid !== 'function' || process.getuid() !== 0 ? 'needs root: the plane switches to the tenant\'s Unix user' : false;
+
+test('on a plane run as root, a replica runs as the tenant\'s user and still reports its endpoint', { skip: NOT_ROOT, timeout: 60_000 }, async () => {
+  await withPlane(async (_cp, control, dataDir) => {
+    // No {checkpoint}; it advertises "localhost" through $GF_ENDPOINT_FILE, which it must be able to write.
+    const command = [...deployment().replica_command.filter((w) => w !== '--checkpoint' && w !== '{checkpoint}'), '--advertise', 'localhost'];
+    await control.call('POST', '/v1/deployments', deployment({ min_replicas: 1, max_replicas: 1, replica_command: command }));
+    interface Replicas { deployment: { replicas: { url: string; ready: boolean; state: string }[] } }
+    await until('a ready replica', async () => (await control.call<Replicas>('GET', '/v1/deployments/chat')).deployment.replicas.some((r) => r.ready));
+    assert.match((await control.call<Replicas>('GET', '/v1/deployments/chat')).deployment.replicas[0]!.url, /^http:\/\/localhost:\d+$/);
+    const endpointFiles = () => readdirSync(join(dataDir, 'tenants', 'admin')).filter((f) => f.startsWith('deploy.chat.'));
+    assert.equal(endpointFiles().length, 1, 'the replica wrote its endpoint file in the tenant\'s area');
+    await control.call('DELETE', '/v1/deployments/chat');
+    assert.deepEqual(endpointFiles(), [], 'undeploy removes it');
+  }, { switchUsers: true });
 });
 
 test('deployment input errors: larger than the fleet, unknown deployment', { timeout: 60_000 }, async () => {

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlClient } from '../control/client.ts';
+import { checkpointDirOf } from '../control/layout.ts';
 import { ImpossibleError } from '../lib/errors.ts';
 import { decideGate, withSuiteScores, type EvalScores, type GateSpec } from './gate.ts';
 import { answersFromEndpoint } from './eval-endpoint.ts';
@@ -29,6 +30,8 @@ export interface GateRunOptions {
   readonly evalCommand?: readonly string[];
   /** Submit the evaluation as an `eval` job to this control plane (else run it here). */
   readonly control?: ControlClient;
+  /** With `control`: the plane's data dir, where the eval job's own directory (and its scores) lie. */
+  readonly dataDir?: string;
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
   /** Where the evaluated copy of the checkpoint is kept (what gets served if it passes). */
@@ -54,15 +57,28 @@ function runLocal(command: readonly string[], timeoutMs: number): Promise<void> 
   });
 }
 
-interface JobView { job: { id: string; state: string; reason: string | null } }
+interface JobView { job: { id: string; tenant: string; state: string; reason: string | null; spec: { checkpoint_dir?: string; workdir?: string } } }
 
-async function runJob(control: ControlClient, command: readonly string[], name: string, timeoutMs: number, log?: (l: string) => void): Promise<string> {
+/**
+ * An eval job writes its scores into its own checkpoint dir ($GF_CHECKPOINT_DIR, which its rank
+ * creates): a plane run as root runs the job as the tenant's Unix user, who may write there
+ * but not under the plane's serving/ folder. {out} becomes that path, through a shell.
+ */
+const JOB_SCORES_FILE = 'eval-scores.json';
+const shellWord = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
+function evalJobCommand(command: readonly string[], vars: { checkpoint: string; spec: string }): string[] {
+  const OUT = '\u0000out\u0000';
+  const words = fill(command, { ...vars, out: OUT }).map((w) => w.split(OUT).map(shellWord).join(`"$GF_CHECKPOINT_DIR"/${JOB_SCORES_FILE}`));
+  return ['/bin/sh', '-c', `exec ${words.join(' ')}`];
+}
+
+async function runJob(control: ControlClient, command: readonly string[], name: string, timeoutMs: number, log?: (l: string) => void): Promise<JobView['job']> {
   const { job } = await control.call<JobView>('POST', '/v1/jobs', { name, kind: 'eval', command, workdir: TINY_CHAT_DIR, max_restarts: 0, env: { PYTHONUNBUFFERED: '1' } });
   log?.(`eval job ${job.id} submitted`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { job: j } = await control.call<JobView>('GET', `/v1/jobs/${job.id}`);
-    if (j.state === 'succeeded') return j.id;
+    if (j.state === 'succeeded') return j;
     if (j.state === 'failed' || j.state === 'cancelled') throw new ImpossibleError(`eval job ${j.id} ${j.state}: ${j.reason ?? ''}`, `see its log: gigafactory logs ${j.id}`);
     if (Date.now() > deadline) throw new ImpossibleError(`eval job ${j.id} still ${j.state} after ${timeoutMs / 1000} s`, 'is the cluster busy? see gigafactory jobs');
     await new Promise((r) => setTimeout(r, 250));
@@ -90,10 +106,18 @@ export async function runGate(o: GateRunOptions): Promise<GateRecord> {
   } else {
     // suite_prompts: the eval command answers them greedily into `answers`; the gate scores them.
     writeFileSync(specPath, JSON.stringify({ held_out_text: o.spec.heldOutText, prompts: o.spec.prompts, suite_prompts: asked, max_answer_chars: o.spec.max_answer_chars }));
-    const command = fill(o.evalCommand ?? DEFAULT_EVAL_COMMAND, { checkpoint, spec: specPath, out: outPath });
-    evalJobId = o.control ? await runJob(o.control, command, `eval.${o.spec.model}`, timeoutMs, o.log) : (await runLocal(command, timeoutMs), undefined);
-    try { scores = JSON.parse(readFileSync(outPath, 'utf8')) as EvalScores; } catch (e) {
-      throw new ImpossibleError(`the evaluation wrote no readable scores at ${outPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
+    const command = o.evalCommand ?? DEFAULT_EVAL_COMMAND;
+    let scoresPath = outPath;
+    if (o.control) {
+      if (o.dataDir === undefined) throw new Error('runGate: an eval job needs the plane\'s dataDir');
+      const job = await runJob(o.control, evalJobCommand(command, { checkpoint, spec: specPath }), `eval.${o.spec.model}`, timeoutMs, o.log);
+      evalJobId = job.id;
+      scoresPath = join(checkpointDirOf(o.dataDir, job), JOB_SCORES_FILE);
+    } else {
+      await runLocal(fill(command, { checkpoint, spec: specPath, out: outPath }), timeoutMs);
+    }
+    try { scores = JSON.parse(readFileSync(scoresPath, 'utf8')) as EvalScores; } catch (e) {
+      throw new ImpossibleError(`the evaluation wrote no readable scores at ${scoresPath} (${(e as Error).message})`, 'the eval command must write JSON scores to {out}');
     }
   }
   scores = withSuiteScores(o.spec, scores);

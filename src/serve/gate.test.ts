@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../control/client.ts';
@@ -69,21 +69,19 @@ test('a passing gate promotes the checkpoint; a failing one leaves the served mo
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('the evaluation runs as an eval job of the control plane', { timeout: 60_000 }, async () => {
+test('the evaluation runs as an eval job of the control plane (as the tenant\'s Unix user when the plane runs as root)', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-gate-cp-'));
-  // The eval job runs as the admin's unprivileged user (gf-admin) where the tests run as root:
-  // it passes through to the plane's data dir and writes its scores into evals/.
-  chmodSync(dir, 0o755);
-  mkdirSync(join(dir, 'evals'), { mode: 0o777 });
-  chmodSync(join(dir, 'evals'), 0o777);
-  // The eval job runs as the plane's user: the gate is under test here, not tenancy.
-  const cp = await startControlPlane({ dataDir: join(dir, 'cp'), port: 0, tickMs: 100, canSwitchUsers: false, singleUser: true });
+  chmodSync(dir, 0o755); // the tenant's user passes through to the plane's data dir
+  // As `serve gate` does: the spec is written under the plane's serving/ folder, which only the
+  // plane's user may write; the eval job, run as gf-admin by a root plane, writes its scores in its own dir.
+  const dataDir = join(dir, 'cp');
+  const cp = await startControlPlane({ dataDir, port: 0, tickMs: 100 });
   try {
     writeFileSync(join(dir, 'gate.yaml'), 'model: m\nthresholds: {min_prompt_pass_rate: 1}\n');
     writeFileSync(join(dir, 'ckpt'), 'checkpoint');
     const store = memoryBook();
     const control = new ControlClient({ url: cp.url, token: cp.newAdminToken! });
-    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), record: store.record, workDir: join(dir, 'evals'), snapshotDir: join(dir, 'snap'), evalCommand: fakeEval(1), control, timeoutMs: 30_000 });
+    const rec = await runGate({ spec: loadGateSpec(join(dir, 'gate.yaml')), checkpoint: join(dir, 'ckpt'), record: store.record, workDir: join(dataDir, 'serving', 'm', 'evals'), snapshotDir: join(dataDir, 'serving', 'm', 'checkpoints'), evalCommand: [...fakeEval(1), "it's quoted"], control, dataDir, timeoutMs: 30_000 });
     assert.equal(rec.passed, true);
     assert.match(rec.evalJobId ?? '', /^job-/);
     const detail = await control.call<{ job: { state: string } }>('GET', `/v1/jobs/${rec.evalJobId}`);

@@ -38,12 +38,18 @@ export class LoginCodes {
 
   current(): string { return this.code; }
 
-  /** Accepts the current code once; otherwise says why not. */
-  redeem(code: string): { ok: true } | { ok: false; reason: string } {
+  /**
+   * Accepts the current code once (a new one replaces it); otherwise says why not. An expired
+   * code is replaced too (`renewed`): the caller writes the new one where the user finds it.
+   */
+  redeem(code: string): { ok: true } | { ok: false; reason: string; renewed?: true } {
     const a = Buffer.from(code);
     const b = Buffer.from(this.code);
     if (a.length === b.length && timingSafeEqual(a, b)) {
-      if (this.nowMs() > this.expiresMs) return { ok: false, reason: 'this login code has expired; restart `gigafactory up` or sign in with a token' };
+      if (this.nowMs() > this.expiresMs) {
+        this.renew();
+        return { ok: false, reason: `this login code has expired (a code lasts ${Math.round(this.ttlMs / 3600_000)} hours unused); open the new URL in <data-dir>/dashboard-url or sign in with a token`, renewed: true };
+      }
       this.renew();
       return { ok: true };
     }

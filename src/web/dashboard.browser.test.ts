@@ -95,12 +95,19 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
       ['jobs', ['ettr-chart'], async () => submit(admin, { name: 'admin-train', nodes: 2, gpus_per_node: 8 })],
       ['tenants', ['tenant-chart'], async () => { await submit(alice, { name: 'alice-small', nodes: 1, gpus_per_node: 8 }); return 'alice'; }],
       ['pools', ['pools-chart'], async () => 'oci-h100'],
-      ['serving', ['replica-chart'], async () => submit(admin, { name: 'tiny-chat-replica', kind: 'serve', nodes: 1, gpus_per_node: 1 })],
+      ['serving', ['replica-chart', 'serving-load-chart'], async () => {
+        // A deployment whose gateway reports its load: the page shows tokens/s, requests/s, errors and p99.
+        await call(admin, 'POST', '/v1/deployments', { name: 'chat-dep', model: 'tiny-chat', gpus_per_replica: 8, min_replicas: 1, max_replicas: 2, replica_command: ['serve'], port_base: 30_000 });
+        await call(admin, 'POST', '/v1/deployments/chat-dep/load', { gateway: 'gw-1', output_tokens_per_second: 1234.5, requests_in_flight: 3, releases: { weights: { requests: 600, errors: 6, p99_ms: 250 } } });
+        return submit(admin, { name: 'tiny-chat-replica', kind: 'serve', nodes: 1, gpus_per_node: 1 });
+      }],
     ];
+    const shown = new Map<string, string>(); // page -> what the admin's action made appear there
     for (const [name, charts, act] of checks) {
       await page.goto(`${cp.url}/${name}`);
       await page.waitForSelector('body[data-updated]', { timeout: 10_000 });
       const expected = await act(); // after the page loaded: it must appear without a reload
+      shown.set(name, expected);
       await page.waitForFunction((t) => document.querySelector('main')!.innerText.includes(t), expected, { timeout: 8_000 })
         .catch(() => assert.fail(`${name}: "${expected}" did not appear without a reload`));
       for (const id of charts) {
@@ -109,6 +116,13 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
         assert.ok(drawn > 0, `${name}: chart #${id} is empty`);
       }
       if (name === 'fleet') assert.match(await page.locator('#fleet-cards').innerText(), /nodes in repair\s+1\b/);
+      if (name === 'serving') {
+        const row = await page.locator('#deployment-table tr', { hasText: 'chat-dep' }).innerText();
+        // tokens/s, requests in flight, requests/s (600 in the last minute), error rate, p99 ms.
+        assert.match(row, /1,234\.5\s+3\s+10\s+1\.0%\s+250\b/, row);
+      }
+      // provisionedNodes is what is rented now (joined, not given back), not what is still on its way.
+      if (name === 'pools') assert.match(await page.locator('#pools thead').innerText(), /rented now/);
       if (name === 'jobs') assert.ok((await page.locator('main').innerText()).includes(bobJob), 'the admin sees every tenant\'s jobs');
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: false });
     }
@@ -146,6 +160,13 @@ test('dashboard in chromium: every page after login, live jobs, charts, no conso
     await p2.goto(`${cp.url}/tenants`);
     await p2.waitForSelector('body[data-updated]');
     assert.ok(!(await p2.locator('main').innerText()).includes('bob'), 'alice sees bob on the tenants page');
+    // The other pages that list jobs: the admin's queued job and serve replica are not hers either.
+    for (const name of ['queue', 'serving']) {
+      await p2.goto(`${cp.url}/${name}`);
+      await p2.waitForSelector('body[data-updated]');
+      const other = shown.get(name)!;
+      assert.ok(!(await p2.locator('main').innerText()).includes(other), `alice sees the admin's ${other} on the ${name} page`);
+    }
     // Refused logins (401) and bob's job asked for by alice (404) are answered as such; nothing else may fail.
     assert.deepEqual(errors2.filter((e) => !/status of (401|404)/.test(e)), []);
   } finally {

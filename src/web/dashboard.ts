@@ -73,19 +73,6 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     return url;
   };
 
-  const sampler = new Sampler(async () => {
-    const nodes = await nodeRows(o.store, o.metrics.sources);
-    const { gpusByState, nodesByState } = summarizeNodes(nodes);
-    const active = await o.store.listJobs({ states: ['queued', 'running'], order: 'id' });
-    const running = active.filter((j) => j.state === 'running');
-    return {
-      t: Date.now() / 1000, gpus: nodes.reduce((a, n) => a + n.gpus, 0), gpusInUse: gpusByState.get('in_use') ?? 0,
-      nodesDown: (nodesByState.get('down') ?? 0) + (nodesByState.get('repair') ?? 0), queued: active.length - running.length, running: running.length,
-      replicas: running.filter((j) => j.spec.kind === 'serve').length,
-    };
-  });
-  sampler.start(o.sampleEveryMs ?? 5000);
-
   const sessionOf = (c: Context): Session | undefined => sessions.get(getCookie(c, SESSION_COOKIE));
   const loginPage = (c: Context, reason?: string, status: 401 | 200 = 200) => c.html(page({
     title: 'Sign in',
@@ -109,11 +96,36 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     return adminToken;
   };
 
+  /** Output tokens/s of every deployment, as the gateways last reported it to the plane. */
+  const servedTokensPerSecond = async (): Promise<number> => {
+    const token = await dashboardAdminToken();
+    if (!token) return 0;
+    const res = await o.api.request('/v1/deployments', { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) return 0;
+    const { deployments } = await res.json() as { deployments: { load?: { outputTokensPerSecond?: number } }[] };
+    return deployments.reduce((a, d) => a + (d.load?.outputTokensPerSecond ?? 0), 0);
+  };
+  const sampler = new Sampler(async () => {
+    const nodes = await nodeRows(o.store, o.metrics.sources);
+    const { gpusByState, nodesByState } = summarizeNodes(nodes);
+    const active = await o.store.listJobs({ states: ['queued', 'running'], order: 'id' });
+    const running = active.filter((j) => j.state === 'running');
+    return {
+      t: Date.now() / 1000, gpus: [...gpusByState.values()].reduce((a, g) => a + g, 0), gpusInUse: gpusByState.get('in_use') ?? 0,
+      nodesDown: (nodesByState.get('down') ?? 0) + (nodesByState.get('repair') ?? 0), queued: active.length - running.length, running: running.length,
+      replicas: running.filter((j) => j.spec.kind === 'serve').length, outputTokensPerSecond: await servedTokensPerSecond(),
+    };
+  });
+  sampler.start(o.sampleEveryMs ?? 5000);
+
   app.get('/login', async (c) => {
     const code = c.req.query('code');
     if (code === undefined) return loginPage(c);
     const r = codes.redeem(code);
-    if (!r.ok) return loginPage(c, r.reason, 401);
+    if (!r.ok) {
+      if (r.renewed && baseUrl) writeLoginUrl(baseUrl);
+      return loginPage(c, r.reason, 401);
+    }
     if (baseUrl) writeLoginUrl(baseUrl); // the file always holds a code that works
     const token = await dashboardAdminToken();
     if (!token) return loginPage(c, `no admin token in ${adminTokenPath(o.dataDir)}; sign in with a token`, 401);
@@ -162,7 +174,7 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     jobs: '<h1>Jobs</h1><h2>ETTR of running training jobs</h2><div class="chart" id="ettr-chart"></div><div id="jobs-table"></div><section id="job-detail"></section>',
     tenants: '<h1>Tenants</h1><h2>GPUs in use against quota</h2><div class="chart" id="tenant-chart"></div><div id="tenant-table"></div>',
     pools: '<h1>Rented pools</h1><div id="pools"></div><div class="chart" id="pools-chart"></div>',
-    serving: '<h1>Serving</h1><h2>Replicas over time</h2><div class="chart" id="replica-chart"></div><div id="serving-table"></div><p id="gateway-note" class="note"></p>',
+    serving: '<h1>Serving</h1><h2>Deployments</h2><p class="note">Load as the gateways report it to the control plane every second: output tokens/s, requests in flight, and per release over the last minute requests/s, error rate and latency p99 (request to last byte; the worst gateway\'s). Per tenant and per status code: the gateway\'s <code>/metrics</code>.</p><div id="deployment-table"></div><h2>Replicas and output tokens/s over time</h2><div class="chart" id="replica-chart"></div><div class="chart" id="serving-load-chart"></div><h2>Replica jobs</h2><div id="serving-table"></div><p id="gateway-note" class="note"></p>',
     reports: '<h1>Reports</h1><p>HTML reports of <code>gigafactory sim --html</code> and <code>gigafactory plan train --html</code>, and JSON reports of <code>gigafactory sim --json</code> (drawn as charts). Files saved in <code>&lt;data-dir&gt;/reports/</code> are listed here; any other opens from this machine without upload.</p><div id="report-list"></div><label>Open a report file <input type="file" id="report-file" accept=".html,text/html"></label>',
   };
   for (const [name, title] of PAGES) {

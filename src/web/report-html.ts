@@ -3,7 +3,7 @@
  * --html FILE`. One file with uPlot and its CSS inlined (opens offline, mails as one
  * attachment); the data is embedded as JSON and each chart is a uPlot bar or line chart.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InputError } from '../lib/errors.ts';
@@ -192,9 +192,3 @@ export function parseSimReportJson(text: string, file: string): LabelledSimRepor
   return runs.map((r: SimReport & { run?: string }) => ({ label: r.run ?? r.policy, report: r }));
 }
 
-/** Writes a report; a path that cannot be written is an input error naming the flag and the file. */
-export function writeHtmlReport(file: string, text: string): void {
-  try { writeFileSync(file, text); } catch (e) {
-    throw new InputError({ field: '--html', value: file, expected: `a writable file path (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-  }
-}

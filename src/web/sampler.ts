@@ -11,6 +11,8 @@ export interface FleetSample {
   readonly queued: number;
   readonly running: number;
   readonly replicas: number;
+  /** Output tokens/s of all serve deployments, as their gateways last reported it. */
+  readonly outputTokensPerSecond: number;
 }
 
 export class Sampler {

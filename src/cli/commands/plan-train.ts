@@ -13,7 +13,8 @@ import { PLAN_MODES, type PlanMode } from '../../plan/production.ts';
 import { DEFAULT_STACK_NAME, formatStack, parseStack, STACK_KEYS, STACK_NAMES } from '../../plan/stack.ts';
 import { FLEET_ARG_HELP, loadFleet } from '../fleet-arg.ts';
 import { MODEL_ARG_HELP, loadModel } from '../model-arg.ts';
-import { trainPlanHtml, writeHtmlReport } from '../../web/report-html.ts';
+import { trainPlanHtml } from '../../web/report-html.ts';
+import { writeOutputFile } from '../output-file.ts';
 
 /** `15T`, `2.5e12`, `16M`: a positive count with an optional K/M/B/T suffix (one implementation, in src/lib/count.ts). */
 export const parseCount = (text: string, field: string): number => parseCountOf(text, field);
@@ -97,7 +98,7 @@ export function register(plan: Command): void {
         { model, hardware, precision, seq, tokens: tokens ?? 20 * paramsTotal, stack, mode },
         { top: positiveInt(o.top, '--top'), ...(fixed ? { fixed } : {}), ...(globalBatchSeqs ? { globalBatchSeqs } : {}) },
       );
-      if (o.html !== undefined) writeHtmlReport(o.html, trainPlanHtml(plan));
+      if (o.html !== undefined) writeOutputFile('--html', o.html, trainPlanHtml(plan));
       process.stdout.write((o.json ? JSON.stringify(plan, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2) : formatTrainPlan(plan, o.explain === true)) + '\n');
     });
 }

@@ -96,6 +96,8 @@ export function registerDeploy(serve: Command, dataDirHelp: string): void {
         const doc = parseDocument(text, { prettyErrors: false });
         if (doc.errors.length > 0) throw new InputError({ field: '(yaml)', expected: `valid YAML (${doc.errors[0]!.message.split('\n')[0]})` }, o.file);
         base = (doc.toJS() ?? {}) as Record<string, unknown>;
+        // As on the command line: a replica_command string is split into words.
+        if (typeof base.replica_command === 'string') base = { ...base, replica_command: words(base.replica_command) };
       }
       const m = model ?? (base.model as string | undefined);
       if (m === undefined) throw new InputError({ field: 'MODEL', expected: 'a model id (gigafactory serve deploy tiny-chat ...) or model: in --file' });

@@ -63,6 +63,13 @@ test('serve deploy / promote / releases / status against a running control plane
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /created deployment chat: tiny-chat, 0 GPU\(s\) x 1 node\(s\) per replica, 0-1 replicas/);
     assert.match(ok.stdout, /replicas start once a release is promoted/);
+    // The same as YAML; replica_command may be one string, split as --replica-command is.
+    writeFileSync(join(dir, 'deployment.yaml'), 'name: yamlchat\nmodel: tiny-chat\ngpus_per_replica: 0\nmin_replicas: 0\nmax_replicas: 1\nreplica_command: vllm serve /models/x --port {port}\n');
+    const fromYaml = await cli('serve', 'deploy', '-f', join(dir, 'deployment.yaml'));
+    assert.equal(fromYaml.status, 0, fromYaml.stderr);
+    assert.match(fromYaml.stdout, /created deployment yamlchat: tiny-chat/);
+    const yamlSpec = (await cp.store.deployments.get('yamlchat'))!.doc as { spec: { replica_command: string[] } };
+    assert.deepEqual(yamlSpec.spec.replica_command, ['vllm', 'serve', '/models/x', '--port', '{port}']);
     const [canary, unknownRelease, steps, badEval, evalNoCanary, noSuites] = await Promise.all([
       cli('serve', 'promote', 'chat', '--checkpoint', dir, '--canary', '150%'),
       cli('serve', 'promote', 'chat', '--checkpoint', join(dir, 'never-gated')),

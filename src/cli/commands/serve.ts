@@ -139,7 +139,7 @@ export function register(program: Command): void {
       const rec = await runGate({
         spec, checkpoint: resolve(o.checkpoint), record: async (r) => { served = await recordGate(control, r); }, workDir: resolve(dataDir, 'serving', spec.model, 'evals'), snapshotDir: resolve(dataDir, 'serving', spec.model, 'checkpoints'),
         ...(o.evalCommand ? { evalCommand: words(o.evalCommand) } : {}),
-        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control }),
+        ...(o.endpoint ? { endpoint: { url: o.endpoint } } : o.local ? {} : { control, dataDir }),
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stdout.write(`${formatGateRecord(rec)}\n${formatServed(spec.model, served)}${rec.passed ? '' : ' (unchanged: the gate failed)'}\n`);

@@ -33,6 +33,9 @@ test('gigafactory sim: bad input exits 2 with the field, the value and the fix, 
       { name: 'job larger than the fleet', args: ['--fleet', 'h100-16k', '--workload', 'pretrain:32768', '--days', '1'], want: /needs 32768 GPUs; the fleet has 16384/ },
       { name: 'malformed trace row, fatal', args: ['--fleet', 'h100-16k', '--workload', trace, '--days', '1', '--bad-rows', 'fail'], want: /trace\.csv:3: row: .*duration -5/ },
       { name: 'unknown workload', args: ['--workload', 'llama'], want: /--workload: got "llama"; expected grok/ },
+      // Output paths are refused before the simulation runs (30 days would take a while).
+      { name: 'unwritable --json', args: ['--days', '30', '--json', join(dir, 'no', 'r.json')], want: /--json: got ".*no\/r\.json"; expected a writable file path \(ENOENT for its folder/ },
+      { name: '--html a directory', args: ['--days', '30', '--html', dir], want: /--html: got ".*"; expected a writable file path \(it is a directory\)/ },
     ];
     for (const c of cases) {
       const r = run(c.args);

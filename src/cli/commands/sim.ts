@@ -1,5 +1,5 @@
 // `gigafactory sim`: simulate a fleet under a workload (the digital twin's "simulate" face).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
@@ -16,7 +16,8 @@ import {
 } from '../../sim/index.ts';
 import { formatComparison, type LabelledReport } from '../../sim/format-compare.ts';
 import { parseMixYaml } from '../../sim/mix.ts';
-import { simReportHtml, writeHtmlReport } from '../../web/report-html.ts';
+import { simReportHtml } from '../../web/report-html.ts';
+import { checkOutputFile, writeOutputFile } from '../output-file.ts';
 import { readInputFile } from '../../control/input-file.ts';
 
 interface SimFlags {
@@ -105,6 +106,9 @@ export function register(program: Command): void {
         return r as RecoveryMode;
       });
       const spares = flags.spares === 'auto' ? 'auto' as const : numberFlag('--spares', flags.spares, 0, 1e6, true);
+      // Output paths are checked now, not after the simulation.
+      if (flags.json !== undefined && flags.json !== '-') checkOutputFile('--json', flags.json);
+      if (flags.html !== undefined) checkOutputFile('--html', flags.html);
       const fleet = loadFleet(flags.fleet);
       const pool = flags.rentPool !== undefined ? resolveRentPool(fleet, flags.rentPool) : undefined;
       const topology = buildTopology(pool ? { ...fleet, pools: [pool] } : { ...fleet, pools: [] }, { includePools: pool !== undefined });
@@ -152,8 +156,8 @@ export function register(program: Command): void {
       }
       const json = JSON.stringify(reports.length === 1 ? reports[0]!.report : reports.map((r) => ({ run: r.label, ...r.report })), null, 1);
       if (flags.json === '-') { process.stdout.write(json + '\n'); return; }
-      if (flags.json !== undefined) writeFileSync(flags.json, json + '\n');
-      if (flags.html !== undefined) writeHtmlReport(flags.html, simReportHtml(reports));
+      if (flags.json !== undefined) writeOutputFile('--json', flags.json, json + '\n');
+      if (flags.html !== undefined) writeOutputFile('--html', flags.html, simReportHtml(reports));
       process.stdout.write(reports.length === 1 ? formatReport(reports[0]!.report) : formatComparison(reports));
     });
 }

@@ -109,14 +109,27 @@ const pages = {
   async pools() {
     const [p, f] = await Promise.all([get('/ui/api/pools'), get('/ui/api/fleet')]);
     bars($('pools-chart'), f.pools.map((x) => ({ label: x.name, value: x.nodes, title: `${fmt(x.nodes)} nodes, ${fmt(x.gpusInUse)} of ${fmt(x.gpus)} GPUs in use` })));
-    $('pools').innerHTML = p.available ? table(p.pools ?? [], [['pool', (x) => esc(x.name)], ['kind', (x) => esc(x.kind)], ['nodes', (x) => fmt(x.nodes)], ['provisioning', (x) => fmt(x.provisionedNodes)], ['$/GPU-hour', (x) => fmt(x.pricePerGpuHourUsd)], ['GPU-hours', (x) => fmt(x.rentedGpuHours)], ['cost (USD)', (x) => fmt(x.costUsd)]])
+    $('pools').innerHTML = p.available ? table(p.pools ?? [], [['pool', (x) => esc(x.name)], ['kind', (x) => esc(x.kind)], ['nodes', (x) => fmt(x.nodes)], ['rented now', (x) => fmt(x.provisionedNodes)], ['$/GPU-hour', (x) => fmt(x.pricePerGpuHourUsd)], ['GPU-hours', (x) => fmt(x.rentedGpuHours)], ['cost (USD)', (x) => fmt(x.costUsd)]])
       : `<p class="note">GPU-hours and cost: not available (${esc(p.reason ?? 'no pool data')}). Nodes per pool:</p>`;
   },
   async serving() {
     const d = await get('/ui/api/serving');
     lines($('replica-chart'), [['replicas running', (s) => s.replicas]], d.series);
+    lines($('serving-load-chart'), [['output tokens/s', (s) => s.outputTokensPerSecond ?? 0]], d.series);
+    const deps = d.deployments?.deployments ?? [];
+    const figures = (x) => Object.values(x.load?.figures ?? {});
+    const sum = (x, k) => figures(x).reduce((a, f) => a + f[k], 0);
+    $('deployment-table').innerHTML = table(deps, [
+      ['deployment', (x) => esc(x.name)], ['model', (x) => esc(x.model)],
+      ['releases (share %)', (x) => esc(Object.entries(x.shares ?? {}).map(([r, p]) => `${r} ${p}%`).join(', ') || 'none promoted')],
+      ['replicas ready / running (min-max)', (x) => `${fmt(x.replicas.filter((r) => r.ready && !r.draining).length)} / ${fmt(x.replicas.filter((r) => r.state === 'running').length)} (${fmt(x.spec.min_replicas)}-${fmt(x.spec.max_replicas)})`],
+      ['gateways', (x) => fmt(x.load?.gateways ?? 0)], ['output tokens/s', (x) => fmt(x.load?.outputTokensPerSecond ?? 0)], ['requests in flight', (x) => fmt(x.load?.requestsInFlight ?? 0)],
+      ['requests/s', (x) => fmt(sum(x, 'requests') / 60)], ['error rate', (x) => (sum(x, 'requests') > 0 ? pct(sum(x, 'errors') / sum(x, 'requests')) : '—')],
+      ['latency p99 ms', (x) => (figures(x).length ? fmt(Math.max(...figures(x).map((f) => f.p99Ms))) : '—')],
+      ['unhealthy', (x) => fmt(x.unhealthy?.length ?? 0)],
+    ], { empty: 'no deployments (gigafactory serve deploy)' });
     $('serving-table').innerHTML = table(d.replicas, [['replica job', (j) => esc(j.id)], ['model / name', (j) => esc(j.name)], ['tenant', (j) => esc(j.tenant)], ['state', (j) => esc(j.state)]], { empty: 'no serving replicas' });
-    $('gateway-note').textContent = d.deployments ? '' : 'Requests/s, tokens/s and latency: not available here; scrape the gateway\'s /metrics (gigafactory_gateway_*).';
+    $('gateway-note').textContent = d.deployments ? '' : 'Deployments: not available from this control plane; scrape the gateway\'s /metrics (gigafactory_gateway_*).';
   },
   async reports() {
     const d = await get('/ui/api/reports');
