@@ -14,6 +14,7 @@ import { FakeExecutor } from './fake-executor.ts';
 import { parseJobSpec } from './job-spec.ts';
 import { PendingBoard } from './pending-board.ts';
 import { SimulatedProvider, type ProviderClock } from './provider.ts';
+import { MemoryRentalTable } from './store/rental-memory.ts';
 import { Reconciler } from './reconciler.ts';
 import { LiveRenting } from './renting.ts';
 import { SqliteStore } from './store/sqlite.ts';
@@ -35,7 +36,7 @@ async function rig() {
   };
   const pending = new PendingBoard();
   const decisions: Decision[] = [];
-  const renting = new LiveRenting(topology, { provider: new SimulatedProvider(topology, [POOL], clock), pool: POOL, queueWaitThresholdSeconds: 600, idleReleaseSeconds: 3600 }, () => clock.now, () => undefined);
+  const renting = new LiveRenting(topology, { provider: new SimulatedProvider(topology, [POOL], clock), pool: POOL, queueWaitThresholdSeconds: 600, idleReleaseSeconds: 3600, rentals: new MemoryRentalTable() }, () => clock.now, () => undefined);
   const rec = new Reconciler({ store, executor, scheduler: createScheduler('priority-preempt'), topology, dataDir: dir, nowSeconds: () => clock.now, manualTicks: true, renting, pending, onDecision: (d) => decisions.push(d) });
   await rec.start();
   const submit = async (name: string, nodes: number, over: Record<string, unknown> = {}) =>

@@ -1,7 +1,10 @@
 /**
  * Renting in the live plane: the lifecycle's rent policy (src/sched/rent-policy.ts, the one
  * `gigafactory sim --rent-pool` runs) over the reconciler's queue, carried out by a Provider.
- * A rented node is usable only between its join and its release; billing runs over that time.
+ * A rented node is usable only between its join and its release. What the pool has cost
+ * (GET /v1/pools) is derived from the store's rentals (./rental-cost.ts), so it survives restarts:
+ * a real provider (Oracle) records its own from launch to release; for one that does not (the
+ * simulated provider) this records each node from its join to its release.
  * The queue wait of a job counts from when it last entered the queue (its submit, or the end of
  * its last attempt), as in the simulator.
  */
@@ -9,12 +12,16 @@ import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
 import { rentDecisions } from '../sched/lifecycle/index.ts';
 import type { Decision } from '../sched/types.ts';
 import type { Provider } from './provider.ts';
+import { poolBills } from './rental-cost.ts';
+import type { RentalTable } from './store/rental-table.ts';
 
 export interface RentingOptions {
   readonly provider: Provider;
   readonly pool: PoolSpec;
   readonly queueWaitThresholdSeconds: number;
   readonly idleReleaseSeconds: number;
+  /** Where rentals are recorded and the pool's cost is derived from (the plane's store). */
+  readonly rentals: RentalTable;
 }
 
 /** One row of GET /v1/pools. */
@@ -33,7 +40,9 @@ export class LiveRenting {
   private readonly idleSince = new Map<number, number>();
   private readonly byName = new Map<string, number>();
   private inFlight = 0;
-  private closedGpuSeconds = 0;
+  /** Rental records of a provider that keeps none, in order (put at join, close at release). */
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: unknown;
   requests = 0;
   released = 0;
 
@@ -47,10 +56,36 @@ export class LiveRenting {
         if (i === undefined) continue;
         this.arrivedAt.set(i, t);
         this.idleSince.set(i, t);
+        const node = this.topology.nodes[i]!;
+        this.record(() => o.rentals.put({ node: name, pool: o.pool.name, provider: o.provider.name, instanceId: null, state: 'running', launchedSeconds: t, pricePerHourUsd: o.pool.pricePerGpuHourUsd * node.gpus }));
       }
       this.inFlight = Math.max(0, this.inFlight - names.length);
       onJoin();
     });
+  }
+
+  /** The provider keeps no rentals of its own (no `attach`): this records them. */
+  private get recordsRentals(): boolean { return this.o.provider.attach === undefined; }
+
+  private record(write: () => Promise<unknown>): void {
+    if (!this.recordsRentals) return;
+    this.writes = this.writes.then(write).then(() => undefined, (e: unknown) => { this.writeError = e; });
+  }
+
+  /**
+   * At start, for a provider that keeps no rentals: the nodes a previous plane had rented from it
+   * went with that plane, so their rentals are closed now (billed until this restart, the last
+   * moment they may have been paid for). Their cost stays in the pool's.
+   */
+  async restore(): Promise<number> {
+    if (!this.recordsRentals) return 0;
+    let closed = 0;
+    for (const r of await this.o.rentals.list()) {
+      if (r.pool !== this.o.pool.name || r.provider !== this.o.provider.name) continue;
+      const i = this.byName.get(r.node);
+      if (await this.o.rentals.close(r.node, Math.max(r.launchedSeconds, this.now()), i === undefined ? 0 : this.topology.nodes[i]!.gpus)) closed++;
+    }
+    return closed;
   }
 
   /** Owned nodes are always there; a rented one only while it is rented. */
@@ -92,7 +127,8 @@ export class LiveRenting {
         void this.o.provider.provision(this.o.pool.name, asked).then((got) => { this.inFlight -= asked - got.length; }, () => { this.inFlight -= asked; });
       } else if (d.kind === 'release') {
         for (const i of d.nodeIndices) {
-          this.closedGpuSeconds += (now - this.arrivedAt.get(i)!) * (this.topology.nodes[i]?.gpus ?? 0);
+          const node = this.topology.nodes[i]!;
+          this.record(() => this.o.rentals.close(node.name, now, node.gpus));
           this.arrivedAt.delete(i);
           this.idleSince.delete(i);
           this.released++;
@@ -103,21 +139,30 @@ export class LiveRenting {
     return ds;
   }
 
-  /** The rented pool's row: GPU-hours billed so far (released nodes plus those rented now). */
-  row(): PoolRow {
-    const now = this.now();
-    let gpuSeconds = this.closedGpuSeconds;
-    for (const [i, at] of this.arrivedAt) gpuSeconds += (now - at) * (this.topology.nodes[i]?.gpus ?? 0);
-    const hours = gpuSeconds / 3600;
+  /**
+   * The rented pool's bill from the store: GPU-hours and cost of every rental, released or
+   * live, each at least the pool's minimum term (./rental-cost.ts); `sinceSeconds` as usage's.
+   */
+  async bill(sinceSeconds?: number): Promise<{ gpuHours: number; costUsd: number }> {
+    await this.writes;
+    if (this.writeError !== undefined) { const e = this.writeError; this.writeError = undefined; throw e; }
+    const [live, released] = await Promise.all([this.o.rentals.list(), this.o.rentals.listReleased(this.o.pool.name)]);
+    const gpusOf = (name: string) => this.topology.nodes[this.byName.get(name) ?? -1]?.gpus ?? 0;
+    return poolBills({ live, released, gpusOf, pools: [this.o.pool], nowSeconds: this.now(), ...(sinceSeconds !== undefined ? { sinceSeconds } : {}) })[0]!;
+  }
+
+  /** The rented pool's row: GPU-hours and cost so far, from the store (minimum terms included). */
+  async row(): Promise<PoolRow> {
+    const b = await this.bill();
     return {
       name: this.o.pool.name, kind: 'rented', nodes: this.byName.size, provisionedNodes: this.arrivedAt.size,
-      pricePerGpuHourUsd: this.o.pool.pricePerGpuHourUsd, rentedGpuHours: +hours.toFixed(3), costUsd: +(hours * this.o.pool.pricePerGpuHourUsd).toFixed(2),
+      pricePerGpuHourUsd: this.o.pool.pricePerGpuHourUsd, rentedGpuHours: +b.gpuHours.toFixed(3), costUsd: +b.costUsd.toFixed(2),
     };
   }
 }
 
 /** Every pool of the cluster: owned halls as they are, the rented pool from `renting`. */
-export function poolRows(topology: ClusterTopology, renting: LiveRenting | undefined): PoolRow[] {
+export async function poolRows(topology: ClusterTopology, renting: LiveRenting | undefined): Promise<PoolRow[]> {
   const owned = new Map<string, number>();
   for (const n of topology.nodes) if (!n.rented) owned.set(n.pool, (owned.get(n.pool) ?? 0) + 1);
   const rows: PoolRow[] = [...owned].map(([name, nodes]) => ({ name, kind: 'owned', nodes, provisionedNodes: nodes, pricePerGpuHourUsd: null, rentedGpuHours: 0, costUsd: 0 }));
@@ -131,6 +176,6 @@ export function poolRows(topology: ClusterTopology, renting: LiveRenting | undef
     fixed.set(n.pool, f);
   }
   for (const [name, f] of fixed) rows.push({ name, kind: 'rented', nodes: f.nodes, provisionedNodes: f.nodes, pricePerGpuHourUsd: f.price, rentedGpuHours: 0, costUsd: 0 });
-  if (renting) rows.push(renting.row());
+  if (renting) rows.push(await renting.row());
   return rows;
 }

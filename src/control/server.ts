@@ -165,7 +165,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store, {
     topology, nodeUp: (name) => executorNodeUp?.(name) ?? true,
     nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedUp), spares()),
-    pools: () => poolRows(topology, renting).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
+    pools: async () => (await poolRows(topology, renting)).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
   const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;
   const pending = new PendingBoard(status ? (r) => rentReason(r, status()) : undefined);
@@ -173,8 +173,12 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
   const renting = o.rent && o.provider ? new LiveRenting(topology, {
     provider: o.provider, pool: o.rent.pool, queueWaitThresholdSeconds: o.rent.queueWaitThresholdSeconds ?? DEFAULT_SIM.queueWaitThresholdSeconds,
-    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds,
+    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds, rentals: store.rentals,
   }, () => Date.now() / 1000, () => kick()) : undefined;
+  // A provider that keeps no rentals of its own: those a previous plane left are closed (their cost stays).
+  let restored = 0;
+  try { restored = (await renting?.restore()) ?? 0; } catch (e) { await store.close(); release(); throw e; }
+  if (restored) log(`renting: closed ${restored} rental(s) of ${o.rent!.pool.name} left by the previous plane (${o.provider!.name} nodes do not outlive it)`);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
     spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();

@@ -115,7 +115,7 @@ export async function runLivePlane(s: Scenario, script: Script): Promise<Logs> {
   const decisions: string[] = [];
   let kick = (): void => undefined;
   const renting = s.rent
-    ? new LiveRenting(s.topology, { provider: new SimulatedProvider(s.topology, [s.rent.pool], clock), pool: s.rent.pool, queueWaitThresholdSeconds: s.rent.queueWaitThresholdSeconds, idleReleaseSeconds: s.rent.idleReleaseSeconds }, () => clock.now, () => kick())
+    ? new LiveRenting(s.topology, { provider: new SimulatedProvider(s.topology, [s.rent.pool], clock), pool: s.rent.pool, queueWaitThresholdSeconds: s.rent.queueWaitThresholdSeconds, idleReleaseSeconds: s.rent.idleReleaseSeconds, rentals: store.rentals }, () => clock.now, () => kick())
     : undefined;
   const rec = new Reconciler({
     store, executor, scheduler: createScheduler(s.policy), topology: s.topology, dataDir: dir, nowSeconds: () => clock.now,

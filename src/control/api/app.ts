@@ -41,7 +41,7 @@ export interface ApiOptions {
   readonly dataDir: string;
   readonly nowSeconds?: () => number;
   /** The cluster's pools (owned halls, the rented pool) for GET /v1/pools. */
-  readonly pools?: () => PoolRow[];
+  readonly pools?: () => Promise<PoolRow[]>;
   /** Called after a submit or cancel so the reconciler acts at once. */
   readonly onChange?: () => void;
   readonly log?: (line: string) => void;

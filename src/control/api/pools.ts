@@ -8,6 +8,6 @@ import type { ClusterTopology } from '../../fleet/types.ts';
 import { poolRows, type PoolRow } from '../renting.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function registerPoolRoutes<E extends { Variables: any }>(app: Hono<E>, o: { readonly topology: ClusterTopology; readonly pools?: () => PoolRow[] }): void {
-  app.get('/v1/pools', (c) => c.json({ pools: o.pools ? o.pools() : poolRows(o.topology, undefined) }));
+export function registerPoolRoutes<E extends { Variables: any }>(app: Hono<E>, o: { readonly topology: ClusterTopology; readonly pools?: () => Promise<PoolRow[]> }): void {
+  app.get('/v1/pools', async (c) => c.json({ pools: o.pools ? await o.pools() : await poolRows(o.topology, undefined) }));
 }

@@ -9,20 +9,12 @@ import { join } from 'node:path';
 import { buildTopology } from '../../fleet/topology.ts';
 import { FLEET_PRESETS } from '../../fleet/presets.ts';
 import type { PoolSpec } from '../../fleet/types.ts';
-import type { RentalRow, RentalTable } from '../store/rental-table.ts';
+import { MemoryRentalTable } from '../store/rental-memory.ts';
 import { RetryBackoff } from './backoff.ts';
 import { ociAuthentication, ociPoolConfig, OciProvider } from './oci.ts';
 import { OciNodeProvider } from './oci-node-provider.ts';
 import { startOciStandin } from './oci-standin.ts';
 import { OCI_POOL_FIELDS, ociKeyPair, writeOciConfig } from './oci-test-kit.ts';
-
-/** A RentalTable in memory (the stores' own pass the contract in ../store/node-contract.ts). */
-class MemoryRentals implements RentalTable {
-  readonly rows = new Map<string, RentalRow>();
-  async put(r: RentalRow): Promise<void> { this.rows.set(r.node, r); }
-  async list(): Promise<RentalRow[]> { return [...this.rows.values()].sort((a, b) => a.node.localeCompare(b.node)); }
-  async remove(node: string): Promise<boolean> { return this.rows.delete(node); }
-}
 
 async function setup(o: { provisionSeconds?: number; capacity?: number; leadTimeHours?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gf-oci-np-'));
@@ -36,7 +28,7 @@ async function setup(o: { provisionSeconds?: number; capacity?: number; leadTime
   const cfg = ociPoolConfig(pool);
   const oci = new OciProvider(cfg, { authentication: await ociAuthentication(cfg), pollSeconds: 10, nowMs: () => clock.ms, sleep: async (ms) => { clock.ms += ms; } });
   const topology = buildTopology({ ...FLEET_PRESETS['oci-h100']!, halls: [{ name: 'hall', nodeType: 'hgx-h100', nodes: 1 }], pools: [pool] }, { includePools: true });
-  const rentals = new MemoryRentals();
+  const rentals = new MemoryRentalTable();
   const lines: string[] = [];
   const make = async () => {
     const p = new OciNodeProvider(topology, pool, oci, { nowMs: () => clock.ms, bootMarginSeconds: 60, backoff: new RetryBackoff() });

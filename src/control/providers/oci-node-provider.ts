@@ -101,7 +101,9 @@ export class OciNodeProvider implements Provider {
       return;
     }
     if (inst === undefined || inst.state === 'TERMINATED' || inst.state === 'TERMINATING') {
-      await this.rentals!.remove(row.node);
+      // An instance that existed was paid for until it went, at the latest now; a launch that never got one, not at all.
+      if (row.instanceId !== null) await this.rentals!.close(row.node, Math.max(row.launchedSeconds, this.nowSeconds), this.gpusOf.get(row.node) ?? 0);
+      else await this.rentals!.remove(row.node);
       this.giveBack(row.node);
       this.log(`oracle: ${row.node}'s instance ${row.instanceId ?? '(never launched)'} is gone; forgotten`);
       return;
@@ -180,7 +182,7 @@ export class OciNodeProvider implements Provider {
         this.refused((e as Error).message);
         try {
           await this.oci.terminate(inst.ocid);
-          await this.rentals?.remove(node);
+          await this.rentals?.close(node, this.nowSeconds, this.gpusOf.get(node) ?? 0);
           this.giveBack(node);
         } catch (t) {
           // Kept in the store: a release or the next start terminates it.
@@ -206,7 +208,8 @@ export class OciNodeProvider implements Provider {
   async release(nodes: readonly string[]): Promise<void> {
     for (const n of nodes) {
       const ocids = await this.oci.release(n);
-      await this.rentals?.remove(n);
+      // Kept with its release time: the pool's cost is derived from the store (../rental-cost.ts).
+      await this.rentals?.close(n, this.nowSeconds, this.gpusOf.get(n) ?? 0);
       this.log(`oracle: released ${n}${ocids.length > 0 ? ` (terminated ${ocids.join(', ')})` : ''}`);
       this.giveBack(n);
     }

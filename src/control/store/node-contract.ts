@@ -64,4 +64,26 @@ export function runNodeStoreContract(o: StoreContractOptions): void {
     assert.equal(await s.rentals.remove('oci-00000'), false);
     assert.deepEqual((await s.rentals.list()).map((r) => r.node), ['oci-00001']);
   });
+
+  withStore('rentals: a given-back instance moves to the released rentals with its release time and GPUs; a node rented again keeps its history; durable', async (s, reopen) => {
+    const run = { node: 'oci-00000', pool: 'oci', provider: 'oracle', instanceId: 'ocid1.instance.oc1..a', state: 'running' as const, launchedSeconds: 100, pricePerHourUsd: 80 };
+    await s.rentals.put(run);
+    await s.rentals.put({ ...run, node: 'sim-00000', pool: 'sim' });
+    assert.equal(await s.rentals.close('oci-00000', 4000.5, 8), true);
+    assert.equal(await s.rentals.close('oci-00000', 5000, 8), false, 'closed once only');
+    assert.equal(await s.rentals.close('nobody', 5000, 8), false);
+    assert.deepEqual((await s.rentals.list()).map((r) => r.node), ['sim-00000'], 'no longer a live rental');
+    await s.rentals.put({ ...run, instanceId: 'ocid1.instance.oc1..b', launchedSeconds: 6000 });
+    assert.equal(await s.rentals.close('oci-00000', 9000, 8), true);
+    assert.equal(await s.rentals.close('sim-00000', 7000, 4), true);
+    const released = (r: typeof run, releasedSeconds: number, gpus: number) => ({ node: r.node, pool: r.pool, provider: r.provider, instanceId: r.instanceId, launchedSeconds: r.launchedSeconds, releasedSeconds, gpus, pricePerHourUsd: r.pricePerHourUsd });
+    const oci = [released(run, 4000.5, 8), released({ ...run, instanceId: 'ocid1.instance.oc1..b', launchedSeconds: 6000 }, 9000, 8)];
+    assert.deepEqual(await s.rentals.listReleased('oci'), oci);
+    assert.deepEqual((await s.rentals.listReleased()).map((r) => [r.node, r.releasedSeconds]), [['oci-00000', 4000.5], ['sim-00000', 7000], ['oci-00000', 9000]]);
+    assert.deepEqual(await s.rentals.list(), []);
+    if (reopen) {
+      const again = await reopen();
+      try { assert.deepEqual(await again.rentals.listReleased('oci'), oci); } finally { await again.close(); }
+    }
+  });
 }

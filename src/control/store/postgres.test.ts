@@ -55,6 +55,25 @@ if (!findPostgresBin()) {
     },
   });
 
+  test('postgres store: a schema from before released rentals were kept opens with its live rentals, and they can be released', async () => {
+    const { url, cleanup } = await freshUrl();
+    const schema = parsePostgresUrl(url).schema;
+    const c = new pg.Client((await getServer()).url);
+    await c.connect();
+    try {
+      // The rentals table as it was stored before rentals_released existed.
+      await c.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".rentals (node TEXT PRIMARY KEY, pool TEXT NOT NULL, provider TEXT NOT NULL,
+        instance_id TEXT, state TEXT NOT NULL, launched_seconds DOUBLE PRECISION NOT NULL, price_per_hour_usd DOUBLE PRECISION NOT NULL);
+        INSERT INTO "${schema}".rentals VALUES ('oci-00000', 'oci', 'oracle', 'ocid1.instance.oc1..a', 'running', 100, 80);`);
+    } finally { await c.end(); }
+    const s = await PostgresStore.open(url);
+    try {
+      assert.deepEqual((await s.rentals.list()).map((r) => [r.node, r.instanceId, r.launchedSeconds]), [['oci-00000', 'ocid1.instance.oc1..a', 100]]);
+      assert.equal(await s.rentals.close('oci-00000', 3700, 8), true);
+      assert.deepEqual((await s.rentals.listReleased('oci')).map((r) => [r.node, r.launchedSeconds, r.releasedSeconds, r.gpus, r.pricePerHourUsd]), [['oci-00000', 100, 3700, 8, 80]]);
+    } finally { await s.close(); await cleanup(); }
+  });
+
   /**
    * The same seeded random sequence of calls (valid, stale and invalid) on SQLite and on
    * PostgreSQL: every result, error and final record must be identical.
