@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, badRequest, sendError } from './errors.ts';
 import { forward } from './proxy.ts';
+import { UpstreamPool } from './upstream-client.ts';
 import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
 import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
@@ -49,7 +50,10 @@ export class Gateway {
   readonly meter: LoadMeter;
   readonly server: http.Server;
   readonly metrics = new GatewayMetrics(() => this.pool.all());
+  /** Health checks (node:http). */
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
+  /** Chat requests to the replicas: keep-alive connections, up to 512 per replica. */
+  private readonly upstream = new UpstreamPool(512);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
   /** Whether API keys were given (decides how a request's tenant is found). */
@@ -93,6 +97,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server.close(() => ok()));
     this.agent.destroy();
+    this.upstream.destroy();
   }
 
   stats(): Record<string, unknown> {
@@ -180,7 +185,7 @@ export class Gateway {
     }
     const tried = new Set<string>();
     const failures: string[] = [];
-    const proxyOptions = { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) };
+    const proxyOptions = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) };
     this.meter.requestStarted(chat.model);
     try {
       for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
