@@ -99,7 +99,7 @@ class Attempt implements UpstreamHandlers {
     this.finish({ kind: 'client-gone', completionTokens: this.completionTokens });
   };
 
-  onHead(status: number, headers: Readonly<Record<string, string>>): void {
+  onHead(status: number, contentType: string | undefined): void {
     clearTimeout(this.timer);
     this.status = status;
     if (status >= 500 || status === 429) {
@@ -107,7 +107,7 @@ class Attempt implements UpstreamHandlers {
       this.finish({ kind: 'retry', reason: `HTTP ${status} from ${this.replica.url}`, replicaDown: false });
       return;
     }
-    this.contentType = headers['content-type'];
+    this.contentType = contentType;
     // Held back (verbatim) until an event with text, [DONE] or an error: until then another
     // replica may still be tried. Past it, bytes pass straight through; the scanner only counts.
     this.streaming = status < 400 && this.chat.stream;

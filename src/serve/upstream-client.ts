@@ -10,8 +10,8 @@ import net from 'node:net';
 
 /** What the caller hears of one request; after onEnd or onError, nothing more. */
 export interface UpstreamHandlers {
-  /** The final (non-1xx) response head; header names lower-cased, repeats joined with ", ". */
-  onHead(status: number, headers: Readonly<Record<string, string>>): void;
+  /** The final (non-1xx) response head: its status and Content-Type (the only header the proxy passes on). */
+  onHead(status: number, contentType: string | undefined): void;
   /** A piece of the body, decoded from chunked transfer coding where the replica used it. */
   onData(chunk: Buffer): void;
   onEnd(): void;
@@ -264,12 +264,14 @@ class Connection {
     if (!m) { this.protocolError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 40))}`); return; }
     const status = Number(m[2]);
     if (status >= 100 && status < 200 && status !== 101) return; // interim response: the real one follows
-    const headers: Record<string, string> = {};
+    // Only the four headers that matter are looked at (by length first: no string per other header).
+    const headers: { 'content-type'?: string; 'content-length'?: string; 'transfer-encoding'?: string; connection?: string } = {};
     for (let i = 1; i < lines.length; i++) {
       const l = lines[i]!;
       const colon = l.indexOf(':');
-      if (colon <= 0) continue;
-      const name = l.slice(0, colon).trim().toLowerCase();
+      if (colon !== 12 && colon !== 14 && colon !== 17 && colon !== 10) continue;
+      const name = l.slice(0, colon).toLowerCase();
+      if (name !== 'content-type' && name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') continue;
       const value = l.slice(colon + 1).trim();
       headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
     }
@@ -290,7 +292,7 @@ class Connection {
     const call = this.call!;
     call.gotHead = true;
     this.state = mode === 'none' ? 'head' : mode === 'length' ? 'length' : mode === 'chunked' ? 'chunk-size' : 'close';
-    call.h.onHead(status, headers);
+    call.h.onHead(status, headers['content-type']);
     if (mode === 'none' && this.call === call) this.complete();
   }
 
