@@ -148,3 +148,17 @@ test('upstream client: abort drops the connection and says nothing more; past th
     await ok.close();
   } finally { pool.destroy(); await hang.close(); }
 });
+
+test('upstream client: destroy() ends requests in flight with an error, and later requests fail at once', { timeout: 5000 }, async () => {
+  const hang = await rawReplica(() => ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n']);
+  const pool = new UpstreamPool();
+  try {
+    const inFlight = call(pool, hang.target);
+    await new Promise((r) => setTimeout(r, 50));
+    pool.destroy();
+    const r = await inFlight;
+    assert.deepEqual([r.body, r.afterHead], ['hello', true]);
+    assert.match(r.error ?? '', /closed/);
+    assert.match((await call(pool, hang.target)).error ?? '', /closing/);
+  } finally { await hang.close(); }
+});

@@ -42,6 +42,8 @@ export class UpstreamPool {
   private readonly idle = new Map<string, Connection[]>();
   private readonly open = new Map<string, number>();
   private readonly waiting = new Map<string, Pending[]>();
+  /** Every open connection, idle or busy (destroy() closes them all). */
+  private readonly all = new Set<Connection>();
   private closed = false;
 
   constructor(private readonly maxSocketsPerOrigin = 512) {}
@@ -58,7 +60,7 @@ export class UpstreamPool {
   /** Closes every connection; requests in flight fail. */
   destroy(): void {
     this.closed = true;
-    for (const list of this.idle.values()) for (const c of list) c.socket.destroy();
+    for (const c of [...this.all]) c.socket.destroy();
     this.idle.clear();
     for (const list of this.waiting.values()) for (const p of list) p.fail(new Error('gateway is closing'));
     this.waiting.clear();
@@ -83,7 +85,9 @@ export class UpstreamPool {
       return;
     }
     this.open.set(p.key, open + 1);
-    new Connection(this, p.key, p.target).start(p);
+    const c = new Connection(this, p.key, p.target);
+    this.all.add(c);
+    c.start(p);
   }
 
   /** @internal A connection finished a response and may take another. */
@@ -99,6 +103,7 @@ export class UpstreamPool {
 
   /** @internal A connection closed. */
   gone(c: Connection): void {
+    this.all.delete(c);
     const list = this.idle.get(c.key);
     const at = list ? list.indexOf(c) : -1;
     if (at >= 0) list!.splice(at, 1);
