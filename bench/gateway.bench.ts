@@ -1,7 +1,9 @@
 // Gateway overhead on loopback: a fast FAKE upstream called directly vs through the gateway,
 // streaming (SSE, 8 chunks) and not. The upstream and the gateway each run in their own
 // process (as deployed); this process is the closed-loop client with keep-alive. Bounded in
-// count and time. Prints one JSON object: added latency p50/p99 (ms) and requests/s.
+// count and time. Prints one JSON object: added latency p50/p99 (ms), requests/s, and CPU time
+// (user + system) per request of each process over the throughput runs: the gateway's own
+// figure is the product's cost and moves far less with other load on the machine than requests/s.
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
