@@ -133,11 +133,13 @@ test('upstream client: abort drops the connection and says nothing more; past th
   const pool = new UpstreamPool(1);
   try {
     const events: string[] = [];
-    const c = pool.request(hang.target, HEAD, Buffer.from('{}'), { onHead: () => events.push('head'), onData: () => events.push('data'), onEnd: () => events.push('end'), onError: (e) => events.push(`error ${e.message}`) });
-    await new Promise((r) => setTimeout(r, 50));
+    let headCame = () => undefined as void;
+    const head = new Promise<void>((r) => { headCame = r; });
+    const c = pool.request(hang.target, HEAD, Buffer.from('{}'), { onHead: () => { events.push('head'); headCame(); }, onData: () => events.push('data'), onEnd: () => events.push('end'), onError: (e) => events.push(`error ${e.message}`) });
+    await head;
     c.abort();
     c.abort(new Error('twice'));
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && Object.keys(pool.connections()).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(events, ['head']);
     assert.deepEqual(pool.connections(), {}, 'the aborted connection is closed');
 
@@ -161,4 +163,22 @@ test('upstream client: destroy() ends requests in flight with an error, and late
     assert.match(r.error ?? '', /closed/);
     assert.match((await call(pool, hang.target)).error ?? '', /closing/);
   } finally { await hang.close(); }
+});
+
+test('upstream client: a kept-alive connection the replica closes as a request goes out is retried once on a fresh one', { timeout: 5000 }, async () => {
+  // Each connection answers its first request and closes on its second, unanswered (an idle timeout racing the request).
+  const r = await rawReplica((n) => (n === 0 ? ['HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'] : ['CLOSE']));
+  const pool = new UpstreamPool();
+  try {
+    assert.equal((await call(pool, r.target)).body, 'ok');
+    const second = await call(pool, r.target);
+    assert.deepEqual([second.body, second.error], ['ok', undefined]);
+    assert.equal(r.connections(), 2);
+  } finally { pool.destroy(); await r.close(); }
+  const fresh = await rawReplica(() => ['CLOSE']);
+  const pool2 = new UpstreamPool();
+  try {
+    assert.equal((await call(pool2, fresh.target)).error, 'socket hang up', 'a fresh connection closed unanswered is not retried');
+    assert.equal(fresh.connections(), 1);
+  } finally { pool2.destroy(); await fresh.close(); }
 });

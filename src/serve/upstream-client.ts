@@ -71,8 +71,8 @@ export class UpstreamPool {
     return Object.fromEntries(this.open);
   }
 
-  private dispatch(p: Pending): void {
-    const idle = this.idle.get(p.key);
+  private dispatch(p: Pending, fresh = false): void {
+    const idle = fresh ? undefined : this.idle.get(p.key);
     let reused: Connection | undefined;
     // A replica that closed an idle connection may not have been heard yet: skip those.
     while (idle && (reused = idle.pop()) && !reused.socket.writable) reused.socket.destroy();
@@ -114,6 +114,14 @@ export class UpstreamPool {
   }
 
   /** @internal */
+  isClosed(): boolean { return this.closed; }
+
+  /** @internal A request whose kept-alive connection closed before any answer: once more, on a new connection. */
+  resend(p: Pending): void {
+    this.dispatch(p, true);
+  }
+
+  /** @internal */
   unqueue(p: Pending): void {
     const q = this.waiting.get(p.key);
     const at = q ? q.indexOf(p) : -1;
@@ -134,6 +142,8 @@ class Pending implements UpstreamCall {
   conn: Connection | undefined;
   done = false;
   gotHead = false;
+  /** Sent again on a fresh connection once, after a kept-alive one closed without a byte of answer. */
+  resent = false;
 
   constructor(private readonly pool: UpstreamPool, readonly target: UpstreamTarget, readonly key: string, readonly head: string, readonly body: Buffer, readonly h: UpstreamHandlers) {}
 
@@ -166,6 +176,9 @@ class Connection {
   /** A response that ended in the packet being read: released after the rest of it is looked at. */
   private finished: Pending | undefined;
   private closedOnce = false;
+  /** Responses completed on this connection, and whether the current one has sent any byte. */
+  private served = 0;
+  private answered = false;
 
   constructor(private readonly pool: UpstreamPool, readonly key: string, target: UpstreamTarget) {
     this.socket = net.connect({ host: target.hostname, port: target.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 10_000 });
@@ -178,6 +191,7 @@ class Connection {
   start(p: Pending): void {
     p.conn = this;
     this.call = p;
+    this.answered = false;
     this.state = 'head';
     this.keepAlive = true;
     this.socket.ref();
@@ -196,6 +210,7 @@ class Connection {
 
   private onData(b: Buffer): void {
     if (!this.call) { this.socket.destroy(); return; } // bytes nobody asked for: not reusable
+    this.answered = true;
     let at = 0;
     while (at < b.length && this.call) {
       switch (this.state) {
@@ -335,6 +350,7 @@ class Connection {
     call.done = true;
     call.conn = undefined;
     this.state = 'head';
+    this.served++;
     this.finished = call;
   }
 
@@ -359,6 +375,14 @@ class Connection {
     this.call = undefined;
     if (!this.closedOnce) { this.closedOnce = true; this.pool.gone(this); }
     if (!call || call.done) return;
+    // A kept-alive connection that the replica closed as this request went out (its idle
+    // timeout): no byte of answer came, so the request goes once more on a fresh connection.
+    if (this.served > 0 && !this.answered && !call.resent && !this.pool.isClosed()) {
+      call.resent = true;
+      call.conn = undefined;
+      this.pool.resend(call);
+      return;
+    }
     call.done = true;
     const why = this.error ?? new Error(call.gotHead ? 'upstream closed the connection mid-answer' : 'socket hang up');
     call.h.onError(why, call.gotHead);
