@@ -1,7 +1,9 @@
 // Gateway overhead on loopback: a fast FAKE upstream called directly vs through the gateway,
 // streaming (SSE, 8 chunks) and not. The upstream and the gateway each run in their own
 // process (as deployed); this process is the closed-loop client with keep-alive. Bounded in
-// count and time. Prints one JSON object: added latency p50/p99 (ms) and requests/s.
+// count and time. Prints one JSON object: added latency p50/p99 (ms), requests/s, and CPU time
+// (user + system) per request of each process over the throughput runs: the gateway's own
+// figure is the product's cost and moves far less with other load on the machine than requests/s.
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +28,10 @@ function once(port: number, body: string): Promise<number> {
   });
 }
 
-async function load(port: number, stream: boolean, count: number, concurrency = CONCURRENCY): Promise<{ p50: number; p99: number; rps: number; n: number }> {
+async function load(port: number, stream: boolean, count: number, concurrency = CONCURRENCY): Promise<Load> {
   const body = JSON.stringify({ model: 'tiny-chat', stream, messages: [{ role: 'user', content: 'hello there' }], max_tokens: 8 });
   const latencies: number[] = [];
+  const cpu0 = await cpuNow();
   const start = Date.now();
   let issued = 0;
   const worker = async () => {
@@ -36,28 +39,53 @@ async function load(port: number, stream: boolean, count: number, concurrency = 
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (Date.now() - start) / 1000;
+  const cpu1 = await cpuNow();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { p50: q(0.5), p99: q(0.99), rps: latencies.length / seconds, n: latencies.length };
+  const perRequest = (party: keyof Cpu) => Math.round((cpu1[party] - cpu0[party]) / latencies.length);
+  return {
+    p50: q(0.5), p99: q(0.99), rps: latencies.length / seconds, n: latencies.length,
+    cpuMicrosPerRequest: { gateway: perRequest('gateway'), upstream: perRequest('upstream'), loadgen: perRequest('loadgen') },
+  };
 }
 
+interface Load { p50: number; p99: number; rps: number; n: number; cpuMicrosPerRequest: Cpu }
+/** CPU time (user + system) used so far, microseconds, by each of the three processes. */
+interface Cpu { gateway: number; upstream: number; loadgen: number }
+
 const children: ChildProcess[] = [];
+// Each child answers an IPC message with its process.cpuUsage(); with GATEWAY_BENCH_CPU_PROF=DIR
+// it runs under node --cpu-prof and writes its profiles to DIR/NAME on SIGTERM (one per thread:
+// the largest is the main thread; tsx's loader thread writes a small one).
+const profDir = process.env.GATEWAY_BENCH_CPU_PROF;
+const CHILD_PRELUDE = `process.on('message', () => { const u = process.cpuUsage(); process.send({ cpu: u.user + u.system }); }); process.on('SIGTERM', () => process.exit(0));`;
 /** Runs `code` (an ES module using src/serve) in a child process; resolves with the port it prints. */
-function child(code: string): Promise<number> {
+function child(name: string, code: string): Promise<{ port: number; proc: ChildProcess }> {
   const src = fileURLToPath(new URL('../src/serve/', import.meta.url));
-  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code.replaceAll('SRC/', src)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${name}`] : [];
+  const p = spawn(process.execPath, [...prof, '--import', 'tsx', '--input-type=module', '-e', CHILD_PRELUDE + code.replaceAll('SRC/', src)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   children.push(p);
   return new Promise((resolve, reject) => {
-    p.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    p.stdout!.once('data', (d: Buffer) => resolve({ port: Number(d.toString().trim()), proc: p }));
     p.once('exit', (c) => reject(new Error(`child exited ${c}`)));
   });
+}
+function cpuOf(p: ChildProcess): Promise<number> {
+  return new Promise((resolve) => { p.once('message', (m: { cpu: number }) => resolve(m.cpu)); p.send('cpu'); });
+}
+async function cpuNow(): Promise<Cpu> {
+  const [gateway, upstream] = await Promise.all([cpuOf(gw.proc), cpuOf(up.proc)]);
+  const self = process.cpuUsage();
+  return { gateway, upstream, loadgen: self.user + self.system };
 }
 const killAll = () => { for (const c of children) c.kill('SIGTERM'); };
 process.on('exit', killAll);
 const hardStop = setTimeout(() => { killAll(); process.exit(1); }, 5 * 60_000);
 
-const fakePort = await child(`import { startFakeUpstream } from 'SRC/fake-upstream.ts'; const f = await startFakeUpstream({ words: 8 }); console.log(f.port);`);
-const gwPort = await child(`import { Gateway } from 'SRC/gateway.ts'; const g = new Gateway({ replicas: [{ url: 'http://127.0.0.1:${fakePort}', model: 'tiny-chat' }], healthCheckIntervalMs: 0 }); console.log(await g.listen(0));`);
+const up = await child('upstream', `import { startFakeUpstream } from 'SRC/fake-upstream.ts'; const f = await startFakeUpstream({ words: 8 }); console.log(f.port);`);
+const fakePort = up.port;
+const gw = await child('gateway', `import { Gateway } from 'SRC/gateway.ts'; const g = new Gateway({ replicas: [{ url: 'http://127.0.0.1:${fakePort}', model: 'tiny-chat' }], healthCheckIntervalMs: 0 }); console.log(await g.listen(0));`);
+const gwPort = gw.port;
 const fake = { port: fakePort };
 const out: Record<string, unknown> = { requestsPerCase: REQUESTS, concurrency: CONCURRENCY, upstream: 'fake (instant, 8 chunks)' };
 for (const stream of [true, false]) {
@@ -77,9 +105,12 @@ for (const stream of [true, false]) {
       directRequestsPerSecond: Math.round(direct.rps), gatewayRequestsPerSecond: Math.round(via.rps),
       gatewayP50Ms: via.p50, gatewayP99Ms: via.p99, n: via.n,
     },
+    // CPU time per request of each process over the throughput runs: steadier than requests/s
+    // when other work shares the cores. directly: the gateway idles; through: all three work.
+    cpuMicrosPerRequest: { direct: direct.cpuMicrosPerRequest, throughGateway: via.cpuMicrosPerRequest },
   };
 }
 agent.destroy();
 clearTimeout(hardStop);
-killAll();
+await Promise.all(children.map((c) => new Promise((ok) => { c.once('exit', ok); c.kill('SIGTERM'); })));
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,6 +1,9 @@
 // The gateway's /metrics over real HTTP and fake replicas (src/serve/fake-upstream.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { GatewayMetrics } from './gateway-metrics.ts';
 import { hasPromtool, PROMTOOL_MISSING, promtoolCheck, sample } from '../control/prom-check.ts';
 import { chatBody, post, sseData, startStack } from './test-helpers.ts';
 
@@ -54,4 +57,30 @@ test('gateway /metrics: time to first token is the first streamed bytes, not the
     assert.ok(total >= 0.2, `the stream took ${total} s`);
     assert.ok(ttft < total / 2, `ttft ${ttft} s vs request ${total} s`);
   } finally { await s.close(); }
+});
+
+test('gateway metrics: a latency on a bucket bound counts in that bucket (le), buckets are cumulative, codes and tokens per series', async () => {
+  let nowMs = 0;
+  const m = new GatewayMetrics(() => [], () => nowMs);
+  const finish = (ms: number, statusCode: number, done = true) => {
+    const res = Object.assign(new EventEmitter(), { statusCode, writableFinished: done }) as unknown as ServerResponse;
+    const t = m.track(res);
+    t.model = 'tiny-chat';
+    t.tenant = 'alpha';
+    if (statusCode === 200) t.tokens(3, 4);
+    nowMs += ms;
+    res.emit('close');
+  };
+  finish(5, 200); // exactly 0.005 s
+  finish(6, 200);
+  finish(1, 200, false); // client went away: 499
+  const text = await m.registry.metrics();
+  const s = (name: string) => sample(text, name);
+  assert.equal(s('gigafactory_gateway_request_seconds_bucket{le="0.005",model="tiny-chat",tenant="alpha"}'), 2, '0.005 s and 0.001 s are <= 0.005');
+  assert.equal(s('gigafactory_gateway_request_seconds_bucket{le="0.01",model="tiny-chat",tenant="alpha"}'), 3);
+  assert.equal(s('gigafactory_gateway_request_seconds_bucket{le="+Inf",model="tiny-chat",tenant="alpha"}'), 3);
+  assert.equal(s('gigafactory_gateway_request_seconds_sum{model="tiny-chat",tenant="alpha"}'), 0.012);
+  assert.equal(s('gigafactory_gateway_requests_total{model="tiny-chat",tenant="alpha",code="200"}'), 2);
+  assert.equal(s('gigafactory_gateway_requests_total{model="tiny-chat",tenant="alpha",code="499"}'), 1);
+  assert.equal(s('gigafactory_gateway_tokens_total{model="tiny-chat",tenant="alpha",kind="completion"}'), 12);
 });

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, badRequest, sendError } from './errors.ts';
-import { forward } from './proxy.ts';
+import { forward, type AttemptResult, type ProxyOptions } from './proxy.ts';
+import { UpstreamPool } from './upstream-client.ts';
 import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
 import { parseChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
@@ -49,7 +50,10 @@ export class Gateway {
   readonly meter: LoadMeter;
   readonly server: http.Server;
   readonly metrics = new GatewayMetrics(() => this.pool.all());
+  /** Health checks (node:http). */
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
+  /** Chat requests to the replicas: keep-alive connections, up to 512 per replica. */
+  private readonly upstream = new UpstreamPool(512);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
   /** Whether API keys were given (decides how a request's tenant is found). */
@@ -63,7 +67,7 @@ export class Gateway {
     this.keyed = Object.keys(options.apiKeys ?? {}).length > 0;
     this.pool = new ReplicaPool(options.replicas ?? []);
     const limits = options.tenantLimits ?? {};
-    this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? {}, this.o.nowMs);
+    this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? NO_LIMITS, this.o.nowMs);
     this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
     this.server = http.createServer({ noDelay: true, ...uploadTimeouts(options.requestTimeoutMs) }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 10_000;
@@ -93,6 +97,7 @@ export class Gateway {
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server.close(() => ok()));
     this.agent.destroy();
+    this.upstream.destroy();
   }
 
   stats(): Record<string, unknown> {
@@ -107,11 +112,13 @@ export class Gateway {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
-    const path = (req.url ?? '/').split('?')[0];
-    const route = `${req.method} ${path}`;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
+    if (req.method === 'POST' && path === '/v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
+    const route = `${req.method} ${path}`;
     try {
-      if (route === 'POST /v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
       if (route === 'GET /metrics') { this.serveMetrics(req, res).catch(fail); return; }
       if (route === 'GET /v1/models') { json(res, 200, { object: 'list', data: this.pool.models().map((id) => ({ id, object: 'model', created: this.pool.createdSeconds(id), owned_by: 'gigafactory' })) }); return; }
       if (route === 'GET /health') { const healthy = this.pool.all().filter((r) => r.healthy).length; json(res, 200, { status: 'ok', healthyReplicas: healthy, replicas: this.pool.all().length }); return; }
@@ -168,8 +175,8 @@ export class Gateway {
     const raw = await readBody(req, this.o.maxBodyBytes);
     if (raw === null) return; // client went away mid-body
     const chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
-    const served = this.pool.models();
-    if (!served.includes(chat.model)) {
+    if (!this.pool.serves(chat.model)) {
+      const served = this.pool.models();
       throw new GatewayError(404, 'not_found_error', `model "${chat.model}" is not served here; served models: ${served.join(', ') || '(none)'}`, { param: 'model', code: 'model_not_found' });
     }
     tracked.model = chat.model;
@@ -180,7 +187,7 @@ export class Gateway {
     }
     const tried = new Set<string>();
     const failures: string[] = [];
-    const proxyOptions = { agent: this.agent, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), ...(this.o.upstreamApiKey ? { upstreamApiKey: this.o.upstreamApiKey } : {}) };
+    const proxyOptions: ProxyOptions = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), upstreamApiKey: this.o.upstreamApiKey };
     this.meter.requestStarted(chat.model);
     try {
       for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
@@ -190,8 +197,8 @@ export class Gateway {
         replica.outstandingTokens += reserved;
         replica.inflight++;
         const startedMs = performance.now();
-        const r = await forward(replica, chat, raw, res, proxyOptions)
-          .finally(() => { replica.outstandingTokens -= reserved; replica.inflight--; });
+        let r: AttemptResult;
+        try { r = await forward(replica, chat, raw, res, proxyOptions); } finally { replica.outstandingTokens -= reserved; replica.inflight--; }
         this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {
           replica.failures++;
@@ -214,6 +221,8 @@ export class Gateway {
     }
   }
 }
+
+const NO_LIMITS: TenantLimits = {};
 
 function json(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);

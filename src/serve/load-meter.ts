@@ -19,8 +19,10 @@ export class LoadMeter {
   tokensServed(model: string, tokens: number): void {
     const m = this.of(model);
     const second = Math.floor(this.nowMs() / 1000);
-    m.buckets.set(second, (m.buckets.get(second) ?? 0) + tokens);
-    for (const k of m.buckets.keys()) if (k <= second - this.windowSeconds) m.buckets.delete(k);
+    const had = m.buckets.get(second);
+    m.buckets.set(second, (had ?? 0) + tokens);
+    // Old buckets are dropped when a new second starts (snapshot() ignores them anyway).
+    if (had === undefined) for (const k of m.buckets.keys()) if (k <= second - this.windowSeconds) m.buckets.delete(k);
   }
 
   /** Requests in flight and output tokens/s over the last window. */

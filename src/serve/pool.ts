@@ -80,6 +80,11 @@ export class ReplicaPool {
     this.setReplicas([...others, ...inputs.map((i) => ({ ...i, model }))]);
   }
 
+  /** Whether `model` has replicas here (healthy or not). */
+  serves(model: string): boolean {
+    return this.byModel.has(model);
+  }
+
   models(): string[] {
     return [...this.byModel.keys()].sort();
   }

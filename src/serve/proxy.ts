@@ -1,8 +1,8 @@
-import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { CHARS_PER_TOKEN, type ChatRequest } from './request.ts';
 import { SseScanner } from './sse.ts';
 import type { Replica } from './pool.ts';
+import type { UpstreamCall, UpstreamHandlers, UpstreamPool } from './upstream-client.ts';
 
 /** How one attempt on one replica ended. */
 export type AttemptResult =
@@ -14,7 +14,8 @@ export type AttemptResult =
   | { readonly kind: 'client-gone'; readonly completionTokens: number };
 
 export interface ProxyOptions {
-  readonly agent: http.Agent;
+  /** Keep-alive connections to the replicas. */
+  readonly upstream: UpstreamPool;
   /** Time allowed from sending the request to the upstream's response headers. */
   readonly firstByteTimeoutMs: number;
   readonly upstreamApiKey?: string;
@@ -22,21 +23,24 @@ export interface ProxyOptions {
   readonly onFirstByte?: () => void;
 }
 
-/** Where a replica's chat endpoint is, parsed once per replica URL (not per request). */
-const targets = new Map<string, { hostname: string; port?: number; path: string; protocol: string }>();
-function targetOf(url: string) {
+/** Where a replica's chat endpoint is, and the fixed part of the request head, built once per replica URL. */
+interface Target { readonly hostname: string; readonly port: number; readonly headStart: string; readonly error?: string }
+const targets = new Map<string, Target>();
+function targetOf(url: string): Target {
   let t = targets.get(url);
   if (!t) {
     const u = new URL(`${url}/v1/chat/completions`);
-    t = { hostname: u.hostname.replace(/^\[|\]$/g, ''), ...(u.port !== '' ? { port: Number(u.port) } : {}), path: u.pathname + u.search, protocol: u.protocol };
+    const port = u.port !== '' ? Number(u.port) : 80;
+    t = {
+      hostname: u.hostname.replace(/^\[|\]$/g, ''), port,
+      headStart: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\n`,
+      ...(u.protocol !== 'http:' ? { error: `replica URL ${url}: only http:// replicas are supported` } : {}),
+    };
     if (targets.size > 10_000) targets.clear();
     targets.set(url, t);
   }
   return t;
 }
-
-// Headers and body go out as separate writes: without TCP_NODELAY, Nagle + delayed ACK stall each request ~40 ms.
-const noDelay = (s: import('node:net').Socket) => { s.setNoDelay(true); };
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
@@ -47,106 +51,124 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
  * through as they arrive. A client that disconnects cancels the upstream request.
  */
 export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ServerResponse, opts: ProxyOptions): Promise<AttemptResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    let completionTokens = 0;
-    let sentToClient = false;
-    const finish = (r: AttemptResult) => {
-      if (settled) return;
-      settled = true;
-      res.off('close', onClientClose);
-      resolve(r);
-    };
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': body.length, accept: chat.stream ? 'text/event-stream' : 'application/json' };
-    if (opts.upstreamApiKey) headers.authorization = `Bearer ${opts.upstreamApiKey}`;
-    const up = http.request({ ...targetOf(replica.url), method: 'POST', agent: opts.agent, headers });
-    up.once('socket', noDelay);
-    const onClientClose = () => {
-      if (res.writableFinished) return;
-      up.destroy();
-      finish({ kind: 'client-gone', completionTokens });
-    };
-    res.on('close', onClientClose);
-    const timer = setTimeout(() => up.destroy(new Error(`no response within ${opts.firstByteTimeoutMs} ms`)), opts.firstByteTimeoutMs);
-    up.on('error', (e) => {
-      clearTimeout(timer);
-      if (sentToClient) { closeBroken(res, e.message); finish({ kind: 'broken', reason: e.message, completionTokens }); }
-      else finish({ kind: 'retry', reason: e.message, replicaDown: true });
-    });
-    up.on('response', (ur) => {
-      clearTimeout(timer);
-      const status = ur.statusCode ?? 502;
-      if (status >= 500 || status === 429) {
-        ur.resume();
-        finish({ kind: 'retry', reason: `HTTP ${status} from ${replica.url}`, replicaDown: false });
-        return;
-      }
-      if (status >= 400 || !chat.stream) { relayWhole(ur, status, res, finish); return; }
-      // Held back (verbatim) until an event with text, [DONE] or an error: until then another
-      // replica may still be tried. Past it, bytes pass straight through; the scanner only counts.
-      const scanner = new SseScanner();
-      let held: string[] = [];
-      let ended = false;
-      ur.setEncoding('utf8');
-      const flush = () => {
-        if (!sentToClient) { res.writeHead(200, SSE_HEADERS); sentToClient = true; opts.onFirstByte?.(); }
-        const data = held.length === 1 ? held[0]! : held.join('');
-        held = [];
-        if (data.length > 0) res.write(data);
-      };
-      ur.on('data', (chunk: string) => {
-        const boundary = scanner.push(chunk);
-        completionTokens = scanner.contentEvents;
-        if (sentToClient) { res.write(chunk); return; }
-        held.push(chunk);
-        if (boundary) flush();
-      });
-      ur.on('end', () => {
-        ended = true;
-        if (!sentToClient) flush();
-        res.end();
-        const usage = scanner.usage;
-        finish({ kind: 'done', ...(usage?.prompt_tokens !== undefined ? { promptTokens: usage.prompt_tokens } : {}), completionTokens: usage?.completion_tokens ?? completionTokens });
-      });
-      ur.on('close', () => {
-        if (ended || settled) return;
-        if (sentToClient) { closeBroken(res, 'upstream closed the stream'); finish({ kind: 'broken', reason: 'upstream closed mid-stream', completionTokens }); }
-        else finish({ kind: 'retry', reason: `${replica.url} closed the stream before the first token`, replicaDown: false });
-      });
-      ur.on('error', () => { /* 'close' decides */ });
-    });
-    up.end(body);
-  });
+  return new Promise((resolve) => { new Attempt(replica, chat, res, opts, resolve).send(body); });
 }
 
-/** Non-streaming (or an upstream 4xx): buffer the answer, then send it whole. */
-function relayWhole(ur: http.IncomingMessage, status: number, res: ServerResponse, finish: (r: AttemptResult) => void): void {
-  const chunks: Buffer[] = [];
-  let ended = false;
-  ur.on('data', (c: Buffer) => chunks.push(c));
-  ur.on('error', () => { /* 'close' decides */ });
-  ur.on('end', () => {
-    ended = true;
-    const buf = Buffer.concat(chunks);
+/** One attempt on one replica: the upstream request's handlers and what the client has been sent. */
+class Attempt implements UpstreamHandlers {
+  private settled = false;
+  private completionTokens = 0;
+  private sentToClient = false;
+  private streaming = false;
+  private status = 0;
+  private contentType: string | undefined;
+  /** Streaming: the scanner (it only counts) and the bytes held back before the first token. */
+  private scanner: SseScanner | undefined;
+  private held: Buffer[] = [];
+  /** Not streaming (or an upstream 4xx): the answer, sent whole at the end. */
+  private chunks: Buffer[] = [];
+  private call: UpstreamCall | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly replica: Replica, private readonly chat: ChatRequest, private readonly res: ServerResponse,
+    private readonly opts: ProxyOptions, private readonly resolve: (r: AttemptResult) => void,
+  ) {}
+
+  send(body: Buffer): void {
+    const t = targetOf(this.replica.url);
+    if (t.error) { this.finish({ kind: 'retry', reason: t.error, replicaDown: true }); return; }
+    const auth = this.opts.upstreamApiKey ? `authorization: Bearer ${this.opts.upstreamApiKey}\r\n` : '';
+    const head = `${t.headStart}content-length: ${body.length}\r\naccept: ${this.chat.stream ? 'text/event-stream' : 'application/json'}\r\n${auth}\r\n`;
+    this.res.on('close', this.onClientClose);
+    this.timer = setTimeout(() => this.call?.abort(new Error(`no response within ${this.opts.firstByteTimeoutMs} ms`)), this.opts.firstByteTimeoutMs);
+    this.call = this.opts.upstream.request(t, head, body, this);
+  }
+
+  private finish(r: AttemptResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.res.off('close', this.onClientClose);
+    this.resolve(r);
+  }
+
+  private readonly onClientClose = (): void => {
+    if (this.res.writableFinished) return;
+    this.call?.abort();
+    this.finish({ kind: 'client-gone', completionTokens: this.completionTokens });
+  };
+
+  onHead(status: number, contentType: string | undefined): void {
+    clearTimeout(this.timer);
+    this.status = status;
+    if (status >= 500 || status === 429) {
+      this.call!.abort();
+      this.finish({ kind: 'retry', reason: `HTTP ${status} from ${this.replica.url}`, replicaDown: false });
+      return;
+    }
+    this.contentType = contentType;
+    // Held back (verbatim) until an event with text, [DONE] or an error: until then another
+    // replica may still be tried. Past it, bytes pass straight through; the scanner only counts.
+    this.streaming = status < 400 && this.chat.stream;
+    if (this.streaming) this.scanner = new SseScanner();
+  }
+
+  onData(chunk: Buffer): void {
+    if (!this.streaming) { this.chunks.push(chunk); return; }
+    // latin1 keeps every byte as one character and never splits one: the scanner looks only at ASCII.
+    const boundary = this.scanner!.push(chunk.toString('latin1'));
+    this.completionTokens = this.scanner!.contentEvents;
+    if (this.sentToClient) { this.res.write(chunk); return; }
+    this.held.push(chunk);
+    if (boundary) this.flush();
+  }
+
+  onEnd(): void {
+    if (!this.streaming) { this.relayWhole(); return; }
+    if (!this.sentToClient) this.flush();
+    this.res.end();
+    const usage = this.scanner!.usage;
+    this.finish({ kind: 'done', ...(usage?.prompt_tokens !== undefined ? { promptTokens: usage.prompt_tokens } : {}), completionTokens: usage?.completion_tokens ?? this.completionTokens });
+  }
+
+  onError(err: Error, afterHead: boolean): void {
+    if (this.settled) return;
+    if (!afterHead) { this.finish({ kind: 'retry', reason: err.message, replicaDown: true }); return; }
+    if (!this.streaming) { this.finish({ kind: 'retry', reason: 'upstream closed before the answer was complete', replicaDown: false }); return; }
+    if (this.sentToClient) { closeBroken(this.res, 'upstream closed the stream'); this.finish({ kind: 'broken', reason: 'upstream closed mid-stream', completionTokens: this.completionTokens }); }
+    else this.finish({ kind: 'retry', reason: `${this.replica.url} closed the stream before the first token`, replicaDown: false });
+  }
+
+  private flush(): void {
+    if (!this.sentToClient) { this.res.writeHead(200, SSE_HEADERS); this.sentToClient = true; this.opts.onFirstByte?.(); }
+    const data = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
+    this.held = [];
+    if (data.length > 0) this.res.write(data);
+  }
+
+  /** Non-streaming (or an upstream 4xx): the answer is buffered, then sent whole. */
+  private relayWhole(): void {
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
     let promptTokens: number | undefined;
     let completionTokens = 0;
-    if (status < 400) {
+    if (this.status < 400) {
       try {
         const j = JSON.parse(buf.toString('utf8')) as { usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: { message?: { content?: unknown } }[] };
         promptTokens = j.usage?.prompt_tokens;
         const text = (j.choices ?? []).map((c) => (typeof c?.message?.content === 'string' ? c.message.content : '')).join('');
         completionTokens = j.usage?.completion_tokens ?? Math.ceil(text.length / CHARS_PER_TOKEN);
       } catch {
-        finish({ kind: 'retry', reason: 'upstream answered with invalid JSON', replicaDown: false });
+        this.finish({ kind: 'retry', reason: 'upstream answered with invalid JSON', replicaDown: false });
         return;
       }
     }
-    if (res.destroyed) { finish({ kind: 'client-gone', completionTokens }); return; }
-    res.writeHead(status, { 'content-type': ur.headers['content-type'] ?? 'application/json', 'content-length': buf.length });
-    res.end(buf);
-    finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens });
-  });
-  ur.on('close', () => { if (!ended) finish({ kind: 'retry', reason: 'upstream closed before the answer was complete', replicaDown: false }); });
+    if (this.res.destroyed) { this.finish({ kind: 'client-gone', completionTokens }); return; }
+    this.res.writeHead(this.status, { 'content-type': this.contentType ?? 'application/json', 'content-length': buf.length });
+    this.res.end(buf);
+    this.finish({ kind: 'done', ...(promptTokens !== undefined ? { promptTokens } : {}), completionTokens });
+  }
 }
 
 /** Ends a stream that already carried text with an OpenAI-style error event (no retry: text was sent). */
