@@ -1,4 +1,4 @@
-import { placeJob } from '../placement.ts';
+import { placeJob, roomFor } from '../placement.ts';
 import { gpusOf, lostWorkSeconds, requestOf, runningJobs, type CycleState, type PreemptPlugin } from '../framework.ts';
 import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
@@ -14,8 +14,9 @@ export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => los
  * Chooses victims among `candidates` so that `job` fits, losing the least work: candidates are
  * taken in order of lost GPU-seconds (`lostGpuSeconds`, least first; ties, such as jobs without
  * GPUs: fewer lost seconds, then lower priority, then the later start, then id), until enough
- * nodes would be free; then a placement is computed on that hypothetical free set and only the
- * victims whose nodes the placement uses are kept.
+ * nodes would have room (the nodes with room now, `roomFor`, which counts a partly used node with
+ * the job's GPUs free when it shares nodes, plus each victim's nodes); then a placement is
+ * computed on that hypothetical free set and only the victims whose nodes the placement uses are kept.
  * Null when even all candidates are not enough.
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: RunningJob[]): RunningJob[] | null {
@@ -23,7 +24,8 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
   const lost = new Map(candidates.map((c) => [c, lostWorkSeconds(c, now)]));
   const weighted = new Map(candidates.map((c) => [c, lostGpuSeconds(c, now)]));
   candidates.sort((a, b) => weighted.get(a)! - weighted.get(b)! || lost.get(a)! - lost.get(b)! || a.priority - b.priority || b.startSeconds - a.startSeconds || (a.id < b.id ? -1 : 1));
-  let avail = state.free.totalFree;
+  const request = requestOf(job, state);
+  let avail = roomFor(state.free, request);
   const chosen: RunningJob[] = [];
   for (const c of candidates) {
     if (avail >= job.nodes) break;
@@ -33,7 +35,7 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: Runn
   if (avail < job.nodes) return null;
   const mark = state.free.mark();
   for (const v of chosen) state.free.releaseJob(v, (n) => state.view.nodeUp(n));
-  const placed = placeJob(state.free, requestOf(job, state));
+  const placed = placeJob(state.free, request);
   state.free.rollback(mark);
   if (!placed) return null;
   const used = new Set(placed.nodeIndices);
