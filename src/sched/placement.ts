@@ -38,13 +38,9 @@ const sharesOn = (req: GangRequest): boolean => req.shareNodes === true && req.g
  */
 export function placeJob(free: FreeIndex, req: GangRequest): Placement | null {
   if (req.nodes <= 0) return null;
-  const eligible: number[] = [];
-  for (let c = 0; c < free.classes.length; c++) {
-    const cls = free.classes[c]!;
-    if ((req.gpuType === undefined || cls.gpuType === req.gpuType) && cls.gpus >= req.gpusPerNode) eligible.push(c);
-  }
+  const eligible = eligibleClasses(free, req);
   // Widen class by class; the cheaper classes' room is used in full before the next one's.
-  const room = eligible.map((c) => free.classTotalFree(c) + partialCapacity(free, c, req));
+  const room = eligible.map((c) => classRoom(free, c, req));
   let before = 0;
   for (let i = 0; i < eligible.length; i++) {
     if (before + room[i]! < req.nodes) { before += room[i]!; continue; }
@@ -56,6 +52,30 @@ export function placeJob(free: FreeIndex, req: GangRequest): Placement | null {
     return { nodeIndices: nodes, gpuIndices: nodes.map((n) => gpusFor(free, n, req)) };
   }
   return null;
+}
+
+/** Node classes of the job's GPU type (any, when it names none) with at least its GPUs per node. */
+function eligibleClasses(free: FreeIndex, req: GangRequest): number[] {
+  const eligible: number[] = [];
+  for (let c = 0; c < free.classes.length; c++) {
+    const cls = free.classes[c]!;
+    if ((req.gpuType === undefined || cls.gpuType === req.gpuType) && cls.gpus >= req.gpusPerNode) eligible.push(c);
+  }
+  return eligible;
+}
+
+/** Nodes of class `c` that could hold one of the job's ranks now. */
+const classRoom = (free: FreeIndex, c: number, req: GangRequest): number => free.classTotalFree(c) + partialCapacity(free, c, req);
+
+/**
+ * Nodes that could hold one of the job's ranks now: wholly free nodes of its classes, plus partly
+ * used ones with its GPUs free when it shares nodes. `placeJob` fails when this is below `nodes`
+ * (it may fail above it too: topology and the class order decide).
+ */
+export function roomFor(free: FreeIndex, req: GangRequest): number {
+  let n = 0;
+  for (const c of eligibleClasses(free, req)) n += classRoom(free, c, req);
+  return n;
 }
 
 /** Whole nodes of any type (the node-count view; `placeJob` for GPUs, types and sharing). */

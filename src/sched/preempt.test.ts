@@ -174,3 +174,17 @@ test('reclaim: never a job of the reclaiming tenant, even one without GPUs that 
   const rs = [run('b-cpu', [0, 1], 990, { tenant: 'b', gpusPerNode: 0 }), run('c1', [2], 990, { tenant: 'c', preemptible: false })];
   assert.equal(quotaReclaim.victims(job('b1', 2, { tenant: 'b' }), cycleState(view(gridTopology(1, 1, 3), rs, { quotas: QUOTAS }))), null);
 });
+
+test('reclaim: without quotas, never, even for a job without GPUs (with no guarantees every running tenant would count as borrowing)', () => {
+  const rs = [run('a1', [0, 1], 990, { tenant: 'a' })];
+  assert.equal(quotaReclaim.victims(job('b-cpu', 1, { tenant: 'b', gpusPerNode: 0 }), cycleState(view(gridTopology(1, 1, 2), rs))), null);
+});
+
+test('victims on shared nodes: a partly used node with room counts toward the job, so one victim is enough', () => {
+  // Node 0: a pinned job holds 4 of its 8 GPUs (4 free). Node 1: the victim holds all 8.
+  // A 2-node x 4-GPU job fits on node 0's free half and node 1 once the victim stops.
+  const pinned = run('pinned', [0], 500, { gpusPerNode: 4, preemptible: false, gpuIndices: [[0, 1, 2, 3]] });
+  const victim = run('v', [1], 500);
+  const st = cycleState({ ...view(gridTopology(1, 1, 2), [pinned, victim]), shareNodes: true });
+  assert.deepEqual(ids(chooseVictims(job('new', 2, { priority: 9, gpusPerNode: 4 }), st, [victim])), ['v']);
+});

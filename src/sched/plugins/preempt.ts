@@ -1,4 +1,4 @@
-import { placeJob } from '../placement.ts';
+import { placeJob, roomFor } from '../placement.ts';
 import { gpusOf, lostWorkSeconds, requestOf, runningWhere, type CycleState, type PreemptPlugin } from '../framework.ts';
 import type { RunningJob, SchedJob } from '../types.ts';
 import { borrowedGpus, quotaOf } from './quota.ts';
@@ -24,14 +24,18 @@ export const lostGpuSeconds = (j: RunningJob, nowSeconds: number): number => los
  */
 export function chooseVictims(job: SchedJob, state: CycleState, candidates: readonly RunningJob[]): RunningJob[] | null {
   // Not enough even with every candidate: no need to rank them.
-  let all = state.free.totalFree;
+  // Nodes with room now (`roomFor`: a partly used node with the job's GPUs free counts when it
+  // shares nodes), plus each victim's nodes.
+  const request = requestOf(job, state);
+  const room = roomFor(state.free, request);
+  let all = room;
   for (const c of candidates) all += c.nodeIndices.length;
   if (all < job.nodes) return null;
   // Each key once per candidate (`lastCheckpointSeconds` may be a getter), not once per comparison.
   const now = state.nowSeconds;
   const ranked = candidates.map((c) => { const lost = lostWorkSeconds(c, now); return { c, lost, weighted: lost * gpusOf(c), nodes: c.nodeIndices.length }; });
   ranked.sort((a, b) => a.weighted - b.weighted || a.lost - b.lost || a.c.priority - b.c.priority || b.c.startSeconds - a.c.startSeconds || (a.c.id < b.c.id ? -1 : 1));
-  let avail = state.free.totalFree;
+  let avail = room;
   const chosen: RunningJob[] = [];
   const taken = new Uint8Array(ranked.length);
   while (avail < job.nodes) {
@@ -53,7 +57,7 @@ export function chooseVictims(job: SchedJob, state: CycleState, candidates: read
   if (avail < job.nodes) return null;
   const mark = state.free.mark();
   for (const v of chosen) state.free.releaseJob(v, (n) => state.view.nodeUp(n));
-  const placed = placeJob(state.free, requestOf(job, state));
+  const placed = placeJob(state.free, request);
   state.free.rollback(mark);
   if (!placed) return null;
   const used = new Set(placed.nodeIndices);
