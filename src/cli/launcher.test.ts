@@ -49,3 +49,43 @@ test('the bundle loads no OCI SDK to print its version (the OCI SDK alone cost 0
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the bundle prints its version without loading any command group', () => {
+  assert.equal(run().status, 0); // builds the bundle if it is stale
+  const dir = mkdtempSync(join(tmpdir(), 'gf-launcher-'));
+  try {
+    // A module resolve hook (module.register) that prints, at exit, every file URL the process resolved.
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(hooks, [
+      'let port;',
+      'export function initialize(data) { port = data.port; }',
+      'export async function resolve(specifier, context, next) { const r = await next(specifier, context); port.postMessage(r.url); return r; }',
+    ].join('\n'));
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, [
+      "import { register } from 'node:module';",
+      "import { MessageChannel } from 'node:worker_threads';",
+      'const { port1, port2 } = new MessageChannel();',
+      'const urls = [];',
+      "port1.on('message', (u) => urls.push(u)); port1.unref();",
+      `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { port: port2 }, transferList: [port2] });`,
+      "process.on('exit', () => process.stderr.write(JSON.stringify(urls)));",
+    ].join('\n'));
+    const chunksOf = (args: string[]) => {
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BUNDLE, ...args], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const urls = JSON.parse(r.stderr.slice(r.stderr.indexOf('['))) as string[];
+      assert.ok(urls.some((u) => u.endsWith('/dist/gigafactory.mjs')), `the hook saw no entry: ${urls.join(', ')}`);
+      return urls.filter((u) => u.includes('/dist/chunks/')).map((u) => u.slice(u.lastIndexOf('/') + 1));
+    };
+    // Only the runtime helpers the entry imports statically, no command group.
+    const shared = [...readFileSync(BUNDLE, 'utf8').matchAll(/from "\.\/chunks\/([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(chunksOf(['--version']).sort(), shared.sort());
+    // A command loads its own group's chunk (and what it shares), never another group's.
+    const fleet = chunksOf(['fleet', 'show', 'colossus-100k']);
+    assert.ok(fleet.some((f) => f.startsWith('fleet-')), fleet.join(', '));
+    assert.ok(!fleet.some((f) => /^(control|serve|slurm|sim|plan)-/.test(f)), fleet.join(', '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
