@@ -106,7 +106,7 @@ test('default: reclaim: a tenant within its guarantee takes back GPUs another te
 
 test('createScheduler: an unknown name is an UnknownNameError listing the known policies', () => {
   assert.throws(() => createScheduler('lottery'), (e: unknown) => {
-    assert.ok(e instanceof UnknownNameError);
+    assert.ok(e instanceof UnknownNameError, 'an UnknownNameError');
     assert.equal(e.value, 'lottery');
     assert.deepEqual([...e.known], [...SCHEDULER_POLICIES]);
     assert.match(e.message, /^unknown scheduler policy "lottery"; known: fifo, /);
