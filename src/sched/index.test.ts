@@ -90,17 +90,19 @@ test('default: quotas, priority preemption and backfill together', () => {
   assert.deepEqual(decide('default', view(topo, [r]), blockedHead), ['start short']);
 });
 
-test('default: reclaim: a tenant within its guarantee takes back GPUs another tenant borrowed', () => {
+test('fair-share and default: reclaim: a tenant within its guarantee takes back GPUs another tenant borrowed', () => {
   const quotas: TenantQuota[] = [
     { tenant: 'a', guaranteedGpus: 16, borrowLimitGpus: 0, weight: 1 },
     { tenant: 'b', guaranteedGpus: 16, borrowLimitGpus: 16, weight: 1 },
   ];
   // b runs one-node jobs on all 4 nodes (32 GPUs: 16 borrowed); a, at equal priority, reclaims one node.
   const bs = range(0, 4).map((n) => running(job(`b${n}`, 1, { tenant: 'b' }), [n], 0));
-  const ds = decide('default', view(topo, bs, { quotas }), [job('a1', 1)]);
-  assert.equal(ds.length, 2);
-  assert.match(ds[0]!, /^preempt b[0-3]$/);
-  assert.equal(ds[1], 'start a1');
+  for (const policy of ['fair-share', 'default']) {
+    const ds = decide(policy, view(topo, bs, { quotas }), [job('a1', 1)]);
+    assert.equal(ds.length, 2, policy);
+    assert.match(ds[0]!, /^preempt b[0-3]$/, policy);
+    assert.equal(ds[1], 'start a1', policy);
+  }
   assert.deepEqual(decide('priority-preempt', view(topo, bs, { quotas }), [job('a1', 1)]), [], 'priority-preempt does not reclaim');
 });
 
