@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { transition, isTerminal, TERMINAL_STATES, type JobState, type LifecycleJob } from './state-machine.ts';
-import type { AttemptOutcome } from './restarts.ts';
+import { transition, isTerminal, JOB_STATES, TERMINAL_STATES, type JobState, type LifecycleEvent, type LifecycleJob } from './state-machine.ts';
+import { ATTEMPT_OUTCOMES, type AttemptOutcome } from './restarts.ts';
 
 const job = (o: Partial<LifecycleJob> = {}): LifecycleJob => ({ state: 'queued', attempt: 0, restarts: 0, maxRestarts: 1, cancelRequested: false, ...o });
 const running = (o: Partial<LifecycleJob> = {}) => job({ state: 'running', attempt: 1, ...o });
@@ -96,4 +96,26 @@ test('a requeue is logged as "requeued"; an end that finishes the job names its 
     assert.equal(t.eventType, state, outcome);
     assert.equal(t.message, `attempt 1 ${outcome}: why; ${state}`, outcome);
   }
+});
+
+test('JOB_STATES: exactly the states the machine reaches from a queued job, each once, queued first and the terminal ones last', () => {
+  // Every event from every job the machine can produce, from a new queued job.
+  const events: LifecycleEvent[] = [{ type: 'start' }, { type: 'cancel' }, ...ATTEMPT_OUTCOMES.map((o) => end(o))];
+  const key = (j: LifecycleJob): string => JSON.stringify([j.state, j.restarts, j.cancelRequested]); // not the attempt: it grows with every start
+  const seen = new Map<string, LifecycleJob>([[key(job()), job()]]);
+  const todo = [job()];
+  for (let j = todo.pop(); j !== undefined; j = todo.pop()) {
+    for (const e of events) {
+      const t = transition(j, e.type === 'end' ? { ...e, attempt: j.attempt } : e);
+      if (t.kind !== 'changed') continue;
+      const next = job({ state: t.state, attempt: t.attempt, restarts: t.restarts, maxRestarts: t.maxRestarts, cancelRequested: t.cancelRequested });
+      if (!seen.has(key(next))) { seen.set(key(next), next); todo.push(next); }
+    }
+  }
+  const reached = new Set([...seen.values()].map((j) => j.state));
+  assert.deepEqual([...JOB_STATES].sort(), [...reached].sort());
+  assert.equal(new Set(JOB_STATES).size, JOB_STATES.length, 'each state once');
+  assert.equal(JOB_STATES[0], 'queued');
+  const firstTerminal = JOB_STATES.findIndex((s) => isTerminal(s));
+  assert.deepEqual(JOB_STATES.slice(firstTerminal), [...TERMINAL_STATES]);
 });
