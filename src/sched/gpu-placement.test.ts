@@ -30,7 +30,7 @@ test('gres: eight 1-GPU jobs share one 8-GPU node, each on its own GPU; a ninth 
   const ds = startsOf(createScheduler('fifo').schedule(shared(view(topo)), q, 0));
   assert.equal(ds.length, 8);
   assert.deepEqual(ds.map((d) => d.gpuIndices), Array.from({ length: 8 }, (_, g) => [[g]]));
-  assert.ok(ds.every((d) => d.nodeIndices.length === 1 && d.nodeIndices[0] === 0));
+  assert.ok(ds.every((d) => d.nodeIndices.length === 1 && d.nodeIndices[0] === 0), 'every job on node 0');
 });
 
 test('gres: without node sharing a 1-GPU job still takes a whole node (the driver keeps one job per node)', () => {

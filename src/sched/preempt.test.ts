@@ -79,6 +79,14 @@ test('victims: only as many as the job needs, counting nodes already free', () =
   assert.deepEqual(ids(chooseVictims(job('new', 4, { priority: 9 }), st, [...rs])), ['a', 'b', 'c'], 'every candidate, least lost first');
 });
 
+test('victims: the need is what is missing after the free nodes: with one node free, a 2-node job needs one node more', () => {
+  // Node 5 free. big: 4 nodes, 50 s = 1,600 GPU-s (400 per node if all 4 counted); small: 1 node,
+  // 100 s = 800 GPU-s. One node is missing, so big counts for one node (1,600) and small wins.
+  const rs = [run('big', [0, 1, 2, 3], 950), run('small', [4], 900)];
+  const st = cycleState(view(gridTopology(1, 1, 6), rs));
+  assert.deepEqual(ids(chooseVictims(job('new', 2, { priority: 9 }), st, [...rs])), ['small']);
+});
+
 test('victims: null when even every candidate is not enough', () => {
   const rs = [run('a', [0, 1], 500), run('keep', [2, 3], 500)];
   assert.equal(chooseVictims(job('new', 4, { priority: 9 }), cycleState(view(gridTopology(1, 1, 4), rs)), [rs[0]!]), null);

@@ -14,7 +14,7 @@ const preempted = (ds: Decision[]): string[] => ds.filter((d) => d.kind === 'pre
 const topo = gridTopology(2, 2, 4);
 
 test('policies: the registry lists the five names; an unknown one lists them', () => {
-  for (const p of ['fifo', 'priority-preempt', 'fair-share', 'backfill', 'default']) assert.ok(SCHEDULER_POLICIES.includes(p));
+  for (const p of ['fifo', 'priority-preempt', 'fair-share', 'backfill', 'default']) assert.ok(SCHEDULER_POLICIES.includes(p), p);
   assert.throws(() => createScheduler('lottery'), (e: unknown) => e instanceof UnknownNameError && /fifo.*default/.test(e.message));
 });
 
