@@ -28,6 +28,12 @@ export function register(program: Command): void {
       if (o.jobs === true && usage.jobs.length > 0) {
         process.stdout.write(`\n${pad([['JOB', 'NAME', ...head], ...usage.jobs.map((j) => [j.jobId, j.name, ...row(j.tenant, '1', j)])])}`);
       }
+      // Rented pools (an admin's report of every tenant only): the bill, minimum terms included, and the idle rest.
+      if (usage.pools !== undefined && usage.pools.length > 0) {
+        const poolHead = ['RENTED POOL', 'BILLED GPU-H', 'BILLED COST', 'JOBS GPU-H', 'JOBS COST', 'IDLE/MIN-TERM GPU-H', 'IDLE/MIN-TERM COST'];
+        const poolRows = usage.pools.map((p) => [p.pool, hours(p.gpuHours), usd(p.costUsd), hours(p.jobsGpuHours), usd(p.jobsCostUsd), hours(p.idleGpuHours), usd(p.idleCostUsd)]);
+        process.stdout.write(`\n${pad([poolHead, ...poolRows])}`);
+      }
       for (const r of usage.rates) process.stdout.write(`  ${r.pool} (${r.kind}): ${usd(r.usdPerNodeHour)}/node-hour, ${r.source}\n`);
     });
 }
