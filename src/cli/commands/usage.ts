@@ -1,4 +1,4 @@
-// `gigafactory usage`: GPU-hours and cost per tenant and job, owned vs rented (as Slurm's sreport).
+// `gigafactory usage`: GPU-hours and cost per tenant and job, owned vs rented, and rented pools' bills vs jobs (as Slurm's sreport).
 import type { Command } from 'commander';
 import type { UsageReport } from '../../control/usage.ts';
 import { parseSince } from '../../control/api/usage-routes.ts';
@@ -9,7 +9,7 @@ const usd = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits
 
 export function register(program: Command): void {
   program.command('usage')
-    .description('GPU-hours and cost per tenant and per job, owned (capex + power) vs rented (pool price), from the store')
+    .description('GPU-hours and cost per tenant and per job, owned (capex + power) vs rented (pool price), from the store; for an admin of every tenant, each rented pool\'s bill (minimum terms included) vs what jobs used')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--tenant <name>', 'only this tenant (a tenant token sees only its own)')
     .option('--since <date>', 'only hours after this ISO-8601 date or time, e.g. 2026-12-01')
