@@ -12,7 +12,7 @@ import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
 import { rentDecisions } from '../sched/lifecycle/index.ts';
 import type { Decision } from '../sched/types.ts';
 import type { Provider } from './provider.ts';
-import { poolBills } from './rental-cost.ts';
+import { poolBills, type PoolBill } from './rental-cost.ts';
 import type { RentalTable } from './store/rental-table.ts';
 
 export interface RentingOptions {
@@ -143,7 +143,7 @@ export class LiveRenting {
    * The rented pool's bill from the store: GPU-hours and cost of every rental, released or
    * live, each at least the pool's minimum term (./rental-cost.ts); `sinceSeconds` as usage's.
    */
-  async bill(sinceSeconds?: number): Promise<{ gpuHours: number; costUsd: number }> {
+  async bill(sinceSeconds?: number): Promise<PoolBill> {
     await this.writes;
     if (this.writeError !== undefined) { const e = this.writeError; this.writeError = undefined; throw e; }
     const [live, released] = await Promise.all([this.o.rentals.list(), this.o.rentals.listReleased(this.o.pool.name)]);

@@ -188,7 +188,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedUp ? { rentedUp } : {}), spares: () => spares(), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedUp ? { rentedUp } : {}), spares: () => spares(), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(renting ? { rentedPoolBills: async (since?: number) => [await renting.bill(since)] } : {}), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
   o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
   let server: ServerType;
   try {

@@ -5,6 +5,7 @@ import { buildTopology } from '../fleet/topology.ts';
 import { parseJobSpec } from './job-spec.ts';
 import type { AttemptRecord, JobRecord } from './store/types.ts';
 import { computeUsage, fleetNodeRates } from './usage.ts';
+import type { PoolBill } from './rental-cost.ts';
 
 // One owned HGX H100 node and one rented OCI H100 node at $10/GPU-hour.
 const FLEET: FleetSpec = {
@@ -22,7 +23,7 @@ function job(id: string, tenant: string, gpusPerNode: number): JobRecord {
 }
 const attempt = (jobId: string, n: number, node: number, start: number, end?: number): AttemptRecord => ({ jobId, attempt: n, startSeconds: start, nodeIndices: [node], ...(end !== undefined ? { endSeconds: end } : {}) });
 
-function scenario(sinceSeconds?: number) {
+function scenario(sinceSeconds?: number, bills?: PoolBill[]) {
   const topology = buildTopology(FLEET, { includePools: true });
   const owned = topology.nodes.findIndex((n) => !n.rented);
   const rented = topology.nodes.findIndex((n) => n.rented);
@@ -32,7 +33,7 @@ function scenario(sinceSeconds?: number) {
     ['job-2', [attempt('job-2', 1, rented, 20_000, 20_900), attempt('job-2', 2, rented, 30_000, 30_900)]], // 2 x 15 min, 2 of 8 rented GPUs
     ['job-3', [attempt('job-3', 1, owned, NOW - 3600)]],                                              // running 1 h, whole node
   ]);
-  return computeUsage({ jobs, attempts, nodes: topology.nodes, rateOf: fleetNodeRates(topology.nodes, FLEET), nowSeconds: NOW, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}) });
+  return computeUsage({ jobs, attempts, nodes: topology.nodes, rateOf: fleetNodeRates(topology.nodes, FLEET), nowSeconds: NOW, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(bills ? { bills } : {}) });
 }
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
@@ -74,4 +75,15 @@ test('without a fleet file, a node is priced from the catalog: owned as its GPU\
   assert.match(rate(owned).source, /hgx-h100/);
   close(rate(rented).usdPerNodeHour, 80);
   assert.equal(rate(rented).kind, 'rented');
+});
+
+test('usage pool rows: billed minus what jobs used, never below zero when jobs show more than the bill', () => {
+  // job-2 used 0.5 h x 2 GPUs = 1 GPU-h, $10 of pool oci (see scenario()); the bill: 2 h of the 8-GPU node.
+  const [p] = scenario(undefined, [{ pool: 'oci', gpuHours: 16, costUsd: 160 }]).pools!;
+  assert.deepEqual(p, { pool: 'oci', gpuHours: 16, costUsd: 160, jobsGpuHours: 1, jobsCostUsd: 10, idleGpuHours: 15, idleCostUsd: 150 });
+  // A bill below the jobs' share (e.g. a rental closed at a restart before its job's attempt ended): nothing idle.
+  const [short] = scenario(undefined, [{ pool: 'oci', gpuHours: 0.5, costUsd: 5 }]).pools!;
+  assert.equal(short!.idleCostUsd, 0);
+  assert.equal(short!.idleGpuHours, 0);
+  assert.equal(scenario().pools, undefined, 'no bills given (a tenant\'s report): no pool rows');
 });

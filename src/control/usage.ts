@@ -4,11 +4,14 @@
  * capacity (the pool's price per GPU-hour). Pure: computed from the attempts the store keeps,
  * so usage survives control-plane restarts. A job's GPUs on a node are its `gpus_per_node`,
  * or the whole node when it asks for none (a whole-node job holds every GPU of the node).
- * A rented node's minimum term is billed by its pool (GET /v1/pools), not spread over jobs.
+ * A rented node's minimum term is billed by its pool (GET /v1/pools), not spread over jobs: with
+ * the pools' bills, the report has one row per rented pool (billed, the part jobs used, and the
+ * rest, idle or minimum term), as sreport's cluster utilization next to its per-account report.
  */
 import { NODE_TYPES, nodeType } from '../catalog/nodes.ts';
 import { DEFAULT_FACILITY, ownedNodeHourlyCostUsd, RENTAL_LIST_PRICE_PER_GPU_HOUR_USD } from '../catalog/prices.ts';
 import type { ClusterNode, FleetSpec } from '../fleet/types.ts';
+import type { PoolBill } from './rental-cost.ts';
 import type { AttemptRecord, JobRecord } from './store/types.ts';
 
 export type CapacityKind = 'owned' | 'rented';
@@ -33,6 +36,21 @@ export interface UsageFigures {
 export interface JobUsage extends UsageFigures { readonly jobId: string; readonly tenant: string; readonly name: string }
 export interface TenantUsage extends UsageFigures { readonly tenant: string; jobs: number }
 
+/**
+ * A rented pool this plane rents from: what it billed (from the store, minimum terms included),
+ * the part of it jobs used (their rented figures on the pool's nodes), and the rest, paid for
+ * while rented nodes sat idle or for the minimum term.
+ */
+export interface PoolUsage {
+  readonly pool: string;
+  readonly gpuHours: number;
+  readonly costUsd: number;
+  readonly jobsGpuHours: number;
+  readonly jobsCostUsd: number;
+  readonly idleGpuHours: number;
+  readonly idleCostUsd: number;
+}
+
 export interface UsageReport {
   readonly sinceSeconds: number | undefined;
   readonly untilSeconds: number;
@@ -41,6 +59,8 @@ export interface UsageReport {
   readonly total: UsageFigures;
   /** Each pool's rate and its source. */
   readonly rates: { pool: string; kind: CapacityKind; usdPerNodeHour: number; source: string }[];
+  /** Rented pools' bills split into jobs and idle; only when `bills` were given (an admin's report of every tenant). */
+  readonly pools?: PoolUsage[];
 }
 
 export interface UsageInput {
@@ -50,6 +70,11 @@ export interface UsageInput {
   readonly rateOf: (nodeIndex: number) => NodeRate;
   readonly nowSeconds: number;
   readonly sinceSeconds?: number;
+  /**
+   * The rented pools' bills over the same window (LiveRenting.bill). Give them only with every
+   * tenant's jobs: the part attributed to jobs is the sum over the jobs given.
+   */
+  readonly bills?: readonly PoolBill[];
 }
 
 const zero = (): UsageFigures => ({ nodeHours: 0, ownedGpuHours: 0, rentedGpuHours: 0, ownedCostUsd: 0, rentedCostUsd: 0 });
@@ -68,6 +93,7 @@ export function computeUsage(input: UsageInput): UsageReport {
   const tenants = new Map<string, TenantUsage>();
   const total = zero();
   const pools = new Map<string, NodeRate>();
+  const rentedByPool = new Map<string, { gpuHours: number; costUsd: number }>();
   for (const job of input.jobs) {
     const f = zero();
     for (const a of input.attempts.get(job.id) ?? []) {
@@ -84,7 +110,17 @@ export function computeUsage(input: UsageInput): UsageReport {
         const share = node.gpus > 0 ? gpus / node.gpus : 1;
         const cost = hours * rate.usdPerNodeHour * share;
         f.nodeHours += hours;
-        if (rate.kind === 'owned') { f.ownedGpuHours += hours * gpus; f.ownedCostUsd += cost; } else { f.rentedGpuHours += hours * gpus; f.rentedCostUsd += cost; }
+        if (rate.kind === 'owned') {
+          f.ownedGpuHours += hours * gpus;
+          f.ownedCostUsd += cost;
+        } else {
+          f.rentedGpuHours += hours * gpus;
+          f.rentedCostUsd += cost;
+          const p = rentedByPool.get(rate.pool) ?? { gpuHours: 0, costUsd: 0 };
+          p.gpuHours += hours * gpus;
+          p.costUsd += cost;
+          rentedByPool.set(rate.pool, p);
+        }
       }
     }
     if (f.nodeHours === 0) continue;
@@ -99,6 +135,18 @@ export function computeUsage(input: UsageInput): UsageReport {
     sinceSeconds: input.sinceSeconds, untilSeconds: input.nowSeconds,
     tenants: [...tenants.values()].sort((a, b) => a.tenant.localeCompare(b.tenant)), jobs, total,
     rates: [...pools.values()].map((r) => ({ pool: r.pool, kind: r.kind, usdPerNodeHour: r.usdPerNodeHour, source: r.source })).sort((a, b) => a.pool.localeCompare(b.pool)),
+    ...(input.bills ? { pools: input.bills.map((b) => poolUsage(b, rentedByPool.get(b.pool) ?? { gpuHours: 0, costUsd: 0 })) } : {}),
+  };
+}
+
+function poolUsage(bill: PoolBill, jobs: { gpuHours: number; costUsd: number }): PoolUsage {
+  return {
+    pool: bill.pool, gpuHours: bill.gpuHours, costUsd: bill.costUsd, jobsGpuHours: jobs.gpuHours, jobsCostUsd: jobs.costUsd,
+    // Clamped at zero: jobs can show more than the bill at the edges. Float rounding; a rental
+    // closed at a restart while its job's attempt ends later (at recovery); a job priced at the
+    // fleet file's price now, the rental at the price stored when it was rented. Nothing is idle then.
+    idleGpuHours: Math.max(0, bill.gpuHours - jobs.gpuHours),
+    idleCostUsd: Math.max(0, bill.costUsd - jobs.costUsd),
   };
 }
 

@@ -1,4 +1,4 @@
-// `gigafactory usage`: GPU-hours and cost per tenant and job, owned vs rented (as Slurm's sreport).
+// `gigafactory usage`: GPU-hours and cost per tenant and job, owned vs rented, and rented pools' bills vs jobs (as Slurm's sreport).
 import type { Command } from 'commander';
 import type { UsageReport } from '../../control/usage.ts';
 import { parseSince } from '../../control/api/usage-routes.ts';
@@ -9,7 +9,7 @@ const usd = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits
 
 export function register(program: Command): void {
   program.command('usage')
-    .description('GPU-hours and cost per tenant and per job, owned (capex + power) vs rented (pool price), from the store')
+    .description('GPU-hours and cost per tenant and per job, owned (capex + power) vs rented (pool price), from the store; for an admin of every tenant, each rented pool\'s bill (minimum terms included) vs what jobs used')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--tenant <name>', 'only this tenant (a tenant token sees only its own)')
     .option('--since <date>', 'only hours after this ISO-8601 date or time, e.g. 2026-12-01')
@@ -27,6 +27,12 @@ export function register(program: Command): void {
       process.stdout.write(pad([head, ...usage.tenants.map((t) => row(t.tenant, String(t.jobs), t)), row('total', String(usage.jobs.length), usage.total)]));
       if (o.jobs === true && usage.jobs.length > 0) {
         process.stdout.write(`\n${pad([['JOB', 'NAME', ...head], ...usage.jobs.map((j) => [j.jobId, j.name, ...row(j.tenant, '1', j)])])}`);
+      }
+      // Rented pools (an admin's report of every tenant only): the bill, minimum terms included, and the idle rest.
+      if (usage.pools !== undefined && usage.pools.length > 0) {
+        const poolHead = ['RENTED POOL', 'BILLED GPU-H', 'BILLED COST', 'JOBS GPU-H', 'JOBS COST', 'IDLE/MIN-TERM GPU-H', 'IDLE/MIN-TERM COST'];
+        const poolRows = usage.pools.map((p) => [p.pool, hours(p.gpuHours), usd(p.costUsd), hours(p.jobsGpuHours), usd(p.jobsCostUsd), hours(p.idleGpuHours), usd(p.idleCostUsd)]);
+        process.stdout.write(`\n${pad([poolHead, ...poolRows])}`);
       }
       for (const r of usage.rates) process.stdout.write(`  ${r.pool} (${r.kind}): ${usd(r.usdPerNodeHour)}/node-hour, ${r.source}\n`);
     });

@@ -34,6 +34,7 @@ import type { PendingBoard } from '../pending-board.ts';
 import { registerPoolRoutes } from './pools.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { fleetNodeRates, type NodeRate } from '../usage.ts';
+import type { PoolBill } from '../rental-cost.ts';
 
 export interface ApiOptions {
   readonly store: Store;
@@ -74,6 +75,8 @@ export interface ApiOptions {
   readonly fleet?: FleetSpec;
   /** What an hour of each node costs, for GET /v1/usage (default: priced from the catalog). */
   readonly nodeRates?: (nodeIndex: number) => NodeRate;
+  /** The rented pools' bills from the store, for GET /v1/usage's pool rows (absent: this plane rents nothing). */
+  readonly rentedPoolBills?: (sinceSeconds?: number) => Promise<readonly PoolBill[]>;
 }
 
 type Env = ApiEnv;
@@ -219,7 +222,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
 
   registerDeploymentRoutes(app, o.deployments);
   registerPoolRoutes(app, o);
-  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now });
+  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now, ...(o.rentedPoolBills ? { rentedPoolBills: o.rentedPoolBills } : {}) });
   registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedUp ? { rentedUp: o.rentedUp } : {}), ...(o.spares ? { spares: o.spares } : {}) });
 
   return app;

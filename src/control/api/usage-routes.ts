@@ -2,12 +2,17 @@
  * GET /v1/usage: GPU-hours and cost per tenant and per job, owned vs rented (./../usage.ts).
  * An admin sees every tenant (or one, `?tenant=`); a tenant sees only its own usage.
  * `?since=` is an ISO-8601 date or time (as `sreport start=`); default: everything.
+ * An admin asking for every tenant also gets `pools`: each rented pool's bill, the part jobs used
+ * and the idle/minimum-term rest. That rest is the operator's cost, not any tenant's (as sreport's
+ * cluster utilization report vs its per-account report), so a tenant's report, or an admin's
+ * report of one tenant, has no `pools`.
  */
 import type { Hono } from 'hono';
 import { InputError } from '../../lib/errors.ts';
 import type { Store } from '../store/types.ts';
 import { computeUsage, type NodeRate } from '../usage.ts';
 import type { ClusterNode } from '../../fleet/types.ts';
+import type { PoolBill } from '../rental-cost.ts';
 import { HttpError } from './errors.ts';
 
 export interface UsageRouteOptions {
@@ -15,6 +20,8 @@ export interface UsageRouteOptions {
   readonly nodes: readonly ClusterNode[];
   readonly rateOf: (nodeIndex: number) => NodeRate;
   readonly nowSeconds: () => number;
+  /** The bills of the rented pools this plane rents from, since `sinceSeconds` (absent: none rented). */
+  readonly rentedPoolBills?: (sinceSeconds?: number) => Promise<readonly PoolBill[]>;
 }
 
 /** `--since` / `?since=`: an ISO-8601 date or date-time, in seconds. */
@@ -34,7 +41,9 @@ export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; adm
     const since = parseSince(c.req.query('since'), 'since');
     const jobs = await o.store.listJobs({ ...(tenant !== undefined ? { tenant } : {}), order: 'id' });
     const attempts = await o.store.listAttemptsOf(jobs.map((j) => j.id));
-    const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}) });
+    // Pool rows only in the operator's view of every tenant: their job part sums all tenants' jobs.
+    const bills = admin && tenant === undefined && o.rentedPoolBills ? await o.rentedPoolBills(since) : undefined;
+    const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}), ...(bills ? { bills } : {}) });
     return c.json({ usage: report });
   });
 }
