@@ -88,3 +88,13 @@ test('fms-fsdp runs plan on the network their source states (400 Gb/s per node, 
   assert.ok(p24 < 0.95, `P24: ${p24.toFixed(3)} of its InfiniBand prediction`);
   for (const [id, x] of ratios) assert.ok(p24 <= x, `${id}: ${x.toFixed(3)} < P24's ${p24.toFixed(3)}`);
 });
+
+test('LLM Foundry rows reduce gradients in the precision their "MP Mode" column states: DEFAULT in FP32, PURE in BF16', () => {
+  const foundry = PUBLISHED_RUNS.filter((r) => r.framework.startsWith('Composer / LLM Foundry'));
+  assert.equal(foundry.length, 16);
+  for (const r of foundry) {
+    const pure = / PURE /.test(r.where);
+    assert.equal(parseStack(r.stack).gradReduce.value, pure ? 'bf16' : 'fp32', `${r.id}: ${r.where}`);
+  }
+  assert.deepEqual(foundry.filter((r) => / PURE /.test(r.where)).map((r) => r.id), ['P11']);
+});
