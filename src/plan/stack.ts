@@ -172,7 +172,7 @@ export function parseStack(text: string, field = '--stack'): Stack {
 
 /**
  * Whether the stack runs ZeRO-3 as PyTorch FSDP, whose gradient path copies each gathered gradient outside the
- * collective every micro-batch (step-time.ts, fsdpGradientCopyBytesPerParam): `fsdp` and `fsdp-compile` (torch.compile
+ * collective every micro-batch (fsdp-copies.ts): `fsdp` and `fsdp-compile` (torch.compile
  * compiles the blocks, not FSDP's hooks). Megatron-Core accumulates into its gradient buffer, XLA fuses; DeepSpeed's
  * ZeRO-3 gradient path is not modelled here.
  */

@@ -6,7 +6,7 @@ import { denseShardRanks, expertDataParallel, expertTp, hsdpShard, layersOnStage
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
 import type { ProductionCosts } from './production.ts';
-import { runsPytorchFsdp } from './stack.ts';
+import { fsdpCopySecondsPerMicrobatch } from './fsdp-copies.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
 export interface StepBreakdown {
@@ -19,8 +19,8 @@ export interface StepBreakdown {
   readonly elementwiseSeconds: number;
   /** FP8 weight casts (included in elementwiseSeconds): once per step, or per micro-batch under ZeRO-3/FSDP. */
   readonly fp8WeightCastSeconds: number;
-  /** PyTorch FSDP's gradient copies outside the collective, every micro-batch (included in elementwiseSeconds; fsdpGradientCopyBytesPerParam). */
-  readonly fsdpGradientCopySeconds: number;
+  /** PyTorch FSDP's copies outside its collectives, every micro-batch: gradient path and own shard (included in elementwiseSeconds; fsdp-copies.ts). */
+  readonly fsdpCopySeconds: number;
   readonly recomputeSeconds: number;
   /** LM head and loss on the last stage (with its tensor-parallel collectives), plus the input embedding when pp = 1. */
   readonly headSeconds: number;
@@ -53,24 +53,6 @@ const PARAM_BYTES = 2;
 const ADAM_BYTES_PER_PARAM = 4 * 4 + 3 * 4 + 2;
 /** Embedding backward per micro-batch, bytes per local embedding parameter: zero-fill the BF16 dense gradient (2), main_grad += grad (4 + 2 + 4). */
 const EMBEDDING_GRAD_BYTES_PER_PARAM = 2 + 10;
-/**
- * PyTorch FSDP (ZeRO-3), every micro-batch, for every parameter gathered on the GPU: bytes its gradient path moves
- * outside the reduce-scatter, as FSDP1 runs it (torch 2.0-2.1, torch/distributed/fsdp/_runtime_utils.py):
- * - the parameters are views of one flat parameter (`_flat_param.py`, `torch.split` of the flat tensor), so autograd
- *   assembles the flat gradient from theirs (split's backward is a cat): read 2, write 2 (BF16);
- * - `_post_backward_hook` casts that unsharded gradient to the reduce dtype when it differs from the parameter
- *   dtype (`flat_param.grad.to(handle._reduce_dtype)`): read 2, write 4 for an FP32 reduction, nothing for BF16;
- * - the reduce-scatter hook pre-divides the whole unsharded gradient in place before the collective
- *   (`grad.div_(state.gradient_predivide_factor)`, torch/distributed/algorithms/_comm_hooks/default_hooks.py;
- *   the factor is above 1 for any world size of 2 or more): read + write in the reduce dtype.
- * FP32 reduction: 4 + 6 + 8 = 18 bytes; BF16: 4 + 0 + 4 = 8. FSDP2 (torch 2.4+, `foreach_reduce`) copies the
- * gradients into the reduce-scatter buffer in the reduce dtype (2 + 4), pre-divides it where the version does
- * (8, or 0 where it reduces with NCCL's AVG), and also copies each all-gather's output into the parameters
- * (2 + 2 per gather): 14 to 22 bytes at FP32, so FSDP1's count is within its range. Counted at the HBM rate,
- * not hidden: FSDP1 runs the cat on the compute stream, the cast and division on its post-backward stream
- * beside the next layer's backward, where they take SMs and HBM bandwidth from it.
- */
-export const fsdpGradientCopyBytesPerParam = (gradBytes: number): number => 2 * 2 + (gradBytes === 2 ? 0 : 2 + gradBytes) + 2 * gradBytes;
 
 export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): StepBreakdown {
   const s = ctx.shape;
@@ -110,11 +92,14 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const layerWeights = layersPerStage * (s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (expertTp(l) * l.ep));
   const fp8CastPerMicrobatch = ctx.fp8 && l.zero >= 3 ? (layerWeights * (PARAM_BYTES + 1) * (2 + (l.recompute === 'full' ? 1 : 0))) / ctx.hbmBytesPerSecond : 0;
   const fp8CastPerStep = ctx.fp8 && l.zero < 3 ? (layerWeights * (PARAM_BYTES + 2)) / ctx.hbmBytesPerSecond : 0;
-  // PyTorch FSDP: the gradient copies of every gathered parameter outside the collective, each micro-batch.
-  // Parameters on this stage (per tp/ep rank, before data-parallel sharding).
+  // Parameters on this stage (per tp/ep rank, before data-parallel sharding), and the data-parallel groups that shard
+  // them: dense over dp x cp (HSDP: the shard group), experts over dp x cp / ep.
   const p = stageParams(s, l);
-  const fsdpCopyPerMicrobatch = l.zero >= 3 && denseShardRanks(l) > 1 && runsPytorchFsdp(ctx.stack)
-    ? ((p.dense + p.expert) * fsdpGradientCopyBytesPerParam(ctx.gradBytes)) / ctx.hbmBytesPerSecond : 0;
+  const hsdp = hsdpShard(l);
+  const denseGroup = { size: denseShardRanks(l), stride: l.tp };
+  const expertGroup = { size: Math.min(expertDataParallel(l), hsdp ?? Number.POSITIVE_INFINITY), stride: expertTp(l) * l.ep };
+  // PyTorch FSDP: the copies outside its collectives, every micro-batch (fsdp-copies.ts).
+  const fsdpCopyPerMicrobatch = fsdpCopySecondsPerMicrobatch(ctx, l, p.dense + p.expert, p.dense / denseGroup.size + p.expert / expertGroup.size, m);
   const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds + fp8CastPerMicrobatch + fsdpCopyPerMicrobatch;
   const forwardPerMicrobatch = layersPerStage * layer.forwardSeconds + head.forward;
 
@@ -132,10 +117,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
 
   // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
   // HSDP: gathers and reduce-scatters inside the shard group (consecutive dp ranks), an all-reduce across the replicas.
-  const hsdp = hsdpShard(l);
-  const denseGroup = { size: denseShardRanks(l), stride: l.tp };
   const replicaGroup = { size: hsdp !== undefined ? (l.dp * l.cp) / hsdp : 1, stride: l.tp * (hsdp ?? 1) };
-  const expertGroup = { size: Math.min(expertDataParallel(l), hsdp ?? Number.POSITIVE_INFINITY), stride: expertTp(l) * l.ep };
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
   // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
@@ -229,7 +211,7 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
     computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds) + fp8CastSeconds + fsdpCopySeconds,
     gemmSeconds: times * layer.gemmSeconds, attentionSeconds: times * layer.attentionSeconds,
     elementwiseSeconds: times * layer.elementwiseSeconds + fp8CastSeconds + fsdpCopySeconds, recomputeSeconds: times * layer.recomputeSeconds,
-    fp8WeightCastSeconds: fp8CastSeconds, fsdpGradientCopySeconds: fsdpCopySeconds,
+    fp8WeightCastSeconds: fp8CastSeconds, fsdpCopySeconds,
     headSeconds: m * (headSeconds + embeddingSeconds),
     tp: { totalSeconds: times * layer.tpCommSeconds, exposedSeconds: times * layer.tpExposedSeconds, algorithm: layer.tpAlgorithm },
     cp: { exposedSeconds: times * layer.cpExposedSeconds, algorithm: layer.cpAlgorithm },
