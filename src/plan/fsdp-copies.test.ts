@@ -9,6 +9,8 @@ import { homogeneousHardware } from './fleet-hardware.ts';
 import type { Layout } from './layout.ts';
 import { stageParams } from './memory.ts';
 import { parseStack } from './stack.ts';
+import { formatTrainPlan } from './format-train.ts';
+import { planTrain } from './train-plan.ts';
 import { fsdpGradientCopyBytesPerParam, fsdpShardBytesPerParam } from './fsdp-copies.ts';
 
 const fsdp: Layout = { tp: 1, pp: 1, vpp: 1, dp: 8, cp: 1, ep: 1, mbs: 1, zero: 3, sp: false, recompute: 'full', tpOverlap: false };
@@ -51,4 +53,11 @@ test('no FSDP copies without ZeRO-3, without a data-parallel group, or under sta
   assert.equal(evaluateLayout(ctxOf('fsdp'), { ...fsdp, dp: 1 }, 1).step.fsdpCopySeconds, 0);
   assert.ok(evaluateLayout(ctxOf('fsdp-compile'), fsdp, 8).step.fsdpCopySeconds > 0, 'torch.compile compiles the blocks, not FSDP');
   for (const stack of ['megatron', 'jax', 'deepspeed']) assert.equal(evaluateLayout(ctxOf(stack), fsdp, 8).step.fsdpCopySeconds, 0, stack);
+});
+
+test('the text report names the FSDP copies inside element-wise, only where they are paid', () => {
+  const req = (stack: string) => ({ model: MODELS['llama3-8b']!, hardware: homogeneousHardware('h100', 8), precision: 'bf16' as const, seq: 4096, tokens: 1e12, stack: parseStack(stack) });
+  const layout = { tp: 1, pp: 1, cp: 1, dp: 8, zero: 3 as const, mbs: 1, recompute: 'full' as const };
+  assert.match(formatTrainPlan(planTrain(req('fsdp'), { fixed: layout, globalBatchSeqs: 32 })), /element-wise [0-9.]+ \(FSDP copies [0-9.]+\), recompute/);
+  assert.doesNotMatch(formatTrainPlan(planTrain(req('jax'), { fixed: layout, globalBatchSeqs: 32 })), /FSDP copies/);
 });
