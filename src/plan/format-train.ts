@@ -22,7 +22,7 @@ export function formatLayoutDetail(r: TrainLayoutReport): string[] {
     `             ${l.microbatches} micro-batches of ${l.mbs} x ${l.globalBatchTokens / l.globalBatchSeqs} tokens per step; global batch ${n0(l.globalBatchSeqs)} sequences = ${big(l.globalBatchTokens)} tokens; ${n0(r.gpusUsed)} GPUs${r.gpusIdle > 0 ? ` (${n0(r.gpusIdle)} idle)` : ''}`,
     `throughput   ${n0(r.tokensPerSecondPerGpu)} tokens/s/GPU, ${big(r.tokensPerSecond)} tokens/s; step ${s2(r.stepSeconds)} s; ${n0(r.tflopsPerGpu)} TFLOP/s/GPU, MFU ${pct(r.mfu)}`,
     `memory/GPU   weights ${gb(m.weights)} + gradients ${gb(m.gradients)} + optimizer ${gb(m.optimizer)} + activations ${gb(m.activations)} + comm buffers ${gb(m.commBuffers)} = ${gb(m.total)} GB of ${gb(m.limit)} GB usable`,
-    `step time    compute ${s2(st.computeSeconds)} s: GEMM ${s2(st.gemmSeconds)}, attention ${s2(st.attentionSeconds)}, element-wise ${s2(st.elementwiseSeconds)}, recompute ${s2(st.recomputeSeconds)}, LM head ${s2(st.headSeconds)}`,
+    `step time    compute ${s2(st.computeSeconds)} s: GEMM ${s2(st.gemmSeconds)}, attention ${s2(st.attentionSeconds)}, element-wise ${s2(st.elementwiseSeconds)}${st.fsdpCopySeconds > 0 ? ` (FSDP copies ${s2(st.fsdpCopySeconds)})` : ''}, recompute ${s2(st.recomputeSeconds)}, LM head ${s2(st.headSeconds)}`,
     `             TP collectives ${s2(st.tp.totalSeconds)} s, ${s2(st.tp.exposedSeconds)} exposed [${st.tp.algorithm}]`,
     `             PP bubble ${s2(st.pp.bubbleSeconds)} s (${pct(st.pp.bubbleFraction)}), p2p ${s2(st.pp.p2pExposedSeconds)} s exposed [${st.pp.algorithm}]`,
     `             DP ${s2(st.dp.totalSeconds)} s, ${s2(st.dp.exposedSeconds)} exposed, ${s2(st.dp.hiddenSeconds)} hidden behind compute [${st.dp.algorithm}]`,

@@ -75,8 +75,26 @@ test('fms-fsdp runs plan on the network their source states (400 Gb/s per node, 
     assert.ok(Math.abs(fabric.busBytesPerSecondPerGpu / catalog.tiers[1]!.busBytesPerSecondPerGpu - 0.25) < 1e-9, `${r.id}: ${fabric.busBytesPerSecondPerGpu}`);
     assert.equal(hw.tiers[0]!.busBytesPerSecondPerGpu, catalog.tiers[0]!.busBytesPerSecondPerGpu, 'NVLink inside the node is unchanged');
   }
-  // The HSDP run with one sequence per GPU is the one whose once-per-step gradient all-reduce across nodes no longer hides.
-  const p24 = comparePublished(PUBLISHED_RUNS.find((r) => r.id === 'P24')!);
-  const onCatalog = bestLayouts(planContext({ model: p24.run.model, hardware: homogeneousHardware('a100', 128), precision: 'bf16', seq: 4096, tokens: 1e12, stack: parseStack(p24.run.stack) }), { fixed: p24.run.layout, globalBatchSeqs: p24.run.globalBatchSeqs, top: 1 }).ranked[0]!;
-  assert.ok(p24.predictedTokensPerSecondPerGpu < 0.9 * onCatalog.tokensPerSecondPerGpu, `${p24.predictedTokensPerSecondPerGpu.toFixed(0)} vs ${onCatalog.tokensPerSecondPerGpu.toFixed(0)} on InfiniBand`);
+  // The HSDP run with one sequence per GPU is the one whose once-per-step gradient all-reduce across nodes no longer
+  // hides: the stated network lowers its prediction most of the four, and by more than 5% (9% with FSDP's
+  // per-micro-batch gradient copies counted, which lengthen the backward it hides behind).
+  const ratio = (r: (typeof vela)[number]): number => {
+    const c = comparePublished(r);
+    const onCatalog = bestLayouts(planContext({ model: r.model, hardware: homogeneousHardware('a100', 128), precision: 'bf16', seq: 4096, tokens: 1e12, stack: parseStack(r.stack) }), { fixed: r.layout, globalBatchSeqs: r.globalBatchSeqs, top: 1 }).ranked[0]!;
+    return c.predictedTokensPerSecondPerGpu / onCatalog.tokensPerSecondPerGpu;
+  };
+  const ratios = new Map(vela.map((r) => [r.id, ratio(r)]));
+  const p24 = ratios.get('P24')!;
+  assert.ok(p24 < 0.95, `P24: ${p24.toFixed(3)} of its InfiniBand prediction`);
+  for (const [id, x] of ratios) assert.ok(p24 <= x, `${id}: ${x.toFixed(3)} < P24's ${p24.toFixed(3)}`);
+});
+
+test('LLM Foundry rows reduce gradients in the precision their "MP Mode" column states: DEFAULT in FP32, PURE in BF16', () => {
+  const foundry = PUBLISHED_RUNS.filter((r) => r.framework.startsWith('Composer / LLM Foundry'));
+  assert.equal(foundry.length, 16);
+  for (const r of foundry) {
+    const pure = / PURE /.test(r.where);
+    assert.equal(parseStack(r.stack).gradReduce.value, pure ? 'bf16' : 'fp32', `${r.id}: ${r.where}`);
+  }
+  assert.deepEqual(foundry.filter((r) => / PURE /.test(r.where)).map((r) => r.id), ['P11']);
 });

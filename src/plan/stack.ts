@@ -170,6 +170,14 @@ export function parseStack(text: string, field = '--stack'): Stack {
   return s;
 }
 
+/**
+ * Whether the stack runs ZeRO-3 as PyTorch FSDP, whose gradient path copies each gathered gradient outside the
+ * collective every micro-batch (fsdp-copies.ts): `fsdp` and `fsdp-compile` (torch.compile
+ * compiles the blocks, not FSDP's hooks). Megatron-Core accumulates into its gradient buffer, XLA fuses; DeepSpeed's
+ * ZeRO-3 gradient path is not modelled here.
+ */
+export const runsPytorchFsdp = (s: Stack): boolean => s.name === 'fsdp' || s.name === 'fsdp-compile';
+
 /** `fsdp` or `fsdp (attention=fa2)`: the stack as a user names it. */
 export const formatStack = (s: Stack): string => (s.overrides.length > 0 ? `${s.name},${s.overrides.join(',')}` : s.name);
 

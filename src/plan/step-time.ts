@@ -6,6 +6,7 @@ import { denseShardRanks, expertDataParallel, expertTp, hsdpShard, layersOnStage
 import { stageParams } from './memory.ts';
 import { OPTIMIZERS } from './h200-calibration.ts';
 import type { ProductionCosts } from './production.ts';
+import { fsdpCopySecondsPerMicrobatch } from './fsdp-copies.ts';
 
 /** One training step of a layout, broken down by cause. All times in seconds per step. */
 export interface StepBreakdown {
@@ -18,6 +19,8 @@ export interface StepBreakdown {
   readonly elementwiseSeconds: number;
   /** FP8 weight casts (included in elementwiseSeconds): once per step, or per micro-batch under ZeRO-3/FSDP. */
   readonly fp8WeightCastSeconds: number;
+  /** PyTorch FSDP's copies outside its collectives, every micro-batch: gradient path and own shard (included in elementwiseSeconds; fsdp-copies.ts). */
+  readonly fsdpCopySeconds: number;
   readonly recomputeSeconds: number;
   /** LM head and loss on the last stage (with its tensor-parallel collectives), plus the input embedding when pp = 1. */
   readonly headSeconds: number;
@@ -89,7 +92,15 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const layerWeights = layersPerStage * (s.denseParamsPerLayer / l.tp + s.expertParamsPerLayer / (expertTp(l) * l.ep));
   const fp8CastPerMicrobatch = ctx.fp8 && l.zero >= 3 ? (layerWeights * (PARAM_BYTES + 1) * (2 + (l.recompute === 'full' ? 1 : 0))) / ctx.hbmBytesPerSecond : 0;
   const fp8CastPerStep = ctx.fp8 && l.zero < 3 ? (layerWeights * (PARAM_BYTES + 2)) / ctx.hbmBytesPerSecond : 0;
-  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds + fp8CastPerMicrobatch;
+  // Parameters on this stage (per tp/ep rank, before data-parallel sharding), and the data-parallel groups that shard
+  // them: dense over dp x cp (HSDP: the shard group), experts over dp x cp / ep.
+  const p = stageParams(s, l);
+  const hsdp = hsdpShard(l);
+  const denseGroup = { size: denseShardRanks(l), stride: l.tp };
+  const expertGroup = { size: Math.min(expertDataParallel(l), hsdp ?? Number.POSITIVE_INFINITY), stride: expertTp(l) * l.ep };
+  // PyTorch FSDP: the copies outside its collectives, every micro-batch (fsdp-copies.ts).
+  const fsdpCopyPerMicrobatch = fsdpCopySecondsPerMicrobatch(ctx, l, p.dense + p.expert, p.dense / denseGroup.size + p.expert / expertGroup.size, m);
+  const perMicrobatch = layersPerStage * layer.totalSeconds + headSeconds + embeddingSeconds + fp8CastPerMicrobatch + fsdpCopyPerMicrobatch;
   const forwardPerMicrobatch = layersPerStage * layer.forwardSeconds + head.forward;
 
   // Pipeline: interleaved 1F1B bubble (p-1)/v micro-batch times; p2p exposed while filling and draining.
@@ -105,12 +116,8 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   }
 
   // Data parallel: gradients reduced over dp x cp (experts over dp x cp / ep).
-  const p = stageParams(s, l);
   // HSDP: gathers and reduce-scatters inside the shard group (consecutive dp ranks), an all-reduce across the replicas.
-  const hsdp = hsdpShard(l);
-  const denseGroup = { size: denseShardRanks(l), stride: l.tp };
   const replicaGroup = { size: hsdp !== undefined ? (l.dp * l.cp) / hsdp : 1, stride: l.tp * (hsdp ?? 1) };
-  const expertGroup = { size: Math.min(expertDataParallel(l), hsdp ?? Number.POSITIVE_INFINITY), stride: expertTp(l) * l.ep };
   // Collectives are issued per bucket (ZeRO-1/2, DDP: 40M-parameter buckets) or per layer (ZeRO-3),
   // so each pays its own latency: n x cost(bytes / n). Gradients go in ctx.gradBytes, parameters in BF16.
   const buckets = Math.max(1, Math.ceil((p.dense + p.expert) / BUCKET_PARAMS));
@@ -197,13 +204,14 @@ export function stepTime(ctx: PlanContext, l: Layout, globalBatchSeqs: number): 
   const contentionSeconds = hiddenComm * (COMM_SMS / ctx.hw.gpu.streamingMultiprocessors.value);
   const stepSeconds = pipeline + p2p + dpExposed + optimizerSeconds + contentionSeconds + fp8CastPerStep;
   const fp8CastSeconds = m * fp8CastPerMicrobatch + fp8CastPerStep;
+  const fsdpCopySeconds = m * fsdpCopyPerMicrobatch;
   const times = m * layersPerStage;
   return {
     stepSeconds, microbatches: m,
-    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds) + fp8CastSeconds,
+    computeSeconds: times * (layer.gemmSeconds + layer.attentionSeconds + layer.elementwiseSeconds + layer.recomputeSeconds) + m * (headSeconds + embeddingSeconds) + fp8CastSeconds + fsdpCopySeconds,
     gemmSeconds: times * layer.gemmSeconds, attentionSeconds: times * layer.attentionSeconds,
-    elementwiseSeconds: times * layer.elementwiseSeconds + fp8CastSeconds, recomputeSeconds: times * layer.recomputeSeconds,
-    fp8WeightCastSeconds: fp8CastSeconds,
+    elementwiseSeconds: times * layer.elementwiseSeconds + fp8CastSeconds + fsdpCopySeconds, recomputeSeconds: times * layer.recomputeSeconds,
+    fp8WeightCastSeconds: fp8CastSeconds, fsdpCopySeconds,
     headSeconds: m * (headSeconds + embeddingSeconds),
     tp: { totalSeconds: times * layer.tpCommSeconds, exposedSeconds: times * layer.tpExposedSeconds, algorithm: layer.tpAlgorithm },
     cp: { exposedSeconds: times * layer.cpExposedSeconds, algorithm: layer.cpAlgorithm },

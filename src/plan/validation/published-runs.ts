@@ -106,15 +106,39 @@ const VELA_NETWORK = {
   source: 'fms-fsdp README.md table header "A100 80G 128 GPUs with 400Gbps" (2024-03-13 on); IBM Research, "Vela: A Virtualized LLM Training System with GPU Direct and RoCE"',
 } as const;
 
-/** One LLM Foundry row: Composer FSDP FULL_SHARD over all GPUs, micro-batch and gradient accumulation as printed. */
-const foundry = (id: string, size: string, layers: number, hidden: number, heads: number, gpu: 'h100' | 'a100', row: { seq: number; gpus: number; mbs: number; gbs: number; ac: boolean; tps: number }, printed: string): PublishedRun => ({
+/**
+ * One LLM Foundry row: Composer FSDP FULL_SHARD over all GPUs, micro-batch and gradient accumulation as printed. The
+ * tables' runs, as the source states them (llm-foundry git b2a43a1, 2023-10-19, scripts/train/benchmarking/):
+ * - submit_benchmarks.py `run_config` installs llm-foundry `v0.3.0` with `.[gpu]` (Composer >=0.16.3,<0.17, torch <2.1.1,
+ *   triton-pre-mlir; sweep.sh image mosaicml/pytorch:2.1.0_cu121) and `mod_parameters` sets `attn_impl` (default
+ *   `triton`), `norm_type: low_precision_layernorm`, `precision: amp_bf16` and `fsdp_config.mixed_precision` to its
+ *   own default 'DEFAULT' (the `--fsdp_config_mixed_precision` flag, default PURE, is never passed on): the tables'
+ *   "MP Mode" column. Composer's DEFAULT is FSDP MixedPrecision(param_dtype=bf16, reduce_dtype=float32,
+ *   buffer_dtype=bf16) (composer/trainer/mosaic_fsdp_utils.py `get_mixed_precision`, v0.16.4): gradients reduced in
+ *   FP32, the `fsdp` preset's grad-reduce. Rows printed "bf16 | PURE" (the A100 70B row) reduce in BF16
+ *   (PURE: reduce_dtype = the precision's dtype), so they say grad-reduce=bf16.
+ * - scripts/train/yamls/pretrain/mpt-*.yaml (v0.3.0): FULL_SHARD, activation_checkpointing (the rows' column),
+ *   activation_checkpointing_reentrant false, limit_all_gathers true; Composer defaults backward_prefetch
+ *   BACKWARD_POST, forward_prefetch false, use_orig_params true (composer/trainer/dist_strategy.py `set_fsdp_default`).
+ *   Composer does not use no_sync under FSDP (`ddp_sync_context` only acts on DDP), so gradients are reduce-scattered
+ *   every micro-batch, as the planner's ZeRO-3 model does.
+ * - The same yamls: optimizer `decoupled_adamw` (Composer's DecoupledAdamW: a Python for-loop over the parameters,
+ *   composer/optim/decoupled_weight_decay.py `adamw`), weight_decay 0, and gradient_clipping by norm 1.0 (FSDP
+ *   clip_grad_norm_, once per step). The stack keys have no for-loop optimizer; with FSDP1's use_orig_params each
+ *   rank steps only the parameters its shard touches, so the per-tensor cost is small against these steps, and
+ *   the row keeps the preset's `fused`.
+ * - MPT (llmfoundry/models/mpt/configuration_mpt.py, v0.3.0): learned positions, alibi false, no_bias false
+ *   (linear biases), no dropout, GELU MLP; the pre-tokenized text loader passes no attention mask, so the Triton
+ *   kernel runs without a bias.
+ */
+const foundry = (id: string, size: string, layers: number, hidden: number, heads: number, gpu: 'h100' | 'a100', row: { seq: number; gpus: number; mbs: number; gbs: number; ac: boolean; tps: number; pure?: boolean }, printed: string): PublishedRun => ({
   id, source: FOUNDRY, url: FOUNDRY_URL, where: `${gpu === 'h100' ? 'H100 80GB BF16' : 'A100 80GB with 1600 Gbps node-node interconnect (RoCE)'} table: ${printed}`,
   model: mpt(size, layers, hidden, heads, row.seq), gpu, gpus: row.gpus, seq: row.seq, globalBatchSeqs: row.gbs,
   // FULL_SHARD: sharded over every data-parallel rank (shard = dp; not HSDP).
   layout: { tp: 1, pp: 1, cp: 1, dp: row.gpus, zero: 3, shard: row.gpus, mbs: row.mbs, recompute: row.ac ? 'full' : 'none' },
   // submit_benchmarks.py runs every row with --attn_impl triton (its default): llm-foundry's flash_attn_triton.py, Tri Dao's
   // Triton port of FlashAttention (v1, before FlashAttention-2's work partitioning), so the kernel generation is fa1.
-  stack: 'fsdp,attention=fa1', framework: 'Composer / LLM Foundry (FSDP FULL_SHARD)', precision: 'bf16',
+  stack: row.pure ? 'fsdp,attention=fa1,grad-reduce=bf16' : 'fsdp,attention=fa1', framework: 'Composer / LLM Foundry (FSDP FULL_SHARD)', precision: 'bf16',
   published: { tokensPerSecondPerGpu: row.tps },
 });
 
@@ -131,7 +155,7 @@ export const PUBLISHED_RUNS: readonly PublishedRun[] = [
   foundry('P09', '3b', 32, 2560, 20, 'h100', { seq: 2048, gpus: 64, mbs: 6, gbs: 1152, ac: false, tps: 22525 }, '3b | 2048 | 64 | MFU 40.8 | mbs 6 | GA 3 | GBS 1152 | 22525 T/s/GPU | AC False'),
   foundry('P10', '1b', 24, 2048, 16, 'h100', { seq: 2048, gpus: 64, mbs: 20, gbs: 1280, ac: false, tps: 44402 }, '1b | 2048 | 64 | MFU 40.85 | mbs 20 | GA 1 | GBS 1280 | 44402 T/s/GPU | AC False'),
   // LLM Foundry, A100 80GB (1600 Gbps RoCE)
-  foundry('P11', '70b', 80, 8192, 64, 'a100', { seq: 2048, gpus: 64, mbs: 8, gbs: 2048, ac: true, tps: 410 }, '70b | 2048 | 64 | MFU 53.33 | mbs 8 | GA 4 | GBS 2048 | 410 T/s/GPU | bf16 PURE | AC True'),
+  foundry('P11', '70b', 80, 8192, 64, 'a100', { seq: 2048, gpus: 64, mbs: 8, gbs: 2048, ac: true, tps: 410, pure: true }, '70b | 2048 | 64 | MFU 53.33 | mbs 8 | GA 4 | GBS 2048 | 410 T/s/GPU | bf16 PURE | AC True'),
   foundry('P12', '30b', 48, 7168, 56, 'a100', { seq: 2048, gpus: 8, mbs: 3, gbs: 504, ac: true, tps: 916 }, '30b | 2048 | 8 | MFU 55.3 | mbs 3 | GA 21 | GBS 504 | 916 T/s/GPU | AC True'),
   foundry('P13', '13b', 40, 5120, 40, 'a100', { seq: 2048, gpus: 8, mbs: 2, gbs: 48, ac: false, tps: 2262 }, '13b | 2048 | 8 | MFU 59.57 | mbs 2 | GA 3 | GBS 48 | 2262 T/s/GPU | AC False'),
   foundry('P14', '7b', 32, 4096, 32, 'a100', { seq: 2048, gpus: 8, mbs: 6, gbs: 96, ac: false, tps: 4641 }, '7b | 2048 | 8 | MFU 64.23 | mbs 6 | GA 2 | GBS 96 | 4641 T/s/GPU | AC False'),
