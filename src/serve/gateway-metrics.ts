@@ -7,6 +7,7 @@
  */
 import { filterMetricsForTenant } from '../control/api/metrics-filter.ts';
 import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './fast-front.ts';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Replica } from './pool.ts';
 
@@ -128,7 +129,7 @@ export class GatewayMetrics {
   }
 
   /** Starts observing one chat request's response. */
-  track(res: ServerResponse): TrackedRequest {
+  track(res: ClientResponse): TrackedRequest {
     const t = new Tracked(this, this.nowMs());
     res.once('close', () => t.closed(res));
     return t;
@@ -168,7 +169,7 @@ class Tracked implements TrackedRequest {
     this.m.of(this.model, this.tenant).ttft.observe((this.m.now() - this.t0) / 1000);
   }
 
-  closed(res: ServerResponse): void {
+  closed(res: ClientResponse): void {
     const seconds = (this.m.now() - this.t0) / 1000;
     const s = this.m.of(this.model, this.tenant);
     // A non-streamed answer is written once, by end(): its first byte is its end.

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './fast-front.ts';
 import { CHARS_PER_TOKEN, type ChatRequest } from './request.ts';
 import { SseScanner } from './sse.ts';
 import type { Replica } from './pool.ts';
@@ -50,7 +50,7 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
  * be retried elsewhere without the client seeing anything twice; after that, bytes pass
  * through as they arrive. A client that disconnects cancels the upstream request.
  */
-export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ServerResponse, opts: ProxyOptions): Promise<AttemptResult> {
+export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ClientResponse, opts: ProxyOptions): Promise<AttemptResult> {
   return new Promise((resolve) => { new Attempt(replica, chat, res, opts, resolve).send(body); });
 }
 
@@ -71,7 +71,7 @@ class Attempt implements UpstreamHandlers {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly replica: Replica, private readonly chat: ChatRequest, private readonly res: ServerResponse,
+    private readonly replica: Replica, private readonly chat: ChatRequest, private readonly res: ClientResponse,
     private readonly opts: ProxyOptions, private readonly resolve: (r: AttemptResult) => void,
   ) {}
 
@@ -172,7 +172,7 @@ class Attempt implements UpstreamHandlers {
 }
 
 /** Ends a stream that already carried text with an OpenAI-style error event (no retry: text was sent). */
-function closeBroken(res: ServerResponse, reason: string): void {
+function closeBroken(res: ClientResponse, reason: string): void {
   if (res.writableEnded || res.destroyed) return;
   res.write(`data: ${JSON.stringify({ error: { message: `replica failed mid-stream: ${reason}`, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`);
   res.end();
