@@ -57,6 +57,8 @@ export class Gateway {
   private readonly upstream = new UpstreamPool(512);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
+  /** How attempts reach the replicas (the same for every request). */
+  private readonly proxy: ProxyOptions;
   /** Whether API keys were given (decides how a request's tenant is found). */
   private readonly keyed: boolean;
   /** Serves plain chat requests itself; hands other connections to `server`. */
@@ -68,6 +70,7 @@ export class Gateway {
       healthPath: '/v1/models', firstByteTimeoutMs: 60_000, maxAttempts: 3, nowMs: () => Date.now(), ...options,
     };
     this.keyed = Object.keys(options.apiKeys ?? {}).length > 0;
+    this.proxy = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}) };
     this.pool = new ReplicaPool(options.replicas ?? []);
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? NO_LIMITS, this.o.nowMs);
@@ -204,25 +207,25 @@ export class Gateway {
     if (wait > 0) {
       throw new GatewayError(429, 'rate_limit_error', `tenant "${tenant}" is over its rate limit; retry in ${Math.ceil(wait)} s`, { code: 'rate_limit_exceeded', headers: { 'retry-after': String(Math.ceil(wait)) } });
     }
-    const tried = new Set<string>();
-    const failures: string[] = [];
-    const proxyOptions: ProxyOptions = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), upstreamApiKey: this.o.upstreamApiKey };
+    // Allocated only when an attempt fails (most requests succeed on their first replica).
+    let tried: Set<string> | undefined;
+    let failures: string[] | undefined;
     this.meter.requestStarted(chat.model);
     try {
       for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
-        const replica = this.pool.pick(chat.model, this.o.routing, chat.prefix, tried);
+        const replica = this.pool.pick(chat.model, this.o.routing, chat.prefix, tried ?? NONE_TRIED);
         if (!replica) break;
-        tried.add(replica.id);
         replica.outstandingTokens += reserved;
         replica.inflight++;
-        const startedMs = performance.now();
+        const startedMs = this.o.onAttempt ? performance.now() : 0;
         let r: AttemptResult;
-        try { r = await forward(replica, chat, raw, res, proxyOptions); } finally { replica.outstandingTokens -= reserved; replica.inflight--; }
+        try { r = await forward(replica, chat, raw, res, this.proxy, tracked); } finally { replica.outstandingTokens -= reserved; replica.inflight--; }
         this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {
           replica.failures++;
           if (r.replicaDown) { replica.healthy = false; replica.reason = `request failed: ${r.reason}`; }
-          failures.push(`${replica.url}: ${r.reason}`);
+          (tried ??= new Set()).add(replica.id);
+          (failures ??= []).push(`${replica.url}: ${r.reason}`);
           continue;
         }
         replica.served++;
@@ -233,7 +236,7 @@ export class Gateway {
         return;
       }
       this.limiter.settle(tenant, reserved, 0, 0);
-      const reason = failures.length ? `all attempts failed: ${failures.join('; ')}` : this.pool.unavailableReason(chat.model);
+      const reason = failures ? `all attempts failed: ${failures.join('; ')}` : this.pool.unavailableReason(chat.model);
       throw new GatewayError(503, 'service_unavailable', reason, { code: 'no_healthy_replica' });
     } finally {
       this.meter.requestFinished(chat.model);
@@ -242,6 +245,7 @@ export class Gateway {
 }
 
 const NO_LIMITS: TenantLimits = {};
+const NONE_TRIED: ReadonlySet<string> = new Set();
 /** Idle keep-alive connections from clients close after this long. */
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 

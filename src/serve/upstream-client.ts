@@ -195,10 +195,11 @@ class Connection {
     this.state = 'head';
     this.keepAlive = true;
     this.socket.ref();
-    this.socket.cork();
-    this.socket.write(p.head, 'latin1');
-    if (p.body.length > 0) this.socket.write(p.body);
-    this.socket.uncork();
+    // One buffer, one write (no cork/uncork, no writev): the head is latin1, one byte a character.
+    const out = Buffer.allocUnsafe(p.head.length + p.body.length);
+    out.write(p.head, 0, 'latin1');
+    p.body.copy(out, p.head.length);
+    this.socket.write(out);
   }
 
   /** The caller gave up on its request: the response, if any, is abandoned with the socket. */
