@@ -140,6 +140,19 @@ test('fast front: a body that arrives after its head goes to node:http, which an
   } finally { sock.destroy(); await s.close(); }
 });
 
+test('fast front: a client that half-closes after its request gets the answer, then the connection ends', { timeout: 20_000 }, async () => {
+  const s = await startStack([{ words: 2 }]);
+  const sock = net.connect(Number(new URL(s.base).port), '127.0.0.1');
+  const next = responses(sock);
+  const closed = new Promise<boolean>((ok) => { sock.on('close', () => ok(true)); setTimeout(() => ok(false), 3000).unref(); });
+  try {
+    sock.end(chatRequest(chatBody()));
+    assert.equal((await next()).status, 200);
+    assert.equal(await closed, true, 'the gateway ended the connection after answering');
+    assert.deepEqual(s.gw.front.counts, { fastRequests: 1, handedOver: 0 });
+  } finally { sock.destroy(); await s.close(); }
+});
+
 test('fast front: an idle keep-alive connection is closed after the keep-alive timeout, not before', { timeout: 20_000 }, async () => {
   const server = http.createServer((_req, res) => { res.end('node'); });
   const front = new FastFront(server, { maxBodyBytes: 1024, keepAliveTimeoutMs: 1000, onChat: (_h, _b, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('fast'); } });

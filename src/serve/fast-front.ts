@@ -152,10 +152,16 @@ class FastConnection {
   /** The answer in flight: requests on one connection are answered in order, one at a time. */
   private res: FastResponse | undefined;
   private idleSince: number;
+  /** The client half-closed: answer what was asked, then end our side too (as node:http does). */
+  private ended = false;
   private readonly onData = (b: Buffer): void => {
     this.buffered = this.buffered ? Buffer.concat([this.buffered, b]) : b;
     if (this.res) { if (this.buffered.length > MAX_BUFFERED_BYTES) this.socket.pause(); return; }
     this.next();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (!this.res) this.socket.end();
   };
   private readonly onClose = (): void => {
     this.front.forget(this);
@@ -169,6 +175,7 @@ class FastConnection {
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('error', noop);
+    socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
   }
 
@@ -196,6 +203,7 @@ class FastConnection {
     this.idleSince = this.front.tick;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buffered) this.next();
+    else if (this.ended) this.socket.end();
   }
 
   private handOver(): void {
@@ -205,6 +213,7 @@ class FastConnection {
     this.front.counts.handedOver++;
     this.socket.off('data', this.onData);
     this.socket.off('error', noop);
+    this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onClose);
     if (this.socket.isPaused()) this.socket.resume();
     this.front.handOver(this.socket);
