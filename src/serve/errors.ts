@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './fast-front.ts';
 
 /** OpenAI-style error types (the `error.type` field clients switch on). */
 export type OpenAiErrorType = 'invalid_request_error' | 'not_found_error' | 'rate_limit_error' | 'service_unavailable' | 'upstream_error' | 'server_error';
@@ -29,7 +29,7 @@ export const badRequest = (message: string, param?: string): GatewayError =>
   new GatewayError(400, 'invalid_request_error', message, { ...(param ? { param } : {}), code: 'invalid_request' });
 
 /** Writes an error response unless headers are already out (then the socket is just ended). */
-export function sendError(res: ServerResponse, err: GatewayError): void {
+export function sendError(res: ClientResponse, err: GatewayError): void {
   if (res.headersSent || res.destroyed) { if (!res.writableEnded) res.end(); return; }
   const body = JSON.stringify(err.body());
   res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...err.headers });

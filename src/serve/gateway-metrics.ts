@@ -7,6 +7,7 @@
  */
 import { filterMetricsForTenant } from '../control/api/metrics-filter.ts';
 import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './fast-front.ts';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Replica } from './pool.ts';
 
@@ -128,7 +129,7 @@ export class GatewayMetrics {
   }
 
   /** Starts observing one chat request's response. */
-  track(res: ServerResponse): TrackedRequest {
+  track(res: ClientResponse): TrackedRequest {
     const t = new Tracked(this, this.nowMs());
     res.once('close', () => t.closed(res));
     return t;
@@ -152,11 +153,19 @@ class Tracked implements TrackedRequest {
   model = 'unknown';
   tenant = 'unknown';
   private first = false;
+  /** The series of (model, tenant) as last looked up: labels are set once, early, so one lookup serves the rest. */
+  private s: Series | undefined;
 
   constructor(private readonly m: GatewayMetrics, private readonly t0: number) {}
 
+  private series(): Series {
+    const s = this.s;
+    if (s && s.labels.model === this.model && s.labels.tenant === this.tenant) return s;
+    return (this.s = this.m.of(this.model, this.tenant));
+  }
+
   tokens(prompt: number, completion: number): void {
-    const s = this.m.of(this.model, this.tenant);
+    const s = this.series();
     s.counted = true;
     s.promptTokens += prompt;
     s.completionTokens += completion;
@@ -165,12 +174,12 @@ class Tracked implements TrackedRequest {
   firstByte(): void {
     if (this.first) return;
     this.first = true;
-    this.m.of(this.model, this.tenant).ttft.observe((this.m.now() - this.t0) / 1000);
+    this.series().ttft.observe((this.m.now() - this.t0) / 1000);
   }
 
-  closed(res: ServerResponse): void {
+  closed(res: ClientResponse): void {
     const seconds = (this.m.now() - this.t0) / 1000;
-    const s = this.m.of(this.model, this.tenant);
+    const s = this.series();
     // A non-streamed answer is written once, by end(): its first byte is its end.
     if (!this.first && res.statusCode < 400) s.ttft.observe(seconds);
     s.request.observe(seconds);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, badRequest, sendError } from './errors.ts';
+import { FastFront, type ChatHeaders, type ClientResponse, type FastResponse } from './fast-front.ts';
 import { forward, type AttemptResult, type ProxyOptions } from './proxy.ts';
 import { UpstreamPool } from './upstream-client.ts';
 import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
@@ -56,8 +57,12 @@ export class Gateway {
   private readonly upstream = new UpstreamPool(512);
   private readonly o: Required<Omit<GatewayOptions, 'replicas' | 'tenantLimits' | 'apiKeys' | 'upstreamApiKey' | 'loadWindowSeconds' | 'onAttempt' | 'requestTimeoutMs'>> & GatewayOptions;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
+  /** How attempts reach the replicas (the same for every request). */
+  private readonly proxy: ProxyOptions;
   /** Whether API keys were given (decides how a request's tenant is found). */
   private readonly keyed: boolean;
+  /** Serves plain chat requests itself; hands other connections to `server`. */
+  readonly front: FastFront;
 
   constructor(options: GatewayOptions = {}) {
     this.o = {
@@ -65,12 +70,14 @@ export class Gateway {
       healthPath: '/v1/models', firstByteTimeoutMs: 60_000, maxAttempts: 3, nowMs: () => Date.now(), ...options,
     };
     this.keyed = Object.keys(options.apiKeys ?? {}).length > 0;
+    this.proxy = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}) };
     this.pool = new ReplicaPool(options.replicas ?? []);
     const limits = options.tenantLimits ?? {};
     this.limiter = new TenantLimiter((t) => limits[t] ?? limits['*'] ?? NO_LIMITS, this.o.nowMs);
     this.meter = new LoadMeter(this.o.nowMs, options.loadWindowSeconds ?? 10);
     this.server = http.createServer({ noDelay: true, ...uploadTimeouts(options.requestTimeoutMs) }, (req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 10_000;
+    this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.front = new FastFront(this.server, { maxBodyBytes: this.o.maxBodyBytes, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, onChat: (headers, body, res) => this.fastChat(headers, body, res) });
     this.server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
       const status = e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`); else socket.destroy();
@@ -94,6 +101,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     if (this.healthTimer) clearInterval(this.healthTimer);
+    this.front.closeAll();
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server.close(() => ok()));
     this.agent.destroy();
@@ -115,8 +123,8 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    const fail = (e: unknown) => sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
-    if (req.method === 'POST' && path === '/v1/chat/completions') { this.chat(req, res, this.metrics.track(res)).catch(fail); return; }
+    const fail = (e: unknown) => failed(res, e);
+    if (req.method === 'POST' && path === '/v1/chat/completions') { this.nodeChat(req, res, this.metrics.track(res)).catch(fail); return; }
     const route = `${req.method} ${path}`;
     try {
       if (route === 'GET /metrics') { this.serveMetrics(req, res).catch(fail); return; }
@@ -143,15 +151,15 @@ export class Gateway {
    */
   private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.keyed) { await this.metrics.serve(res); return; }
-    const tenant = this.tenantOf(req);
+    const tenant = this.tenantOf(req.headers);
     if (tenant === 'anonymous') {
       throw new GatewayError(401, 'invalid_request_error', 'missing API key; this gateway has API keys, so /metrics needs one (Authorization: Bearer <key>; a key of tenant admin sees every tenant)', { code: 'invalid_api_key' });
     }
     await this.metrics.serve(res, tenant === 'admin' ? undefined : tenant);
   }
 
-  private tenantOf(req: IncomingMessage): string {
-    const auth = req.headers.authorization;
+  private tenantOf(headers: ChatHeaders): string {
+    const auth = headers.authorization;
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     const keys = this.o.apiKeys ?? {};
     const keyed = this.keyed;
@@ -161,7 +169,7 @@ export class Gateway {
       throw new GatewayError(401, 'invalid_request_error', `${key === undefined ? 'missing' : 'unknown'} API key; send Authorization: Bearer <key> with a key the gateway was given (--api-key KEY=TENANT)`, { code: 'invalid_api_key' });
     }
     if (keyed) return 'anonymous';
-    const header = req.headers['x-tenant'];
+    const header = headers['x-tenant'];
     if (typeof header === 'string' && header !== '') {
       if (!TENANT_PATTERN.test(header)) throw badRequest(`x-tenant: got ${JSON.stringify(header.slice(0, 80))}; expected a tenant name of 1-63 lowercase letters, digits or "-"`, 'x-tenant');
       return header;
@@ -169,11 +177,25 @@ export class Gateway {
     return key ? `key:${key.slice(0, 8)}` : 'anonymous';
   }
 
-  private async chat(req: IncomingMessage, res: ServerResponse, tracked: TrackedRequest): Promise<void> {
-    const tenant = this.tenantOf(req);
+  /** A chat request on a connection node:http serves: the tenant (401 before the body is read), then the body. */
+  private async nodeChat(req: IncomingMessage, res: ServerResponse, tracked: TrackedRequest): Promise<void> {
+    const tenant = this.tenantOf(req.headers);
     tracked.tenant = tenant;
     const raw = await readBody(req, this.o.maxBodyBytes);
     if (raw === null) return; // client went away mid-body
+    await this.chat(tenant, raw, res, tracked);
+  }
+
+  /** A chat request the fast front read whole. */
+  private fastChat(headers: ChatHeaders, raw: Buffer, res: FastResponse): void {
+    const tracked = this.metrics.track(res);
+    let tenant: string;
+    try { tenant = this.tenantOf(headers); } catch (e) { failed(res, e); return; }
+    tracked.tenant = tenant;
+    this.chat(tenant, raw, res, tracked).catch((e: unknown) => failed(res, e));
+  }
+
+  private async chat(tenant: string, raw: Buffer, res: ClientResponse, tracked: TrackedRequest): Promise<void> {
     const chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
     if (!this.pool.serves(chat.model)) {
       const served = this.pool.models();
@@ -185,25 +207,25 @@ export class Gateway {
     if (wait > 0) {
       throw new GatewayError(429, 'rate_limit_error', `tenant "${tenant}" is over its rate limit; retry in ${Math.ceil(wait)} s`, { code: 'rate_limit_exceeded', headers: { 'retry-after': String(Math.ceil(wait)) } });
     }
-    const tried = new Set<string>();
-    const failures: string[] = [];
-    const proxyOptions: ProxyOptions = { upstream: this.upstream, firstByteTimeoutMs: this.o.firstByteTimeoutMs, onFirstByte: () => tracked.firstByte(), upstreamApiKey: this.o.upstreamApiKey };
+    // Allocated only when an attempt fails (most requests succeed on their first replica).
+    let tried: Set<string> | undefined;
+    let failures: string[] | undefined;
     this.meter.requestStarted(chat.model);
     try {
       for (let attempt = 0; attempt < this.o.maxAttempts; attempt++) {
-        const replica = this.pool.pick(chat.model, this.o.routing, chat.prefix, tried);
+        const replica = this.pool.pick(chat.model, this.o.routing, chat.prefix, tried ?? NONE_TRIED);
         if (!replica) break;
-        tried.add(replica.id);
         replica.outstandingTokens += reserved;
         replica.inflight++;
-        const startedMs = performance.now();
+        const startedMs = this.o.onAttempt ? performance.now() : 0;
         let r: AttemptResult;
-        try { r = await forward(replica, chat, raw, res, proxyOptions); } finally { replica.outstandingTokens -= reserved; replica.inflight--; }
+        try { r = await forward(replica, chat, raw, res, this.proxy, tracked); } finally { replica.outstandingTokens -= reserved; replica.inflight--; }
         this.o.onAttempt?.(replica, r.kind === 'done' || r.kind === 'client-gone', performance.now() - startedMs);
         if (r.kind === 'retry') {
           replica.failures++;
           if (r.replicaDown) { replica.healthy = false; replica.reason = `request failed: ${r.reason}`; }
-          failures.push(`${replica.url}: ${r.reason}`);
+          (tried ??= new Set()).add(replica.id);
+          (failures ??= []).push(`${replica.url}: ${r.reason}`);
           continue;
         }
         replica.served++;
@@ -214,7 +236,7 @@ export class Gateway {
         return;
       }
       this.limiter.settle(tenant, reserved, 0, 0);
-      const reason = failures.length ? `all attempts failed: ${failures.join('; ')}` : this.pool.unavailableReason(chat.model);
+      const reason = failures ? `all attempts failed: ${failures.join('; ')}` : this.pool.unavailableReason(chat.model);
       throw new GatewayError(503, 'service_unavailable', reason, { code: 'no_healthy_replica' });
     } finally {
       this.meter.requestFinished(chat.model);
@@ -223,6 +245,14 @@ export class Gateway {
 }
 
 const NO_LIMITS: TenantLimits = {};
+const NONE_TRIED: ReadonlySet<string> = new Set();
+/** Idle keep-alive connections from clients close after this long. */
+const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+
+/** Answers a failed request with its OpenAI-style error (500 for anything unexpected). */
+function failed(res: ClientResponse, e: unknown): void {
+  sendError(res, e instanceof GatewayError ? e : new GatewayError(500, 'server_error', `gateway error: ${(e as Error)?.message ?? e}`));
+}
 
 function json(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);

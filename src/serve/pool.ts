@@ -43,6 +43,11 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/** Whether `r` may take a request (healthy, not draining, not tried already). */
+function usable(r: Replica, exclude: ReadonlySet<string>): boolean {
+  return r.healthy && !r.draining && (exclude.size === 0 || !exclude.has(r.id));
+}
+
 export class ReplicaPool {
   private readonly byModel = new Map<string, Replica[]>();
   /** Traffic share per release of a model (a canary rollout), percent. */
@@ -116,28 +121,36 @@ export class ReplicaPool {
     return shares.at(-1)!.release;
   }
 
-  /** Picks a healthy replica of `model` not in `exclude`; undefined when none is left. */
+  /**
+   * Picks a healthy replica of `model` not in `exclude`; undefined when none is left. Runs on
+   * every request: loops over the model's replicas without building candidate lists.
+   */
   pick(model: string, policy: RoutingPolicy, prefix: string, exclude: ReadonlySet<string>): Replica | undefined {
-    let candidates = this.replicasOf(model).filter((r) => r.healthy && !r.draining && !exclude.has(r.id));
-    if (candidates.length === 0) return undefined;
+    const all = this.byModel.get(model);
+    if (!all) return undefined;
+    let any = false;
+    for (const r of all) if (usable(r, exclude)) { any = true; break; }
+    if (!any) return undefined;
+    // A canary split: the candidates are the usable replicas of the release this request goes to, if it has any.
     const release = this.releaseFor(model);
-    if (release !== undefined) {
-      const mine = candidates.filter((r) => r.release === release);
-      if (mine.length > 0) candidates = mine;
-    }
-    let least = candidates[0]!;
-    for (const r of candidates) {
-      if (r.outstandingTokens < least.outstandingTokens || (r.outstandingTokens === least.outstandingTokens && r.inflight < least.inflight)) least = r;
+    let onlyRelease = false;
+    if (release !== undefined) for (const r of all) if (r.release === release && usable(r, exclude)) { onlyRelease = true; break; }
+    const only = onlyRelease ? release : undefined;
+    let least: Replica | undefined;
+    for (const r of all) {
+      if (!usable(r, exclude) || (only !== undefined && r.release !== only)) continue;
+      if (!least || r.outstandingTokens < least.outstandingTokens || (r.outstandingTokens === least.outstandingTokens && r.inflight < least.inflight)) least = r;
     }
     if (policy !== 'prefix' || prefix.length === 0) return least;
-    let best = candidates[0]!;
+    let best = least!;
     let bestScore = -1;
-    for (const r of candidates) {
+    for (const r of all) {
+      if (!usable(r, exclude) || (only !== undefined && r.release !== only)) continue;
       const score = hash(`${r.id}|${prefix}`);
       if (score > bestScore) { bestScore = score; best = r; }
     }
     // Affinity yields when it would pile work on one replica (2x the least loaded + a slack).
-    return best.outstandingTokens > 2 * least.outstandingTokens + 4096 ? least : best;
+    return best.outstandingTokens > 2 * least!.outstandingTokens + 4096 ? least : best;
   }
 
   /** Why no replica can take a request for `model` (for the 503 message). */

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './fast-front.ts';
 import { CHARS_PER_TOKEN, type ChatRequest } from './request.ts';
 import { SseScanner } from './sse.ts';
 import type { Replica } from './pool.ts';
@@ -19,9 +19,10 @@ export interface ProxyOptions {
   /** Time allowed from sending the request to the upstream's response headers. */
   readonly firstByteTimeoutMs: number;
   readonly upstreamApiKey?: string;
-  /** Called once when the first bytes of a successful streamed answer go to the client. */
-  readonly onFirstByte?: () => void;
 }
+
+/** Told once when the first bytes of a successful streamed answer go to the client (time to first token). */
+export interface FirstByteListener { firstByte(): void }
 
 /** Where a replica's chat endpoint is, and the fixed part of the request head, built once per replica URL. */
 interface Target { readonly hostname: string; readonly port: number; readonly headStart: string; readonly error?: string }
@@ -50,8 +51,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
  * be retried elsewhere without the client seeing anything twice; after that, bytes pass
  * through as they arrive. A client that disconnects cancels the upstream request.
  */
-export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ServerResponse, opts: ProxyOptions): Promise<AttemptResult> {
-  return new Promise((resolve) => { new Attempt(replica, chat, res, opts, resolve).send(body); });
+export function forward(replica: Replica, chat: ChatRequest, body: Buffer, res: ClientResponse, opts: ProxyOptions, listener?: FirstByteListener): Promise<AttemptResult> {
+  return new Promise((resolve) => { new Attempt(replica, chat, res, opts, resolve, listener).send(body); });
 }
 
 /** One attempt on one replica: the upstream request's handlers and what the client has been sent. */
@@ -71,8 +72,9 @@ class Attempt implements UpstreamHandlers {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly replica: Replica, private readonly chat: ChatRequest, private readonly res: ServerResponse,
+    private readonly replica: Replica, private readonly chat: ChatRequest, private readonly res: ClientResponse,
     private readonly opts: ProxyOptions, private readonly resolve: (r: AttemptResult) => void,
+    private readonly listener: FirstByteListener | undefined,
   ) {}
 
   send(body: Buffer): void {
@@ -141,7 +143,7 @@ class Attempt implements UpstreamHandlers {
   }
 
   private flush(): void {
-    if (!this.sentToClient) { this.res.writeHead(200, SSE_HEADERS); this.sentToClient = true; this.opts.onFirstByte?.(); }
+    if (!this.sentToClient) { this.res.writeHead(200, SSE_HEADERS); this.sentToClient = true; this.listener?.firstByte(); }
     const data = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
     this.held = [];
     if (data.length > 0) this.res.write(data);
@@ -172,7 +174,7 @@ class Attempt implements UpstreamHandlers {
 }
 
 /** Ends a stream that already carried text with an OpenAI-style error event (no retry: text was sent). */
-function closeBroken(res: ServerResponse, reason: string): void {
+function closeBroken(res: ClientResponse, reason: string): void {
   if (res.writableEnded || res.destroyed) return;
   res.write(`data: ${JSON.stringify({ error: { message: `replica failed mid-stream: ${reason}`, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`);
   res.end();

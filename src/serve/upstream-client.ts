@@ -195,10 +195,11 @@ class Connection {
     this.state = 'head';
     this.keepAlive = true;
     this.socket.ref();
-    this.socket.cork();
-    this.socket.write(p.head, 'latin1');
-    if (p.body.length > 0) this.socket.write(p.body);
-    this.socket.uncork();
+    // One buffer, one write (no cork/uncork, no writev): the head is latin1, one byte a character.
+    const out = Buffer.allocUnsafe(p.head.length + p.body.length);
+    out.write(p.head, 0, 'latin1');
+    p.body.copy(out, p.head.length);
+    this.socket.write(out);
   }
 
   /** The caller gave up on its request: the response, if any, is abandoned with the socket. */
@@ -279,21 +280,27 @@ class Connection {
   }
 
   private parseHead(head: string): void {
-    const lines = head.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
-    if (!m) { this.protocolError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 40))}`); return; }
+    const firstEnd = head.indexOf('\r\n');
+    const first = firstEnd < 0 ? head : head.slice(0, firstEnd);
+    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(first);
+    if (!m) { this.protocolError(`not an HTTP/1.x status line: ${JSON.stringify(first.slice(0, 40))}`); return; }
     const status = Number(m[2]);
     if (status >= 100 && status < 200 && status !== 101) return; // interim response: the real one follows
     // Only the four headers that matter are looked at (by length first: no string per other header).
     const headers: { 'content-type'?: string; 'content-length'?: string; 'transfer-encoding'?: string; connection?: string } = {};
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i]!;
-      const colon = l.indexOf(':');
-      if (colon !== 12 && colon !== 14 && colon !== 17 && colon !== 10) continue;
-      const name = l.slice(0, colon).toLowerCase();
-      if (name !== 'content-type' && name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') continue;
-      const value = l.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    for (let at = firstEnd < 0 ? head.length : firstEnd + 2; at < head.length;) {
+      let eol = head.indexOf('\r\n', at);
+      if (eol < 0) eol = head.length;
+      const colon = head.indexOf(':', at);
+      const nameLength = colon - at;
+      if (colon >= 0 && colon < eol && (nameLength === 12 || nameLength === 14 || nameLength === 17 || nameLength === 10)) {
+        const name = head.slice(at, colon).toLowerCase();
+        if (name === 'content-type' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection') {
+          const value = head.slice(colon + 1, eol).trim();
+          headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+        }
+      }
+      at = eol + 2;
     }
     const connection = (headers.connection ?? '').toLowerCase();
     this.keepAlive = m[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
