@@ -2,7 +2,8 @@ import type { ModelArch } from '../catalog/model-arch.ts';
 import { gemmDevice, gemmEfficiency, HBM_FRACTION, type GemmDevice } from './gemm.ts';
 import type { ClusterHardware } from './hardware.ts';
 import { modelShape, type ModelShape } from './shape.ts';
-import { DEFAULT_STACK_NAME, stackPreset, type Fusion, type OptimizerImpl, type Stack } from './stack.ts';
+import type { StateLayout } from './memory.ts';
+import { DEFAULT_STACK_NAME, runsPytorchFsdp, stackPreset, type Fusion, type OptimizerImpl, type Stack } from './stack.ts';
 
 /** Benchmark: the published steady-state measurements; production: plus the costs a long run pays (production.ts). */
 export type PlanMode = 'benchmark' | 'production';
@@ -81,6 +82,8 @@ export interface PlanContext {
   readonly moeCapacityFactor: number | undefined;
   /** Bytes per gradient element in the main-gradient buffer and the data-parallel reduction (2 BF16, 4 FP32). */
   readonly gradBytes: number;
+  /** How the stack holds weights, gradients and optimizer states (memory.ts StateLayout). */
+  readonly states: StateLayout;
   readonly stack: Stack;
   readonly fusion: Fusion;
   readonly optimizer: OptimizerImpl;
@@ -114,6 +117,7 @@ export function planContext(req: TrainRequest): PlanContext {
     moeGroupedGemm: req.moeExperts !== 'sequential',
     moeCapacityFactor: req.moeCapacityFactor,
     gradBytes: (req.gradReduceFp32 ?? stack.gradReduce.value === 'fp32') ? 4 : 2,
+    states: runsPytorchFsdp(stack) ? 'pytorch-fsdp' : 'master-copy',
     stack, fusion: stack.fusion.value, optimizer: stack.optimizer.value, hostOverheadSeconds: stack.hostOverheadSeconds.value,
     dropout: req.dropout ?? 0,
     mode: req.mode ?? 'benchmark',

@@ -22,7 +22,7 @@ export interface Evaluated {
 /** `memory`: pass it when already computed (the search checks memory first). */
 export function evaluateLayout(ctx: PlanContext, l: Layout, globalBatchSeqs: number, memory?: MemoryBreakdown): Evaluated {
   const microbatches = globalBatchSeqs / (l.dp * l.mbs);
-  memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+  memory ??= memoryPerGpu(ctx.shape, l, ctx.seq, microbatches, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes, ctx.states);
   const gpusUsed = layoutGpus(l);
   let step = stepTime(ctx, l, globalBatchSeqs);
   if (ctx.mode === 'production') {

@@ -21,7 +21,7 @@ import { runsPytorchFsdp } from './stack.ts';
 export const fsdpGradientCopyBytesPerParam = (gradBytes: number): number => 2 * 2 + (gradBytes === 2 ? 0 : 2 + gradBytes) + 2 * gradBytes;
 
 /**
- * Per parameter of the GPU's own shard (FP32 under mixed precision, the planner's master weights), FSDP1 and FSDP2
+ * Per parameter of the GPU's own shard (the FP32 parameter, FSDP's only full-precision copy: memory.ts FSDP_BYTES), FSDP1 and FSDP2
  * alike: the shard is cast to BF16 before each all-gather (`_use_low_precision_shard`: read 4, write 2; twice per
  * micro-batch when parameters are resharded after the forward); the reduced shard is post-divided (read + write in
  * the reduce dtype), cast to FP32 if reduced in BF16 (read 2, write 4), and from the second micro-batch on added to

@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODELS } from '../catalog/models.ts';
+import { planContext } from './context.ts';
+import { evaluateLayout } from './evaluate.ts';
+import { homogeneousHardware } from './fleet-hardware.ts';
 import type { Layout } from './layout.ts';
-import { activationBytesPerTokenPerLayer, memoryPerGpu } from './memory.ts';
+import { activationBytesPerTokenPerLayer, memoryPerGpu, stageParams } from './memory.ts';
 import { modelShape } from './shape.ts';
+import { parseStack } from './stack.ts';
 
 const base: Layout = { tp: 8, pp: 4, vpp: 1, dp: 8, cp: 1, ep: 1, mbs: 1, zero: 1, sp: true, recompute: 'none', tpOverlap: true };
 const llama70 = modelShape(MODELS['llama3-70b']!);
@@ -52,4 +56,31 @@ test('FP8 keeps the four GEMM inputs as 1-byte casts: h + h (replicated part) + 
   const fp8 = activationBytesPerTokenPerLayer(llama70, base, true);
   const hand = (2 * 8192) / 8 + (8192 + 28672) / 8; // one byte less for each saved GEMM input
   close(bf16 - fp8, hand, 'FP8 saving');
+});
+
+test('PyTorch FSDP keeps the sharded FP32 parameter as its only full-precision copy: 16 B/param under ZeRO-3 (FP32 param, FP32 gradient shard, Adam m, v), no BF16 shard, no master', () => {
+  const llama8 = modelShape(MODELS['llama3-8b']!);
+  const fsdp: Layout = { tp: 1, pp: 1, vpp: 1, dp: 8, cp: 1, ep: 1, mbs: 1, zero: 3, sp: false, recompute: 'none', tpOverlap: false };
+  const perGpu = stageParams(llama8, fsdp).dense / 8;
+  const states = (m: { weights: number; gradients: number; optimizer: number }): number => m.weights + m.gradients + m.optimizer;
+  for (const gradBytes of [4, 2]) {
+    const m = memoryPerGpu(llama8, fsdp, 8192, 1, 80e9, true, false, gradBytes, 'pytorch-fsdp');
+    close(m.weights, 4 * perGpu, `weights: the FP32 shard only (reduce in ${gradBytes} B)`);
+    close(m.gradients, 4 * perGpu, `gradients: the reduced shard is cast to the FP32 parameter's dtype (reduce in ${gradBytes} B)`);
+    close(m.optimizer, 8 * perGpu, 'optimizer: Adam m and v, no master copy');
+  }
+  // Megatron-Core and DeepSpeed keep their documented layout: BF16 weights + a separate FP32 master (2 B more with an FP32 reduction).
+  close(states(memoryPerGpu(llama8, fsdp, 8192, 1, 80e9, true, false, 4)), 18 * perGpu, 'master-copy layout, FP32 gradients');
+  // Not resharded after forward: the whole BF16 compute copy stays beside the FP32 shard.
+  close(memoryPerGpu(llama8, { ...fsdp, reshardAfterForward: false }, 8192, 1, 80e9, true, false, 4, 'pytorch-fsdp').weights, 4 * perGpu + 2 * perGpu * 8, 'reshard=off weights');
+
+  // The stack picks the layout: fsdp and fsdp-compile plan PyTorch FSDP's states, megatron its own.
+  const plan = (stack: string): number => {
+    const ctx = planContext({ model: MODELS['llama3-8b']!, hardware: homogeneousHardware('h100', 8), precision: 'bf16', seq: 8192, tokens: 1e12, stack: parseStack(stack) });
+    return states(evaluateLayout(ctx, fsdp, 8).memory);
+  };
+  close(plan('fsdp'), 16 * perGpu, 'fsdp');
+  close(plan('fsdp-compile'), 16 * perGpu, 'fsdp-compile');
+  close(plan('megatron'), 16 * perGpu, 'megatron (BF16 reduce: 2 + 2 + 12)');
+  close(plan('megatron,grad-reduce=fp32'), 18 * perGpu, 'megatron with FP32 gradients');
 });

@@ -19,6 +19,31 @@ export interface MemoryBreakdown {
  * parameter unsharded, 4 + 12/d with the distributed optimizer (ZeRO-1), 2 + 14/d with ZeRO-2, 16/d with ZeRO-3.
  */
 export const BYTES = { weight: 2, grad: 2, optimizer: 12, activation: 2, logits: 4 } as const;
+
+/**
+ * How a stack holds its training state:
+ * - `master-copy`: BF16 weights and a separate FP32 master copy beside Adam's m and v (BYTES above): Megatron-Core's
+ *   distributed optimizer (FP32 main parameters in its own buffers), DeepSpeed ZeRO (BF16 parameters, FP32 partitions in
+ *   the optimizer), and the `jax` stack as before.
+ * - `pytorch-fsdp`: PyTorch FSDP/FSDP2 mixed precision (FSDP_BYTES below).
+ */
+export type StateLayout = 'master-copy' | 'pytorch-fsdp';
+
+/**
+ * PyTorch FSDP/FSDP2 mixed precision, bytes per parameter. The sharded FP32 parameter is the only full-precision copy
+ * and the optimizer steps it directly: "Outside forward and backward, the *sharded* parameters are kept in full
+ * precision (e.g. for the optimizer step)" (FSDP1 `MixedPrecision.param_dtype`, torch/distributed/fsdp/api.py); "FSDP
+ * does not require any extra memory to keep a high-precision copy of the parameters for the optimizer step" and "The
+ * optimizer step uses the sharded parameter in the original dtype" (FSDP2 `MixedPrecisionPolicy`,
+ * torch.distributed.fsdp.fully_shard docs). The BF16 compute copy exists only gathered (per block, counted in the
+ * comm buffers; or whole where the weights are not resharded), and its shard is cast on the fly for each all-gather.
+ * The reduced gradient shard is cast back to the parameter's dtype whatever the reduce dtype
+ * (FSDP1 `_cast_grad_to_param_dtype`, torch/distributed/fsdp/_runtime_utils.py; FSDP2 `foreach_reduce`:
+ * `_to_dtype_if_needed(reduce_output, orig_dtype)`, torch/distributed/fsdp/_fully_shard/_fsdp_collectives.py), so a
+ * sharded gradient is FP32; unsharded gradients accumulate in the reduce dtype ("FSDP will accumulate gradients using
+ * reduce_dtype", same docs). Adam's m and v follow the FP32 parameter: 8 B.
+ */
+export const FSDP_BYTES = { param: 4, shardedGrad: 4, adam: 8 } as const;
 /** CUDA context and NCCL/cuBLAS workspaces, bytes; allocator fragmentation reserve (PyTorch caching allocator: ~5%). */
 export const RESERVE = { contextBytes: 1.5e9, fragmentationFraction: 0.05, dpBucketBytes: 2 * 40e6 * 4 } as const;
 
@@ -58,13 +83,16 @@ export function activationBytesPerTokenPerLayer(s: ModelShape, l: Layout, fp8 = 
 
 /** `flashAttention` false: the s^2 scores, probabilities and dropout mask are kept too (5 a s^2 b bytes per layer, Korthikanti). */
 /** Weights + gradients + optimizer states per GPU of the largest stage, after ZeRO sharding. */
-export function stateBytesPerGpu(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): number {
-  const m = statesOf(s, l, gradBytes);
+export function stateBytesPerGpu(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad, states: StateLayout = 'master-copy'): number {
+  const m = statesOf(s, l, gradBytes, states);
   return m.weights + m.gradients + m.optimizer;
 }
 
-/** `gradBytes`: 2 for a BF16 main-gradient buffer, 4 when gradients are accumulated and reduced in FP32 (context.ts gradReduceFp32). */
-function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { weights: number; gradients: number; optimizer: number } {
+/**
+ * `gradBytes`: 2 for a BF16 main-gradient buffer, 4 when gradients are accumulated and reduced in FP32 (context.ts
+ * gradReduceFp32). `states`: how the stack holds them (StateLayout).
+ */
+function statesOf(s: ModelShape, l: Layout, gradBytes: number, states: StateLayout): { weights: number; gradients: number; optimizer: number } {
   const p = stageParams(s, l);
   // HSDP shards within its group only (layout.ts hsdpShard); experts over their own data-parallel ranks, at most the group.
   const denseShard = denseShardRanks(l);
@@ -73,15 +101,27 @@ function statesOf(s: ModelShape, l: Layout, gradBytes: number = BYTES.grad): { w
   // Under pipeline parallelism ZeRO-2 accumulates the micro-batches' gradients unsharded and reduce-scatters
   // them after the last (FSDP2 set_requires_gradient_sync on the last backward only); reshard=off keeps the
   // gathered BF16 weights between forward and backward.
+  const weightsSharded = l.zero >= 3 && l.reshardAfterForward !== false;
+  const gradientsSharded = l.zero >= 3 || (l.zero === 2 && l.pp === 1);
+  if (states === 'pytorch-fsdp') {
+    // weights: the FP32 parameter (sharded as the optimizer states are), plus the whole BF16 compute copy where it is
+    // kept through forward and backward (ZeRO-1/2, reshard=off); resharded ZeRO-3 holds no BF16 copy outside the
+    // gathered blocks. optimizer: Adam m and v only (no master copy).
+    return {
+      weights: sharded(FSDP_BYTES.param, l.zero >= 1) + (weightsSharded ? 0 : sharded(BYTES.weight, false)),
+      gradients: gradientsSharded ? sharded(FSDP_BYTES.shardedGrad, true) : sharded(gradBytes, false),
+      optimizer: sharded(FSDP_BYTES.adam, l.zero >= 1),
+    };
+  }
   return {
-    weights: sharded(BYTES.weight, l.zero >= 3 && l.reshardAfterForward !== false),
-    gradients: sharded(gradBytes, l.zero >= 3 || (l.zero === 2 && l.pp === 1)),
+    weights: sharded(BYTES.weight, weightsSharded),
+    gradients: sharded(gradBytes, gradientsSharded),
     optimizer: sharded(BYTES.optimizer, l.zero >= 1),
   };
 }
 
-export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false, gradBytes: number = BYTES.grad): MemoryBreakdown {
-  const { weights, gradients, optimizer } = statesOf(s, l, gradBytes);
+export function memoryPerGpu(s: ModelShape, l: Layout, seq: number, microbatches: number, hbmBytes: number, flashAttention = true, fp8 = false, gradBytes: number = BYTES.grad, states: StateLayout = 'master-copy'): MemoryBreakdown {
+  const { weights, gradients, optimizer } = statesOf(s, l, gradBytes, states);
 
   const tokensPerMicrobatch = (l.mbs * seq) / l.cp;
   const layersPerStage = layersOnStage(s.layers, l);

@@ -76,8 +76,8 @@ test('fms-fsdp runs plan on the network their source states (400 Gb/s per node, 
     assert.equal(hw.tiers[0]!.busBytesPerSecondPerGpu, catalog.tiers[0]!.busBytesPerSecondPerGpu, 'NVLink inside the node is unchanged');
   }
   // The HSDP run with one sequence per GPU is the one whose once-per-step gradient all-reduce across nodes no longer
-  // hides: the stated network lowers its prediction most of the four, and by more than 5% (9% with FSDP's
-  // per-micro-batch gradient copies counted, which lengthen the backward it hides behind).
+  // hides: the stated network lowers its prediction most of the four, and by more than 3% (3.5% with the rows'
+  // BF16 reduction, fms-fsdp's bfSixteen; 9% when it was reduced in FP32, twice the bytes).
   const ratio = (r: (typeof vela)[number]): number => {
     const c = comparePublished(r);
     const onCatalog = bestLayouts(planContext({ model: r.model, hardware: homogeneousHardware('a100', 128), precision: 'bf16', seq: 4096, tokens: 1e12, stack: parseStack(r.stack) }), { fixed: r.layout, globalBatchSeqs: r.globalBatchSeqs, top: 1 }).ranked[0]!;
@@ -85,7 +85,7 @@ test('fms-fsdp runs plan on the network their source states (400 Gb/s per node, 
   };
   const ratios = new Map(vela.map((r) => [r.id, ratio(r)]));
   const p24 = ratios.get('P24')!;
-  assert.ok(p24 < 0.95, `P24: ${p24.toFixed(3)} of its InfiniBand prediction`);
+  assert.ok(p24 < 0.97, `P24: ${p24.toFixed(3)} of its InfiniBand prediction`);
   for (const [id, x] of ratios) assert.ok(p24 <= x, `${id}: ${x.toFixed(3)} < P24's ${p24.toFixed(3)}`);
 });
 
@@ -97,4 +97,16 @@ test('LLM Foundry rows reduce gradients in the precision their "MP Mode" column 
     assert.equal(parseStack(r.stack).gradReduce.value, pure ? 'bf16' : 'fp32', `${r.id}: ${r.where}`);
   }
   assert.deepEqual(foundry.filter((r) => / PURE /.test(r.where)).map((r) => r.id), ['P11']);
+});
+
+test('fms-fsdp rows run the stack their source states: SDPA flash v2, bfSixteen (BF16 gradient reduction), default AdamW (foreach)', () => {
+  const fms = PUBLISHED_RUNS.filter((r) => r.framework.startsWith('fms-fsdp'));
+  assert.deepEqual(fms.map((r) => r.id), ['P23', 'P24', 'P25', 'P26']);
+  for (const r of fms) {
+    const s = parseStack(r.stack);
+    assert.equal(s.name, 'fsdp', r.id);
+    assert.equal(s.attention.value, 'fa2', r.id);
+    assert.equal(s.gradReduce.value, 'bf16', `${r.id}: fms_fsdp/policies/mixed_precision.py bfSixteen reduces in BF16`);
+    assert.equal(s.optimizer.value, 'foreach', `${r.id}: main_training.py optim.AdamW without fused=True runs foreach on CUDA`);
+  }
 });

@@ -157,15 +157,15 @@ export function searchLayouts(ctx: PlanContext, opts: SearchOptions = {}): Searc
               const rs = { ...(reshard ? {} : { reshardAfterForward: false }), ...(shard !== undefined && shard < dp * cp ? { shard } : {}) };
               // Weights, gradients and optimizer states alone over the limit: no micro-batch or recompute can help.
               const lightest: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute: recomputes[recomputes.length - 1], sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
-              if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes) > stateLimit) {
-                const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+              if (!opts.allowOverMemory && stateBytesPerGpu(s, lightest, ctx.gradBytes, ctx.states) > stateLimit) {
+                const mem = memoryPerGpu(s, lightest, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes, ctx.states);
                 if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout: lightest, memory: mem };
                 for (let i = 0; i < recomputes.length; i++) reject('does not fit GPU memory', lightest);
                 continue;
               }
               for (const recompute of recomputes) {
                 const layout: Layout = { tp, pp, vpp, dp, cp, ep, mbs, zero, recompute, sp: f.sp ?? tp > 1, tpOverlap: f.tpOverlap ?? (ctx.stack.tpOverlap.value && tp > 1), ...rs, ...(f.etp !== undefined ? { etp: f.etp } : {}) };
-                const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes);
+                const mem = memoryPerGpu(s, layout, ctx.seq, m, ctx.hw.gpu.hbmBytes.value, ctx.flashAttention, ctx.fp8, ctx.gradBytes, ctx.states);
                 if (mem.total > mem.limit && !opts.allowOverMemory) {
                   reject('does not fit GPU memory', layout);
                   if (!closest || mem.total - mem.limit < closest.memory.total - closest.memory.limit) closest = { layout, memory: mem };

@@ -115,7 +115,9 @@ export function planTrain(req: TrainRequest, opts: SearchOptions = {}): TrainPla
       `MFU and TFLOP/s count model FLOPs: ${FLOPS_CONVENTION}; peak = dense ${req.precision.toUpperCase()} datasheet peak`,
       `node power ${(hw.nodePowerWatts / 1000).toFixed(1)} kW, PUE ${hw.pue}, electricity $${hw.electricityUsdPerKwh}/kWh, owned capex $${hw.ownedCapexPerGpuHourUsd.toFixed(2)}/GPU-hour, rented $${hw.rentedPricePerGpuHourUsd.toFixed(2)}/GPU-hour`,
       `GEMM and attention efficiency: ${gemmEfficiency(hw.gpu).source.ref}${gemmEfficiency(hw.gpu).source.note ? ` (${gemmEfficiency(hw.gpu).source.note})` : ''}`,
-      'memory: BF16 weights and gradient buffer, FP32 master weights + Adam m, v (16 bytes/parameter before sharding); activations after Korthikanti et al. 2022 with FlashAttention; usable = HBM (GiB) x 0.95 - 1.5 GB',
+      `memory: ${ctx.states === 'pytorch-fsdp'
+        ? 'PyTorch FSDP mixed precision: the sharded FP32 parameter is the only full-precision copy (no master), FP32 gradient shards, Adam m, v (16 bytes/parameter sharded; BF16 weights only gathered)'
+        : 'BF16 weights and gradient buffer, FP32 master weights + Adam m, v (16 bytes/parameter before sharding)'}; activations after Korthikanti et al. 2022 with FlashAttention; usable = HBM (GiB) x 0.95 - 1.5 GB`,
       `failures: ${goodput(best.gpusUsed, hw.gpusPerNode).source}`,
       ctx.mode === 'production' ? 'mode production: the costs below are added to every layout' : 'mode benchmark (default): steady-state steps as published benchmarks measure them, the mode the planner is validated in; --mode production adds stragglers, data loading, logging and the stack\'s checkpoint stalls',
       ...(best.step.production?.sources ?? []),

@@ -107,6 +107,25 @@ const VELA_NETWORK = {
 } as const;
 
 /**
+ * fms-fsdp's own stack for P23-P26, as the source states it at the commits whose README prints these rows (3d28d72,
+ * 2024-02-21, to 99821ec, 2024-02-26; the table changed in cf6e42c), https://github.com/foundation-model-stack/fms-fsdp/tree/3d28d72:
+ * - attention: the README's "SDPA implementation of Flash attention v2" (fa2).
+ * - grad-reduce=bf16: fms_fsdp/config/training.py `mixed_precision: bool = True`, which fms_fsdp/utils/train_utils.py
+ *   `get_policies` maps (on a GPU with BF16) to `bfSixteen`, fms_fsdp/policies/mixed_precision.py
+ *   `MixedPrecision(param_dtype=torch.bfloat16, reduce_dtype=torch.bfloat16, buffer_dtype=torch.bfloat16)`: FSDP reduces
+ *   gradients in BF16. The per-size scripts linked from that table (scripts/7b.sh ... 70b.sh, commit 2fdced7 and its
+ *   updates) do not set mixed_precision, so every row runs the default.
+ * - optimizer=foreach: main_training.py builds `optim.AdamW(model.parameters(), lr=..., betas=(0.9, 0.95),
+ *   weight_decay=0.1)` with neither `fused` nor `foreach`; torch.optim then picks foreach on CUDA ("If unspecified by
+ *   the user (so foreach is None), we will try to use foreach over the for-loop implementation on CUDA", the AdamW
+ *   `foreach` documentation; torch/optim/adamw.py `adamw`: "we default to foreach and pass False to use_fused" to
+ *   torch/optim/optimizer.py `_default_to_fused_or_foreach`). FSDP1 without use_orig_params (the rows' default,
+ *   use_orig_params=use_torch_compile=False) steps one FlatParameter per wrapped block, fewer tensors than the
+ *   planner's per-tensor count; that cost is small against these steps.
+ */
+const FMS_STACK = 'fsdp,attention=fa2,grad-reduce=bf16,optimizer=foreach';
+
+/**
  * One LLM Foundry row: Composer FSDP FULL_SHARD over all GPUs, micro-batch and gradient accumulation as printed. The
  * tables' runs, as the source states them (llm-foundry git b2a43a1, 2023-10-19, scripts/train/benchmarking/):
  * - submit_benchmarks.py `run_config` installs llm-foundry `v0.3.0` with `.[gpu]` (Composer >=0.16.3,<0.17, torch <2.1.1,
@@ -197,22 +216,22 @@ export const PUBLISHED_RUNS: readonly PublishedRun[] = [
   {
     id: 'P23', source: FMS, url: FMS_URL, where: 'README table: 7b | 128 * A100 | HSDP | AC False | batch 2 | 3760 token/gpu/sec',
     model: llama2('7b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 256, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 8, mbs: 2, recompute: 'none' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 3760 }, hardwareNote: VELA, network: VELA_NETWORK,
+    stack: FMS_STACK, framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 3760 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P24', source: FMS, url: FMS_URL, where: 'README table: 13b | 128 * A100 | HSDP | AC False | batch 1 | 1700 token/gpu/sec',
     model: llama2('13b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 128, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 8, mbs: 1, recompute: 'none' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 1700 }, hardwareNote: VELA, network: VELA_NETWORK,
+    stack: FMS_STACK, framework: 'fms-fsdp (PyTorch FSDP, HYBRID_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 1700 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P25', source: FMS, url: FMS_URL, where: 'README table: 34b | 128 * A100 | FSDP | AC True | batch 8 | 772 token/gpu/sec',
     model: llama2('34b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 1024, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 128, mbs: 8, recompute: 'full' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 772 }, hardwareNote: VELA, network: VELA_NETWORK,
+    stack: FMS_STACK, framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 772 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   {
     id: 'P26', source: FMS, url: FMS_URL, where: 'README table: 70b | 128 * A100 | FSDP | AC True | batch 6 | 380 token/gpu/sec',
     model: llama2('70b'), gpu: 'a100', gpus: 128, seq: 4096, globalBatchSeqs: 768, layout: { tp: 1, pp: 1, cp: 1, dp: 128, zero: 3, shard: 128, mbs: 6, recompute: 'full' },
-    stack: 'fsdp,attention=fa2', framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 380 }, hardwareNote: VELA, network: VELA_NETWORK,
+    stack: FMS_STACK, framework: 'fms-fsdp (PyTorch FSDP, FULL_SHARD)', precision: 'bf16', published: { tokensPerSecondPerGpu: 380 }, hardwareNote: VELA, network: VELA_NETWORK,
   },
   // BLOOM 176B, Megatron-DeepSpeed on Jean Zay: TP 4, PP 12, DP 8, MBS 2, GBS 2048, bf16 (DeepSpeed's BF16 optimizer, "its own zero stage 1
   // equivalent"), --checkpoint-activations, Megatron's fused softmax (unfused attention), gradients reduced after the backward.
