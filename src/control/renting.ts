@@ -9,7 +9,7 @@
  * its last attempt), as in the simulator.
  */
 import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
-import { rentDecisions } from '../sched/lifecycle/index.ts';
+import { rentDecisions, type RentWait } from '../sched/lifecycle/index.ts';
 import type { Decision } from '../sched/types.ts';
 import type { Provider } from './provider.ts';
 import { poolBills, type PoolBill } from './rental-cost.ts';
@@ -100,8 +100,18 @@ export class LiveRenting {
   /** Rented nodes up now. */
   get arrived(): number { return this.arrivedAt.size; }
 
-  /** Rented nodes asked for and not joined yet (queued jobs wait for them: WaitingForRentedNodes). */
+  /** Rented nodes asked for and not joined yet. */
   get provisioning(): number { return this.inFlight; }
+
+  /**
+   * What queued jobs wait for (their WaitingForRentedNodes reason): the nodes on the way, as the
+   * provider counts them when it can (a real one also waits for nodes a previous plane asked
+   * for), and the provider's last refusal.
+   */
+  waiting(): RentWait {
+    const s = this.o.provider.status?.();
+    return { provisioningNodes: Math.max(this.inFlight, s?.provisioningNodes ?? 0), ...(s?.problem !== undefined ? { problem: s.problem } : {}) };
+  }
 
   /**
    * After a cycle: marks which rented nodes are idle, then asks the policy what to provision

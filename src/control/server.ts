@@ -35,7 +35,6 @@ import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
 import type { Provider } from './provider.ts';
 import { LiveRenting, poolRows } from './renting.ts';
-import { rentReason } from './rent-reason.ts';
 import { openStore } from './store/open.ts';
 import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
@@ -167,8 +166,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
     nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedUp), spares()),
     pools: async () => (await poolRows(topology, renting)).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
-  const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;
-  const pending = new PendingBoard(status ? (r) => rentReason(r, status()) : undefined);
+  const pending = new PendingBoard();
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
   const renting = o.rent && o.provider ? new LiveRenting(topology, {
