@@ -26,6 +26,7 @@ import type { ControlMetrics } from './metrics.ts';
 import type { LiveRenting } from './renting.ts';
 import { JobStateError, type JobRecord, type Store } from './store/types.ts';
 import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
+import { wallSecondsOf } from './cluster-time.ts';
 import type { PendingBoard } from './pending-board.ts';
 
 export interface ReconcilerOptions {
@@ -62,12 +63,18 @@ export interface ReconcilerOptions {
   readonly renting?: LiveRenting;
   /** Filled each cycle with why every queued job waits (the API shows it). */
   readonly pending?: PendingBoard;
+  /**
+   * Cluster seconds per wall second (`up --executor sim --sim-speed`; default 1): a job's runtime
+   * estimate is in the cluster's seconds, the scheduler's clock (`nowSeconds`) is wall time.
+   */
+  readonly clusterSpeed?: number;
 }
 
-const toSched = (j: JobRecord): SchedJob => ({
+/** The scheduler's view of a job, its runtime estimate in the plane's (wall) seconds. */
+const toSched = (j: JobRecord, clusterSpeed = 1): SchedJob => ({
   id: j.id, tenant: j.tenant, priority: j.spec.priority, kind: j.spec.kind, nodes: j.spec.nodes,
   gpusPerNode: j.spec.gpus_per_node, submitSeconds: j.submitSeconds, preemptible: j.spec.preemptible,
-  ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: j.spec.estimated_runtime_seconds } : {}),
+  ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: wallSecondsOf(j.spec.estimated_runtime_seconds, clusterSpeed) } : {}),
   ...(j.spec.gpu_type !== undefined ? { gpuType: j.spec.gpu_type } : {}),
 });
 
@@ -296,7 +303,7 @@ export class Reconciler {
     const runView = (j: JobRecord, nodeIndices: readonly number[], startSeconds: number, preemptible: boolean, gpuIndices: readonly (readonly number[])[] | undefined = this.gpus.get(j.id)): RunningJob => {
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
       return {
-        ...toSched(j), nodeIndices, startSeconds, preemptible, ...(gpuIndices ? { gpuIndices } : {}),
+        ...toSched(j, this.o.clusterSpeed), nodeIndices, startSeconds, preemptible, ...(gpuIndices ? { gpuIndices } : {}),
         get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
       };
     };
@@ -312,7 +319,7 @@ export class Reconciler {
       ],
     };
     const t0 = performance.now();
-    const queue = queued.map(toSched);
+    const queue = queued.map((j) => toSched(j, this.o.clusterSpeed));
     // With why each job left queued waits, when the scheduler explains (the API shows it).
     const explained = scheduler.scheduleExplained?.(view, queue, now);
     const decisions = explained?.decisions ?? scheduler.schedule(view, queue, now);
