@@ -57,7 +57,7 @@ function numberFlag(v: string | undefined, flag: string, allowZero: boolean): nu
 }
 
 /** Undefined for the local executor; else the executor and the topology it runs on. */
-export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec; provider?: Provider } | undefined> {
+export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: Executor; topology: ClusterTopology; fleet?: FleetSpec; provider?: Provider; clusterSpeed?: number } | undefined> {
   const name = f.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(name)) throw new InputError({ field: '--executor', value: name, expected: `one of ${EXECUTORS.join(', ')}` });
   if (f.rentPool !== undefined && name === 'slurm') {
@@ -85,7 +85,8 @@ export async function executorFromFlags(f: ExecutorFlags): Promise<{ executor: E
       nodes: topology.nodes.map((n) => n.name), ...(speed !== undefined ? { speed } : {}),
       ...(rate !== undefined ? { failuresPer1000NodeDays: rate } : {}), ...(seed !== undefined ? { seed } : {}),
     });
-    return { executor: new SimExecutor(cluster), topology, fleet, ...(pool ? { provider: new SimulatedProvider(topology, [pool], wallClock(cluster.speed)) } : {}) };
+    // One clock: the plane turns the cluster's durations into wall time by this speed (./cluster-time.ts).
+    return { executor: new SimExecutor(cluster), topology, fleet, clusterSpeed: cluster.speed, ...(pool ? { provider: new SimulatedProvider(topology, [pool], wallClock(cluster.speed)) } : {}) };
   }
   const placement = f.slurmPlacement ?? 'gigafactory';
   if (!(PLACEMENTS as readonly string[]).includes(placement)) {

@@ -8,14 +8,8 @@ import type { PendingReason } from '../sched/types.ts';
 export class PendingBoard {
   private reasons: ReadonlyMap<string, PendingReason> = new Map();
 
-  /** `overlay` rewrites a reason as it is read (renting: ../rent-reason.ts). */
-  constructor(private readonly overlay?: (r: PendingReason) => PendingReason) {}
-
   /** The whole board from one cycle (jobs absent are not waiting, or not explained). */
   replace(reasons: ReadonlyMap<string, PendingReason>): void { this.reasons = reasons; }
 
-  get(jobId: string): PendingReason | undefined {
-    const r = this.reasons.get(jobId);
-    return r !== undefined && this.overlay ? this.overlay(r) : r;
-  }
+  get(jobId: string): PendingReason | undefined { return this.reasons.get(jobId); }
 }

@@ -6,6 +6,7 @@
  * implement this same interface; `SimulatedProvider` is the one for `--executor sim`.
  */
 import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
+import { wallSecondsOf } from './cluster-time.ts';
 import type { RentalTable } from './store/rental-table.ts';
 
 /** What a provider is doing, for the queue's reasons: nodes on the way, and its last refusal. */
@@ -42,7 +43,7 @@ export interface ProviderClock {
 export function wallClock(speed = 1): ProviderClock {
   return {
     after(seconds, fn) {
-      const t = setTimeout(fn, (seconds * 1000) / speed);
+      const t = setTimeout(fn, wallSecondsOf(seconds, speed) * 1000);
       t.unref();
       return { cancel: () => clearTimeout(t) };
     },

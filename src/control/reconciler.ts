@@ -18,14 +18,15 @@
  */
 import { statSync } from 'node:fs';
 import type { ClusterTopology } from '../fleet/types.ts';
-import { chooseRecovery, nearestSpare, outcomeOfExit, type AttemptOutcome } from '../sched/lifecycle/index.ts';
-import type { Decision, RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
+import { chooseRecovery, nearestSpare, outcomeOfExit, rentWaitReasons, type AttemptOutcome } from '../sched/lifecycle/index.ts';
+import type { Decision, PendingReason, RunningJob, SchedJob, Scheduler, TenantQuota } from '../sched/types.ts';
 import { checkpointDoneFile, newestMtimeSeconds } from './checkpoint-report.ts';
 import type { Executor, ExecutorEvent } from './executor.ts';
 import type { ControlMetrics } from './metrics.ts';
 import type { LiveRenting } from './renting.ts';
 import { JobStateError, type JobRecord, type Store } from './store/types.ts';
 import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
+import { wallSecondsOf } from './cluster-time.ts';
 import type { PendingBoard } from './pending-board.ts';
 
 export interface ReconcilerOptions {
@@ -62,12 +63,18 @@ export interface ReconcilerOptions {
   readonly renting?: LiveRenting;
   /** Filled each cycle with why every queued job waits (the API shows it). */
   readonly pending?: PendingBoard;
+  /**
+   * Cluster seconds per wall second (`up --executor sim --sim-speed`; default 1): a job's runtime
+   * estimate is in the cluster's seconds, the scheduler's clock (`nowSeconds`) is wall time.
+   */
+  readonly clusterSpeed?: number;
 }
 
-const toSched = (j: JobRecord): SchedJob => ({
+/** The scheduler's view of a job, its runtime estimate in the plane's (wall) seconds. */
+const toSched = (j: JobRecord, clusterSpeed = 1): SchedJob => ({
   id: j.id, tenant: j.tenant, priority: j.spec.priority, kind: j.spec.kind, nodes: j.spec.nodes,
   gpusPerNode: j.spec.gpus_per_node, submitSeconds: j.submitSeconds, preemptible: j.spec.preemptible,
-  ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: j.spec.estimated_runtime_seconds } : {}),
+  ...(j.spec.estimated_runtime_seconds !== undefined ? { estimatedRuntimeSeconds: wallSecondsOf(j.spec.estimated_runtime_seconds, clusterSpeed) } : {}),
   ...(j.spec.gpu_type !== undefined ? { gpuType: j.spec.gpu_type } : {}),
 });
 
@@ -252,8 +259,7 @@ export class Reconciler {
     const queued = queuedAll.filter((q) => !this.inFlight.has(q.id));
     this.keepSpares(running);
     const now = this.now();
-    if (queued.length === 0) this.o.pending?.replace(new Map());
-    const decisions = queued.length === 0 ? [] : this.schedule(queued, running, starting, now);
+    const { decisions, pending } = queued.length === 0 ? { decisions: [], pending: new Map<string, PendingReason>() } : this.schedule(queued, running, starting, now);
     // 3. Assume: each decision's effect runs off the loop; preempts come first so starts can wait for them.
     const byId = new Map([...queued, ...running].map((j) => [j.id, j]));
     const started = new Set<string>();
@@ -277,28 +283,33 @@ export class Reconciler {
       if (this.requeuedAt.size > queued.length) { const ids = new Set(queued.map((q) => q.id)); for (const id of this.requeuedAt.keys()) if (!ids.has(id)) this.requeuedAt.delete(id); }
       for (const d of this.o.renting.decide(waiting, held)) this.o.onDecision?.(d, now);
     }
+    // 5. Why each job left queued waits: the cycle's reasons, then the rented nodes on the way
+    // (those asked for just now included) handed out in the scheduler's order.
+    if (pending) {
+      const nodes = new Map(queued.map((q) => [q.id, q.spec.nodes]));
+      this.o.pending?.replace(this.o.renting ? rentWaitReasons(pending, (id) => nodes.get(id) ?? Infinity, this.o.renting.waiting()) : pending);
+    }
   }
 
   /**
    * The scheduler's decisions for this cycle: one pass over every node in service, rented ones
    * that have joined included, as the simulator does (placement itself puts owned nodes before
-   * rented ones, cheaper pools first). Rented nodes still joining make waiting jobs say
-   * WaitingForRentedNodes.
+   * rented ones, cheaper pools first), with why each job left queued waits when the scheduler
+   * explains (undefined when it does not).
    */
-  private schedule(queued: readonly JobRecord[], running: readonly JobRecord[], starting: readonly JobRecord[], now: number): Decision[] {
+  private schedule(queued: readonly JobRecord[], running: readonly JobRecord[], starting: readonly JobRecord[], now: number): { decisions: Decision[]; pending: ReadonlyMap<string, PendingReason> | undefined } {
     const { scheduler, topology } = this.o;
     // lastCheckpointSeconds is a getter: a file is read only for the jobs preemption weighs.
     const runView = (j: JobRecord, nodeIndices: readonly number[], startSeconds: number, preemptible: boolean, gpuIndices: readonly (readonly number[])[] | undefined = this.gpus.get(j.id)): RunningJob => {
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
       return {
-        ...toSched(j), nodeIndices, startSeconds, preemptible, ...(gpuIndices ? { gpuIndices } : {}),
+        ...toSched(j, this.o.clusterSpeed), nodeIndices, startSeconds, preemptible, ...(gpuIndices ? { gpuIndices } : {}),
         get lastCheckpointSeconds(): number | undefined { return self.lastCheckpointSeconds(j); },
       };
     };
-    const provisioning = this.o.renting?.provisioning ?? 0;
     const view = {
       topology, quotas: this.o.quotas ?? [], spareNodes: [...this.spares], shareNodes: true,
-      nodeUp: (i: number) => this.nodeUp(i), ...(provisioning > 0 ? { provisioningNodes: provisioning } : {}),
+      nodeUp: (i: number) => this.nodeUp(i),
       running: [
         // A job being stopped (cancel, preemption) is assumed gone: a start placed on its nodes
         // waits for the stop (startAttempt), as the simulator frees them at once.
@@ -308,13 +319,12 @@ export class Reconciler {
       ],
     };
     const t0 = performance.now();
-    const queue = queued.map(toSched);
+    const queue = queued.map((j) => toSched(j, this.o.clusterSpeed));
     // With why each job left queued waits, when the scheduler explains (the API shows it).
     const explained = scheduler.scheduleExplained?.(view, queue, now);
     const decisions = explained?.decisions ?? scheduler.schedule(view, queue, now);
-    if (explained) this.o.pending?.replace(explained.pending);
     this.lastCycleMs = performance.now() - t0;
-    return decisions;
+    return { decisions, pending: explained?.pending };
   }
 
   /**

@@ -12,6 +12,7 @@ import { gridTopology } from '../sched/test-cluster.ts';
 import type { Decision } from '../sched/types.ts';
 import { FakeExecutor } from './fake-executor.ts';
 import { parseJobSpec } from './job-spec.ts';
+import { jobJson } from './api/app.ts';
 import { PendingBoard } from './pending-board.ts';
 import { SimulatedProvider, type ProviderClock } from './provider.ts';
 import { MemoryRentalTable } from './store/rental-memory.ts';
@@ -58,6 +59,7 @@ test('rent reason: a job waiting for rented nodes that are joining says WaitingF
     r.clock.advance(700);
     await r.rec.tick(); // waited 700 s > 600 s: 2 nodes asked for
     assert.deepEqual(provisions(r.decisions).map((d) => d.kind === 'provision' && d.nodes), [2]);
+    assert.equal(r.pending.get(id)?.code, 'WaitingForRentedNodes', 'the cycle that asks for the nodes already says so');
     await r.rec.tick();
     assert.equal(r.renting.provisioning, 2);
     assert.equal(r.pending.get(id)?.code, 'WaitingForRentedNodes', r.pending.get(id)?.message);
@@ -83,5 +85,24 @@ test('rent reason: a requeued job has waited since its requeue, not since its su
     r.clock.advance(5700);
     await r.rec.tick();
     assert.equal(provisions(r.decisions).length, 1, 'waited 700 s since its requeue: rents');
+  } finally { await r.close(); }
+});
+
+test('rent reason: every queued job the joining nodes will serve says WaitingForRentedNodes (GET /v1/jobs), not only the head', async () => {
+  const r = await rig();
+  try {
+    await r.submit('fills', 2);
+    await r.rec.tick();
+    const ids = [await r.submit('a', 1), await r.submit('b', 1), await r.submit('c', 1)];
+    r.clock.advance(700);
+    await r.rec.tick(); // 3 nodes wanted, the pool has 2: both asked for
+    assert.deepEqual(provisions(r.decisions).map((d) => d.kind === 'provision' && d.nodes), [2]);
+    const rows = await Promise.all(ids.map(async (id) => jobJson((await r.store.getJob(id))!, r.pending)));
+    assert.deepEqual(rows.map((j) => j.reason_code), ['WaitingForRentedNodes', 'WaitingForRentedNodes', 'Priority'], rows.map((j) => j.reason).join('\n'));
+    assert.match(rows[1]!.reason!, /2 rented node\(s\) joining, 1 of them for this job/);
+    r.clock.advance(700 + 900); // they join: a and b run on them, c still waits
+    await r.rec.tick();
+    assert.deepEqual(await Promise.all(ids.map(async (id) => (await r.store.getJob(id))!.state)), ['running', 'running', 'queued']);
+    assert.equal(r.pending.get(ids[2]!)?.code, 'Resources');
   } finally { await r.close(); }
 });

@@ -6,6 +6,7 @@
  * (the pool's price per GPU-hour x the node's GPUs, as stored when it was rented). With
  * `sinceSeconds`, only the part of that billed span after it counts (a minimum term counts from launch).
  */
+import { clusterSecondsOf, wallSecondsOf } from './cluster-time.ts';
 import type { ReleasedRentalRow, RentalRow } from './store/rental-table.ts';
 
 export interface PoolBill {
@@ -25,17 +26,23 @@ export interface BillInput {
   readonly pools: readonly { readonly name: string; readonly minimumHours: number }[];
   readonly nowSeconds: number;
   readonly sinceSeconds?: number;
+  /**
+   * Cluster seconds per wall second (`up --executor sim --sim-speed`; default 1): the stored
+   * times are wall time, the hours billed and the minimum term are the cluster's.
+   */
+  readonly clusterSpeed?: number;
 }
 
 /** One bill per pool of `pools`, in their order (zero for a pool never rented). */
 export function poolBills(i: BillInput): PoolBill[] {
-  const bills = new Map(i.pools.map((p) => [p.name, { pool: p.name, gpuHours: 0, costUsd: 0, minimumSeconds: p.minimumHours * 3600 }]));
+  const speed = i.clusterSpeed ?? 1;
+  const bills = new Map(i.pools.map((p) => [p.name, { pool: p.name, gpuHours: 0, costUsd: 0, minimumSeconds: wallSecondsOf(p.minimumHours * 3600, speed) }]));
   const since = i.sinceSeconds ?? -Infinity;
   const bill = (pool: string, launched: number, end: number, gpus: number, pricePerHourUsd: number): void => {
     const b = bills.get(pool);
     if (b === undefined) return;
     const billedEnd = launched + Math.max(end - launched, b.minimumSeconds);
-    const hours = Math.max(0, billedEnd - Math.max(launched, since)) / 3600;
+    const hours = clusterSecondsOf(Math.max(0, billedEnd - Math.max(launched, since)), speed) / 3600;
     b.gpuHours += hours * gpus;
     b.costUsd += hours * pricePerHourUsd;
   };

@@ -9,8 +9,9 @@
  * its last attempt), as in the simulator.
  */
 import type { ClusterTopology, PoolSpec } from '../fleet/types.ts';
-import { rentDecisions } from '../sched/lifecycle/index.ts';
+import { rentDecisions, type RentWait } from '../sched/lifecycle/index.ts';
 import type { Decision } from '../sched/types.ts';
+import { wallSecondsOf } from './cluster-time.ts';
 import type { Provider } from './provider.ts';
 import { poolBills, type PoolBill } from './rental-cost.ts';
 import type { RentalTable } from './store/rental-table.ts';
@@ -22,6 +23,11 @@ export interface RentingOptions {
   readonly idleReleaseSeconds: number;
   /** Where rentals are recorded and the pool's cost is derived from (the plane's store). */
   readonly rentals: RentalTable;
+  /**
+   * Cluster seconds per wall second (`up --executor sim --sim-speed`; default 1). The threshold,
+   * idle time, minimum term and billed hours are the cluster's; `now` is the plane's wall clock.
+   */
+  readonly clusterSpeed?: number;
 }
 
 /** One row of GET /v1/pools. */
@@ -100,8 +106,18 @@ export class LiveRenting {
   /** Rented nodes up now. */
   get arrived(): number { return this.arrivedAt.size; }
 
-  /** Rented nodes asked for and not joined yet (queued jobs wait for them: WaitingForRentedNodes). */
+  /** Rented nodes asked for and not joined yet. */
   get provisioning(): number { return this.inFlight; }
+
+  /**
+   * What queued jobs wait for (their WaitingForRentedNodes reason): the nodes on the way, as the
+   * provider counts them when it can (a real one also waits for nodes a previous plane asked
+   * for), and the provider's last refusal.
+   */
+  waiting(): RentWait {
+    const s = this.o.provider.status?.();
+    return { provisioningNodes: Math.max(this.inFlight, s?.provisioningNodes ?? 0), ...(s?.problem !== undefined ? { problem: s.problem } : {}) };
+  }
 
   /**
    * After a cycle: marks which rented nodes are idle, then asks the policy what to provision
@@ -113,11 +129,13 @@ export class LiveRenting {
       if (held.has(i)) this.idleSince.delete(i);
       else if (!this.idleSince.has(i)) this.idleSince.set(i, now);
     }
+    // The policy compares wall times, so the cluster's durations cross to wall seconds here.
+    const speed = this.o.clusterSpeed;
     const ds = rentDecisions(this.o.pool.name, {
-      nowSeconds: now, queue, queueWaitThresholdSeconds: this.o.queueWaitThresholdSeconds, inFlightNodes: this.inFlight,
+      nowSeconds: now, queue, queueWaitThresholdSeconds: wallSecondsOf(this.o.queueWaitThresholdSeconds, speed), inFlightNodes: this.inFlight,
       poolAvailableNodes: this.byName.size - this.arrivedAt.size - this.inFlight,
       rented: [...this.arrivedAt].map(([node, at]) => ({ node, arrivedAtSeconds: at, idleSinceSeconds: this.idleSince.get(node) })),
-      idleReleaseSeconds: this.o.idleReleaseSeconds, minimumRentalSeconds: this.o.pool.minimumHours * 3600,
+      idleReleaseSeconds: wallSecondsOf(this.o.idleReleaseSeconds, speed), minimumRentalSeconds: wallSecondsOf(this.o.pool.minimumHours * 3600, speed),
     });
     for (const d of ds) {
       if (d.kind === 'provision') {
@@ -148,7 +166,7 @@ export class LiveRenting {
     if (this.writeError !== undefined) { const e = this.writeError; this.writeError = undefined; throw e; }
     const [live, released] = await Promise.all([this.o.rentals.list(), this.o.rentals.listReleased(this.o.pool.name)]);
     const gpusOf = (name: string) => this.topology.nodes[this.byName.get(name) ?? -1]?.gpus ?? 0;
-    return poolBills({ live, released, gpusOf, pools: [this.o.pool], nowSeconds: this.now(), ...(sinceSeconds !== undefined ? { sinceSeconds } : {}) })[0]!;
+    return poolBills({ live, released, gpusOf, pools: [this.o.pool], nowSeconds: this.now(), ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(this.o.clusterSpeed !== undefined ? { clusterSpeed: this.o.clusterSpeed } : {}) })[0]!;
   }
 
   /** The rented pool's row: GPU-hours and cost so far, from the store (minimum terms included). */

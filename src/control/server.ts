@@ -35,7 +35,6 @@ import { adminTokenPath, serverInfoPath, storePath } from './layout.ts';
 import { resolveSpares, type SparesFlag } from './lifecycle-flags.ts';
 import type { Provider } from './provider.ts';
 import { LiveRenting, poolRows } from './renting.ts';
-import { rentReason } from './rent-reason.ts';
 import { openStore } from './store/open.ts';
 import { asStorageError } from './store/storage-errors.ts';
 import type { Store } from './store/types.ts';
@@ -61,6 +60,11 @@ export interface ControlPlaneOptions {
   /** Renting (`up --rent-pool`): the pool, the provider that rents it, and when (default: as `sim`). */
   readonly rent?: { readonly pool: PoolSpec; readonly queueWaitThresholdSeconds?: number; readonly idleReleaseSeconds?: number };
   readonly provider?: Provider;
+  /**
+   * Cluster seconds per wall second: `up --executor sim --sim-speed` (default 1). The plane keeps
+   * wall time; runtime estimates and the rent policy's durations are the cluster's (./cluster-time.ts).
+   */
+  readonly clusterSpeed?: number;
   /** Overrides for tests and benches. */
   readonly onCycle?: (ms: number) => void;
   readonly executor?: Executor;
@@ -167,19 +171,19 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
     nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedUp), spares()),
     pools: async () => (await poolRows(topology, renting)).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
-  const status = o.rent ? o.provider?.status?.bind(o.provider) : undefined;
-  const pending = new PendingBoard(status ? (r) => rentReason(r, status()) : undefined);
+  const pending = new PendingBoard();
   const nodeUp = (executor as Executor).nodeUp?.bind(executor);
   let kick = (): void => undefined; // the reconciler, once it exists: rented nodes joined
   const renting = o.rent && o.provider ? new LiveRenting(topology, {
     provider: o.provider, pool: o.rent.pool, queueWaitThresholdSeconds: o.rent.queueWaitThresholdSeconds ?? DEFAULT_SIM.queueWaitThresholdSeconds,
-    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds, rentals: store.rentals,
+    idleReleaseSeconds: o.rent.idleReleaseSeconds ?? DEFAULT_SIM.idleReleaseSeconds, rentals: store.rentals, ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}),
   }, () => Date.now() / 1000, () => kick()) : undefined;
   // A provider that keeps no rentals of its own: those a previous plane left are closed (their cost stays).
   let restored = 0;
   try { restored = (await renting?.restore()) ?? 0; } catch (e) { await store.close(); release(); throw e; }
   if (restored) log(`renting: closed ${restored} rental(s) of ${o.rent!.pool.name} left by the previous plane (${o.provider!.name} nodes do not outlive it)`);
   const reconciler = new Reconciler({ store, executor, scheduler, topology, dataDir, log, metrics, pending, ...(o.quotas ? { quotas: o.quotas } : {}), ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+    ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}),
     spares: resolveSpares(o.spares ?? 0, topology.nodes.filter((n) => !n.rented).length), ...(o.spareMinGpus !== undefined ? { spareMinGpus: o.spareMinGpus } : {}), ...(renting ? { renting } : {}), ...(o.onCycle ? { onCycle: o.onCycle } : {}) });
   kick = () => reconciler.kick();
   spares = () => new Set(reconciler.spareNodes);

@@ -144,7 +144,10 @@ function behind(head: SchedJob, backfill = false): PendingReason {
     : { code: 'Priority', message: `waiting behind ${head.id}, ahead of it in the queue and waiting for resources` };
 }
 
-/** Why a job that was next in line did not fit: nodes out of service, rented nodes on the way, or busy. */
+/**
+ * Why a job that was next in line did not fit: nodes out of service, or busy. Rented nodes on the
+ * way are the driver's to add, after its rent decision (lifecycle/rent-wait.ts).
+ */
 function blocked(job: SchedJob, state: CycleState, upNodes: number, estimatedStartSeconds: number | undefined): PendingReason {
   const at = estimatedStartSeconds !== undefined && Number.isFinite(estimatedStartSeconds) ? { estimatedStartSeconds } : {};
   const { view } = state;
@@ -152,7 +155,6 @@ function blocked(job: SchedJob, state: CycleState, upNodes: number, estimatedSta
   if (upNodes < job.nodes) return { code: 'NodeDown', message: `needs ${what}; only ${upNodes} node(s) are in service (others down or drained)`, ...at };
   const spares = view.spareNodes?.filter((i) => view.nodeUp(i)).length ?? 0;
   if (upNodes - spares < job.nodes) return { code: 'Resources', message: `needs ${what}; only ${upNodes - spares} node(s) in service outside the ${spares} hot spare(s) (up --spares), which only a gang that loses a node takes`, ...at };
-  if ((view.provisioningNodes ?? 0) > 0) return { code: 'WaitingForRentedNodes', message: `needs ${what}; ${view.provisioningNodes} rented node(s) are joining`, ...at };
   return { code: 'Resources', message: `needs ${what}; not enough free now`, ...at };
 }
 

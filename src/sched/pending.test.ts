@@ -43,11 +43,10 @@ test('pending: quota refusal is QuotaExceeded, with the quota in the words', () 
   assert.match(p.get('big')!.message, /quota 16/);
 });
 
-test('pending: more nodes than are in service is NodeDown; rented nodes on the way is WaitingForRentedNodes', () => {
+test('pending: more nodes than are in service is NodeDown; busy nodes is Resources (rented nodes on the way: lifecycle/rent-wait.ts)', () => {
   assert.deepEqual(codes(explain('fifo', view(topo, [], { down: range(0, 4) }), [job('j', 13)])), { j: 'NodeDown' });
   assert.deepEqual(codes(explain('fifo', view(topo, [], { down: range(0, 4) }), [job('j', 12)])), {}, '12 up: it starts');
   const busy = view(topo, [running(job('r', 10), range(0, 10), 0)]);
-  assert.deepEqual(codes(explain('fifo', { ...busy, provisioningNodes: 4 }, [job('j', 8)])), { j: 'WaitingForRentedNodes' });
   assert.deepEqual(codes(explain('fifo', busy, [job('j', 8)])), { j: 'Resources' });
 });
 

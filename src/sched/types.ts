@@ -69,8 +69,6 @@ export interface ClusterView {
    * per node than a node has takes only those (`start.gpuIndices`). Absent: whole nodes only.
    */
   readonly shareNodes?: boolean;
-  /** Rented nodes requested and not yet joined (pending reasons say WaitingForRentedNodes). */
-  readonly provisioningNodes?: number;
 }
 
 export type Decision =
@@ -86,7 +84,8 @@ export type Decision =
  * - Priority: jobs ahead of it (by the policy's order) wait, or it would delay the head's reservation;
  * - QuotaExceeded: its tenant's quota (guarantee + borrowing) would be exceeded;
  * - NodeDown: it needs more nodes than are in service (some are down or drained);
- * - WaitingForRentedNodes: rented nodes it could use are being provisioned;
+ * - WaitingForRentedNodes: rented nodes on their way will serve it (set by the lifecycle's
+ *   rentWaitReasons after the rent decision, not by the scheduler);
  * - WaitingForSpares: its gang waits for a hot spare (set by the lifecycle, not the scheduler).
  */
 export type PendingCode = 'Resources' | 'Priority' | 'QuotaExceeded' | 'NodeDown' | 'WaitingForRentedNodes' | 'WaitingForSpares';

@@ -22,6 +22,7 @@ import { DEFAULT_SIM } from '../../sim/types.ts';
 import { resolveRentPool } from '../rent-pool-arg.ts';
 import { loadFleet } from '../fleet-arg.ts';
 import { readInputFile } from '../../control/input-file.ts';
+import { attemptHeader, restartCell, restartsLine } from './job-attempts.ts';
 import { jobsReasonCell } from './jobs-reason.ts';
 
 interface JobJson {
@@ -31,7 +32,7 @@ interface JobJson {
   /** Queued jobs: why they wait (Slurm's REASON code) and, for the head of the queue, when it should start. */
   reason_code?: string | null; estimated_start?: string | null;
 }
-interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | null; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
+interface JobDetail { job: JobJson & { plan: JobPlan | null }; actual: Actual | null; attempts: { attempt: number; start_time: string; end_time: string | null; outcome: string | null; counts_as_restart?: boolean | null; reason: string | null; exit_code: number | null; lost_seconds: number | null }[]; events: { time: string; type: string; message: string }[] }
 interface LogChunk { state: string; attempt: number; next_offset: number; text: string }
 
 export const DATA_DIR_HELP = 'data directory (default $GIGAFACTORY_DATA_DIR or ./.gigafactory)';
@@ -73,11 +74,12 @@ export async function followLogs(c: ControlClient, id: string, o: { rank: number
     if (chunk.text) continue;
     if (!o.follow) return chunk.state;
     if (o.attempt === undefined) {
-      const cur = (await c.call<JobDetail>('GET', `/v1/jobs/${id}`)).job;
+      const detail = await c.call<JobDetail>('GET', `/v1/jobs/${id}`);
+      const cur = detail.job;
       if (attempt !== undefined && cur.attempt > attempt) {
         attempt = cur.attempt;
         offset = 0;
-        if (attempt > 1) write(`--- ${id}: attempt ${attempt} (restart ${cur.restarts}/${cur.max_restarts}) ---\n`);
+        if (attempt > 1) write(attemptHeader(id, cur, detail.attempts));
         continue;
       }
       attempt ??= cur.attempt;
@@ -244,9 +246,9 @@ export function register(program: Command): void {
       const j = d.job;
       const why = j.reason_code ? ` (${j.reason}${j.estimated_start ? `; expected to start by ${j.estimated_start}` : ''})`
         : j.reason ? (isTerminal(j.state) ? ` (${j.reason})` : ` (last attempt: ${j.reason})`) : '';
-      process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}, submitted ${j.submit_time}\n`);
+      process.stdout.write(`${j.id}  ${j.name}  ${j.state}${why}\n  tenant ${j.tenant}, priority ${j.priority}, ${j.nodes} node(s) x ${j.ranks_per_node} rank(s), ${j.gpus_per_node} GPU(s)/node\n  ${restartsLine(j, d.attempts)}, submitted ${j.submit_time}\n`);
       if (d.attempts.length > 0) {
-        process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));
+        process.stdout.write('attempts:\n' + pad([['#', 'START', 'END', 'OUTCOME', 'RESTART', 'EXIT', 'LOST_S', 'REASON'], ...d.attempts.map((a) => [String(a.attempt), a.start_time.slice(11, 19), (a.end_time ?? '').slice(11, 19), a.outcome ?? 'running', restartCell(a), a.exit_code === null ? '' : String(a.exit_code), a.lost_seconds === null ? '' : a.lost_seconds.toFixed(1), a.reason ?? ''])]).replace(/^(?=.)/gm, '  '));
       }
       if (j.plan) process.stdout.write(formatJobPlan(j.plan));
       if (d.actual) process.stdout.write(formatActual(d.actual, j.plan));

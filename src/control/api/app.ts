@@ -30,6 +30,7 @@ import { OPENAPI } from './openapi.ts';
 import { registerDeploymentRoutes } from './deployments.ts';
 import type { DeploymentController } from '../../serve/deployment-controller.ts';
 import { registerNodeRoutes } from './nodes.ts';
+import { countsAsRestart } from '../../sched/lifecycle/restarts.ts';
 import type { PendingBoard } from '../pending-board.ts';
 import { registerPoolRoutes } from './pools.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
@@ -186,6 +187,8 @@ export function createApp(o: ApiOptions): Hono<Env> {
     const attempts = (await o.store.listAttempts(j.id)).map((a) => ({
       attempt: a.attempt, start_time: iso(a.startSeconds), end_time: iso(a.endSeconds), node_indices: a.nodeIndices,
       outcome: a.outcome ?? null, reason: a.reason ?? null, exit_code: a.exitCode ?? null, lost_seconds: a.lostSeconds ?? null,
+      // Only the job's own failures count against max_restarts (the lifecycle's rule); null while it runs.
+      counts_as_restart: a.outcome === undefined ? null : countsAsRestart(a.outcome),
     }));
     const events = (await o.store.listEvents(j.id, 200)).map((e) => ({ time: iso(e.seconds), type: e.type, message: e.message }));
     return c.json({ job: jobJson(j, o.pending), attempts, events, actual: o.progress?.actual(j) ?? null });

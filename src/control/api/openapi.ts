@@ -117,7 +117,7 @@ export const OPENAPI = {
         responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: ref('Job') } } }, 'Jobs'), ...errors },
       },
     },
-    '/v1/jobs/{id}': { get: { summary: 'A job with its attempts, events and `actual` (measured step time, tokens/s/GPU, MFU, slowdown vs plan, from GF_PROGRESS_FILE)', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
+    '/v1/jobs/{id}': { get: { summary: 'A job with its attempts (each with `outcome` and `counts_as_restart`: only the job\'s own failures count against max_restarts; null while it runs), events and `actual` (measured step time, tokens/s/GPU, MFU, slowdown vs plan, from GF_PROGRESS_FILE)', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
     '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel: a queued job at once, a running one by stopping every rank', parameters: [idParam], responses: { 200: { description: 'The job' }, ...errors } } },
     '/v1/jobs/{id}/logs': {
       get: {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { PoolSpec } from '../../fleet/types.ts';
 import { executorFromFlags } from '../executor-select.ts';
 import { startControlPlane, type ControlPlane } from '../server.ts';
-import { startOciStandin, type OciStandin } from './oci-standin.ts';
+import { startOciStandin, terminationAsked, type OciStandin } from './oci-standin.ts';
 import { OCI_POOL_FIELDS, ociKeyPair, writeOciConfig } from './oci-test-kit.ts';
 import { waitFor } from '../../../test/helpers/wait-for.ts';
 
@@ -103,11 +103,14 @@ test('up --rent-pool (local executor, OCI stand-in): launch, join once RUNNING, 
 
     writeFileSync(go, '');
     await waitFor('the job done', async () => ((await c.job(id)).state === 'succeeded' ? true : undefined));
-    // Idle for a second: released, its instance terminated, its rental gone.
-    await waitFor('the idle rented node released', async () => (r.standin.instances.get(inst!.id)!.lifecycleState === 'TERMINATING' ? true : undefined));
+    // Idle for a second: released, its instance terminated, its rental gone. TerminateInstance
+    // leaves it TERMINATING, and any later read (the plane's own polls) finds it TERMINATED:
+    // either state says the plane asked, and the DELETE itself must have been sent.
+    await waitFor('the idle rented node released', async () => (terminationAsked(r.standin.instances.get(inst!.id)!) ? true : undefined));
     await waitFor('the rentals forgotten', async () => ((await cp!.store.rentals.list()).length === 0 ? true : undefined));
     assert.equal((await c.nodes()).find((n) => n.name === 'oci-ashburn-00000')!.rental, null);
-    assert.deepEqual([...r.standin.instances.values()].map((i) => i.lifecycleState).filter((st) => st !== 'TERMINATING'), [], 'every instance terminated');
+    assert.deepEqual([...r.standin.instances.values()].filter((i) => !terminationAsked(i)).map((i) => `${i.displayName} ${i.lifecycleState}`), [], 'every instance terminated');
+    for (const i of r.standin.instances.values()) assert.ok(r.standin.requests.includes(`DELETE /20160918/instances/${i.id}`), `TerminateInstance sent for ${i.displayName}`);
     assert.equal(launches(r.standin), launched);
   } finally { await r.cleanup(cp); }
 });

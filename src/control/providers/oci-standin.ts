@@ -5,7 +5,9 @@
  * TerminateInstance under /20160918) and checks their request signatures (OCI's HTTP signature
  * scheme: rsa-sha256 over the signed headers, x-content-sha256 over the body) against the
  * public key it was given. Instances go PROVISIONING -> RUNNING after `provisionSeconds`;
- * beyond `capacity` a launch fails as OCI reports it (500 InternalError "Out of host capacity.").
+ * TerminateInstance makes one TERMINATING, and the next read of it (GetInstance, ListInstances,
+ * from the plane or a test) finds it TERMINATED, so a test cannot tell which of the two it will
+ * see (`terminationAsked`). Beyond `capacity` a launch fails as OCI reports it (500 InternalError "Out of host capacity.").
  */
 import { createHash, createPublicKey, createVerify, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,6 +24,10 @@ export interface StandinInstance {
   freeformTags: Record<string, string>;
   readyAtMs: number;
 }
+
+/** TerminateInstance was sent for it: TERMINATING, or TERMINATED once read again (the documented transition). */
+export const terminationAsked = (i: Pick<StandinInstance, 'lifecycleState'>): boolean =>
+  i.lifecycleState === 'TERMINATING' || i.lifecycleState === 'TERMINATED';
 
 export interface OciStandinOptions {
   /** PEM public key whose private half signs the requests. */

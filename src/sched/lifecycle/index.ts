@@ -8,4 +8,5 @@ export { countsAsRestart, outcomeOfExit, ATTEMPT_OUTCOMES, type AttemptOutcome }
 export { chooseRecovery, type RecoveryAction, type RecoveryInput, type RecoveryMode } from './recovery.ts';
 export { TenantUsage } from './usage.ts';
 export { rentDecision, rentDecisions, RENT_REASON, type RentDecision, type RentInput } from '../rent-policy.ts';
+export { rentWaitReasons, type RentWait } from './rent-wait.ts';
 export { nearestSpare } from '../spares.ts';
