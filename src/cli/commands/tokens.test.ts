@@ -6,17 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeExecutor } from '../../control/fake-executor.ts';
 import { startControlPlane } from '../../control/server.ts';
-import { main } from '../program.ts';
+import { runCli } from '../../../test/helpers/run-cli.ts';
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  try { return { code: await main(argv), out, err }; } finally { process.stdout.write = o; process.stderr.write = e; process.exitCode = undefined; }
-}
+const cli = runCli;
 
 test('token create --expires, token list, token revoke, audit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-tokens-cli-'));

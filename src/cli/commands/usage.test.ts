@@ -17,7 +17,7 @@ import { SqliteStore } from '../../control/store/sqlite.ts';
 import type { UsageReport } from '../../control/usage.ts';
 import { buildTopology } from '../../fleet/topology.ts';
 import type { FleetSpec, PoolSpec } from '../../fleet/types.ts';
-import { main } from '../program.ts';
+import { runCli } from '../../../test/helpers/run-cli.ts';
 
 // One owned node; a rented pool of one 8-GPU node at $10/GPU-hour ($80/node-hour), 2 h minimum term.
 const POOL: PoolSpec = { name: 'oci', provider: 'oracle', nodeType: 'oci-bm-gpu-h100-8', maxNodes: 1, pricePerGpuHourUsd: 10, leadTimeHours: 0, minimumHours: 2 };
@@ -27,15 +27,7 @@ const FLEET: FleetSpec = {
   facility: { pue: 1.2, electricityUsdPerKwh: 0.0623, amortizationYears: 4 },
 };
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
-  try { return { code: await main(argv), out, err }; } finally { process.stdout.write = o; process.stderr.write = e; process.exitCode = undefined; }
-}
+const cli = runCli;
 
 test('gigafactory usage: the rented pool row (billed, jobs, idle/minimum term) for the admin, in text and --json, with --since; none for a tenant', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-usage-cli-'));
