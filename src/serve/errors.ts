@@ -10,6 +10,8 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly code: string | null;
   readonly headers: Readonly<Record<string, string>>;
+  /** The model a rejected chat request named, when its body got that far (a metrics label if served). */
+  requestModel: string | undefined;
   constructor(status: number, type: OpenAiErrorType, message: string, opts: { param?: string; code?: string; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = 'GatewayError';
@@ -18,6 +20,7 @@ export class GatewayError extends Error {
     this.param = opts.param ?? null;
     this.code = opts.code ?? null;
     this.headers = opts.headers ?? {};
+    this.requestModel = undefined;
   }
 
   body(): { error: { message: string; type: string; param: string | null; code: string | null } } {

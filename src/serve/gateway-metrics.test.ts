@@ -14,16 +14,21 @@ test('gateway /metrics: requests by code, tokens by kind, latency and TTFT histo
     const st = await post(s.base, chatBody({ stream: true }));
     assert.equal((await sseData(st)).at(-1), '[DONE]');
     assert.equal((await post(s.base, JSON.stringify({ model: 'grok-9', messages: [{ role: 'user', content: 'x' }] }))).status, 404);
+    assert.equal((await post(s.base, chatBody({ n: 2 }))).status, 400);
+    assert.equal((await post(s.base, JSON.stringify({ model: 'grok-9', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }))).status, 400);
+    assert.equal((await post(s.base, '{"model": "tiny-chat", "messages": ')).status, 400);
     s.gw.pool.all()[1]!.healthy = false;
     const res = await fetch(`${s.base}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="anonymous",code="200"}'), 2);
     assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="unknown",tenant="anonymous",code="404"}'), 1, 'an unserved model name never becomes a label');
+    assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="tiny-chat",tenant="anonymous",code="400"}'), 1, 'a bad field of a request for a served model counts under that model');
+    assert.equal(sample(text, 'gigafactory_gateway_requests_total{model="unknown",tenant="anonymous",code="400"}'), 2, 'a bad request for an unserved model, or a body that does not parse, stays "unknown"');
     assert.equal(sample(text, 'gigafactory_gateway_tokens_total{model="tiny-chat",tenant="anonymous",kind="completion"}'), 10);
     assert.ok((sample(text, 'gigafactory_gateway_tokens_total{model="tiny-chat",tenant="anonymous",kind="prompt"}') ?? 0) > 0);
     assert.equal(sample(text, 'gigafactory_gateway_ttft_seconds_count{model="tiny-chat",tenant="anonymous"}'), 2);
-    assert.equal(sample(text, 'gigafactory_gateway_request_seconds_count{model="tiny-chat",tenant="anonymous"}'), 2);
+    assert.equal(sample(text, 'gigafactory_gateway_request_seconds_count{model="tiny-chat",tenant="anonymous"}'), 3, 'every answered request, the 400 too');
     assert.equal(sample(text, 'gigafactory_gateway_replicas{model="tiny-chat",state="healthy"}'), 1);
     assert.equal(sample(text, 'gigafactory_gateway_replicas{model="tiny-chat",state="unhealthy"}'), 1);
     if (!hasPromtool()) { t.skip(PROMTOOL_MISSING); return; }

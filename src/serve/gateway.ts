@@ -6,7 +6,7 @@ import { FastFront, type ChatHeaders, type ClientResponse, type FastResponse } f
 import { forward, type AttemptResult, type ProxyOptions } from './proxy.ts';
 import { UpstreamPool } from './upstream-client.ts';
 import { ReplicaPool, type Replica, type ReplicaInput, type RoutingPolicy } from './pool.ts';
-import { parseChatRequest } from './request.ts';
+import { parseChatRequest, type ChatRequest } from './request.ts';
 import { TenantLimiter, type TenantLimits } from './rate-limit.ts';
 import { checkReplicas } from './health.ts';
 import { LoadMeter } from './load-meter.ts';
@@ -196,7 +196,15 @@ export class Gateway {
   }
 
   private async chat(tenant: string, raw: Buffer, res: ClientResponse, tracked: TrackedRequest): Promise<void> {
-    const chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
+    let chat: ChatRequest;
+    try {
+      chat = parseChatRequest(raw, this.o.defaultMaxTokens, 512);
+    } catch (e) {
+      // A bad field of a request for a served model counts under that model; other names stay
+      // "unknown" so that request text never grows the label set.
+      if (e instanceof GatewayError && e.requestModel !== undefined && this.pool.serves(e.requestModel)) tracked.model = e.requestModel;
+      throw e;
+    }
     if (!this.pool.serves(chat.model)) {
       const served = this.pool.models();
       throw new GatewayError(404, 'not_found_error', `model "${chat.model}" is not served here; served models: ${served.join(', ') || '(none)'}`, { param: 'model', code: 'model_not_found' });

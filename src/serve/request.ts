@@ -45,6 +45,17 @@ export function parseChatRequest(raw: Buffer, defaultMaxTokens: number, prefixCh
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('request body must be a JSON object');
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || b.model.length === 0) throw badRequest(`model: got ${JSON.stringify(b.model)}; expected a model id string (GET /v1/models lists them)`, 'model');
+  try {
+    return checkedRequest(b as Record<string, unknown> & { model: string }, defaultMaxTokens, prefixChars);
+  } catch (e) {
+    // The model it named labels the rejection in metrics (if served: the gateway decides).
+    if (e instanceof GatewayError) e.requestModel = b.model;
+    throw e;
+  }
+}
+
+/** The fields after `model`, checked; throws GatewayError 400 naming the field. */
+function checkedRequest(b: Record<string, unknown> & { model: string }, defaultMaxTokens: number, prefixChars: number): ChatRequest {
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw badRequest(`messages: got ${JSON.stringify(b.messages)?.slice(0, 80)}; expected a non-empty array of {role, content}`, 'messages');
   let chars = 0;
   let prefix = '';
