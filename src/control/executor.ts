@@ -65,7 +65,7 @@ export type ExecutorEvent =
   | { readonly type: 'running'; readonly jobId: string; readonly attempt: number; readonly handle: string }
   | { readonly type: 'heartbeat'; readonly jobId: string; readonly attempt: number }
   | { readonly type: 'exited'; readonly jobId: string; readonly attempt: number; readonly exitCode: number; readonly reason: string; readonly atSeconds?: number }
-  | { readonly type: 'failed'; readonly jobId: string; readonly attempt: number; readonly reason: string; readonly nodeLost?: string };
+  | { readonly type: 'failed'; readonly jobId: string; readonly attempt: number; readonly reason: string; readonly nodeLost?: string; /** Stopped by the executor's own scheduler (Slurm's PREEMPTED), not by a fault. */ readonly preempted?: boolean };
 
 export interface Executor {
   readonly name: string;

@@ -54,6 +54,11 @@ export class FakeExecutor implements Executor {
     this.emit({ type: 'failed', jobId, attempt, reason, ...(nodeLost !== undefined ? { nodeLost } : {}) });
   }
 
+  /** Ends an attempt as preempted by the executor's own scheduler (as Slurm's PREEMPTED). */
+  preempt(jobId: string, attempt: number, reason = 'fake executor: preempted'): void {
+    this.emit({ type: 'failed', jobId, attempt, reason, preempted: true });
+  }
+
   async stop(jobId: string, attempt: number, reason = ''): Promise<void> {
     this.stopped.push({ jobId, attempt, reason });
     const key = `${jobId}#${attempt}`;

@@ -220,6 +220,22 @@ test('reconciler: a node that is down is never taken as a spare', async () => {
   } finally { await r.close(); }
 });
 
+test('reconciler: a gang the executor\'s own scheduler preempted (Slurm PREEMPTED) is requeued, not counted, no node put in repair, no restart in place', async () => {
+  const r = await rig(2, 'default');
+  try {
+    const id = await r.submit('a', { nodes: 2, max_restarts: 0 });
+    await r.rec.tick();
+    r.executor.preempt(id, 1);
+    await r.rec.idle();
+    const j = await r.get(id);
+    assert.deepEqual([j.state, j.attempt, j.restarts], ['queued', 1, 0], 'queued for the scheduler, not restarted in place, not counted');
+    assert.deepEqual((await r.store.listAttempts(id)).map((a) => a.outcome), ['preempted']);
+    assert.ok(!(await r.store.listEvents(id)).some((e) => e.type === 'restart-in-place'));
+    await r.rec.tick();
+    assert.deepEqual([(await r.get(id)).state, (await r.get(id)).attempt], ['running', 2], 'both nodes still usable: none was put in repair');
+  } finally { await r.close(); }
+});
+
 test('reconciler: a fault that leaves the nodes usable restarts the gang in place at once (the lifecycle\'s recovery choice)', async () => {
   const r = await rig(4, 'default');
   try {

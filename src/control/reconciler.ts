@@ -450,7 +450,8 @@ export class Reconciler {
     this.gpus.delete(j.id);
     this.o.metrics?.attemptsEnded.inc({ outcome });
     this.o.log?.(`${j.id}: attempt ${j.attempt} ended (${e.reason}); job ${next.state}`);
-    if (outcome !== 'succeeded' && next.state === 'queued') await this.recover(next, j.nodeIndices, e.type === 'failed' ? e.nodeLost : undefined, gpus);
+    // A preempted gang's nodes went to other work: it waits in the queue, no restart in place.
+    if (outcome !== 'succeeded' && outcome !== 'preempted' && next.state === 'queued') await this.recover(next, j.nodeIndices, e.type === 'failed' ? e.nodeLost : undefined, gpus);
     this.kick();
   }
 

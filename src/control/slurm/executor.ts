@@ -3,8 +3,9 @@
  * through `squeue --json` in one poll loop for all attempts. Gigafactory's scheduler chooses
  * the nodes (--nodelist) unless `placement: 'slurm'`. Events follow the executor contract:
  * running when Slurm starts the job; exited with the first failing rank's code (rank exit
- * files) or 0; failed when a node fails (NODE_FAIL: the control plane requeues the job from
- * its checkpoint) or a rank stops touching its heartbeat file. stop maps to scancel.
+ * files) or 0; failed when a node fails (NODE_FAIL, BOOT_FAIL: the control plane requeues the
+ * job from its checkpoint), when Slurm preempts it (PREEMPTED: requeued, no node at fault; see
+ * end-state.ts) or a rank stops touching its heartbeat file. stop maps to scancel.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
@@ -15,6 +16,7 @@ import { expandHostlist } from './hostlist.ts';
 import { renderSbatchScript, rankHeartbeatFile, slurmComment } from './script.ts';
 import { allRanksSucceeded, firstFailedRank, hungRank } from './rank-files.ts';
 import { SlurmCli, type SlurmJob, type SlurmNode } from './slurm-cli.ts';
+import { slurmEnd } from './end-state.ts';
 
 export interface SlurmExecutorOptions {
   /** slurm.conf of the cluster (absent: SLURM_CONF or Slurm's default). */
@@ -42,8 +44,6 @@ interface Attempt extends Handle {
 
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'RESIZING', 'SUSPENDED']);
 const ACTIVE = new Set(['RUNNING', 'COMPLETING', 'STOPPED', 'SIGNALING', 'STAGE_OUT']);
-/** Terminal states that mean the hardware failed, not the job: requeue from checkpoint. */
-const INFRA_FAILURE = new Set(['NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED']);
 const HEARTBEAT_EVENT_MS = 5000;
 const NODES_POLL_MS = 1000;
 
@@ -257,9 +257,9 @@ export class SlurmExecutor implements Executor {
 
   private async finalEvent(a: Attempt, j: SlurmJob): Promise<ExecutorEvent> {
     const base = { jobId: a.jobId, attempt: a.attempt };
-    if (INFRA_FAILURE.has(j.state)) {
-      return { type: 'failed', ...base, reason: `Slurm job ${j.jobId} ${j.state} (${j.stateReason})`, nodeLost: await this.lostNode(j) };
-    }
+    const end = slurmEnd(j.state);
+    if (end === 'node-fault') return { type: 'failed', ...base, reason: `Slurm job ${j.jobId} ${j.state} (${j.stateReason})`, nodeLost: await this.lostNode(j) };
+    if (end === 'preempted') return { type: 'failed', ...base, reason: `Slurm job ${j.jobId} PREEMPTED by Slurm (${j.stateReason})`, preempted: true };
     const bad = firstFailedRank(a.logDir, a.ranks);
     if (bad !== undefined) return { type: 'exited', ...base, exitCode: bad.code, reason: `rank ${bad.rank} exited with code ${bad.code}` };
     if (j.state === 'COMPLETED') return { type: 'exited', ...base, exitCode: 0, reason: `all ${a.ranks} ranks exited 0` };

@@ -27,6 +27,8 @@ test('executor reports map to outcomes: a lost node is not the job\'s failure', 
   assert.equal(outcomeOfExit({ type: 'exited', exitCode: 3 }), 'failed');
   assert.equal(outcomeOfExit({ type: 'failed' }), 'failed');
   assert.equal(outcomeOfExit({ type: 'failed', nodeLost: 'n1' }), 'node-lost');
+  assert.equal(outcomeOfExit({ type: 'failed', preempted: true }), 'preempted', 'preempted by the executor\'s scheduler: requeued, not counted');
+  assert.equal(outcomeOfExit({ type: 'failed', preempted: false }), 'failed');
   assert.deepEqual(ATTEMPT_OUTCOMES.filter(countsAsRestart), ['failed']);
 });
 

@@ -22,8 +22,12 @@ export function countsAsRestart(outcome: AttemptOutcome): boolean {
   return outcome === 'failed';
 }
 
-/** The outcome of an executor's report: an exit code, or an infrastructure failure with or without a lost node. */
-export function outcomeOfExit(e: { readonly type: 'exited'; readonly exitCode: number } | { readonly type: 'failed'; readonly nodeLost?: string }): AttemptOutcome {
+/**
+ * The outcome of an executor's report: an exit code, or an infrastructure failure with or
+ * without a lost node, or a preemption by the executor's own scheduler (Slurm's PREEMPTED).
+ */
+export function outcomeOfExit(e: { readonly type: 'exited'; readonly exitCode: number } | { readonly type: 'failed'; readonly nodeLost?: string; readonly preempted?: boolean }): AttemptOutcome {
   if (e.type === 'exited') return e.exitCode === 0 ? 'succeeded' : 'failed';
+  if (e.preempted === true) return 'preempted';
   return e.nodeLost !== undefined ? 'node-lost' : 'failed';
 }
