@@ -23,7 +23,7 @@ function job(id: string, tenant: string, gpusPerNode: number): JobRecord {
 }
 const attempt = (jobId: string, n: number, node: number, start: number, end?: number): AttemptRecord => ({ jobId, attempt: n, startSeconds: start, nodeIndices: [node], ...(end !== undefined ? { endSeconds: end } : {}) });
 
-function scenario(sinceSeconds?: number, bills?: PoolBill[]) {
+function scenario(sinceSeconds?: number, bills?: PoolBill[], clusterSpeed?: number) {
   const topology = buildTopology(FLEET, { includePools: true });
   const owned = topology.nodes.findIndex((n) => !n.rented);
   const rented = topology.nodes.findIndex((n) => n.rented);
@@ -33,7 +33,7 @@ function scenario(sinceSeconds?: number, bills?: PoolBill[]) {
     ['job-2', [attempt('job-2', 1, rented, 20_000, 20_900), attempt('job-2', 2, rented, 30_000, 30_900)]], // 2 x 15 min, 2 of 8 rented GPUs
     ['job-3', [attempt('job-3', 1, owned, NOW - 3600)]],                                              // running 1 h, whole node
   ]);
-  return computeUsage({ jobs, attempts, nodes: topology.nodes, rateOf: fleetNodeRates(topology.nodes, FLEET), nowSeconds: NOW, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(bills ? { bills } : {}) });
+  return computeUsage({ jobs, attempts, nodes: topology.nodes, rateOf: fleetNodeRates(topology.nodes, FLEET), nowSeconds: NOW, ...(sinceSeconds !== undefined ? { sinceSeconds } : {}), ...(bills ? { bills } : {}), ...(clusterSpeed !== undefined ? { clusterSpeed } : {}) });
 }
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
@@ -56,6 +56,20 @@ test('usage by hand: owned GPU-hours at capex + power, rented at the pool price,
   close(r.total.rentedCostUsd, 10);
   assert.deepEqual(r.rates.map((x) => [x.pool, x.kind]), [['hall-a', 'owned'], ['oci', 'rented']]);
   close(r.rates[1]!.usdPerNodeHour, 80);
+});
+
+test('usage on a simulated cluster at --sim-speed 60: an attempt\'s wall minute is a cluster hour, as the pools bill it', () => {
+  const wall = scenario();
+  const fast = scenario(undefined, undefined, 60);
+  for (const j of wall.jobs) {
+    const f = fast.jobs.find((x) => x.jobId === j.jobId)!;
+    close(f.ownedGpuHours, 60 * j.ownedGpuHours);
+    close(f.rentedGpuHours, 60 * j.rentedGpuHours);
+    close(f.rentedCostUsd, 60 * j.rentedCostUsd);
+    close(f.nodeHours, 60 * j.nodeHours);
+  }
+  close(fast.total.ownedCostUsd, 60 * wall.total.ownedCostUsd);
+  close(scenario(undefined, undefined, 1).total.rentedGpuHours, wall.total.rentedGpuHours);
 });
 
 test('usage --since counts only the hours after it (a running job\'s last half hour)', () => {

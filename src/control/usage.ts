@@ -11,6 +11,7 @@
 import { NODE_TYPES, nodeType } from '../catalog/nodes.ts';
 import { DEFAULT_FACILITY, ownedNodeHourlyCostUsd, RENTAL_LIST_PRICE_PER_GPU_HOUR_USD } from '../catalog/prices.ts';
 import type { ClusterNode, FleetSpec } from '../fleet/types.ts';
+import { clusterSecondsOf } from './cluster-time.ts';
 import type { PoolBill } from './rental-cost.ts';
 import type { AttemptRecord, JobRecord } from './store/types.ts';
 
@@ -75,6 +76,12 @@ export interface UsageInput {
    * tenant's jobs: the part attributed to jobs is the sum over the jobs given.
    */
   readonly bills?: readonly PoolBill[];
+  /**
+   * Cluster seconds per wall second (`up --executor sim --sim-speed X`; 1 for a real cluster):
+   * the attempts' spans are the store's wall time, the hours billed are the cluster's, as the
+   * rented pools' bills are.
+   */
+  readonly clusterSpeed?: number;
 }
 
 const zero = (): UsageFigures => ({ nodeHours: 0, ownedGpuHours: 0, rentedGpuHours: 0, ownedCostUsd: 0, rentedCostUsd: 0 });
@@ -98,7 +105,7 @@ export function computeUsage(input: UsageInput): UsageReport {
     const f = zero();
     for (const a of input.attempts.get(job.id) ?? []) {
       const end = Math.min(a.endSeconds ?? input.nowSeconds, input.nowSeconds);
-      const hours = Math.max(0, end - Math.max(a.startSeconds, since)) / 3600;
+      const hours = clusterSecondsOf(Math.max(0, end - Math.max(a.startSeconds, since)), input.clusterSpeed) / 3600;
       if (hours === 0) continue;
       for (const index of a.nodeIndices) {
         const node = input.nodes[index];

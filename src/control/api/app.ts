@@ -78,6 +78,8 @@ export interface ApiOptions {
   readonly nodeRates?: (nodeIndex: number) => NodeRate;
   /** The rented pools' bills from the store, for GET /v1/usage's pool rows (absent: this plane rents nothing). */
   readonly rentedPoolBills?: (sinceSeconds?: number) => Promise<readonly PoolBill[]>;
+  /** Cluster seconds per wall second (`--executor sim --sim-speed`): usage hours are the cluster's, as the bills are. */
+  readonly clusterSpeed?: number;
 }
 
 type Env = ApiEnv;
@@ -225,7 +227,7 @@ export function createApp(o: ApiOptions): Hono<Env> {
 
   registerDeploymentRoutes(app, o.deployments);
   registerPoolRoutes(app, o);
-  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now, ...(o.rentedPoolBills ? { rentedPoolBills: o.rentedPoolBills } : {}) });
+  registerUsageRoutes(app, { store: o.store, nodes: o.topology.nodes, rateOf: o.nodeRates ?? fleetNodeRates(o.topology.nodes, undefined), nowSeconds: now, ...(o.rentedPoolBills ? { rentedPoolBills: o.rentedPoolBills } : {}), ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}) });
   registerNodeRoutes(app, { store: o.store, topology: o.topology, nowSeconds: now, ...(o.onChange ? { onChange: o.onChange } : {}), ...(o.nodeUp ? { nodeUp: o.nodeUp } : {}), ...(o.nodeRepairUntil ? { nodeRepairUntil: o.nodeRepairUntil } : {}), ...(o.rentedUp ? { rentedUp: o.rentedUp } : {}), ...(o.spares ? { spares: o.spares } : {}) });
 
   return app;

@@ -22,6 +22,8 @@ export interface UsageRouteOptions {
   readonly nowSeconds: () => number;
   /** The bills of the rented pools this plane rents from, since `sinceSeconds` (absent: none rented). */
   readonly rentedPoolBills?: (sinceSeconds?: number) => Promise<readonly PoolBill[]>;
+  /** Cluster seconds per wall second (a simulated cluster's --sim-speed): hours are the cluster's. */
+  readonly clusterSpeed?: number;
 }
 
 /** `--since` / `?since=`: an ISO-8601 date or date-time, in seconds. */
@@ -43,7 +45,7 @@ export function registerUsageRoutes(app: Hono<{ Variables: { tenant: string; adm
     const attempts = await o.store.listAttemptsOf(jobs.map((j) => j.id));
     // Pool rows only in the operator's view of every tenant: their job part sums all tenants' jobs.
     const bills = admin && tenant === undefined && o.rentedPoolBills ? await o.rentedPoolBills(since) : undefined;
-    const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}), ...(bills ? { bills } : {}) });
+    const report = computeUsage({ jobs, attempts, nodes: o.nodes, rateOf: o.rateOf, nowSeconds: o.nowSeconds(), ...(since !== undefined ? { sinceSeconds: since } : {}), ...(bills ? { bills } : {}), ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}) });
     return c.json({ usage: report });
   });
 }
