@@ -50,3 +50,15 @@ test('rent wait: a job over its quota is not waiting for rented nodes and claims
   const p = rentWaitReasons(pending, (id) => qq.find((j) => j.id === id)!.nodes, { provisioningNodes: 2 });
   assert.deepEqual(codes(p), { over: 'QuotaExceeded', a: 'WaitingForRentedNodes' });
 });
+
+test('rent wait: a job waiting on down nodes (NodeDown) is served by rented nodes too, and is next in line after a refusal; nothing rented returns the cycle\'s reasons as they are', () => {
+  const pending = new Map<string, PendingReason>([
+    ['down', { code: 'NodeDown', message: 'needs 2 node(s); 3 down' }],
+    ['big', { code: 'NodeDown', message: 'needs 9 node(s); 3 down' }],
+  ]);
+  const nodes = (id: string) => (id === 'big' ? 9 : 2);
+  assert.deepEqual(codes(rentWaitReasons(pending, nodes, { provisioningNodes: 2 })), { down: 'WaitingForRentedNodes', big: 'NodeDown' }, 'covered NodeDown job waits for the rented nodes');
+  assert.deepEqual(codes(rentWaitReasons(pending, nodes, { provisioningNodes: 0, problem: 'Out of host capacity' })), { down: 'WaitingForRentedNodes', big: 'WaitingForRentedNodes' }, 'after a refusal every NodeDown job is next in line');
+  assert.equal(rentWaitReasons(pending, nodes, { provisioningNodes: 0 }), pending, 'nothing on the way and no refusal: no copy per cycle');
+  assert.deepEqual(codes(rentWaitReasons(pending, nodes, { provisioningNodes: 1 })), { down: 'NodeDown', big: 'NodeDown' }, 'one node on the way covers neither');
+});
