@@ -54,27 +54,26 @@ test('the bundle prints its version without loading any command group', () => {
   assert.equal(run().status, 0); // builds the bundle if it is stale
   const dir = mkdtempSync(join(tmpdir(), 'gf-launcher-'));
   try {
-    // A module resolve hook (module.register) that prints, at exit, every file URL the process resolved.
+    // A module resolve hook (module.register) that appends every URL the process resolves to a
+    // file, synchronously, before the loader gets it (a message port may not deliver before exit).
     const hooks = join(dir, 'hooks.mjs');
     writeFileSync(hooks, [
-      'let port;',
-      'export function initialize(data) { port = data.port; }',
-      'export async function resolve(specifier, context, next) { const r = await next(specifier, context); port.postMessage(r.url); return r; }',
+      "import { appendFileSync } from 'node:fs';",
+      'let out;',
+      'export function initialize(data) { out = data.out; }',
+      "export async function resolve(specifier, context, next) { const r = await next(specifier, context); appendFileSync(out, r.url + '\\n'); return r; }",
     ].join('\n'));
     const register = join(dir, 'register.mjs');
+    const out = join(dir, 'resolved.txt');
     writeFileSync(register, [
       "import { register } from 'node:module';",
-      "import { MessageChannel } from 'node:worker_threads';",
-      'const { port1, port2 } = new MessageChannel();',
-      'const urls = [];',
-      "port1.on('message', (u) => urls.push(u)); port1.unref();",
-      `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { port: port2 }, transferList: [port2] });`,
-      "process.on('exit', () => process.stderr.write(JSON.stringify(urls)));",
+      `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { out: ${JSON.stringify(out)} } });`,
     ].join('\n'));
     const chunksOf = (args: string[]) => {
+      writeFileSync(out, '');
       const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BUNDLE, ...args], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
-      const urls = JSON.parse(r.stderr.slice(r.stderr.indexOf('['))) as string[];
+      const urls = readFileSync(out, 'utf8').split('\n').filter(Boolean);
       assert.ok(urls.some((u) => u.endsWith('/dist/gigafactory.mjs')), `the hook saw no entry: ${urls.join(', ')}`);
       return urls.filter((u) => u.includes('/dist/chunks/')).map((u) => u.slice(u.lastIndexOf('/') + 1));
     };
