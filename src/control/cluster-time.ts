@@ -11,5 +11,10 @@
 /** A duration in cluster seconds, as wall seconds. */
 export const wallSecondsOf = (clusterSeconds: number, speed = 1): number => clusterSeconds / speed;
 
-/** A span of wall seconds, as cluster seconds. */
+/**
+ * A span of wall seconds, as cluster seconds. What the plane reports as a duration (an
+ * attempt's lost work, a tenant's GPU-hours, a job's ETTR, a pool's billed hours) is cluster
+ * time, as Slurm's sacct reports a job's elapsed on the cluster; the store keeps wall-clock
+ * timestamps and converts its spans here.
+ */
 export const clusterSecondsOf = (wallSeconds: number, speed = 1): number => wallSeconds * speed;

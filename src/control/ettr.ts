@@ -3,8 +3,10 @@
  * time since its first attempt started that went into work that was kept. Time lost is the
  * gaps between attempts (queued again, restarting) plus each ended attempt's lost work
  * (seconds since its last checkpoint). Pure: the caller passes `nowSeconds`. The planner's
- * expected ETTR (src/plan/goodput.ts) is the forecast this is measured against.
+ * expected ETTR (src/plan/goodput.ts) is the forecast this is measured against. Its seconds are
+ * the cluster's (`clusterSpeed`, ./cluster-time.ts), as the attempts' `lostSeconds` are.
  */
+import { clusterSecondsOf } from './cluster-time.ts';
 import type { AttemptRecord } from './store/types.ts';
 
 export interface JobEttr {
@@ -15,7 +17,7 @@ export interface JobEttr {
   readonly lostWorkSeconds: number;
 }
 
-export function jobEttr(attempts: readonly Pick<AttemptRecord, 'startSeconds' | 'endSeconds' | 'lostSeconds'>[], nowSeconds: number): JobEttr {
+export function jobEttr(attempts: readonly Pick<AttemptRecord, 'startSeconds' | 'endSeconds' | 'lostSeconds'>[], nowSeconds: number, clusterSpeed = 1): JobEttr {
   if (attempts.length === 0) return { ettr: undefined, wallSeconds: 0, productiveSeconds: 0, lostWorkSeconds: 0 };
   let first = Infinity;
   let last = -Infinity;
@@ -25,10 +27,10 @@ export function jobEttr(attempts: readonly Pick<AttemptRecord, 'startSeconds' | 
     const end = a.endSeconds ?? nowSeconds;
     first = Math.min(first, a.startSeconds);
     last = Math.max(last, end);
-    ran += Math.max(0, end - a.startSeconds);
+    ran += clusterSecondsOf(Math.max(0, end - a.startSeconds), clusterSpeed);
     lost += a.lostSeconds ?? 0;
   }
-  const wall = Math.max(0, last - first);
+  const wall = clusterSecondsOf(Math.max(0, last - first), clusterSpeed);
   const productive = Math.max(0, ran - lost);
   return { ettr: wall > 0 ? Math.min(1, productive / wall) : undefined, wallSeconds: wall, productiveSeconds: productive, lostWorkSeconds: lost };
 }

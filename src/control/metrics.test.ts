@@ -34,6 +34,13 @@ test('ETTR: gaps between attempts and lost work count against the job; one clean
   assert.equal(jobEttr([], 10).ettr, undefined);
 });
 
+test('ETTR in a simulated cluster (speed 60): wall spans become cluster seconds, as the attempts\' lost work is', () => {
+  // Same run as above at 60x: lost work was recorded as 20 wall s x 60 = 1,200 cluster s.
+  const e = jobEttr([{ startSeconds: 100, endSeconds: 200, lostSeconds: 20 * 60 }, { startSeconds: 250 }], 300, 60);
+  assert.equal(e.ettr, 130 / 200);
+  assert.deepEqual([e.wallSeconds, e.productiveSeconds, e.lostWorkSeconds], [200 * 60, 130 * 60, 20 * 60]);
+});
+
 test('/metrics: nodes, GPUs, jobs by tenant, queue wait, attempts by cause, ETTR and rented pools, promtool-clean', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-metrics-'));
   const topology = buildTopology(FLEET_PRESETS['oci-h100']!, { includePools: true });

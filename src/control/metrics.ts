@@ -31,6 +31,8 @@ export interface ControlMetricsSources {
   readonly nodes?: () => Promise<readonly NodeStatus[]> | readonly NodeStatus[];
   /** Pools with their rented nodes and cost (else: rented nodes of the topology, no cost). */
   readonly pools?: () => Promise<readonly PoolStatus[]> | readonly PoolStatus[];
+  /** Cluster seconds per wall second (default 1), for ETTR. */
+  readonly clusterSpeed?: number;
 }
 
 
@@ -125,7 +127,7 @@ export class ControlMetrics {
         const train = (await store.listJobs({ states: ['running'], order: 'id' })).filter((j) => j.spec.kind === 'train');
         const attempts = await store.listAttemptsOf(train.map((j) => j.id));
         for (const j of train) {
-          const e = jobEttr(attempts.get(j.id) ?? [], now).ettr;
+          const e = jobEttr(attempts.get(j.id) ?? [], now, sources.clusterSpeed).ettr;
           if (e !== undefined) this.set({ job: j.id, tenant: j.tenant }, e);
         }
       },

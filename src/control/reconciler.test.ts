@@ -250,6 +250,24 @@ test('reconciler: a fault that leaves the nodes usable restarts the gang in plac
   } finally { await r.close(); }
 });
 
+test('reconciler: with a cluster speed (up --executor sim --sim-speed 60), lost work is in cluster seconds; the store keeps wall-clock timestamps', async () => {
+  const r = await rig(1);
+  try {
+    const a = await r.submit('a', { max_restarts: 0 });
+    await r.rec.tick();
+    const started = r.clock.now;
+    r.clock.now += 3600;
+    const executor = Object.assign(new FakeExecutor(Infinity), {
+      recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
+    });
+    const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true, clusterSpeed: 60 });
+    await again.start();
+    const [att] = await r.store.listAttempts(a);
+    // 10 wall minutes at 60x: 10 cluster hours of work lost; the attempt still ends at its wall-clock time.
+    assert.deepEqual([att!.endSeconds, att!.lostSeconds], [started + 600, 600 * 60]);
+  } finally { await r.close(); }
+});
+
 test('reconciler: an attempt that finished while no plane watched ends at its exit record\'s time, not at the restart (usage and lost work)', async () => {
   const r = await rig(1);
   try {

@@ -26,7 +26,7 @@ import type { ControlMetrics } from './metrics.ts';
 import type { LiveRenting } from './renting.ts';
 import { JobStateError, type JobRecord, type Store } from './store/types.ts';
 import { attemptLogDir, checkpointDirOf, progressFile } from './layout.ts';
-import { wallSecondsOf } from './cluster-time.ts';
+import { clusterSecondsOf, wallSecondsOf } from './cluster-time.ts';
 import type { PendingBoard } from './pending-board.ts';
 
 export interface ReconcilerOptions {
@@ -216,8 +216,9 @@ export class Reconciler {
     return t !== undefined && t > start ? t : undefined;
   }
 
+  /** Work lost since the attempt's last checkpoint, in cluster seconds (./cluster-time.ts). */
   private lostSeconds(j: JobRecord, now = this.now()): number {
-    return Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now));
+    return clusterSecondsOf(Math.max(0, now - (this.lastCheckpointSeconds(j) ?? j.startSeconds ?? now)), this.o.clusterSpeed);
   }
 
   /** One cycle, then every effect it started (tests, the bench). */

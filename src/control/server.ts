@@ -70,7 +70,7 @@ export interface ControlPlaneOptions {
   readonly executor?: Executor;
   readonly topology?: ClusterTopology;
   /** Adds routes (the dashboard, src/web) to the API app before it listens. */
-  readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[] }) => void;
+  readonly mount?: (app: Hono, parts: { readonly store: Store; readonly topology: ClusterTopology; readonly dataDir: string; readonly metrics: ControlMetrics; readonly quotas: readonly TenantQuota[]; readonly clusterSpeed?: number }) => void;
   /** Accept running every tenant's jobs as this process's user when it cannot switch users (not root). */
   readonly singleUser?: boolean;
   /** Unix user for the admin's jobs (default gf-admin, created on demand). */
@@ -169,6 +169,7 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   const metrics = new ControlMetrics(store, {
     topology, nodeUp: (name) => executorNodeUp?.(name) ?? true,
     nodes: async () => nodeStatuses(await listNodeRows(store, topology, executorNodeUp, nodeRepairUntil, rentedUp), spares()),
+    ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}),
     pools: async () => (await poolRows(topology, renting)).map(({ pricePerGpuHourUsd, ...p }) => ({ ...p, ...(pricePerGpuHourUsd !== null ? { pricePerGpuHourUsd } : {}) })),
   });
   const pending = new PendingBoard();
@@ -192,8 +193,8 @@ async function start(o: ControlPlaneOptions): Promise<ControlPlane> {
   progress.start();
   const deployments = new DeploymentController({ store, topology, dataDir, onChange: () => reconciler.kick(), log, ...(o.deploymentTickMs !== undefined ? { tickMs: o.deploymentTickMs } : {}) });
   deployments.start();
-  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedUp ? { rentedUp } : {}), spares: () => spares(), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(renting ? { rentedPoolBills: async (since?: number) => [await renting.bill(since)] } : {}), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}), ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}) });
-  o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [] });
+  const app = createApp({ store, topology, dataDir, onChange: () => reconciler.kick(), log, metrics, progress, deployments, pending, pools: () => poolRows(topology, renting), ...(nodeUp ? { nodeUp } : {}), ...(nodeRepairUntil ? { nodeRepairUntil } : {}), ...(rentedUp ? { rentedUp } : {}), spares: () => spares(), nodeRates: fleetNodeRates(topology.nodes, o.fleet), ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}), ...(renting ? { rentedPoolBills: async (since?: number) => [await renting.bill(since)] } : {}), ...(o.fleet ? { fleet: o.fleet } : {}), tenancy, logsAsTenant: executor.attachPlane !== undefined, allowPaths: (o.allowPaths ?? []).map((p) => resolve(p)), ...(o.metricsPublic ? { metricsPublic: true } : {}) });
+  o.mount?.(app as unknown as Hono, { store, topology, dataDir, metrics, quotas: o.quotas ?? [], ...(o.clusterSpeed !== undefined ? { clusterSpeed: o.clusterSpeed } : {}) });
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((ok, fail) => {

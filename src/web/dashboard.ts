@@ -39,6 +39,8 @@ export interface DashboardOptions {
   readonly dataDir: string;
   readonly metrics: ControlMetrics;
   readonly quotas: readonly TenantQuota[];
+  /** Cluster seconds per wall second (default 1), for ETTR. */
+  readonly clusterSpeed?: number;
   /** How often the fleet is sampled for the charts (default 5 s). */
   readonly sampleEveryMs?: number;
 }
@@ -204,7 +206,7 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     const ettr: Record<string, number> = {};
     const train = jobs.filter((x) => x.state === 'running' && (x.spec.kind ?? 'train') === 'train').slice(0, 100);
     for (const [id, attempts] of await o.store.listAttemptsOf(train.map((j) => j.id))) {
-      const e = jobEttr(attempts, now).ettr;
+      const e = jobEttr(attempts, now, o.clusterSpeed).ettr;
       if (e !== undefined) ettr[id] = e;
     }
     return c.json({ jobs, ettr, series: sampler.samples() });
@@ -214,7 +216,7 @@ ${reason ? html`<p class="error" role="alert">${reason}</p>` : ''}
     if (r.status !== 200) return c.json(r.body, r.status as 404);
     const attempts = r.body.attempts as { start_time: string; end_time: string | null; lost_seconds: number | null }[];
     const secs = (t: string | null) => (t === null ? undefined : Date.parse(t) / 1000);
-    const e = jobEttr(attempts.map((a) => ({ startSeconds: secs(a.start_time)!, ...(a.end_time ? { endSeconds: secs(a.end_time)! } : {}), ...(a.lost_seconds !== null ? { lostSeconds: a.lost_seconds } : {}) })), Date.now() / 1000);
+    const e = jobEttr(attempts.map((a) => ({ startSeconds: secs(a.start_time)!, ...(a.end_time ? { endSeconds: secs(a.end_time)! } : {}), ...(a.lost_seconds !== null ? { lostSeconds: a.lost_seconds } : {}) })), Date.now() / 1000, o.clusterSpeed);
     return c.json({ ...r.body, ettr: e.ettr ?? null, lost_work_seconds: e.lostWorkSeconds, now: new Date().toISOString() });
   });
   guarded.get('/ui/api/tenants', async (c) => {
