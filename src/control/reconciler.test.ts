@@ -250,39 +250,37 @@ test('reconciler: a fault that leaves the nodes usable restarts the gang in plac
   } finally { await r.close(); }
 });
 
-test('reconciler: with a cluster speed (up --executor sim --sim-speed 60), lost work is in cluster seconds; the store keeps wall-clock timestamps', async () => {
+/**
+ * A job starts; the plane is down for an hour, and its attempt failed (exit 3) 10 minutes after
+ * its start; a new reconciler (at `clusterSpeed`) recovers it from the exit record.
+ */
+async function failedWhileDown(clusterSpeed?: number) {
   const r = await rig(1);
+  const id = await r.submit('a', { max_restarts: 0 });
+  await r.rec.tick();
+  const started = r.clock.now;
+  r.clock.now += 3600;
+  const executor = Object.assign(new FakeExecutor(Infinity), {
+    recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
+  });
+  const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true, ...(clusterSpeed !== undefined ? { clusterSpeed } : {}) });
+  await again.start();
+  const [att] = await r.store.listAttempts(id);
+  return { r, id, started, att: att! };
+}
+
+test('reconciler: with a cluster speed (up --executor sim --sim-speed 60), lost work is in cluster seconds; the store keeps wall-clock timestamps', async () => {
+  const { r, started, att } = await failedWhileDown(60);
   try {
-    const a = await r.submit('a', { max_restarts: 0 });
-    await r.rec.tick();
-    const started = r.clock.now;
-    r.clock.now += 3600;
-    const executor = Object.assign(new FakeExecutor(Infinity), {
-      recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
-    });
-    const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true, clusterSpeed: 60 });
-    await again.start();
-    const [att] = await r.store.listAttempts(a);
     // 10 wall minutes at 60x: 10 cluster hours of work lost; the attempt still ends at its wall-clock time.
-    assert.deepEqual([att!.endSeconds, att!.lostSeconds], [started + 600, 600 * 60]);
+    assert.deepEqual([att.endSeconds, att.lostSeconds], [started + 600, 600 * 60]);
   } finally { await r.close(); }
 });
 
 test('reconciler: an attempt that finished while no plane watched ends at its exit record\'s time, not at the restart (usage and lost work)', async () => {
-  const r = await rig(1);
+  const { r, id, started, att } = await failedWhileDown();
   try {
-    const a = await r.submit('a', { max_restarts: 0 });
-    await r.rec.tick();
-    const started = r.clock.now;
-    // The plane is down for an hour; the job failed 10 minutes after its start.
-    r.clock.now += 3600;
-    const executor = Object.assign(new FakeExecutor(Infinity), {
-      recover: async () => ({ state: 'finished' as const, exitCode: 3, reason: 'rank 0 exited with code 3', endSeconds: started + 600 }),
-    });
-    const again = new Reconciler({ store: r.store, executor, scheduler: createScheduler('default'), topology: r.topology, dataDir: r.dir, nowSeconds: () => r.clock.now, manualTicks: true });
-    await again.start();
-    const [att] = await r.store.listAttempts(a);
-    assert.deepEqual([att!.outcome, att!.exitCode, att!.endSeconds, att!.lostSeconds], ['failed', 3, started + 600, 600]);
-    assert.equal((await r.get(a)).endSeconds, started + 600);
+    assert.deepEqual([att.outcome, att.exitCode, att.endSeconds, att.lostSeconds], ['failed', 3, started + 600, 600]);
+    assert.equal((await r.get(id)).endSeconds, started + 600);
   } finally { await r.close(); }
 });
