@@ -7,7 +7,6 @@
  * plane's wall time here, and nowhere else. A real cluster's speed is 1.
  */
 
-
 /** A duration in cluster seconds, as wall seconds. */
 export const wallSecondsOf = (clusterSeconds: number, speed = 1): number => clusterSeconds / speed;
 

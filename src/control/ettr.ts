@@ -12,6 +12,7 @@ import type { AttemptRecord } from './store/types.ts';
 export interface JobEttr {
   /** 0..1; undefined before the first attempt starts. */
   readonly ettr: number | undefined;
+  /** Elapsed since the first attempt started (cluster seconds; the name is the API's). */
   readonly wallSeconds: number;
   readonly productiveSeconds: number;
   readonly lostWorkSeconds: number;
@@ -30,7 +31,7 @@ export function jobEttr(attempts: readonly Pick<AttemptRecord, 'startSeconds' | 
     ran += clusterSecondsOf(Math.max(0, end - a.startSeconds), clusterSpeed);
     lost += a.lostSeconds ?? 0;
   }
-  const wall = clusterSecondsOf(Math.max(0, last - first), clusterSpeed);
+  const elapsed = clusterSecondsOf(Math.max(0, last - first), clusterSpeed);
   const productive = Math.max(0, ran - lost);
-  return { ettr: wall > 0 ? Math.min(1, productive / wall) : undefined, wallSeconds: wall, productiveSeconds: productive, lostWorkSeconds: lost };
+  return { ettr: elapsed > 0 ? Math.min(1, productive / elapsed) : undefined, wallSeconds: elapsed, productiveSeconds: productive, lostWorkSeconds: lost };
 }

@@ -270,7 +270,7 @@ export class FastResponse extends EventEmitter implements ClientResponse {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (!this.headersSent) this.head(undefined);
     if (data.length === 0) return true;
-    if (this.chunked) { this.push(data.length.toString(16) + CRLF); this.push(data); this.push(CRLF); } else this.push(data);
+    this.pushBody(data);
     if (!this.flushQueued) { this.flushQueued = true; process.nextTick(flushLater, this); }
     return true;
   }
@@ -281,9 +281,7 @@ export class FastResponse extends EventEmitter implements ClientResponse {
     if (this.destroyed) return this;
     const data = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (!this.headersSent) this.head(data?.length ?? 0);
-    if (data && data.length > 0) {
-      if (this.chunked) { this.push(data.length.toString(16) + CRLF); this.push(data); this.push(CRLF); } else this.push(data);
-    }
+    if (data && data.length > 0) this.pushBody(data);
     if (this.chunked) this.push(LAST_CHUNK);
     this.flush(true);
     this.conn.done(this);
@@ -320,6 +318,11 @@ export class FastResponse extends EventEmitter implements ClientResponse {
     this.closed = true;
     if (err) this.destroyed = true; else this.writableFinished = true;
     this.emit('close');
+  }
+
+  /** Body bytes, framed as a chunk when the body is chunked. */
+  private pushBody(data: Buffer): void {
+    if (this.chunked) { this.push(data.length.toString(16) + CRLF); this.push(data); this.push(CRLF); } else this.push(data);
   }
 
   private push(p: Buffer | string): void {

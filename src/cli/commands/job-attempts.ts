@@ -24,10 +24,8 @@ export interface RestartFields {
 const counted = (a: AttemptFields): boolean =>
   a.counts_as_restart ?? ((ATTEMPT_OUTCOMES as readonly (string | null)[]).includes(a.outcome) && countsAsRestart(a.outcome as AttemptOutcome));
 
-/** Why an ended attempt's successor exists: "restart 1/3" (counted) or "requeued, not counted". */
-function afterWords(a: AttemptFields, restartsSoFar: number, max: number): string {
-  return counted(a) ? `restart ${restartsSoFar}/${max}` : 'requeued, not counted';
-}
+/** An attempt that ended and was followed by another (neither running, succeeded nor cancelled). */
+const requeued = (a: AttemptFields): a is AttemptFields & { readonly outcome: string } => a.outcome !== null && a.outcome !== 'succeeded' && a.outcome !== 'cancelled';
 
 /**
  * The line under a job's name: `attempt 3, restarts 1/3 (only the job's own failures count;
@@ -35,14 +33,14 @@ function afterWords(a: AttemptFields, restartsSoFar: number, max: number): strin
  */
 export function restartsLine(j: RestartFields, attempts: readonly AttemptFields[]): string {
   const free = new Map<string, number>();
-  for (const a of attempts) if (a.outcome !== null && a.outcome !== 'succeeded' && a.outcome !== 'cancelled' && !counted(a)) free.set(a.outcome, (free.get(a.outcome) ?? 0) + 1);
+  for (const a of attempts) if (requeued(a) && !counted(a)) free.set(a.outcome, (free.get(a.outcome) ?? 0) + 1);
   const requeues = [...free].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
   return `attempt ${j.attempt}, restarts ${j.restarts}/${j.max_restarts}${requeues ? ` (only the job's own failures count; requeued without counting: ${requeues})` : ''}`;
 }
 
 /** The RESTART cell of an attempt row: `counted` for the job's own failure, `not counted` for a requeue, empty otherwise. */
 export function restartCell(a: AttemptFields): string {
-  if (a.outcome === null || a.outcome === 'succeeded' || a.outcome === 'cancelled') return '';
+  if (!requeued(a)) return '';
   return counted(a) ? 'counted' : 'not counted';
 }
 
@@ -54,6 +52,6 @@ export function attemptHeader(id: string, j: RestartFields, attempts: readonly A
   const prev = attempts.find((a) => a.attempt === j.attempt - 1);
   if (!prev || prev.outcome === null) return `--- ${id}: attempt ${j.attempt} (restarts ${j.restarts}/${j.max_restarts}) ---\n`;
   const restartsSoFar = attempts.filter((a) => a.attempt <= prev.attempt && counted(a)).length;
-  const why = counted(prev) ? afterWords(prev, restartsSoFar, j.max_restarts) : `${afterWords(prev, restartsSoFar, j.max_restarts)}; restarts ${j.restarts}/${j.max_restarts}`;
+  const why = counted(prev) ? `restart ${restartsSoFar}/${j.max_restarts}` : `requeued, not counted; restarts ${j.restarts}/${j.max_restarts}`;
   return `--- ${id}: attempt ${j.attempt}, after attempt ${prev.attempt} ${prev.outcome} (${why}) ---\n`;
 }

@@ -24,7 +24,7 @@ const POOL: PoolSpec = { name: 'burst', provider: 'simulated', nodeType: 'hgx-h1
 
 /** Two owned nodes plus the two of POOL; the plane on a virtual clock that also runs the provider's lead time. */
 async function rig() {
-  const dir = mkdtempSync(join(tmpdir(), 'gf-rent-reason-'));
+  const dir = mkdtempSync(join(tmpdir(), 'gf-renting-reasons-'));
   const store = new SqliteStore(join(dir, 'db'));
   const executor = new FakeExecutor(Infinity);
   const owned = gridTopology(1, 1, 2);
