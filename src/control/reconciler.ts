@@ -286,10 +286,7 @@ export class Reconciler {
     }
     // 5. Why each job left queued waits: the cycle's reasons, then the rented nodes on the way
     // (those asked for just now included) handed out in the scheduler's order.
-    if (pending) {
-      const nodes = new Map(queued.map((q) => [q.id, q.spec.nodes]));
-      this.o.pending?.replace(this.o.renting ? rentWaitReasons(pending, (id) => nodes.get(id) ?? Infinity, this.o.renting.waiting()) : pending);
-    }
+    if (pending) this.o.pending?.replace(this.o.renting ? rentWaitReasons(pending, (id) => byId.get(id)?.spec.nodes ?? Infinity, this.o.renting.waiting()) : pending);
   }
 
   /**
