@@ -8,8 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort()
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)));
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+const known = all.map((f) => f.replace(/\.bench\.ts$/, ''));
+// Exact names: `lifecycle` must not also start the minutes-long `lifecycle-slurm`.
+const unknown = wanted.filter((w) => !known.includes(w));
+if (unknown.length > 0) {
+  process.stderr.write(`npm run bench: unknown bench ${unknown.map((w) => `"${w}"`).join(', ')}; known: ${known.join(', ')}\n`);
+  process.exit(2);
+}
+const files = all.filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.bench\.ts$/, '')));
 const results: Record<string, unknown> = {};
 for (const f of files) {
   const name = f.replace(/\.bench\.ts$/, '');
